@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# Seconds each fuzz target runs in `make test`; `make fuzz FUZZ_SECONDS=600` for a longer campaign.
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++-16
+
+.PHONY: all deps build run test unit-test asan-test fuzz-build fuzz bench lint format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Until the server exists, the main job mints a demo token and shows what is inside it.
+run: build
+	@scripts/demo $(BUILD)/src/cli/parley
+
+test: build
+	@$(MAKE) --no-print-directory unit-test asan-test fuzz
+
+unit-test:
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan-test: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_SANITIZE=ON \
+		-DPARLEY_BUILD_BENCHMARKS=OFF -DPARLEY_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+fuzz-build: deps
+	@CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPARLEY_BUILD_FUZZERS=ON -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCHMARKS=OFF \
+		-DPARLEY_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Every fuzz target for FUZZ_SECONDS under ASan + UBSan, starting from its committed corpus.
+fuzz: fuzz-build
+	@scripts/run-fuzzers $(FUZZ_BUILD)/fuzz $(FUZZ_SECONDS)
+
+bench: deps
+	@cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-bench -j $(JOBS)
+	build-bench/bench/token_bench --benchmark_min_time=2
+
+lint: build
+	@scripts/lint $(BUILD)
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench
