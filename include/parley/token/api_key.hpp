@@ -32,10 +32,9 @@ class KeySet {
 public:
     KeySet();
     explicit KeySet(const std::vector<ApiKey>& keys);
+    // Copies share the immutable keys. No move operations: a moved-from set stays usable.
     KeySet(const KeySet&);
-    KeySet(KeySet&&) noexcept;
     KeySet& operator=(const KeySet&);
-    KeySet& operator=(KeySet&&) noexcept;
     ~KeySet();
 
     /// The key whose SID is `sid`, or nullptr.
