@@ -91,6 +91,8 @@ describe('twilio-node → parley token verify: valid tokens', () => {
         });
         const { json, diag } = expectValid(token, ['--require', 'chat']);
         assert.deepEqual(json.grants.chat, { service_sid: CHAT_SERVICE_SID }, diag);
+        // Kept, not dropped: the printed grants are the token's grants claim, unknown ones included.
+        assert.deepEqual(json.grants, decode(token).payload.grants, diag);
     });
 
     test('verifies without --account-sid too', () => {
@@ -218,9 +220,14 @@ describe('contract edge cases (jsonwebtoken-signed, Twilio-shaped)', () => {
         expectInvalid(`${b64({ alg: 'HS256', typ: 'JWT', cty: CONTENT_TYPE })}.%%%.abc`, 20101);
     });
 
-    test('alg none → 20102', () => {
+    // RFC 7519 6.1's unsecured JWT: three segments, the last one empty (valid base64url of nothing).
+    test('alg none, unsigned (empty third segment) → 20102', () => {
         const input = `${b64({ alg: 'none', typ: 'JWT', cty: CONTENT_TYPE })}.${b64(claims())}`;
         expectInvalid(`${input}.`, 20102);
+    });
+
+    test('alg none with an HMAC signature attached → 20102', () => {
+        const input = `${b64({ alg: 'none', typ: 'JWT', cty: CONTENT_TYPE })}.${b64(claims())}`;
         expectInvalid(`${input}.${hs256(input)}`, 20102);
     });
 

@@ -1,0 +1,389 @@
+#include <parley/token/token_verifier.hpp>
+
+#include "test_tokens.hpp"
+
+#include <parley/token/access_token_builder.hpp>
+
+#include <gtest/gtest.h>
+
+namespace parley::token {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::kChatService;
+using testing::kKey;
+using testing::kNow;
+using testing::kOtherKey;
+using testing::kSyncService;
+using testing::nowSeconds;
+using testing::payloadJson;
+using testing::signRaw;
+
+class TokenVerifierTest : public ::testing::Test {
+protected:
+    ManualClock clock_{kNow};
+    TokenVerifier verifier_{KeySet{{kKey, kOtherKey}}, VerifyPolicy{}, clock_};
+
+    TokenError codeOf(const std::string& token) const { return codeOf(verifier_, token); }
+    static TokenError codeOf(const TokenVerifier& verifier, const std::string& token) {
+        const auto result = verifier.verify(token);
+        EXPECT_FALSE(result.has_value()) << "token unexpectedly valid: " << token;
+        return result ? TokenError{} : result.error().code;
+    }
+    std::string valid(long long ttl = 3600) const {
+        return signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + ttl));
+    }
+};
+
+TEST_F(TokenVerifierTest, AcceptsAWellFormedTokenAndReturnsItsClaims) {
+    const auto claims = verifier_.verify(valid());
+    ASSERT_TRUE(claims.has_value()) << claims.error().message;
+    EXPECT_EQ(claims->identity(), "alice");
+    EXPECT_EQ(claims->issuer, kKey.sid);
+    EXPECT_EQ(claims->subject, kKey.account_sid);
+    EXPECT_EQ(claims->expires_at, kNow + 3600s);
+    EXPECT_EQ(claims->issued_at, kNow);
+    ASSERT_TRUE(claims->grants.chat.has_value());
+    EXPECT_EQ(claims->grants.chat->service_sid, kChatService);
+}
+
+TEST_F(TokenVerifierTest, AcceptsTokensMintedByTheBuilderWithEveryAlgorithm) {
+    for (Algorithm alg : {Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512}) {
+        const auto token = AccessTokenBuilder{kOtherKey}.identity("bob").algorithm(alg).mint(clock_);
+        ASSERT_TRUE(token.has_value());
+        const auto claims = verifier_.verify(*token);
+        ASSERT_TRUE(claims.has_value()) << claims.error().message;
+        EXPECT_EQ(claims->algorithm, alg);
+        EXPECT_EQ(claims->identity(), "bob");
+    }
+}
+
+// 20101 -------------------------------------------------------------------------------------
+
+TEST_F(TokenVerifierTest, RejectsMalformedStructureWith20101) {
+    const std::string token = valid();
+    const std::size_t second_dot = token.rfind('.');
+    EXPECT_EQ(codeOf(""), TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf("abc"), TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf(token.substr(0, second_dot)), TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf(token + ".x"), TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf(".." + token.substr(second_dot + 1)), TokenError::kInvalidToken);
+}
+
+TEST_F(TokenVerifierTest, GivesAnUnsignedAlgNoneToken20102AndAnEmptySignature20107) {
+    const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
+    const std::string unsigned_none = base64url::encode(testing::canonicalHeader("none")) + "." +
+                                      base64url::encode(payload) + ".";
+    EXPECT_EQ(codeOf(unsigned_none), TokenError::kInvalidHeader);
+    const std::string token = valid();
+    EXPECT_EQ(codeOf(token.substr(0, token.rfind('.') + 1)), TokenError::kInvalidSignature);
+}
+
+TEST_F(TokenVerifierTest, RejectsBadBase64urlAndNonJsonWith20101) {
+    const std::string token = valid();
+    const std::size_t first_dot = token.find('.');
+    EXPECT_EQ(codeOf("e$J." + token.substr(first_dot + 1)), TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf(token.substr(0, first_dot) + ".bm90IGpzb24." + "abc"),
+              TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), "[1,2,3]")), TokenError::kInvalidToken);
+    EXPECT_EQ(codeOf(signRaw("not json", payloadJson(nowSeconds(), nowSeconds() + 60))),
+              TokenError::kInvalidToken);
+}
+
+TEST_F(TokenVerifierTest, RejectsTokensOver16KiBBeforeAnyWork) {
+    const std::string huge_grant(17 * 1024, 'x');
+    const std::string token = signRaw(
+        testing::canonicalHeader(),
+        payloadJson(nowSeconds(), nowSeconds() + 60, R"({"identity":"a","big":")" + huge_grant + "\"}"));
+    ASSERT_GT(token.size(), kMaxTokenBytes);
+    const auto result = verifier_.verify(token);
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, TokenError::kInvalidToken);
+    EXPECT_NE(result.error().message.find("16 KiB"), std::string::npos);
+    EXPECT_EQ(codeOf(std::string(kMaxTokenBytes + 1, 'a')), TokenError::kInvalidToken);
+}
+
+TEST_F(TokenVerifierTest, RejectsARepeatedClaimWith20101) {
+    const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60, R"({"identity":"a"})",
+                                            R"(,"exp":)" + std::to_string(nowSeconds() + 86000));
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), payload)), TokenError::kInvalidToken);
+}
+
+// 20102 -------------------------------------------------------------------------------------
+
+TEST_F(TokenVerifierTest, RejectsAlgNoneAndOtherAlgorithmsWith20102) {
+    const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
+    for (const char* alg : {"none", "RS256", "hs256", "ES256", ""}) {
+        EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(alg), payload)),
+                  TokenError::kInvalidHeader)
+            << alg;
+    }
+    EXPECT_EQ(codeOf(signRaw(R"({"typ":"JWT","cty":"twilio-fpa;v=1"})", payload)),
+              TokenError::kInvalidHeader);
+}
+
+TEST_F(TokenVerifierTest, RejectsWrongTypOrCtyWith20102) {
+    const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
+    EXPECT_EQ(codeOf(signRaw(R"({"alg":"HS256","typ":"JWS","cty":"twilio-fpa;v=1"})", payload)),
+              TokenError::kInvalidHeader);
+    EXPECT_EQ(codeOf(signRaw(R"({"alg":"HS256","typ":"JWT","cty":"twilio-fpa;v=2"})", payload)),
+              TokenError::kInvalidHeader);
+    EXPECT_EQ(codeOf(signRaw(R"({"alg":"HS256","typ":"JWT"})", payload)),
+              TokenError::kInvalidHeader);
+}
+
+TEST_F(TokenVerifierTest, AcceptsHeadersWithOtherKeyOrderAndARegion) {
+    const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
+    const auto claims =
+        verifier_.verify(signRaw(R"({"cty":"twilio-fpa;v=1","typ":"JWT","alg":"HS256","twr":"us1"})",
+                                 payload));
+    EXPECT_TRUE(claims.has_value()) << claims.error().message;
+}
+
+// 20103 -------------------------------------------------------------------------------------
+
+TEST_F(TokenVerifierTest, RejectsAnUnknownKeyOrAForeignAccountWith20103) {
+    const ApiKey stranger{.sid = "SK99999999999999999999999999999999",
+                          .account_sid = kKey.account_sid,
+                          .secret = kKey.secret};
+    const auto foreign = AccessTokenBuilder{stranger}.identity("a").mint(clock_);
+    EXPECT_EQ(codeOf(*foreign), TokenError::kInvalidIssuer);
+
+    ApiKey wrong_account = kKey;
+    wrong_account.account_sid = kOtherKey.account_sid;
+    const auto other_account = AccessTokenBuilder{wrong_account}.identity("a").mint(clock_);
+    EXPECT_EQ(codeOf(*other_account), TokenError::kInvalidIssuer);
+
+    const std::string no_iss = R"({"grants":{"identity":"a"},"exp":)" +
+                               std::to_string(nowSeconds() + 60) + "}";
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), no_iss)), TokenError::kInvalidIssuer);
+}
+
+TEST_F(TokenVerifierTest, SkipsTheAccountCheckWhenTheKeyHasNoAccount) {
+    const TokenVerifier lenient{KeySet{{ApiKey{.sid = kKey.sid, .secret = kKey.secret}}},
+                                VerifyPolicy{}, clock_};
+    EXPECT_TRUE(lenient.verify(valid()).has_value());
+}
+
+TEST_F(TokenVerifierTest, StopsVerifyingTokensOfARemovedKey) {
+    const TokenVerifier rotated{KeySet{{kOtherKey}}, VerifyPolicy{}, clock_};
+    EXPECT_EQ(codeOf(rotated, valid()), TokenError::kInvalidIssuer);
+}
+
+// 20107 -------------------------------------------------------------------------------------
+
+TEST_F(TokenVerifierTest, RejectsAWrongSignatureWith20107) {
+    ApiKey forged = kKey;
+    forged.secret = "not the secret";
+    EXPECT_EQ(codeOf(*AccessTokenBuilder{forged}.identity("a").mint(clock_)),
+              TokenError::kInvalidSignature);
+    std::string token = valid();
+    token.back() = token.back() == 'A' ? 'Q' : 'A';
+    EXPECT_EQ(codeOf(token), TokenError::kInvalidSignature);
+    EXPECT_EQ(codeOf(token.substr(0, token.rfind('.') + 1) + "c2hvcnQ"),
+              TokenError::kInvalidSignature);
+}
+
+TEST_F(TokenVerifierTest, ChecksTheSignatureBeforeReadingClaims) {
+    // Expired, foreign account, no identity, absurd lifetime: all unsigned, so 20107 wins.
+    const std::string payload =
+        R"({"grants":{},"iat":0,"exp":1,"iss":")" + kKey.sid + R"(","sub":"ACnope"})";
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), payload, kOtherKey)),
+              TokenError::kInvalidSignature);
+}
+
+TEST_F(TokenVerifierTest, RejectsASignatureOfTheWrongAlgorithmLength) {
+    const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
+    const std::string hs512 = signRaw(testing::canonicalHeader("HS512"), payload, kKey,
+                                      Algorithm::kHs512);
+    const std::string relabelled = base64url::encode(testing::canonicalHeader("HS256")) +
+                                   hs512.substr(hs512.find('.'));
+    EXPECT_EQ(codeOf(relabelled), TokenError::kInvalidSignature);
+}
+
+// 20104 / 20105 / 20157: boundaries ----------------------------------------------------------
+
+TEST_F(TokenVerifierTest, ExpiresExactlyAtExp) {
+    const std::string token = valid(600);
+    clock_.set(kNow + 599s);
+    EXPECT_TRUE(verifier_.verify(token).has_value());
+    clock_.set(kNow + 599s + 999ms);
+    EXPECT_TRUE(verifier_.verify(token).has_value());
+    clock_.set(kNow + 600s);
+    EXPECT_EQ(codeOf(token), TokenError::kExpired);
+    clock_.set(kNow + 601s);
+    EXPECT_EQ(codeOf(token), TokenError::kExpired);
+}
+
+TEST_F(TokenVerifierTest, LeewayExtendsExpiryAndNotBefore) {
+    const TokenVerifier tolerant{KeySet{{kKey}}, VerifyPolicy{.leeway = 5s}, clock_};
+    const std::string token = valid(600);
+    clock_.set(kNow + 604s);
+    EXPECT_TRUE(tolerant.verify(token).has_value());
+    clock_.set(kNow + 605s);
+    EXPECT_EQ(codeOf(tolerant, token), TokenError::kExpired);
+}
+
+TEST_F(TokenVerifierTest, RejectsMissingOrNonIntegerExpWith20104) {
+    const std::string base = R"({"grants":{"identity":"a"},"iss":")" + kKey.sid + R"(","sub":")" +
+                             kKey.account_sid + "\"";
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + "}")), TokenError::kExpired);
+    for (const char* exp : {R"("1795914000")", "1795914000.5", "null", "true", "1.7959e9"}) {
+        EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + R"(,"exp":)" + exp + "}")),
+                  TokenError::kExpired)
+            << exp;
+    }
+}
+
+TEST_F(TokenVerifierTest, RejectsAbsurdExpValuesWithoutOverflow) {
+    const std::string base = R"({"grants":{"identity":"a"},"iss":")" + kKey.sid + R"(","sub":")" +
+                             kKey.account_sid + "\",\"exp\":";
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + "-9223372036854775808}")),
+              TokenError::kExpired);
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + "9223372036854775807}")),
+              TokenError::kLifetimeTooLong);
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + "18446744073709551615}")),
+              TokenError::kExpired);
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + "1e400}")),
+              TokenError::kInvalidToken);
+}
+
+TEST_F(TokenVerifierTest, AllowsExactly24HoursAndRejectsOneSecondMoreWith20157) {
+    const auto at_limit = signRaw(testing::canonicalHeader(),
+                                  payloadJson(nowSeconds(), nowSeconds() + 86400));
+    EXPECT_TRUE(verifier_.verify(at_limit).has_value());
+    const auto over = signRaw(testing::canonicalHeader(),
+                              payloadJson(nowSeconds(), nowSeconds() + 86401));
+    EXPECT_EQ(codeOf(over), TokenError::kLifetimeTooLong);
+}
+
+TEST_F(TokenVerifierTest, BoundsTokensWithoutIatByTheTimeLeft) {
+    const std::string base = R"({"grants":{"identity":"a"},"iss":")" + kKey.sid + R"(","sub":")" +
+                             kKey.account_sid + "\",\"exp\":";
+    EXPECT_TRUE(verifier_
+                    .verify(signRaw(testing::canonicalHeader(),
+                                    base + std::to_string(nowSeconds() + 86400) + "}"))
+                    .has_value());
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(),
+                             base + std::to_string(nowSeconds() + 86401) + "}")),
+              TokenError::kLifetimeTooLong);
+}
+
+TEST_F(TokenVerifierTest, RejectsAnIatInTheFutureThatHidesALongLifetime) {
+    const auto sneaky = signRaw(testing::canonicalHeader(),
+                                payloadJson(nowSeconds() + 86400, nowSeconds() + 86400 + 3600));
+    EXPECT_EQ(codeOf(sneaky), TokenError::kLifetimeTooLong);
+}
+
+TEST_F(TokenVerifierTest, AcceptsNbfNowAndRejectsNbfLaterWith20105) {
+    const auto now_nbf = signRaw(testing::canonicalHeader(),
+                                 payloadJson(nowSeconds(), nowSeconds() + 600, R"({"identity":"a"})",
+                                             R"(,"nbf":)" + std::to_string(nowSeconds())));
+    EXPECT_TRUE(verifier_.verify(now_nbf).has_value());
+    const auto later = signRaw(testing::canonicalHeader(),
+                               payloadJson(nowSeconds(), nowSeconds() + 600, R"({"identity":"a"})",
+                                           R"(,"nbf":)" + std::to_string(nowSeconds() + 1)));
+    EXPECT_EQ(codeOf(later), TokenError::kNotYetValid);
+    clock_.set(kNow + 1s);
+    EXPECT_TRUE(verifier_.verify(later).has_value());
+    const auto text_nbf = signRaw(testing::canonicalHeader(),
+                                  payloadJson(nowSeconds(), nowSeconds() + 600,
+                                              R"({"identity":"a"})", R"(,"nbf":"soon")"));
+    EXPECT_EQ(codeOf(text_nbf), TokenError::kNotYetValid);
+}
+
+TEST_F(TokenVerifierTest, KeepsExpiredAndNotYetValidApart) {
+    const auto token = signRaw(testing::canonicalHeader(),
+                               payloadJson(nowSeconds(), nowSeconds() + 600, R"({"identity":"a"})",
+                                           R"(,"nbf":)" + std::to_string(nowSeconds() + 300)));
+    EXPECT_EQ(codeOf(token), TokenError::kNotYetValid);
+    clock_.set(kNow + 600s);
+    EXPECT_EQ(codeOf(token), TokenError::kExpired);
+}
+
+// 20106 -------------------------------------------------------------------------------------
+
+TEST_F(TokenVerifierTest, RejectsMissingOrEmptyIdentityWith20106) {
+    for (const char* grants : {R"({})", R"({"identity":""})", R"({"identity":42})",
+                               R"({"chat":{"service_sid":"IS1"}})"}) {
+        EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(),
+                                 payloadJson(nowSeconds(), nowSeconds() + 60, grants))),
+                  TokenError::kInvalidGrants)
+            << grants;
+    }
+    const std::string no_grants = R"({"iat":)" + std::to_string(nowSeconds()) + R"(,"exp":)" +
+                                  std::to_string(nowSeconds() + 60) + R"(,"iss":")" + kKey.sid +
+                                  R"(","sub":")" + kKey.account_sid + "\"}";
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), no_grants)), TokenError::kInvalidGrants);
+}
+
+TEST_F(TokenVerifierTest, RejectsAMissingRequiredGrantWith20106) {
+    const TokenVerifier needs_video{KeySet{{kKey}},
+                                    VerifyPolicy{.required_grant = GrantKind::kVideo}, clock_};
+    EXPECT_EQ(codeOf(needs_video, valid()), TokenError::kInvalidGrants);
+}
+
+TEST_F(TokenVerifierTest, RejectsAGrantForAnotherServiceWith20106) {
+    const TokenVerifier other_chat{
+        KeySet{{kKey}}, VerifyPolicy{.chat_service_sid = "IS99999999999999999999999999999999"},
+        clock_};
+    EXPECT_EQ(codeOf(other_chat, valid()), TokenError::kInvalidGrants);
+    const TokenVerifier our_chat{KeySet{{kKey}}, VerifyPolicy{.chat_service_sid = kChatService},
+                                 clock_};
+    EXPECT_TRUE(our_chat.verify(valid()).has_value());
+    const TokenVerifier our_sync{KeySet{{kKey}}, VerifyPolicy{.sync_service_sid = kSyncService},
+                                 clock_};
+    EXPECT_EQ(codeOf(our_sync, valid()), TokenError::kInvalidGrants);
+}
+
+TEST_F(TokenVerifierTest, RejectsMalformedKnownGrantsAndKeepsUnknownOnes) {
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(),
+                             payloadJson(nowSeconds(), nowSeconds() + 60,
+                                         R"({"identity":"a","chat":"yes"})"))),
+              TokenError::kInvalidGrants);
+    EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(),
+                             payloadJson(nowSeconds(), nowSeconds() + 60,
+                                         R"({"identity":"a","chat":{"service_sid":7}})"))),
+              TokenError::kInvalidGrants);
+    const auto claims = verifier_.verify(
+        signRaw(testing::canonicalHeader(),
+                payloadJson(nowSeconds(), nowSeconds() + 60,
+                            R"({"identity":"a","ip_messaging":{"service_sid":"IS1"}})")));
+    ASSERT_TRUE(claims.has_value()) << claims.error().message;
+    EXPECT_EQ(claims->grants.other.at("ip_messaging"), R"({"service_sid":"IS1"})");
+}
+
+TEST_F(TokenVerifierTest, ReadsEveryFieldOfEveryKnownGrant) {
+    const std::string grants = R"({"identity":"carol",
+        "chat":{"service_sid":"IS1","endpoint_id":"e1","deployment_role_sid":"RL1","push_credential_sid":"CR1"},
+        "data_sync":{"service_sid":"IS2","endpoint_id":"e2"},
+        "video":{"room":"lobby"},
+        "voice":{"incoming":{"allow":true},"outgoing":{"application_sid":"AP1","params":{"to":"x"}},
+                 "push_credential_sid":"CR2","endpoint_id":"e3"}})";
+    const auto claims = verifier_.verify(
+        signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 60, grants)));
+    ASSERT_TRUE(claims.has_value()) << claims.error().message;
+    const Grants& g = claims->grants;
+    EXPECT_EQ(g.chat, (ChatGrant{"IS1", "e1", "RL1", "CR1"}));
+    EXPECT_EQ(g.sync, (SyncGrant{"IS2", "e2"}));
+    EXPECT_EQ(g.video, (VideoGrant{"lobby"}));
+    ASSERT_TRUE(g.voice.has_value());
+    EXPECT_TRUE(g.voice->incoming->allow);
+    EXPECT_EQ(g.voice->outgoing->application_sid, "AP1");
+    EXPECT_EQ(g.voice->outgoing->params_json, R"({"to":"x"})");
+    EXPECT_EQ(g.voice->push_credential_sid, "CR2");
+    EXPECT_EQ(g.voice->endpoint_id, "e3");
+}
+
+TEST_F(TokenVerifierTest, NeverThrowsOnGarbage) {
+    const std::string token = valid();
+    for (std::size_t cut = 0; cut < token.size(); ++cut) {
+        EXPECT_NO_THROW((void)verifier_.verify(token.substr(0, cut)));
+        std::string flipped = token;
+        flipped[cut] = static_cast<char>(flipped[cut] ^ 0x20);
+        EXPECT_FALSE(verifier_.verify(flipped).has_value()) << cut;
+    }
+}
+
+} // namespace
+} // namespace parley::token
