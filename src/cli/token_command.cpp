@@ -7,9 +7,10 @@
 #include <parley/token/inspect.hpp>
 #include <parley/token/token_verifier.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 
 namespace parley::cli {
 namespace {
@@ -52,8 +53,8 @@ void warnIfNotSid(const std::string& value, std::string_view prefix, std::string
 int runMint(const MintArgs& args) {
     warnIfNotSid(args.account_sid, "AC", "--account-sid");
     warnIfNotSid(args.api_key, "SK", "--api-key");
-    AccessTokenBuilder builder{ApiKey{
-        .sid = args.api_key, .account_sid = args.account_sid, .secret = args.api_secret}};
+    AccessTokenBuilder builder{
+        ApiKey{.sid = args.api_key, .account_sid = args.account_sid, .secret = args.api_secret}};
     builder.identity(args.identity)
         .ttl(seconds{args.ttl})
         .algorithm(parseAlgorithm(args.algorithm).value_or(Algorithm::kHs256));
@@ -154,9 +155,8 @@ int runInspect(const std::string& token) {
             out["issued_at"] = isoUtc(*claims->issued_at);
             out["lifetime_s"] = (claims->expires_at - *claims->issued_at).count();
         }
-    } else if (inspection->claims_problem) {
-        out["claims_problem"] = {{"code", inspection->claims_problem->wireCode()},
-                                 {"message", inspection->claims_problem->message}};
+    } else if (const auto& problem = inspection->claims_problem) {
+        out["claims_problem"] = {{"code", problem->wireCode()}, {"message", problem->message}};
     }
     std::cout << out.dump(2) << '\n';
     return 0;
@@ -179,7 +179,8 @@ void addMint(CLI::App& token, int& exit_code) {
     mint->add_option("--ttl", args->ttl, "Lifetime in seconds, 180 to 86400")
         ->capture_default_str();
     mint->add_option("--chat-service", args->chat_service, "Add a chat grant for this service");
-    mint->add_option("--sync-service", args->sync_service, "Add a data_sync grant for this service");
+    mint->add_option("--sync-service", args->sync_service,
+                     "Add a data_sync grant for this service");
     mint->add_option("--video-room", args->video_room, "Add a video grant for this room");
     mint->add_option("--nbf", args->nbf, "Not-before time, unix seconds");
     mint->add_option("--algorithm", args->algorithm, "Signature algorithm")

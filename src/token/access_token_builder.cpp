@@ -1,9 +1,9 @@
-#include <parley/token/access_token_builder.hpp>
-
 #include "token/base64url.hpp"
 #include "token/grants_json.hpp"
 #include "token/hmac.hpp"
 #include "token/jwt_header.hpp"
+
+#include <parley/token/access_token_builder.hpp>
 
 #include <openssl/rand.h>
 
@@ -87,10 +87,10 @@ std::expected<std::string, MintFailure> AccessTokenBuilder::mint(const Clock& cl
         return fail(MintError::kMissingIdentity, "an access token needs an identity");
     }
     if (ttl_ < minimum_ttl_ || ttl_ > kMaxTtl) {
-        return fail(MintError::kTtlOutOfRange,
-                    "ttl " + std::to_string(ttl_.count()) + " s is outside [" +
-                        std::to_string(minimum_ttl_.count()) + " s, " +
-                        std::to_string(kMaxTtl.count()) + " s]");
+        return fail(MintError::kTtlOutOfRange, "ttl " + std::to_string(ttl_.count()) +
+                                                   " s is outside [" +
+                                                   std::to_string(minimum_ttl_.count()) + " s, " +
+                                                   std::to_string(kMaxTtl.count()) + " s]");
     }
     if (key_.sid.empty() || key_.secret.empty()) {
         return fail(MintError::kInvalidApiKey, "the API key needs a SID and a secret");
@@ -99,8 +99,8 @@ std::expected<std::string, MintFailure> AccessTokenBuilder::mint(const Clock& cl
     try {
         grants = grantsToJson(grants_);
     } catch (const nlohmann::json::exception& error) {
-        return fail(MintError::kInvalidGrant, std::string{"a raw grant is not JSON: "} +
-                                                  error.what());
+        return fail(MintError::kInvalidGrant,
+                    std::string{"a raw grant is not JSON: "} + error.what());
     }
     const auto issued_at = std::chrono::floor<std::chrono::seconds>(clock.now());
     // Key order as Twilio's helpers produce through jsonwebtoken: jti, grants, nbf, iat, exp,

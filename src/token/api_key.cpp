@@ -1,6 +1,6 @@
-#include <parley/token/api_key.hpp>
-
 #include "token/hmac.hpp"
+
+#include <parley/token/api_key.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -56,6 +56,8 @@ const PreparedKey* KeySet::find(std::string_view sid) const {
     return found == impl_->by_sid.end() ? nullptr : found->second;
 }
 
-std::size_t KeySet::size() const { return impl_->by_sid.size(); }
+std::size_t KeySet::size() const {
+    return impl_->by_sid.size();
+}
 
 } // namespace parley::token

@@ -22,7 +22,9 @@ constexpr std::array<std::uint8_t, 256> kDecodeTable = [] {
     return table;
 }();
 
-std::uint8_t lookup(char c) { return kDecodeTable[static_cast<unsigned char>(c)]; }
+std::uint8_t lookup(char c) {
+    return kDecodeTable[static_cast<unsigned char>(c)];
+}
 
 } // namespace
 
@@ -30,8 +32,9 @@ std::string encode(std::string_view bytes) {
     std::string out;
     out.reserve((bytes.size() * 4 + 2) / 3);
     std::size_t i = 0;
-    const auto byte = [&](std::size_t at) { return static_cast<std::uint32_t>(
-                                                static_cast<unsigned char>(bytes[at])); };
+    const auto byte = [&](std::size_t at) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at]));
+    };
     for (; i + 3 <= bytes.size(); i += 3) {
         const std::uint32_t group = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
         out += kAlphabet[group >> 18 & 63];

@@ -24,7 +24,8 @@ public:
     explicit PreparedKey(const ApiKey& key);
     PreparedKey(const PreparedKey&) = delete;
     PreparedKey& operator=(const PreparedKey&) = delete;
-    ~PreparedKey();
+    // Defined where Schedules is complete.
+    ~PreparedKey(); // NOLINT(performance-trivially-destructible)
 
     const std::string& sid() const { return key_.sid; }
     const std::string& accountSid() const { return key_.account_sid; }

@@ -1,8 +1,7 @@
-#include <parley/token/inspect.hpp>
-
 #include "token/claims_reader.hpp"
 #include "token/json_scratch.hpp"
 
+#include <parley/token/inspect.hpp>
 #include <parley/token/limits.hpp>
 
 namespace parley::token {
@@ -46,8 +45,7 @@ std::expected<Inspection, TokenFailure> inspect(std::string_view token) {
         return fail("token is larger than 16 KiB");
     }
     const std::size_t first = token.find('.');
-    const std::size_t second =
-        first == std::string_view::npos ? first : token.find('.', first + 1);
+    const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
         return fail("token is not three dot-separated segments");
     }
@@ -67,7 +65,8 @@ std::expected<Inspection, TokenFailure> inspect(std::string_view token) {
         header_alg = alg;
     }
 
-    const auto payload = scratch.parseSegment(token.substr(first + 1, second - first - 1), "payload");
+    const auto payload =
+        scratch.parseSegment(token.substr(first + 1, second - first - 1), "payload");
     if (!payload) {
         return std::unexpected(payload.error());
     }

@@ -16,7 +16,7 @@ JsonScratch& JsonScratch::local() {
 
 JsonScratch::JsonScratch()
     // A decoded segment is never longer than the token, and tokens are capped before decoding.
-    : buffer_(std::make_unique<char[]>(kMaxTokenBytes + simdjson::SIMDJSON_PADDING)) {
+    : buffer_(kMaxTokenBytes + simdjson::SIMDJSON_PADDING) {
     // Size the parser once for the largest token so no later parse reallocates.
     if (parser_.allocate(kMaxTokenBytes) != simdjson::SUCCESS) {
         throw std::bad_alloc();
@@ -28,13 +28,13 @@ JsonScratch::parseSegment(std::string_view segment, std::string_view what) {
     const auto size = base64url::decodedSize(segment.size());
     if (segment.size() > kMaxTokenBytes || !size ||
         // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view of the buffer.
-        !base64url::decode(segment, reinterpret_cast<unsigned char*>(buffer_.get()))) {
-        return std::unexpected(TokenFailure{TokenError::kInvalidToken,
-                                            std::string{what} + " is not valid base64url"});
+        !base64url::decode(segment, reinterpret_cast<unsigned char*>(buffer_.data()))) {
+        return std::unexpected(
+            TokenFailure{TokenError::kInvalidToken, std::string{what} + " is not valid base64url"});
     }
     decoded_size_ = *size;
     simdjson::dom::element root;
-    if (parser_.parse(buffer_.get(), decoded_size_, false).get(root) != simdjson::SUCCESS) {
+    if (parser_.parse(buffer_.data(), decoded_size_, false).get(root) != simdjson::SUCCESS) {
         return std::unexpected(
             TokenFailure{TokenError::kInvalidToken, std::string{what} + " is not valid JSON"});
     }

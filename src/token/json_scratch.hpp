@@ -3,13 +3,13 @@
 // Per-thread buffers for decoding and parsing token segments, so verifying a token allocates
 // nothing for the JSON: simdjson's parser and a padded decode buffer are reused.
 
+#include <parley/token/error.hpp>
+
 #include <simdjson.h>
 
 #include <expected>
-#include <memory>
 #include <string_view>
-
-#include <parley/token/error.hpp>
+#include <vector>
 
 namespace parley::token {
 
@@ -24,13 +24,13 @@ public:
                                                                      std::string_view what);
 
     /// The decoded bytes of the last parsed segment.
-    std::string_view decoded() const { return {buffer_.get(), decoded_size_}; }
+    std::string_view decoded() const { return {buffer_.data(), decoded_size_}; }
 
 private:
     JsonScratch();
 
     simdjson::dom::parser parser_;
-    std::unique_ptr<char[]> buffer_;
+    std::vector<char> buffer_;
     std::size_t decoded_size_ = 0;
 };
 

@@ -5,9 +5,9 @@
 
 #include <parley/token/limits.hpp>
 
-#include <array>
-
 #include <nlohmann/json.hpp>
+
+#include <array>
 
 namespace parley::token {
 

@@ -1,10 +1,10 @@
-#include <parley/token/token_verifier.hpp>
-
 #include "token/base64url.hpp"
 #include "token/claims_reader.hpp"
 #include "token/hmac.hpp"
 #include "token/json_scratch.hpp"
 #include "token/jwt_header.hpp"
+
+#include <parley/token/token_verifier.hpp>
 
 #include <openssl/crypto.h>
 
@@ -20,7 +20,9 @@ std::unexpected<TokenFailure> fail(TokenError code, std::string message) {
     return std::unexpected(TokenFailure{code, std::move(message)});
 }
 
-std::string unixText(UnixSeconds time) { return std::to_string(time.time_since_epoch().count()); }
+std::string unixText(UnixSeconds time) {
+    return std::to_string(time.time_since_epoch().count());
+}
 
 struct Segments {
     std::string_view header;
@@ -34,8 +36,7 @@ std::expected<Segments, TokenFailure> split(std::string_view token) {
         return fail(TokenError::kInvalidToken, "token is larger than 16 KiB");
     }
     const std::size_t first = token.find('.');
-    const std::size_t second =
-        first == std::string_view::npos ? first : token.find('.', first + 1);
+    const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
         return fail(TokenError::kInvalidToken, "token is not three dot-separated segments");
     }
@@ -66,8 +67,7 @@ std::expected<void, TokenFailure> checkSignature(const PreparedKey& key, Algorit
     SignatureBuffer computed{};
     key.sign(algorithm, segments.signing_input, computed);
     if (CRYPTO_memcmp(presented.data(), computed.data(), expected_size) != 0) {
-        return fail(TokenError::kInvalidSignature,
-                    "signature does not match the key " + key.sid());
+        return fail(TokenError::kInvalidSignature, "signature does not match the key " + key.sid());
     }
     return {};
 }
@@ -89,8 +89,8 @@ std::expected<void, TokenFailure> checkTimes(const TimeClaims& times, const Veri
     }
     if (now >= expires_at + policy.leeway) {
         const auto ago = std::chrono::floor<seconds>(now - expires_at);
-        return fail(TokenError::kExpired, "token expired at " + unixText(times.expires_at) +
-                                              " (" + std::to_string(ago.count()) + " s ago)");
+        return fail(TokenError::kExpired, "token expired at " + unixText(times.expires_at) + " (" +
+                                              std::to_string(ago.count()) + " s ago)");
     }
     if (times.not_before && now < TimePoint{*times.not_before} - policy.leeway) {
         return fail(TokenError::kNotYetValid,
@@ -110,9 +110,9 @@ std::expected<void, TokenFailure> checkServiceGrants(const Grants& grants,
             return fail(TokenError::kInvalidGrants, "token has no chat grant");
         }
         if (grants.chat->service_sid != policy.chat_service_sid) {
-            return fail(TokenError::kInvalidGrants, "chat grant is for service " +
-                                                        grants.chat->service_sid.value_or("(none)") +
-                                                        ", not " + *policy.chat_service_sid);
+            return fail(TokenError::kInvalidGrants,
+                        "chat grant is for service " + grants.chat->service_sid.value_or("(none)") +
+                            ", not " + *policy.chat_service_sid);
         }
     }
     if (policy.sync_service_sid) {
@@ -120,9 +120,10 @@ std::expected<void, TokenFailure> checkServiceGrants(const Grants& grants,
             return fail(TokenError::kInvalidGrants, "token has no data_sync grant");
         }
         if (grants.sync->service_sid != policy.sync_service_sid) {
-            return fail(TokenError::kInvalidGrants, "data_sync grant is for service " +
-                                                        grants.sync->service_sid.value_or("(none)") +
-                                                        ", not " + *policy.sync_service_sid);
+            return fail(TokenError::kInvalidGrants,
+                        "data_sync grant is for service " +
+                            grants.sync->service_sid.value_or("(none)") + ", not " +
+                            *policy.sync_service_sid);
         }
     }
     return {};
@@ -130,8 +131,8 @@ std::expected<void, TokenFailure> checkServiceGrants(const Grants& grants,
 
 } // namespace
 
-TokenVerifier::TokenVerifier(KeySet keys, VerifyPolicy policy, const Clock& clock)
-    : keys_(std::move(keys)), policy_(std::move(policy)), clock_(&clock) {}
+TokenVerifier::TokenVerifier(const KeySet& keys, VerifyPolicy policy, const Clock& clock)
+    : keys_(keys), policy_(std::move(policy)), clock_(&clock) {}
 
 std::expected<Claims, TokenFailure> TokenVerifier::verify(std::string_view token) const {
     const auto segments = split(token);

@@ -1,7 +1,8 @@
 #pragma once
 
 // Minting access tokens. The output is byte-compatible in structure with Twilio's helper libraries:
-// header {"alg","typ":"JWT","cty":"twilio-fpa;v=1"} and claims jti, grants, [nbf], iat, exp, iss, sub.
+// header {"alg","typ":"JWT","cty":"twilio-fpa;v=1"} and claims jti, grants, [nbf], iat, exp, iss,
+// sub.
 
 #include <parley/token/algorithm.hpp>
 #include <parley/token/api_key.hpp>

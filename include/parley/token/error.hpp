@@ -3,6 +3,7 @@
 // Every way a token can be wrong, one code each. The numeric values are the contract's wire codes
 // (DESIGN.md, "Access tokens"): the same cause gives the same code wherever it is detected.
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -29,9 +30,9 @@ enum class TokenError {
 };
 
 /// All codes, in wire order; lets tests and docs walk every value.
-inline constexpr TokenError kAllTokenErrors[] = {
-    TokenError::kInvalidToken,     TokenError::kInvalidHeader, TokenError::kInvalidIssuer,
-    TokenError::kExpired,          TokenError::kNotYetValid,   TokenError::kInvalidGrants,
+inline constexpr std::array kAllTokenErrors = {
+    TokenError::kInvalidToken,     TokenError::kInvalidHeader,   TokenError::kInvalidIssuer,
+    TokenError::kExpired,          TokenError::kNotYetValid,     TokenError::kInvalidGrants,
     TokenError::kInvalidSignature, TokenError::kLifetimeTooLong,
 };
 

@@ -8,7 +8,7 @@
 namespace parley::token {
 
 /// Tokens larger than this are refused (20101) before any decoding work.
-inline constexpr std::size_t kMaxTokenBytes = 16 * 1024;
+inline constexpr std::size_t kMaxTokenBytes = std::size_t{16} * 1024;
 
 /// The shortest lifetime `mint` accepts unless the caller lowers it explicitly.
 inline constexpr std::chrono::seconds kMinTtl{180};

@@ -42,7 +42,7 @@ struct VerifyPolicy {
 /// The clock must outlive the verifier.
 class TokenVerifier {
 public:
-    TokenVerifier(KeySet keys, VerifyPolicy policy, const Clock& clock);
+    TokenVerifier(const KeySet& keys, VerifyPolicy policy, const Clock& clock);
 
     std::expected<Claims, TokenFailure> verify(std::string_view token) const;
 
