@@ -1,5 +1,6 @@
 // The `parley` binary: wires the subcommands together and nothing else.
 
+#include "cli/serve_command.hpp"
 #include "cli/token_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "parley 0.1.0");
     int exit_code = 0;
+    parley::cli::addServeCommand(app, exit_code, argv[0]);
     parley::cli::addTokenCommand(app, exit_code);
     try {
         app.parse(argc, argv);

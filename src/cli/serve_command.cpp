@@ -1,0 +1,229 @@
+#include "cli/serve_command.hpp"
+
+#include "server/server.hpp"
+#include "server/server_config.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace parley::cli {
+namespace {
+
+using server::ServerOptions;
+
+struct ServeArgs {
+    std::string config;
+    std::string listen;
+    std::string data;
+    std::string account_sid;
+    std::string api_key;
+    std::string api_secret;
+    std::string chat_service;
+    std::optional<std::int64_t> window;
+    std::optional<unsigned> threads;
+    std::optional<double> init_timeout;
+    std::optional<double> rate;
+    std::optional<double> burst;
+    std::optional<std::size_t> max_per_identity;
+    std::string log_level = "info";
+};
+
+// The key from the flags (or PARLEY_* environment), if any.
+std::optional<token::ApiKey> flagKey(const ServeArgs& args) {
+    if (args.api_key.empty() && args.api_secret.empty()) {
+        return std::nullopt;
+    }
+    return token::ApiKey{
+        .sid = args.api_key, .account_sid = args.account_sid, .secret = args.api_secret};
+}
+
+// Keys from the config file plus the flags; what SIGHUP reloads.
+std::expected<std::vector<token::ApiKey>, std::string> configuredKeys(const ServeArgs& args) {
+    std::vector<token::ApiKey> keys;
+    if (!args.config.empty()) {
+        auto config = server::loadConfigFile(args.config);
+        if (!config) {
+            return std::unexpected(config.error());
+        }
+        keys = std::move(config->keys);
+    }
+    if (auto key = flagKey(args)) {
+        keys.push_back(std::move(*key));
+    }
+    return keys;
+}
+
+void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
+    if (config.data_dir) {
+        options.data_dir = *config.data_dir;
+    }
+    if (config.chat_service_sid) {
+        options.chat_service_sid = config.chat_service_sid;
+    }
+    if (config.about_to_expire_window) {
+        options.session.about_to_expire_window = std::chrono::seconds{*config.about_to_expire_window};
+    }
+    if (config.threads && *config.threads > 0) {
+        options.threads = static_cast<unsigned>(*config.threads);
+    }
+    if (config.init_timeout_ms) {
+        options.session.init_timeout = std::chrono::milliseconds{*config.init_timeout_ms};
+    }
+    if (config.rate_per_second) {
+        options.session.rate_per_second = *config.rate_per_second;
+    }
+    if (config.rate_burst) {
+        options.session.rate_burst = *config.rate_burst;
+    }
+    if (config.max_connections_per_identity) {
+        options.session.max_connections_per_identity =
+            static_cast<std::size_t>(*config.max_connections_per_identity);
+    }
+}
+
+std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
+    ServerOptions options;
+    std::optional<std::string> listen;
+    if (!args.config.empty()) {
+        auto config = server::loadConfigFile(args.config);
+        if (!config) {
+            return std::unexpected(config.error());
+        }
+        applyConfigFile(*config, options);
+        listen = config->listen;
+    }
+    if (!args.listen.empty()) {
+        listen = args.listen;
+    }
+    if (listen) {
+        auto address = server::parseListenAddress(*listen);
+        if (!address) {
+            return std::unexpected(address.error());
+        }
+        options.host = address->first;
+        options.port = address->second;
+    }
+    if (!args.data.empty()) {
+        options.data_dir = args.data;
+    }
+    if (!args.chat_service.empty()) {
+        options.chat_service_sid = args.chat_service;
+    }
+    if (args.window) {
+        options.session.about_to_expire_window = std::chrono::seconds{*args.window};
+    }
+    if (args.threads) {
+        options.threads = std::max(1U, *args.threads);
+    }
+    if (args.init_timeout) {
+        options.session.init_timeout =
+            std::chrono::milliseconds{static_cast<std::int64_t>(*args.init_timeout * 1000)};
+    }
+    if (args.rate) {
+        options.session.rate_per_second = *args.rate;
+    }
+    if (args.burst) {
+        options.session.rate_burst = *args.burst;
+    }
+    if (args.max_per_identity) {
+        options.session.max_connections_per_identity = *args.max_per_identity;
+    }
+    auto keys = configuredKeys(args);
+    if (!keys) {
+        return std::unexpected(keys.error());
+    }
+    options.keys = std::move(*keys);
+    return options;
+}
+
+void printDevSetup(const server::DevKeys& dev, const ServerOptions& options, const char* program) {
+    std::cout << (dev.created ? "Created" : "Using") << " the development API key in "
+              << dev.file.string() << ".\nMint a token for it with:\n\n  " << program
+              << " token mint --account-sid " << dev.key.account_sid << " --api-key "
+              << dev.key.sid << " --api-secret " << dev.key.secret
+              << " --identity alice --ttl 3600";
+    if (options.chat_service_sid) {
+        std::cout << " --chat-service " << *options.chat_service_sid;
+    }
+    std::cout << "\n\n" << std::flush;
+}
+
+int runServe(const ServeArgs& args, const char* program) {
+    spdlog::set_level(spdlog::level::from_str(args.log_level));
+    auto options = buildOptions(args);
+    if (!options) {
+        std::cerr << "error: " << options.error() << '\n';
+        return 2;
+    }
+    if (options->keys.empty()) {
+        auto dev = server::loadOrCreateDevKeys(options->data_dir);
+        if (!dev) {
+            std::cerr << "error: " << dev.error() << '\n';
+            return 2;
+        }
+        options->keys.push_back(dev->key);
+        printDevSetup(*dev, *options, program);
+    }
+    auto server = server::Server::create(*options, token::SystemClock::instance());
+    if (!server) {
+        std::cerr << "error: " << server.error() << '\n';
+        return 2;
+    }
+    const auto endpoint = (*server)->endpoint();
+    std::cout << "Connect with: " << program << " chat --url ws://" << options->host << ':'
+              << endpoint.port() << "/v1/ws --token <token>\n"
+              << "Health: http://" << options->host << ':' << endpoint.port() << "/healthz\n"
+              << std::flush;
+    return (*server)->run([args]() -> std::optional<std::vector<token::ApiKey>> {
+        auto keys = configuredKeys(args);
+        if (!keys) {
+            spdlog::error("reload failed, keeping the current keys: {}", keys.error());
+            return std::nullopt;
+        }
+        if (keys->empty()) {
+            spdlog::warn("reload found no keys; keeping the current keys");
+            return std::nullopt;
+        }
+        return std::move(*keys);
+    });
+}
+
+} // namespace
+
+void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
+    auto* serve = app.add_subcommand("serve", "Run the chat server (WebSocket + HTTP)");
+    auto args = std::make_shared<ServeArgs>();
+    serve->add_option("--config", args->config, "TOML config file (keys, limits, listen, data)")
+        ->check(CLI::ExistingFile);
+    serve->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+    serve->add_option("--data", args->data, "Data directory for the database (default ./data)");
+    serve->add_option("--account-sid", args->account_sid, "Account SID the API key belongs to")
+        ->envname("PARLEY_ACCOUNT_SID");
+    serve->add_option("--api-key", args->api_key, "API key SID that signs tokens")
+        ->envname("PARLEY_API_KEY");
+    serve->add_option("--api-secret", args->api_secret, "That key's secret")
+        ->envname("PARLEY_API_SECRET");
+    serve->add_option("--chat-service", args->chat_service,
+                      "Require tokens' chat grant to name this service (IS...)");
+    serve->add_option("--about-to-expire-window", args->window,
+                      "Seconds before exp that token_about_to_expire is sent (default 180)")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}));
+    serve->add_option("--threads", args->threads, "io threads (default: one per core)");
+    serve->add_option("--init-timeout", args->init_timeout,
+                      "Seconds a connection has to send init (default 10)")
+        ->check(CLI::PositiveNumber);
+    serve->add_option("--rate-limit", args->rate, "Frames per second per connection (default 50)")
+        ->check(CLI::PositiveNumber);
+    serve->add_option("--rate-burst", args->burst, "Burst of frames per connection (default 100)")
+        ->check(CLI::PositiveNumber);
+    serve->add_option("--max-connections-per-identity", args->max_per_identity,
+                      "Connections one identity may hold (default 16)")
+        ->check(CLI::PositiveNumber);
+    serve->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, off")
+        ->capture_default_str();
+    serve->callback(
+        [args, &exit_code, program] { exit_code = runServe(*args, program); });
+}
+
+} // namespace parley::cli

@@ -1,0 +1,11 @@
+#pragma once
+
+// `parley serve` (DESIGN.md, "CLI"): flags, environment and config file into ServerOptions.
+
+#include <CLI/CLI.hpp>
+
+namespace parley::cli {
+
+void addServeCommand(CLI::App& app, int& exit_code, const char* program);
+
+} // namespace parley::cli

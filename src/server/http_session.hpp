@@ -1,0 +1,37 @@
+#pragma once
+
+// One HTTP connection: answers plain requests through the RestApi (keep-alive), and hands a
+// WebSocket upgrade on /v1/ws over to a new WsSession.
+
+#include "server/rest_api.hpp"
+#include "server/server_context.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace parley::server {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context,
+                const RestApi& rest);
+
+    void run();
+
+private:
+    void readRequest();
+    void onRead(boost::beast::error_code error);
+    void onWrite(bool keep_alive, boost::beast::error_code error);
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    ServerContext& context_;
+    const RestApi& rest_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    std::optional<HttpResponse> response_;
+};
+
+} // namespace parley::server

@@ -1,0 +1,173 @@
+#include "server/rest_api.hpp"
+
+#include "protocol/names.hpp"
+#include "server/chat_json.hpp"
+
+#include <boost/beast/core/detail/base64.hpp>
+
+#include <charconv>
+
+namespace parley::server {
+
+namespace http = boost::beast::http;
+using protocol::Json;
+
+namespace {
+
+HttpResponse respond(const HttpRequest& request, http::status status, std::string body,
+                     std::string_view content_type = "application/json") {
+    HttpResponse response{status, request.version()};
+    response.set(http::field::server, "parley");
+    response.set(http::field::content_type, content_type);
+    response.keep_alive(request.keep_alive());
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return response;
+}
+
+HttpResponse jsonError(const HttpRequest& request, http::status status, int code,
+                       std::string_view message) {
+    return respond(request, status,
+                   Json{{"code", code}, {"message", message}}.dump(
+                       -1, ' ', false, Json::error_handler_t::replace));
+}
+
+std::string decodeBase64(std::string_view text) {
+    namespace base64 = boost::beast::detail::base64;
+    std::string out(base64::decoded_size(text.size()), '\0');
+    const auto [written, read] = base64::decode(out.data(), text.data(), text.size());
+    out.resize(written);
+    return read == text.size() ? out : std::string{};
+}
+
+// Query parameter `name` as a whole number, or nullopt; `bad` is set when present but invalid.
+std::optional<std::int64_t> queryInt(std::string_view query, std::string_view name, bool& bad) {
+    std::size_t start = 0;
+    while (start <= query.size()) {
+        const std::size_t end = std::min(query.find('&', start), query.size());
+        const std::string_view pair = query.substr(start, end - start);
+        const std::size_t equals = pair.find('=');
+        if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+            const std::string_view value = pair.substr(equals + 1);
+            std::int64_t number = 0;
+            const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+            if (ec != std::errc{} || ptr != value.data() + value.size()) {
+                bad = true;
+                return std::nullopt;
+            }
+            return number;
+        }
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+RestApi::RestApi(ServerContext& context, Store& store) : context_(context), store_(store) {}
+
+HttpResponse RestApi::handle(const HttpRequest& request) const {
+    const std::string_view target = request.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (request.method() != http::verb::get && request.method() != http::verb::head) {
+        return jsonError(request, http::status::method_not_allowed, 405, "only GET is supported");
+    }
+    if (path == "/healthz") {
+        return respond(request, http::status::ok, "ok\n", "text/plain");
+    }
+    if (path == "/metrics") {
+        return respond(request, http::status::ok, context_.metrics.render(),
+                       "text/plain; version=0.0.4");
+    }
+    if (path == protocol::kWebSocketPath) {
+        return jsonError(request, http::status::upgrade_required, 426,
+                         "this endpoint speaks WebSocket only");
+    }
+    constexpr std::string_view kChannels = "/v1/channels";
+    if (path == kChannels || path.starts_with("/v1/channels/")) {
+        if (!authorized(request)) {
+            auto response = jsonError(request, http::status::unauthorized, 401,
+                                      "HTTP Basic authentication with an API key is required");
+            response.set(http::field::www_authenticate, R"(Basic realm="parley")");
+            return response;
+        }
+        if (path == kChannels) {
+            return channels(request);
+        }
+        std::string_view rest = path.substr(kChannels.size() + 1);
+        constexpr std::string_view kMessages = "/messages";
+        if (rest.ends_with(kMessages) && rest.size() > kMessages.size()) {
+            return messages(request, rest.substr(0, rest.size() - kMessages.size()));
+        }
+    }
+    return jsonError(request, http::status::not_found, 404, "no such resource");
+}
+
+bool RestApi::authorized(const HttpRequest& request) const {
+    const auto header = request.find(http::field::authorization);
+    if (header == request.end()) {
+        return false;
+    }
+    const std::string_view value = header->value();
+    constexpr std::string_view kBasic = "Basic ";
+    if (!value.starts_with(kBasic)) {
+        return false;
+    }
+    const std::string credentials = decodeBase64(value.substr(kBasic.size()));
+    const std::size_t colon = credentials.find(':');
+    if (colon == std::string::npos) {
+        return false;
+    }
+    return context_.tokens.checkApiKey(std::string_view{credentials}.substr(0, colon),
+                                       std::string_view{credentials}.substr(colon + 1));
+}
+
+HttpResponse RestApi::channels(const HttpRequest& request) const {
+    // A backend with an API key sees every channel, as an account owner does.
+    const auto all = store_.listChannels({});
+    if (!all) {
+        return jsonError(request, http::status::internal_server_error, 50500, "storage failed");
+    }
+    Json out = Json::array();
+    for (const Channel& channel : *all) {
+        out.push_back(channelJson(channel));
+    }
+    return respond(request, http::status::ok, Json{{"channels", std::move(out)}}.dump());
+}
+
+HttpResponse RestApi::messages(const HttpRequest& request, std::string_view channel) const {
+    const auto found = store_.findChannel(channel);
+    if (!found) {
+        return found.error() == StoreError::kNotFound
+                   ? jsonError(request, http::status::not_found, 50100, "channel not found")
+                   : jsonError(request, http::status::internal_server_error, 50500,
+                               "storage failed");
+    }
+    const std::string_view target = request.target();
+    const std::size_t question = target.find('?');
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+    bool bad = false;
+    HistoryQuery history{.before = queryInt(query, "before", bad),
+                         .after = queryInt(query, "after", bad)};
+    const auto limit = queryInt(query, "limit", bad).value_or(
+        static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
+    if (bad || (history.before && history.after) || limit < 1 ||
+        limit > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
+        return jsonError(request, http::status::bad_request, 50003,
+                         "before, after (not both) and limit (1-500) must be whole numbers");
+    }
+    history.limit = static_cast<std::size_t>(limit);
+    const auto page = store_.history(found->sid, history);
+    if (!page) {
+        return jsonError(request, http::status::internal_server_error, 50500, "storage failed");
+    }
+    Json out = Json::array();
+    for (const Message& message : *page) {
+        out.push_back(messageJson(message));
+    }
+    return respond(request, http::status::ok, Json{{"messages", std::move(out)}}.dump(
+                                                  -1, ' ', false, Json::error_handler_t::replace));
+}
+
+} // namespace parley::server

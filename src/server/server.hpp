@@ -1,0 +1,82 @@
+#pragma once
+
+// parleyd: owns every part of the server and the io threads that run it. `main` only builds a
+// ServerOptions and calls run().
+
+#include "server/server_context.hpp"
+#include "server/store/store.hpp"
+
+#include <parley/token/api_key.hpp>
+#include <parley/token/clock.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace parley::server {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    /// 0 picks a free port (tests); the chosen one is in endpoint().
+    std::uint16_t port = 8080;
+    std::filesystem::path data_dir = "data";
+    std::vector<token::ApiKey> keys;
+    /// When set, tokens must carry a chat grant for this service.
+    std::optional<std::string> chat_service_sid;
+    SessionSettings session;
+    /// io threads; one per core by default.
+    unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+    /// How long shutdown waits for connections to close before dropping them.
+    std::chrono::milliseconds shutdown_grace{5000};
+};
+
+class Listener;
+class MemoryBroker;
+class RestApi;
+
+class Server {
+public:
+    /// Opens the store and binds the port; an error message if either fails.
+    static std::expected<std::unique_ptr<Server>, std::string> create(ServerOptions options,
+                                                                     const token::Clock& clock);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Serves until SIGTERM/SIGINT or stop(), then shuts down gracefully. SIGHUP calls
+    /// `on_reload` (if set) and installs the keys it returns.
+    int run(std::function<std::optional<std::vector<token::ApiKey>>()> on_reload = {});
+    /// Asks run() to shut down; thread-safe.
+    void stop();
+
+    boost::asio::ip::tcp::endpoint endpoint() const;
+    Metrics& metrics() { return *metrics_; }
+
+private:
+    Server(ServerOptions options, const token::Clock& clock);
+    void shutdown();
+
+    ServerOptions options_;
+    const token::Clock& clock_;
+    boost::asio::io_context io_;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<Metrics> metrics_;
+    std::unique_ptr<MemoryBroker> broker_;
+    std::unique_ptr<Hub> hub_;
+    std::unique_ptr<TokenGate> tokens_;
+    std::unique_ptr<ChatService> chat_;
+    std::unique_ptr<ServerContext> context_;
+    std::unique_ptr<RestApi> rest_;
+    std::shared_ptr<Listener> listener_;
+    bool stopping_ = false;
+};
+
+} // namespace parley::server

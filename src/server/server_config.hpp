@@ -1,0 +1,57 @@
+#pragma once
+
+// `parley serve` configuration from a TOML file, and the development key set kept in the data
+// directory when no keys are configured. Example file (docs/operations.md has every key):
+//
+//     listen = "0.0.0.0:8080"
+//     data = "/var/lib/parley"
+//     chat_service = "IS..."
+//     about_to_expire_window = 180
+//     [[keys]]
+//     account_sid = "AC..."
+//     api_key = "SK..."
+//     api_secret = "..."
+
+#include "server/server.hpp"
+
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parley::server {
+
+/// What a config file may set; unset fields keep the defaults or the command-line values.
+struct ConfigFile {
+    std::optional<std::string> listen;
+    std::optional<std::filesystem::path> data_dir;
+    std::optional<std::string> chat_service_sid;
+    std::optional<std::int64_t> about_to_expire_window;
+    std::optional<std::int64_t> threads;
+    std::optional<std::int64_t> init_timeout_ms;
+    std::optional<double> rate_per_second;
+    std::optional<double> rate_burst;
+    std::optional<std::int64_t> max_connections_per_identity;
+    std::vector<token::ApiKey> keys;
+};
+
+/// Reads and checks a config file; the error names the file, line and problem.
+std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::path& file);
+
+/// "HOST:PORT" (IPv6 as "[::1]:8080") into its parts.
+std::expected<std::pair<std::string, std::uint16_t>, std::string>
+parseListenAddress(std::string_view text);
+
+struct DevKeys {
+    token::ApiKey key;
+    /// True when this call made the key (first start with this data directory).
+    bool created = false;
+    std::filesystem::path file;
+};
+
+/// The development key kept in DATA/dev-keys.toml (mode 0600), made on first use.
+std::expected<DevKeys, std::string> loadOrCreateDevKeys(const std::filesystem::path& data_dir);
+
+} // namespace parley::server

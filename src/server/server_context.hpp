@@ -1,0 +1,47 @@
+#pragma once
+
+// What every connection shares: settings, the token gate, the chat service, the hub, metrics.
+// Owned by Server; sessions hold a reference, so the context outlives every session (the server
+// joins its io threads before destroying it).
+
+#include "server/chat_service.hpp"
+#include "server/hub.hpp"
+#include "server/metrics.hpp"
+#include "server/token_gate.hpp"
+
+#include <parley/token/api_key.hpp>
+#include <parley/token/clock.hpp>
+
+#include <chrono>
+#include <cstddef>
+
+namespace parley::server {
+
+struct SessionSettings {
+    /// W: token_about_to_expire goes out this long before exp (DESIGN: 180 s by default).
+    std::chrono::seconds about_to_expire_window{180};
+    /// A connection must send init within this time (DESIGN: 10 s), else close 4408.
+    std::chrono::milliseconds init_timeout{10000};
+    /// Frames per second a connection may send on average, and in a burst.
+    double rate_per_second = 50;
+    double rate_burst = 100;
+    /// Rejected frames in a row (over the rate) before the connection is closed with 4429.
+    std::size_t rate_strikes = 20;
+    /// Connections one identity may hold at once on this node.
+    std::size_t max_connections_per_identity = 16;
+    /// Protocol errors (malformed frames, unknown ops, bad arguments) before close 4400.
+    std::size_t max_protocol_errors = 5;
+    /// Frames queued for a slow client before it is dropped, so one reader cannot hold memory.
+    std::size_t max_queued_frames = 4096;
+};
+
+struct ServerContext {
+    SessionSettings settings;
+    TokenGate& tokens;
+    ChatService& chat;
+    Hub& hub;
+    Metrics& metrics;
+    const token::Clock& clock;
+};
+
+} // namespace parley::server

@@ -1,0 +1,454 @@
+#include "server/store/sqlite_store.hpp"
+
+#include "server/store/sqlite_schema.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parley::server {
+
+namespace {
+
+std::int64_t toStored(UnixMillis time) {
+    return time.time_since_epoch().count();
+}
+UnixMillis fromStored(std::int64_t millis) {
+    return UnixMillis{std::chrono::milliseconds{millis}};
+}
+
+std::expected<void, std::string> configure(SqliteConnection& connection,
+                                           const SqliteOptions& options) {
+    connection.setBusyTimeout(options.busy_timeout);
+    // Off by default and per connection; a build without foreign keys would ignore the pragma.
+    if (auto enabled = connection.execute("PRAGMA foreign_keys = ON"); !enabled) {
+        return enabled;
+    }
+    if (connection.queryInt("PRAGMA foreign_keys").value_or(0) != 1) {
+        return std::unexpected("this SQLite does not enforce foreign keys");
+    }
+    auto mode = connection.prepare("PRAGMA journal_mode = WAL");
+    if (!mode) {
+        return std::unexpected(mode.error());
+    }
+    if (mode->step() != StepResult::kRow || mode->columnText(0) != "wal") {
+        return std::unexpected("cannot switch to WAL mode: " + connection.errorMessage());
+    }
+    return connection.execute(options.synchronous == SqliteSynchronous::kFull
+                                  ? "PRAGMA synchronous = FULL"
+                                  : "PRAGMA synchronous = NORMAL");
+}
+
+std::optional<Channel> readChannel(const SqliteStatement& row) {
+    const auto type = parseChannelType(row.columnText(3));
+    if (!type) {
+        return std::nullopt; // the CHECK constraint makes this a corrupt file
+    }
+    return Channel{.sid = row.columnText(0),
+                   .unique_name = row.columnText(1),
+                   .friendly_name = row.columnText(2),
+                   .type = *type,
+                   .attributes_json = row.columnText(4),
+                   .created_by = row.columnText(5),
+                   .date_created = fromStored(row.columnInt64(6))};
+}
+
+Message readMessage(const SqliteStatement& row, std::string_view channel_sid) {
+    return Message{.sid = row.columnText(1),
+                   .channel_sid = std::string{channel_sid},
+                   .index = row.columnInt64(0),
+                   .author = row.columnText(2),
+                   .body = row.columnText(3),
+                   .attributes_json = row.columnText(4),
+                   .date_created = fromStored(row.columnInt64(5))};
+}
+
+} // namespace
+
+enum class SqliteStore::Sql {
+    kChannelKey,
+    kUniqueNameUsed,
+    kInsertChannel,
+    kFindChannel,
+    kListChannels,
+    kChannelsOf,
+    kInsertMember,
+    kDeleteMember,
+    kIsMember,
+    kMembers,
+    kTakeNextIndex,
+    kInsertMessage,
+    kHistoryUpward,
+    kHistoryDownward, // keep last: it sets the statement count
+};
+
+std::string_view SqliteStore::sqlText(Sql sql) {
+    switch (sql) {
+    case Sql::kChannelKey:
+        return "SELECT seq FROM channels WHERE sid = ?1";
+    case Sql::kUniqueNameUsed:
+        return "SELECT 1 FROM channels WHERE unique_name = ?1";
+    case Sql::kInsertChannel:
+        return "INSERT INTO channels (sid, unique_name, friendly_name, type, attributes, "
+               "created_by, date_created) VALUES (?1, NULLIF(?2, ''), ?3, ?4, ?5, ?6, ?7)";
+    case Sql::kFindChannel:
+        // One lookup for both keys; a SID match sorts first.
+        return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
+               "created_by, date_created FROM channels WHERE sid = ?1 OR unique_name = ?1 "
+               "ORDER BY sid = ?1 DESC LIMIT 1";
+    case Sql::kListChannels:
+        return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
+               "created_by, date_created FROM channels AS c WHERE type = 'public' OR EXISTS "
+               "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1) "
+               "ORDER BY seq";
+    case Sql::kChannelsOf:
+        return "SELECT c.sid FROM members AS m JOIN channels AS c ON c.seq = m.channel "
+               "WHERE m.identity = ?1 ORDER BY m.seq";
+    case Sql::kInsertMember:
+        return "INSERT INTO members (channel, identity, joined_at) VALUES (?1, ?2, ?3) "
+               "ON CONFLICT (channel, identity) DO NOTHING";
+    case Sql::kDeleteMember:
+        return "DELETE FROM members WHERE channel = ?1 AND identity = ?2";
+    case Sql::kIsMember:
+        return "SELECT 1 FROM members WHERE channel = ?1 AND identity = ?2";
+    case Sql::kMembers:
+        return "SELECT identity, joined_at FROM members WHERE channel = ?1 ORDER BY seq";
+    case Sql::kTakeNextIndex:
+        return "UPDATE channels SET next_index = next_index + 1 WHERE sid = ?1 "
+               "RETURNING seq, next_index - 1";
+    case Sql::kInsertMessage:
+        return "INSERT INTO messages (channel, idx, sid, author, body, attributes, date_created) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    case Sql::kHistoryUpward:
+        return "SELECT idx, sid, author, body, attributes, date_created FROM messages "
+               "WHERE channel = ?1 AND idx > ?2 AND idx < ?3 ORDER BY idx LIMIT ?4";
+    case Sql::kHistoryDownward:
+        return "SELECT idx, sid, author, body, attributes, date_created FROM messages "
+               "WHERE channel = ?1 AND idx > ?2 AND idx < ?3 ORDER BY idx DESC LIMIT ?4";
+    }
+    return {};
+}
+
+std::expected<std::unique_ptr<SqliteStore>, std::string>
+SqliteStore::open(const std::filesystem::path& file, SqliteOptions options) {
+    auto connection = SqliteConnection::open(file);
+    if (!connection) {
+        return std::unexpected(connection.error());
+    }
+    const auto failure = [&file](const std::string& reason) {
+        return std::unexpected(file.string() + ": " + reason);
+    };
+    if (auto configured = configure(*connection, options); !configured) {
+        return failure(configured.error());
+    }
+    if (auto migrated = migrateSqliteSchema(*connection); !migrated) {
+        return failure(migrated.error());
+    }
+    // All prepared now, so a schema mismatch shows at start-up rather than on first use.
+    constexpr auto kStatementCount = static_cast<std::size_t>(Sql::kHistoryDownward) + 1;
+    std::vector<SqliteStatement> statements;
+    statements.reserve(kStatementCount);
+    for (std::size_t i = 0; i < kStatementCount; ++i) {
+        auto prepared = connection->prepare(sqlText(static_cast<Sql>(i)));
+        if (!prepared) {
+            return failure(prepared.error());
+        }
+        statements.push_back(std::move(*prepared));
+    }
+    return std::unique_ptr<SqliteStore>{
+        new SqliteStore{std::move(*connection), std::move(statements), std::move(options)}};
+}
+
+SqliteStore::SqliteStore(SqliteConnection connection, std::vector<SqliteStatement> statements,
+                         SqliteOptions options)
+    : connection_(std::move(connection)), statements_(std::move(statements)),
+      options_(std::move(options)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+SqliteStatement& SqliteStore::statement(Sql sql) {
+    return statements_[static_cast<std::size_t>(sql)];
+}
+
+std::unexpected<StoreError> SqliteStore::fail() {
+    if (options_.on_error) {
+        options_.on_error("sqlite store: " + connection_.errorMessage());
+    }
+    return std::unexpected(StoreError::kFailed);
+}
+
+template <typename... Args> StoreResult<void> SqliteStore::run(Sql sql, const Args&... args) {
+    const StatementLease command{statement(sql)};
+    if (!command->bind(args...) || command->step() != StepResult::kDone) {
+        return fail();
+    }
+    return {};
+}
+
+template <typename... Args> StoreResult<bool> SqliteStore::exists(Sql sql, const Args&... args) {
+    const StatementLease query{statement(sql)};
+    if (!query->bind(args...)) {
+        return fail();
+    }
+    switch (query->step()) {
+    case StepResult::kRow:
+        return true;
+    case StepResult::kDone:
+        return false;
+    case StepResult::kError:
+        break;
+    }
+    return fail();
+}
+
+StoreResult<std::int64_t> SqliteStore::channelKey(std::string_view channel_sid) {
+    const StatementLease query{statement(Sql::kChannelKey)};
+    if (!query->bind(channel_sid)) {
+        return fail();
+    }
+    switch (query->step()) {
+    case StepResult::kRow:
+        return query->columnInt64(0);
+    case StepResult::kDone:
+        return std::unexpected(StoreError::kNotFound);
+    case StepResult::kError:
+        break;
+    }
+    return fail();
+}
+
+StoreResult<Channel> SqliteStore::createChannel(const NewChannel& channel) {
+    const std::scoped_lock lock{mutex_};
+    SqliteTransaction transaction{connection_};
+    if (!transaction.begin()) {
+        return fail();
+    }
+    // Checked rather than read off the UNIQUE constraint's error, which would not tell a taken
+    // name from a SID collision.
+    if (!channel.unique_name.empty()) {
+        const auto used = exists(Sql::kUniqueNameUsed, channel.unique_name);
+        if (!used) {
+            return std::unexpected(used.error());
+        }
+        if (*used) {
+            return std::unexpected(StoreError::kUniqueNameTaken);
+        }
+    }
+    if (auto inserted = run(Sql::kInsertChannel, channel.sid, channel.unique_name,
+                            channel.friendly_name, channelTypeName(channel.type),
+                            channel.attributes_json, channel.created_by, toStored(channel.now));
+        !inserted) {
+        return std::unexpected(inserted.error());
+    }
+    const std::int64_t key = connection_.lastInsertRowid();
+    if (auto joined = run(Sql::kInsertMember, key, channel.created_by, toStored(channel.now));
+        !joined) {
+        return std::unexpected(joined.error());
+    }
+    if (!transaction.commit()) {
+        return fail();
+    }
+    return Channel{.sid = channel.sid,
+                   .unique_name = channel.unique_name,
+                   .friendly_name = channel.friendly_name,
+                   .type = channel.type,
+                   .attributes_json = channel.attributes_json,
+                   .created_by = channel.created_by,
+                   .date_created = channel.now};
+}
+
+StoreResult<Channel> SqliteStore::findChannel(std::string_view sid_or_unique_name) {
+    const std::scoped_lock lock{mutex_};
+    const StatementLease query{statement(Sql::kFindChannel)};
+    if (!query->bind(sid_or_unique_name)) {
+        return fail();
+    }
+    switch (query->step()) {
+    case StepResult::kRow:
+        if (auto channel = readChannel(*query)) {
+            return *std::move(channel);
+        }
+        break;
+    case StepResult::kDone:
+        return std::unexpected(StoreError::kNotFound);
+    case StepResult::kError:
+        break;
+    }
+    return fail();
+}
+
+StoreResult<std::vector<Channel>> SqliteStore::listChannels(std::string_view identity) {
+    const std::scoped_lock lock{mutex_};
+    const StatementLease query{statement(Sql::kListChannels)};
+    if (!query->bind(identity)) {
+        return fail();
+    }
+    std::vector<Channel> channels;
+    StepResult step = StepResult::kDone;
+    while ((step = query->step()) == StepResult::kRow) {
+        auto channel = readChannel(*query);
+        if (!channel) {
+            return fail();
+        }
+        channels.push_back(*std::move(channel));
+    }
+    if (step == StepResult::kError) {
+        return fail();
+    }
+    return channels;
+}
+
+StoreResult<std::vector<std::string>> SqliteStore::channelsOf(std::string_view identity) {
+    const std::scoped_lock lock{mutex_};
+    const StatementLease query{statement(Sql::kChannelsOf)};
+    if (!query->bind(identity)) {
+        return fail();
+    }
+    std::vector<std::string> sids;
+    StepResult step = StepResult::kDone;
+    while ((step = query->step()) == StepResult::kRow) {
+        sids.push_back(query->columnText(0));
+    }
+    if (step == StepResult::kError) {
+        return fail();
+    }
+    return sids;
+}
+
+StoreResult<bool> SqliteStore::addMember(std::string_view channel_sid, std::string_view identity,
+                                         UnixMillis now) {
+    const std::scoped_lock lock{mutex_};
+    const auto channel = channelKey(channel_sid);
+    if (!channel) {
+        return std::unexpected(channel.error());
+    }
+    if (auto inserted = run(Sql::kInsertMember, *channel, identity, toStored(now)); !inserted) {
+        return std::unexpected(inserted.error());
+    }
+    return connection_.changes() > 0;
+}
+
+StoreResult<bool> SqliteStore::removeMember(std::string_view channel_sid,
+                                            std::string_view identity) {
+    const std::scoped_lock lock{mutex_};
+    const auto channel = channelKey(channel_sid);
+    if (!channel) {
+        return std::unexpected(channel.error());
+    }
+    if (auto deleted = run(Sql::kDeleteMember, *channel, identity); !deleted) {
+        return std::unexpected(deleted.error());
+    }
+    return connection_.changes() > 0;
+}
+
+StoreResult<bool> SqliteStore::isMember(std::string_view channel_sid, std::string_view identity) {
+    const std::scoped_lock lock{mutex_};
+    const auto channel = channelKey(channel_sid);
+    if (!channel) {
+        return std::unexpected(channel.error());
+    }
+    return exists(Sql::kIsMember, *channel, identity);
+}
+
+StoreResult<std::vector<Member>> SqliteStore::members(std::string_view channel_sid) {
+    const std::scoped_lock lock{mutex_};
+    const auto channel = channelKey(channel_sid);
+    if (!channel) {
+        return std::unexpected(channel.error());
+    }
+    const StatementLease query{statement(Sql::kMembers)};
+    if (!query->bind(*channel)) {
+        return fail();
+    }
+    std::vector<Member> members;
+    StepResult step = StepResult::kDone;
+    while ((step = query->step()) == StepResult::kRow) {
+        members.push_back(Member{.identity = query->columnText(0),
+                                 .joined_at = fromStored(query->columnInt64(1))});
+    }
+    if (step == StepResult::kError) {
+        return fail();
+    }
+    return members;
+}
+
+StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
+    const std::scoped_lock lock{mutex_};
+    SqliteTransaction transaction{connection_};
+    if (!transaction.begin()) {
+        return fail();
+    }
+    std::int64_t channel = 0;
+    std::int64_t index = 0;
+    {
+        // RETURNING makes its change on the first step; the lease resets it before the insert.
+        const StatementLease take{statement(Sql::kTakeNextIndex)};
+        if (!take->bind(message.channel_sid)) {
+            return fail();
+        }
+        switch (take->step()) {
+        case StepResult::kRow:
+            channel = take->columnInt64(0);
+            index = take->columnInt64(1);
+            break;
+        case StepResult::kDone:
+            return std::unexpected(StoreError::kNotFound);
+        case StepResult::kError:
+            return fail();
+        }
+    }
+    if (auto inserted = run(Sql::kInsertMessage, channel, index, message.sid, message.author,
+                            message.body, message.attributes_json, toStored(message.now));
+        !inserted) {
+        return std::unexpected(inserted.error());
+    }
+    if (!transaction.commit()) {
+        return fail();
+    }
+    return Message{.sid = message.sid,
+                   .channel_sid = message.channel_sid,
+                   .index = index,
+                   .author = message.author,
+                   .body = message.body,
+                   .attributes_json = message.attributes_json,
+                   .date_created = message.now};
+}
+
+StoreResult<std::vector<Message>> SqliteStore::history(std::string_view channel_sid,
+                                                       const HistoryQuery& query) {
+    const std::scoped_lock lock{mutex_};
+    const auto channel = channelKey(channel_sid);
+    if (!channel) {
+        return std::unexpected(channel.error());
+    }
+    // A page after an index reads upward from it; a page before an index, or the newest page,
+    // reads downward from the top and is reversed, so every page comes back oldest first. Given
+    // both (the header says not to), the range between them is read from its low end.
+    const bool upward = query.after.has_value();
+    constexpr auto kMaxIndex = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t above = query.after.value_or(-1);
+    const std::int64_t below = query.before.value_or(kMaxIndex);
+    const auto limit =
+        static_cast<std::int64_t>(std::min(query.limit, static_cast<std::size_t>(kMaxIndex)));
+    const StatementLease page{statement(upward ? Sql::kHistoryUpward : Sql::kHistoryDownward)};
+    if (!page->bind(*channel, above, below, limit)) {
+        return fail();
+    }
+    std::vector<Message> messages;
+    StepResult step = StepResult::kDone;
+    while ((step = page->step()) == StepResult::kRow) {
+        messages.push_back(readMessage(*page, channel_sid));
+    }
+    if (step == StepResult::kError) {
+        return fail();
+    }
+    if (!upward) {
+        std::ranges::reverse(messages);
+    }
+    return messages;
+}
+
+} // namespace parley::server

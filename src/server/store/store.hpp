@@ -1,0 +1,125 @@
+#pragma once
+
+// Storage of channels, members and messages. The chat service talks only to this interface:
+// SQLite is the embedded default, PostgreSQL (several nodes) plugs in later behind the same calls
+// and passes the same typed test suite (tests/unit/server/store/store_test.cpp).
+//
+// Contract for every implementation:
+// - Thread-safe: any method may be called from any io thread concurrently.
+// - Durable on return: when appendMessage returns a message it is committed, and survives
+//   kill -9 of the process.
+// - Message indexes are per channel, start at 0, increase by one, and never repeat, even across
+//   restarts.
+// - Times are unix milliseconds supplied by the caller (the store never reads a clock).
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::server {
+
+enum class ChannelType {
+    kPublic,
+    kPrivate,
+};
+
+std::string_view channelTypeName(ChannelType type);
+std::optional<ChannelType> parseChannelType(std::string_view name);
+
+/// Unix time in milliseconds, as the protocol carries it.
+using UnixMillis = std::chrono::sys_time<std::chrono::milliseconds>;
+
+struct Channel {
+    std::string sid; // CH + 32 hex
+    std::string unique_name;
+    std::string friendly_name;
+    ChannelType type = ChannelType::kPublic;
+    std::string attributes_json = "{}"; // compact JSON object
+    std::string created_by;
+    UnixMillis date_created{};
+};
+
+struct Member {
+    std::string identity;
+    UnixMillis joined_at{};
+};
+
+struct Message {
+    std::string sid; // IM + 32 hex
+    std::string channel_sid;
+    std::int64_t index = 0;
+    std::string author;
+    std::string body;
+    std::string attributes_json = "{}";
+    UnixMillis date_created{};
+};
+
+struct NewChannel {
+    std::string sid;
+    std::string unique_name;
+    std::string friendly_name;
+    ChannelType type = ChannelType::kPublic;
+    std::string attributes_json = "{}";
+    std::string created_by;
+    UnixMillis now{};
+};
+
+struct NewMessage {
+    std::string sid;
+    std::string channel_sid;
+    std::string author;
+    std::string body;
+    std::string attributes_json = "{}";
+    UnixMillis now{};
+};
+
+/// Which page of a channel's history: messages with index < before, or > after (at most one of
+/// them set), at most `limit`, always returned oldest first. With neither, the newest `limit`.
+struct HistoryQuery {
+    std::optional<std::int64_t> before;
+    std::optional<std::int64_t> after;
+    std::size_t limit = 50;
+};
+
+enum class StoreError {
+    kNotFound,        // no such channel
+    kUniqueNameTaken, // createChannel: unique_name in use
+    kFailed,          // the database failed; the operation did not take effect
+};
+
+template <typename T> using StoreResult = std::expected<T, StoreError>;
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    /// Creates a channel; its creator becomes its first member (joined_at = now).
+    virtual StoreResult<Channel> createChannel(const NewChannel& channel) = 0;
+    /// By SID, or else by unique name.
+    virtual StoreResult<Channel> findChannel(std::string_view sid_or_unique_name) = 0;
+    /// Public channels plus the private channels `identity` is a member of, oldest first.
+    virtual StoreResult<std::vector<Channel>> listChannels(std::string_view identity) = 0;
+    /// SIDs of every channel `identity` is a member of.
+    virtual StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) = 0;
+
+    /// Adds a member; true if added, false if already a member. kNotFound if no channel.
+    virtual StoreResult<bool> addMember(std::string_view channel_sid, std::string_view identity,
+                                        UnixMillis now) = 0;
+    /// Removes a member; true if removed, false if not a member.
+    virtual StoreResult<bool> removeMember(std::string_view channel_sid,
+                                           std::string_view identity) = 0;
+    virtual StoreResult<bool> isMember(std::string_view channel_sid, std::string_view identity) = 0;
+    /// Members in joining order.
+    virtual StoreResult<std::vector<Member>> members(std::string_view channel_sid) = 0;
+
+    /// Appends a message with the channel's next index; committed when it returns.
+    virtual StoreResult<Message> appendMessage(const NewMessage& message) = 0;
+    virtual StoreResult<std::vector<Message>> history(std::string_view channel_sid,
+                                                      const HistoryQuery& query) = 0;
+};
+
+} // namespace parley::server

@@ -1,0 +1,69 @@
+#pragma once
+
+// Runs the real `parley serve` binary as a child process on an ephemeral port, with the flags a
+// user would give, and tears it down (SIGTERM, or SIGKILL to test durability).
+
+#include <parley/token/access_token_builder.hpp>
+#include <parley/token/api_key.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace parley::testing {
+
+/// The API key every integration test's server is started with.
+inline const token::ApiKey kTestKey{
+    .sid = "SK11111111111111111111111111111111",
+    .account_sid = "AC22222222222222222222222222222222",
+    .secret = "integration-secret-0123456789abc",
+};
+
+class ServerProcess {
+public:
+    /// Starts `parley serve --listen 127.0.0.1:0 --data DIR` with kTestKey plus `extra_args`,
+    /// and waits until it reports its port. Throws if it does not start within 10 s.
+    explicit ServerProcess(std::vector<std::string> extra_args = {},
+                           std::optional<std::filesystem::path> data_dir = std::nullopt);
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    const std::filesystem::path& dataDir() const { return data_dir_; }
+
+    /// Sends `signal` and waits for the exit; the exit status (128 + signal if killed by it).
+    int stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds{10});
+    /// Sends `signal` without waiting (e.g. SIGHUP).
+    void signal(int signal) const;
+
+    /// Everything the server printed so far.
+    std::string output() const;
+
+    /// An HTTP GET on the server; the status line code and the body.
+    struct HttpResult {
+        int status = 0;
+        std::string body;
+    };
+    HttpResult get(const std::string& target, const std::string& basic_auth = "") const;
+
+private:
+    pid_t pid_ = -1;
+    int output_fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::filesystem::path data_dir_;
+    bool owns_data_dir_ = false;
+    std::filesystem::path log_file_;
+};
+
+/// A token for `identity` signed with kTestKey, `ttl` from now (any length: the minimum is lowered).
+std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
+                      std::optional<std::string> chat_service = std::nullopt);
+
+/// The path of the parley binary under test (from the PARLEY_BINARY environment variable).
+std::string parleyBinary();
+
+} // namespace parley::testing
