@@ -323,7 +323,7 @@ OpResult ChatService::history(const std::string& identity, const protocol::Reque
             return argumentError(argument->error());
         }
     }
-    if (**before && **after) {
+    if (before->has_value() && after->has_value()) {
         return error(ErrorCode::kInvalidArgument, "give before or after, not both");
     }
     const auto page = limit->value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
@@ -331,8 +331,8 @@ OpResult ChatService::history(const std::string& identity, const protocol::Reque
         return error(ErrorCode::kInvalidArgument, "limit must be between 1 and 500");
     }
     const auto messages = store_.history(
-        channel->sid, HistoryQuery{.before = **before,
-                                   .after = **after,
+        channel->sid, HistoryQuery{.before = *before,
+                                   .after = *after,
                                    .limit = static_cast<std::size_t>(page)});
     if (!messages) {
         return storeError(messages.error());

@@ -35,9 +35,9 @@ HttpResponse jsonError(const HttpRequest& request, http::status status, int code
 std::string decodeBase64(std::string_view text) {
     namespace base64 = boost::beast::detail::base64;
     std::string out(base64::decoded_size(text.size()), '\0');
-    const auto [written, read] = base64::decode(out.data(), text.data(), text.size());
-    out.resize(written);
-    return read == text.size() ? out : std::string{};
+    const auto decoded = base64::decode(out.data(), text.data(), text.size());
+    out.resize(decoded.first);
+    return out;
 }
 
 // Query parameter `name` as a whole number, or nullopt; `bad` is set when present but invalid.
@@ -124,7 +124,7 @@ bool RestApi::authorized(const HttpRequest& request) const {
 
 HttpResponse RestApi::channels(const HttpRequest& request) const {
     // A backend with an API key sees every channel, as an account owner does.
-    const auto all = store_.listChannels({});
+    const auto all = store_.listChannels(std::nullopt);
     if (!all) {
         return jsonError(request, http::status::internal_server_error, 50500, "storage failed");
     }

@@ -61,6 +61,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
                                      "--threads",        "2"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
 
+    // A restart on the same data directory appends to the same log: start it afresh so the port
+    // read below is this process's.
+    std::filesystem::remove(log_file_);
     pid_ = ::fork();
     if (pid_ == 0) {
         const int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

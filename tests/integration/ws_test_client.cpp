@@ -31,6 +31,7 @@ WsTestClient::WsTestClient(std::uint16_t port, const std::string& source_address
 }
 
 WsTestClient::~WsTestClient() {
+    work_.reset();
     boost::asio::post(io_, [this] {
         beast::error_code ignored;
         beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -47,6 +48,7 @@ void WsTestClient::readNext() {
                 close_code_ = ws_.reason().code;
             }
             ended_ = true;
+            ended_unlocked_ = true;
             changed_.notify_all();
             return;
         }
@@ -76,6 +78,10 @@ void WsTestClient::sendText(const std::string& text) {
     std::promise<void> sent;
     auto future = sent.get_future();
     boost::asio::post(io_, [this, text, &sent] {
+        if (ended_unlocked_) {
+            sent.set_value();
+            return;
+        }
         writes_.push_back({text, [&sent] { sent.set_value(); }});
         if (!writing_) {
             writeNext();
@@ -150,6 +156,11 @@ std::optional<int> WsTestClient::waitForClose(std::chrono::milliseconds timeout)
         return std::nullopt;
     }
     return close_code_;
+}
+
+bool WsTestClient::waitForEnd(std::chrono::milliseconds timeout) {
+    std::unique_lock lock{mutex_};
+    return changed_.wait_for(lock, timeout, [this] { return ended_; });
 }
 
 bool WsTestClient::closed() {

@@ -4,6 +4,7 @@
 // loopback, sends protocol frames, and waits for replies, events and the close code with a
 // deadline (never a sleep). A background thread reads frames into a queue.
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -53,6 +54,8 @@ public:
     /// ended without a close frame.
     std::optional<int> waitForClose(std::chrono::milliseconds timeout = 5s);
     bool closed();
+    /// Waits until the connection has ended, however it ended.
+    bool waitForEnd(std::chrono::milliseconds timeout = 5s);
     /// When each queued frame arrived (steady clock), for lateness measurements.
     std::chrono::steady_clock::time_point lastArrival();
 
@@ -67,10 +70,15 @@ private:
     void writeNext();
 
     boost::asio::io_context io_;
+    // Keeps the io thread running after the connection ends, so late sends fail fast instead of
+    // never being run.
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+        io_.get_executor()};
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     boost::beast::flat_buffer buffer_;
     std::deque<PendingWrite> writes_; // io thread only
     bool writing_ = false;            // io thread only
+    bool ended_unlocked_ = false;     // io thread only: the read loop has ended
     std::thread io_thread_;
     std::mutex mutex_;
     std::condition_variable changed_;

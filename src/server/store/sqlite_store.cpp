@@ -101,7 +101,7 @@ std::string_view SqliteStore::sqlText(Sql sql) {
                "ORDER BY sid = ?1 DESC LIMIT 1";
     case Sql::kListChannels:
         return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
-               "created_by, date_created FROM channels AS c WHERE type = 'public' OR EXISTS "
+               "created_by, date_created FROM channels AS c WHERE ?2 = 1 OR type = 'public' OR EXISTS "
                "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1) "
                "ORDER BY seq";
     case Sql::kChannelsOf:
@@ -280,10 +280,12 @@ StoreResult<Channel> SqliteStore::findChannel(std::string_view sid_or_unique_nam
     return fail();
 }
 
-StoreResult<std::vector<Channel>> SqliteStore::listChannels(std::string_view identity) {
+StoreResult<std::vector<Channel>>
+SqliteStore::listChannels(std::optional<std::string_view> identity) {
     const std::scoped_lock lock{mutex_};
     const StatementLease query{statement(Sql::kListChannels)};
-    if (!query->bind(identity)) {
+    if (!query->bind(identity.value_or(std::string_view{}),
+                     std::int64_t{identity.has_value() ? 0 : 1})) {
         return fail();
     }
     std::vector<Channel> channels;

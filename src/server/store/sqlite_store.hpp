@@ -63,7 +63,8 @@ public:
 
     StoreResult<Channel> createChannel(const NewChannel& channel) override;
     StoreResult<Channel> findChannel(std::string_view sid_or_unique_name) override;
-    StoreResult<std::vector<Channel>> listChannels(std::string_view identity) override;
+    StoreResult<std::vector<Channel>>
+    listChannels(std::optional<std::string_view> identity) override;
     StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) override;
 
     StoreResult<bool> addMember(std::string_view channel_sid, std::string_view identity,

@@ -101,8 +101,10 @@ public:
     virtual StoreResult<Channel> createChannel(const NewChannel& channel) = 0;
     /// By SID, or else by unique name.
     virtual StoreResult<Channel> findChannel(std::string_view sid_or_unique_name) = 0;
-    /// Public channels plus the private channels `identity` is a member of, oldest first.
-    virtual StoreResult<std::vector<Channel>> listChannels(std::string_view identity) = 0;
+    /// Public channels plus the private channels `identity` is a member of, oldest first; every
+    /// channel when `identity` is nullopt (an account's view, for the REST API).
+    virtual StoreResult<std::vector<Channel>>
+    listChannels(std::optional<std::string_view> identity) = 0;
     /// SIDs of every channel `identity` is a member of.
     virtual StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) = 0;
 

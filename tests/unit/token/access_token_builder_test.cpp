@@ -1,7 +1,6 @@
-#include <parley/token/access_token_builder.hpp>
-
 #include "test_tokens.hpp"
 
+#include <parley/token/access_token_builder.hpp>
 #include <parley/token/inspect.hpp>
 #include <parley/token/token_verifier.hpp>
 
@@ -94,7 +93,8 @@ TEST_F(AccessTokenBuilderTest, RefusesAnEmptyIdentityOrAnIncompleteKey) {
 }
 
 TEST_F(AccessTokenBuilderTest, RefusesARawGrantThatIsNotJson) {
-    EXPECT_EQ(builder_.grant("custom", "{oops").mint(clock_).error().code, MintError::kInvalidGrant);
+    EXPECT_EQ(builder_.grant("custom", "{oops").mint(clock_).error().code,
+              MintError::kInvalidGrant);
 }
 
 TEST_F(AccessTokenBuilderTest, RoundTripsEveryGrantThroughTheVerifier) {

@@ -1,7 +1,6 @@
 #include "token/hmac.hpp"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 

@@ -1,8 +1,7 @@
-#include <parley/token/inspect.hpp>
-
 #include "test_tokens.hpp"
 
 #include <parley/token/access_token_builder.hpp>
+#include <parley/token/inspect.hpp>
 
 #include <gtest/gtest.h>
 

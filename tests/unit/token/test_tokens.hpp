@@ -44,14 +44,18 @@ inline std::string signRaw(const std::string& header_json, const std::string& pa
 }
 
 /// A well-formed payload with the given times (unix seconds), overridable piece by piece.
-inline std::string payloadJson(long long iat, long long exp,
-                               const std::string& grants = R"({"identity":"alice","chat":{"service_sid":"IS00000000000000000000000000000001"}})",
-                               const std::string& extra = "") {
-    return R"({"jti":"SK0123456789abcdef0123456789abcdef-1","grants":)" + grants +
-           R"(,"iat":)" + std::to_string(iat) + R"(,"exp":)" + std::to_string(exp) +
-           R"(,"iss":")" + kKey.sid + R"(","sub":")" + kKey.account_sid + "\"" + extra + "}";
+inline std::string payloadJson(
+    long long iat, long long exp,
+    const std::string& grants =
+        R"({"identity":"alice","chat":{"service_sid":"IS00000000000000000000000000000001"}})",
+    const std::string& extra = "") {
+    return R"({"jti":"SK0123456789abcdef0123456789abcdef-1","grants":)" + grants + R"(,"iat":)" +
+           std::to_string(iat) + R"(,"exp":)" + std::to_string(exp) + R"(,"iss":")" + kKey.sid +
+           R"(","sub":")" + kKey.account_sid + "\"" + extra + "}";
 }
 
-inline long long nowSeconds() { return kNow.time_since_epoch().count(); }
+inline long long nowSeconds() {
+    return kNow.time_since_epoch().count();
+}
 
 } // namespace parley::token::testing

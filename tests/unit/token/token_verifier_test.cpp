@@ -1,8 +1,7 @@
-#include <parley/token/token_verifier.hpp>
-
 #include "test_tokens.hpp"
 
 #include <parley/token/access_token_builder.hpp>
+#include <parley/token/token_verifier.hpp>
 
 #include <gtest/gtest.h>
 
@@ -49,7 +48,8 @@ TEST_F(TokenVerifierTest, AcceptsAWellFormedTokenAndReturnsItsClaims) {
 
 TEST_F(TokenVerifierTest, AcceptsTokensMintedByTheBuilderWithEveryAlgorithm) {
     for (Algorithm alg : {Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512}) {
-        const auto token = AccessTokenBuilder{kOtherKey}.identity("bob").algorithm(alg).mint(clock_);
+        const auto token =
+            AccessTokenBuilder{kOtherKey}.identity("bob").algorithm(alg).mint(clock_);
         ASSERT_TRUE(token.has_value());
         const auto claims = verifier_.verify(*token);
         ASSERT_TRUE(claims.has_value()) << claims.error().message;
@@ -93,8 +93,8 @@ TEST_F(TokenVerifierTest, RejectsBadBase64urlAndNonJsonWith20101) {
 TEST_F(TokenVerifierTest, RejectsTokensOver16KiBBeforeAnyWork) {
     const std::string huge_grant(17 * 1024, 'x');
     const std::string token = signRaw(
-        testing::canonicalHeader(),
-        payloadJson(nowSeconds(), nowSeconds() + 60, R"({"identity":"a","big":")" + huge_grant + "\"}"));
+        testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 60,
+                                                R"({"identity":"a","big":")" + huge_grant + "\"}"));
     ASSERT_GT(token.size(), kMaxTokenBytes);
     const auto result = verifier_.verify(token);
     ASSERT_FALSE(result.has_value());
@@ -134,9 +134,8 @@ TEST_F(TokenVerifierTest, RejectsWrongTypOrCtyWith20102) {
 
 TEST_F(TokenVerifierTest, AcceptsHeadersWithOtherKeyOrderAndARegion) {
     const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
-    const auto claims =
-        verifier_.verify(signRaw(R"({"cty":"twilio-fpa;v=1","typ":"JWT","alg":"HS256","twr":"us1"})",
-                                 payload));
+    const auto claims = verifier_.verify(
+        signRaw(R"({"cty":"twilio-fpa;v=1","typ":"JWT","alg":"HS256","twr":"us1"})", payload));
     EXPECT_TRUE(claims.has_value()) << claims.error().message;
 }
 
@@ -154,8 +153,8 @@ TEST_F(TokenVerifierTest, RejectsAnUnknownKeyOrAForeignAccountWith20103) {
     const auto other_account = AccessTokenBuilder{wrong_account}.identity("a").mint(clock_);
     EXPECT_EQ(codeOf(*other_account), TokenError::kInvalidIssuer);
 
-    const std::string no_iss = R"({"grants":{"identity":"a"},"exp":)" +
-                               std::to_string(nowSeconds() + 60) + "}";
+    const std::string no_iss =
+        R"({"grants":{"identity":"a"},"exp":)" + std::to_string(nowSeconds() + 60) + "}";
     EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), no_iss)), TokenError::kInvalidIssuer);
 }
 
@@ -194,10 +193,10 @@ TEST_F(TokenVerifierTest, ChecksTheSignatureBeforeReadingClaims) {
 
 TEST_F(TokenVerifierTest, RejectsASignatureOfTheWrongAlgorithmLength) {
     const std::string payload = payloadJson(nowSeconds(), nowSeconds() + 60);
-    const std::string hs512 = signRaw(testing::canonicalHeader("HS512"), payload, kKey,
-                                      Algorithm::kHs512);
-    const std::string relabelled = base64url::encode(testing::canonicalHeader("HS256")) +
-                                   hs512.substr(hs512.find('.'));
+    const std::string hs512 =
+        signRaw(testing::canonicalHeader("HS512"), payload, kKey, Algorithm::kHs512);
+    const std::string relabelled =
+        base64url::encode(testing::canonicalHeader("HS256")) + hs512.substr(hs512.find('.'));
     EXPECT_EQ(codeOf(relabelled), TokenError::kInvalidSignature);
 }
 
@@ -249,11 +248,11 @@ TEST_F(TokenVerifierTest, RejectsAbsurdExpValuesWithoutOverflow) {
 }
 
 TEST_F(TokenVerifierTest, AllowsExactly24HoursAndRejectsOneSecondMoreWith20157) {
-    const auto at_limit = signRaw(testing::canonicalHeader(),
-                                  payloadJson(nowSeconds(), nowSeconds() + 86400));
+    const auto at_limit =
+        signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 86400));
     EXPECT_TRUE(verifier_.verify(at_limit).has_value());
-    const auto over = signRaw(testing::canonicalHeader(),
-                              payloadJson(nowSeconds(), nowSeconds() + 86401));
+    const auto over =
+        signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 86401));
     EXPECT_EQ(codeOf(over), TokenError::kLifetimeTooLong);
 }
 
@@ -276,9 +275,10 @@ TEST_F(TokenVerifierTest, RejectsAnIatInTheFutureThatHidesALongLifetime) {
 }
 
 TEST_F(TokenVerifierTest, AcceptsNbfNowAndRejectsNbfLaterWith20105) {
-    const auto now_nbf = signRaw(testing::canonicalHeader(),
-                                 payloadJson(nowSeconds(), nowSeconds() + 600, R"({"identity":"a"})",
-                                             R"(,"nbf":)" + std::to_string(nowSeconds())));
+    const auto now_nbf =
+        signRaw(testing::canonicalHeader(),
+                payloadJson(nowSeconds(), nowSeconds() + 600, R"({"identity":"a"})",
+                            R"(,"nbf":)" + std::to_string(nowSeconds())));
     EXPECT_TRUE(verifier_.verify(now_nbf).has_value());
     const auto later = signRaw(testing::canonicalHeader(),
                                payloadJson(nowSeconds(), nowSeconds() + 600, R"({"identity":"a"})",
@@ -286,9 +286,9 @@ TEST_F(TokenVerifierTest, AcceptsNbfNowAndRejectsNbfLaterWith20105) {
     EXPECT_EQ(codeOf(later), TokenError::kNotYetValid);
     clock_.set(kNow + 1s);
     EXPECT_TRUE(verifier_.verify(later).has_value());
-    const auto text_nbf = signRaw(testing::canonicalHeader(),
-                                  payloadJson(nowSeconds(), nowSeconds() + 600,
-                                              R"({"identity":"a"})", R"(,"nbf":"soon")"));
+    const auto text_nbf =
+        signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 600,
+                                                        R"({"identity":"a"})", R"(,"nbf":"soon")"));
     EXPECT_EQ(codeOf(text_nbf), TokenError::kNotYetValid);
 }
 
