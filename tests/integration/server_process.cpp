@@ -48,17 +48,16 @@ std::string parleyBinary() {
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args,
-                             std::optional<std::filesystem::path> data_dir) {
+                             std::optional<std::filesystem::path> data_dir, bool with_test_key) {
     owns_data_dir_ = !data_dir.has_value();
     data_dir_ = data_dir ? *data_dir : freshDirectory();
     log_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".log");
-    std::vector<std::string> args = {parleyBinary(),     "serve",
-                                     "--listen",         "127.0.0.1:0",
-                                     "--data",           data_dir_.string(),
-                                     "--account-sid",    kTestKey.account_sid,
-                                     "--api-key",        kTestKey.sid,
-                                     "--api-secret",     kTestKey.secret,
-                                     "--threads",        "2"};
+    std::vector<std::string> args = {parleyBinary(), "serve",     "--listen", "127.0.0.1:0",
+                                     "--data",       data_dir_.string(), "--threads", "2"};
+    if (with_test_key) {
+        args.insert(args.end(), {"--account-sid", kTestKey.account_sid, "--api-key", kTestKey.sid,
+                                 "--api-secret", kTestKey.secret});
+    }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
 
     // A restart on the same data directory appends to the same log: start it afresh so the port

@@ -26,8 +26,10 @@ class ServerProcess {
 public:
     /// Starts `parley serve --listen 127.0.0.1:0 --data DIR` with kTestKey plus `extra_args`,
     /// and waits until it reports its port. Throws if it does not start within 10 s.
+    /// With `with_test_key` false no key flags are given (config file or development setup).
     explicit ServerProcess(std::vector<std::string> extra_args = {},
-                           std::optional<std::filesystem::path> data_dir = std::nullopt);
+                           std::optional<std::filesystem::path> data_dir = std::nullopt,
+                           bool with_test_key = true);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
