@@ -41,7 +41,7 @@ fuzz-build: deps
 	@CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DPARLEY_BUILD_FUZZERS=ON -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCHMARKS=OFF \
 		-DPARLEY_BUILD_EXAMPLES=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target parley_fuzzers
 
 # Every fuzz target for FUZZ_SECONDS under ASan + UBSan, starting from its committed corpus.
 fuzz: fuzz-build

@@ -64,7 +64,8 @@ Expectation open(bool signature_checked = false) {
     return {.kind = Expectation::Kind::kOpen, .signature_checked = signature_checked};
 }
 Expectation reject(TokenError code, bool signature_checked = false) {
-    return {.kind = Expectation::Kind::kReject, .code = code, .signature_checked = signature_checked};
+    return {
+        .kind = Expectation::Kind::kReject, .code = code, .signature_checked = signature_checked};
 }
 
 // A JSON integer that fits std::int64_t; nullopt for anything else.
@@ -182,14 +183,13 @@ std::optional<Expectation> expectHeader(const Json& header) {
 // Issuer, subject and the time claims, in the contract's order.
 std::optional<Expectation> expectIssuerAndTimes(const Json& payload) {
     const auto iss = payload.find("iss");
-    if (iss == payload.end() || !iss->is_string() ||
-        !fuzz::accountFor(iss->get<std::string>())) {
+    if (iss == payload.end() || !iss->is_string() || !fuzz::accountFor(iss->get<std::string>())) {
         return reject(TokenError::kInvalidIssuer);
     }
     const auto account = *fuzz::accountFor(iss->get<std::string>());
     const auto sub = payload.find("sub");
-    const bool sub_is_account = sub != payload.end() && sub->is_string() &&
-                                sub->get<std::string>() == account;
+    const bool sub_is_account =
+        sub != payload.end() && sub->is_string() && sub->get<std::string>() == account;
     if (account.empty() && !sub_is_account) {
         return open(true); // a key that checks no sub: is a missing or odd sub acceptable?
     }
@@ -251,7 +251,8 @@ std::optional<Expectation> expectGrants(const Json& payload) {
         return reject(TokenError::kInvalidGrants, true);
     }
     const auto identity = grants->find("identity");
-    if (identity == grants->end() || (identity->is_string() && identity->get_ref<const std::string&>().empty())) {
+    if (identity == grants->end() ||
+        (identity->is_string() && identity->get_ref<const std::string&>().empty())) {
         return reject(TokenError::kInvalidGrants, true);
     }
     if (!identity->is_string() || !wellShapedGrants(*grants)) {
@@ -291,25 +292,28 @@ Expectation expect(const Json& header, const Json& payload) {
 // An accepted token's claims are the ones its JSON holds.
 void checkClaimsMatch(const token::Claims& claims, const Json& header, const Json& payload) {
     FUZZ_CHECK(token::algorithmName(claims.algorithm) == header["alg"].get<std::string>(),
-               "algorithm %s for alg %s", std::string{token::algorithmName(claims.algorithm)}.c_str(),
+               "algorithm %s for alg %s",
+               std::string{token::algorithmName(claims.algorithm)}.c_str(),
                header["alg"].dump().c_str());
     FUZZ_CHECK(claims.issuer == payload["iss"].get<std::string>(), "issuer %s",
                fuzz::printable(claims.issuer).c_str());
     FUZZ_CHECK(claims.expires_at.time_since_epoch().count() == integer(payload["exp"]),
-               "expires_at %lld", static_cast<long long>(claims.expires_at.time_since_epoch().count()));
+               "expires_at %lld",
+               static_cast<long long>(claims.expires_at.time_since_epoch().count()));
     const auto iat = payload.find("iat");
     FUZZ_CHECK((iat == payload.end()) == !claims.issued_at, "issued_at presence");
-    FUZZ_CHECK(iat == payload.end() || claims.issued_at->time_since_epoch().count() == integer(*iat),
+    FUZZ_CHECK(iat == payload.end() ||
+                   claims.issued_at->time_since_epoch().count() == integer(*iat),
                "issued_at differs from iat");
     const auto nbf = payload.find("nbf");
     FUZZ_CHECK((nbf == payload.end()) == !claims.not_before, "not_before presence");
-    FUZZ_CHECK(nbf == payload.end() || claims.not_before->time_since_epoch().count() == integer(*nbf),
+    FUZZ_CHECK(nbf == payload.end() ||
+                   claims.not_before->time_since_epoch().count() == integer(*nbf),
                "not_before differs from nbf");
 
     const Json& grants = payload["grants"];
-    FUZZ_CHECK(claims.identity() == grants["identity"].get<std::string>(),
-               "identity '%s' for %s", fuzz::printable(claims.identity()).c_str(),
-               grants["identity"].dump().c_str());
+    FUZZ_CHECK(claims.identity() == grants["identity"].get<std::string>(), "identity '%s' for %s",
+               fuzz::printable(claims.identity()).c_str(), grants["identity"].dump().c_str());
     const Json& chat = grants["chat"];
     const auto field = [&](const char* name) -> std::optional<std::string> {
         const auto found = chat.find(name);
@@ -321,7 +325,8 @@ void checkClaimsMatch(const token::Claims& claims, const Json& header, const Jso
                "chat.deployment_role_sid");
     FUZZ_CHECK(claims.grants.chat->push_credential_sid == field("push_credential_sid"),
                "chat.push_credential_sid");
-    FUZZ_CHECK(claims.grants.sync.has_value() == grants.contains("data_sync"), "data_sync presence");
+    FUZZ_CHECK(claims.grants.sync.has_value() == grants.contains("data_sync"),
+               "data_sync presence");
     FUZZ_CHECK(claims.grants.video.has_value() == grants.contains("video"), "video presence");
     FUZZ_CHECK(claims.grants.voice.has_value() == grants.contains("voice"), "voice presence");
 
@@ -376,10 +381,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string token_text = sign(header_text, payload_text);
     const auto verified = verifier().verify(token_text);
     const int code = verified ? 0 : verified.error().wireCode();
-    const std::string message = verified ? std::string{} : fuzz::printable(verified.error().message);
+    const std::string message =
+        verified ? std::string{} : fuzz::printable(verified.error().message);
     if (!verified) {
-        FUZZ_CHECK(fuzz::isContractCode(verified.error().code), "code %d is not in the contract (%s)",
-                   code, message.c_str());
+        FUZZ_CHECK(fuzz::isContractCode(verified.error().code),
+                   "code %d is not in the contract (%s)", code, message.c_str());
     }
 
     // Structure first: size, then JSON (the header is read before the payload).

@@ -29,10 +29,17 @@ struct ServeArgs {
     std::string log_level = "info";
 };
 
-// The key from the flags (or PARLEY_* environment), if any.
-std::optional<token::ApiKey> flagKey(const ServeArgs& args) {
-    if (args.api_key.empty() && args.api_secret.empty()) {
+// The key from the flags (or PARLEY_* environment), if any. The three go together: a key without
+// a secret would accept tokens signed with an empty one, and one without its account would not
+// check `sub` (20103).
+std::expected<std::optional<token::ApiKey>, std::string> flagKey(const ServeArgs& args) {
+    if (args.api_key.empty() && args.api_secret.empty() && args.account_sid.empty()) {
         return std::nullopt;
+    }
+    if (args.api_key.empty() || args.api_secret.empty() || args.account_sid.empty()) {
+        return std::unexpected(std::string{
+            "--account-sid, --api-key and --api-secret (or PARLEY_ACCOUNT_SID, PARLEY_API_KEY, "
+            "PARLEY_API_SECRET) must be given together"});
     }
     return token::ApiKey{
         .sid = args.api_key, .account_sid = args.account_sid, .secret = args.api_secret};
@@ -48,8 +55,12 @@ std::expected<std::vector<token::ApiKey>, std::string> configuredKeys(const Serv
         }
         keys = std::move(config->keys);
     }
-    if (auto key = flagKey(args)) {
-        keys.push_back(std::move(*key));
+    auto key = flagKey(args);
+    if (!key) {
+        return std::unexpected(key.error());
+    }
+    if (*key) {
+        keys.push_back(std::move(**key));
     }
     return keys;
 }
@@ -151,6 +162,7 @@ void printDevSetup(const server::DevKeys& dev, const ServerOptions& options, con
 
 int runServe(const ServeArgs& args, const char* program) {
     spdlog::set_level(spdlog::level::from_str(args.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     auto options = buildOptions(args);
     if (!options) {
         std::cerr << "error: " << options.error() << '\n';
@@ -209,7 +221,8 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     serve->add_option("--about-to-expire-window", args->window,
                       "Seconds before exp that token_about_to_expire is sent (default 180)")
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}));
-    serve->add_option("--threads", args->threads, "io threads (default: one per core)");
+    serve->add_option("--threads", args->threads, "io threads (default: one per core)")
+        ->check(CLI::Range(1U, 1024U));
     serve->add_option("--init-timeout", args->init_timeout,
                       "Seconds a connection has to send init (default 10)")
         ->check(CLI::PositiveNumber);
@@ -220,7 +233,8 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     serve->add_option("--max-connections-per-identity", args->max_per_identity,
                       "Connections one identity may hold (default 16)")
         ->check(CLI::PositiveNumber);
-    serve->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, off")
+    serve->add_option("--log-level", args->log_level, "Log detail")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
     serve->callback(
         [args, &exit_code, program] { exit_code = runServe(*args, program); });

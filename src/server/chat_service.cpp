@@ -289,6 +289,7 @@ OpResult ChatService::send(const std::string& identity, const protocol::Request&
     if (!*member) {
         return error(ErrorCode::kNotAMember, "join the channel before sending to it");
     }
+    const std::lock_guard ordered{send_order_};
     const auto started = std::chrono::steady_clock::now();
     const auto message = store_.appendMessage(NewMessage{
         .sid = makeSid("IM"),

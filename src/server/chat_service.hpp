@@ -14,6 +14,7 @@
 #include <parley/token/clock.hpp>
 
 #include <expected>
+#include <mutex>
 #include <string>
 
 namespace parley::server {
@@ -56,6 +57,9 @@ private:
     void publishMembership(std::string_view event, const std::string& channel,
                            const std::string& identity);
 
+    // Held across a message's append and its publish, so `message` events leave in index order
+    // (SQLite serializes the appends anyway, so this costs no parallelism).
+    std::mutex send_order_;
     Store& store_;
     Broker& broker_;
     Hub& hub_;

@@ -22,6 +22,13 @@ HttpResponse respond(const HttpRequest& request, http::status status, std::strin
     response.keep_alive(request.keep_alive());
     response.body() = std::move(body);
     response.prepare_payload();
+    if (request.method() == http::verb::head) {
+        // Same headers (Content-Length included), no body: a body here would be read as the
+        // start of the next response on a keep-alive connection.
+        const auto length = response.body().size();
+        response.body().clear();
+        response.content_length(length);
+    }
     return response;
 }
 

@@ -49,9 +49,8 @@ void stopWhenDrained(asio::io_context& io, Metrics& metrics,
 
 } // namespace
 
-Server::Server(ServerOptions options, const token::Clock& clock)
-    : options_(std::move(options)), clock_(clock),
-      io_(static_cast<int>(std::max(1U, options_.threads))) {}
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), io_(static_cast<int>(std::max(1U, options_.threads))) {}
 
 Server::~Server() {
     // Sessions hold references into the context: make sure none outlives it.
@@ -67,11 +66,15 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
         return std::unexpected("cannot create data directory " + options.data_dir.string() +
                                ": " + fs_error.message());
     }
-    auto store = SqliteStore::open(options.data_dir / "parley.db");
+    auto store = SqliteStore::open(
+        options.data_dir / "parley.db",
+        SqliteOptions{.on_error = [](std::string_view message) {
+            spdlog::error("store: {}", message);
+        }});
     if (!store) {
         return std::unexpected(store.error());
     }
-    std::unique_ptr<Server> server{new Server(std::move(options), clock)};
+    std::unique_ptr<Server> server{new Server(std::move(options))};
     server->store_ = std::move(*store);
     server->metrics_ = std::make_unique<Metrics>();
     server->broker_ = std::make_unique<MemoryBroker>();

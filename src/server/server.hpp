@@ -61,11 +61,10 @@ public:
     Metrics& metrics() { return *metrics_; }
 
 private:
-    Server(ServerOptions options, const token::Clock& clock);
+    explicit Server(ServerOptions options);
     void shutdown();
 
     ServerOptions options_;
-    const token::Clock& clock_;
     boost::asio::io_context io_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<Metrics> metrics_;

@@ -5,6 +5,8 @@
 #include <toml++/toml.h>
 
 #include <charconv>
+#include <fcntl.h>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -34,14 +36,37 @@ std::expected<std::vector<token::ApiKey>, std::string> readKeys(const toml::tabl
         }
         auto sid = (*key)["api_key"].value<std::string>();
         auto secret = (*key)["api_secret"].value<std::string>();
-        if (!sid || !secret || sid->empty() || secret->empty()) {
-            return std::unexpected(std::string{"each [[keys]] entry needs api_key and api_secret"});
+        auto account = (*key)["account_sid"].value<std::string>();
+        if (!sid || !secret || !account || sid->empty() || secret->empty() || account->empty()) {
+            return std::unexpected(
+                std::string{"each [[keys]] entry needs account_sid, api_key and api_secret"});
         }
-        keys.push_back(token::ApiKey{.sid = std::move(*sid),
-                                     .account_sid = (*key)["account_sid"].value_or(std::string{}),
-                                     .secret = std::move(*secret)});
+        keys.push_back(token::ApiKey{
+            .sid = std::move(*sid), .account_sid = std::move(*account), .secret = std::move(*secret)});
     }
     return keys;
+}
+
+// Values that parse but make no sense are refused at start rather than taken as given.
+std::optional<std::string> checkRanges(const ConfigFile& config) {
+    if (config.about_to_expire_window && (*config.about_to_expire_window < 0 ||
+                                          *config.about_to_expire_window > 86400)) {
+        return "about_to_expire_window must be 0 to 86400 seconds";
+    }
+    if (config.threads && (*config.threads < 1 || *config.threads > 1024)) {
+        return "threads must be 1 to 1024";
+    }
+    if (config.init_timeout_ms && *config.init_timeout_ms < 1) {
+        return "init_timeout_ms must be positive";
+    }
+    if ((config.rate_per_second && *config.rate_per_second <= 0) ||
+        (config.rate_burst && *config.rate_burst < 1)) {
+        return "limits.rate_per_second must be positive and limits.rate_burst at least 1";
+    }
+    if (config.max_connections_per_identity && *config.max_connections_per_identity < 1) {
+        return "limits.max_connections_per_identity must be at least 1";
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -66,6 +91,9 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     config.rate_burst = table["limits"]["rate_burst"].value<double>();
     config.max_connections_per_identity =
         table["limits"]["max_connections_per_identity"].value<std::int64_t>();
+    if (auto problem = checkRanges(config)) {
+        return std::unexpected(file.string() + ": " + *problem);
+    }
     auto keys = readKeys(table);
     if (!keys) {
         return std::unexpected(file.string() + ": " + keys.error());
@@ -119,6 +147,12 @@ std::expected<DevKeys, std::string> loadOrCreateDevKeys(const std::filesystem::p
                             .secret = makeSid("").substr(0, 32)};
     dev.created = true;
     {
+        // Created 0600 from the start: the secret is never readable by others, even briefly.
+        const int fd = ::open(dev.file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0) {
+            return std::unexpected("cannot create " + dev.file.string());
+        }
+        ::close(fd);
         std::ofstream out{dev.file};
         out << "# Development API key made by `parley serve` on first start. Not for production:\n"
             << "# configure your own keys with --config or --api-key/--api-secret.\n"
@@ -130,9 +164,6 @@ std::expected<DevKeys, std::string> loadOrCreateDevKeys(const std::filesystem::p
             return std::unexpected("cannot write " + dev.file.string());
         }
     }
-    std::filesystem::permissions(dev.file, std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write,
-                                 fs_error);
     return dev;
 }
 

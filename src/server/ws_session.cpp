@@ -38,6 +38,8 @@ void WsSession::run(UpgradeRequest request) {
     ws_.set_option(timeouts);
     ws_.read_message_max(protocol::kMaxFrameBytes);
     ws_.text(true);
+    // Tracked from the start, so shutdown reaches connections still in their handshake too.
+    context_.hub.track(shared_from_this());
     ws_.async_accept(request, beast::bind_front_handler(&WsSession::onAccept, shared_from_this()));
 }
 
@@ -46,7 +48,11 @@ void WsSession::onAccept(beast::error_code error) {
         finish(CloseReason::kNetworkError);
         return;
     }
-    context_.hub.track(shared_from_this());
+    accepted_ = true;
+    if (pending_close_) {
+        startClose();
+        return;
+    }
     init_timer_.expires_after(context_.settings.init_timeout);
     init_timer_.async_wait([self = shared_from_this()](beast::error_code timer_error) {
         if (!timer_error && !self->initialized_) {
@@ -82,7 +88,10 @@ void WsSession::onRead(beast::error_code error) {
             rate_strikes_ = 0;
             handleFrame(text);
         } else {
-            send(protocol::errorReply(std::nullopt, static_cast<int>(ErrorCode::kRateLimited),
+            // Parsed only for its id, so the client knows which request was refused.
+            const auto refused = protocol::parseRequest(text);
+            send(protocol::errorReply(refused ? std::optional{refused->id} : std::nullopt,
+                                      static_cast<int>(ErrorCode::kRateLimited),
                                       protocol::describe(ErrorCode::kRateLimited)));
             if (++rate_strikes_ >= context_.settings.rate_strikes) {
                 closeWith(CloseCode::kRateLimited, CloseReason::kRateLimited);
@@ -157,6 +166,7 @@ void WsSession::handleInit(const protocol::Request& request) {
     attached_ = true;
     initialized_ = true;
     identity_ = claims->identity();
+    token_id_ = claims->token_id;
     init_timer_.cancel();
     spdlog::info("connection start: identity={} expires_at={}", identity_,
                  unixSeconds(claims->expires_at));
@@ -187,7 +197,14 @@ void WsSession::handleUpdateToken(const protocol::Request& request) {
     send(protocol::okReply(request.id, {{"identity", identity_},
                                         {"expires_at", unixSeconds(claims->expires_at)},
                                         {"server_time", unixMillis(context_.clock.now())}}));
-    armTokenTimers(claims->expires_at);
+    // The same token sent again is not a new token: its events were already scheduled or sent,
+    // and each fires at most once per token (rule 4).
+    const bool same_token = !claims->token_id.empty() && claims->token_id == token_id_ &&
+                            claims->expires_at == expires_at_;
+    if (!same_token) {
+        token_id_ = claims->token_id;
+        armTokenTimers(claims->expires_at);
+    }
 }
 
 void WsSession::handleChat(const protocol::Request& request) {
@@ -314,7 +331,8 @@ void WsSession::closeWith(CloseCode code, CloseReason reason) {
     init_timer_.cancel();
     warn_timer_.cancel();
     expiry_timer_.cancel();
-    if (!writing_) {
+    // Before the handshake completes there is nothing to close yet; onAccept closes instead.
+    if (accepted_ && !writing_) {
         startClose();
     }
 }

@@ -81,12 +81,14 @@ private:
     // Token state: set by init, replaced by each accepted update_token.
     bool initialized_ = false;
     std::string identity_;
+    std::string token_id_; // jti of the token in force
     token::UnixSeconds expires_at_{};
     // Bumped by every accepted token, so a timer armed for an older token does nothing.
     std::uint64_t token_generation_ = 0;
 
     std::optional<protocol::CloseCode> pending_close_;
     CloseReason close_reason_ = CloseReason::kClientClosed;
+    bool accepted_ = false;
     bool attached_ = false;
     bool finished_ = false;
 };

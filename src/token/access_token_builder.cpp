@@ -82,43 +82,71 @@ AccessTokenBuilder& AccessTokenBuilder::grant(std::string name, std::string json
     return *this;
 }
 
-std::expected<std::string, MintFailure> AccessTokenBuilder::mint(const Clock& clock) const {
+std::expected<void, MintFailure> AccessTokenBuilder::validate() const {
     if (grants_.identity.empty()) {
         return fail(MintError::kMissingIdentity, "an access token needs an identity");
     }
     if (ttl_ < minimum_ttl_ || ttl_ > kMaxTtl) {
-        return fail(MintError::kTtlOutOfRange, "ttl " + std::to_string(ttl_.count()) +
-                                                   " s is outside [" +
-                                                   std::to_string(minimum_ttl_.count()) + " s, " +
-                                                   std::to_string(kMaxTtl.count()) + " s]");
+        return fail(MintError::kTtlOutOfRange,
+                    "ttl " + std::to_string(ttl_.count()) + " s is outside [" +
+                        std::to_string(minimum_ttl_.count()) + " s, " +
+                        std::to_string(kMaxTtl.count()) + " s]");
     }
-    if (key_.sid.empty() || key_.secret.empty()) {
-        return fail(MintError::kInvalidApiKey, "the API key needs a SID and a secret");
+    // Without an account the token's `sub` would be empty, which no verifier accepts (20103).
+    if (key_.sid.empty() || key_.secret.empty() || key_.account_sid.empty()) {
+        return fail(MintError::kInvalidApiKey,
+                    "the API key needs a SID, a secret and its account SID");
     }
-    nlohmann::ordered_json grants;
-    try {
-        grants = grantsToJson(grants_);
-    } catch (const nlohmann::json::exception& error) {
-        return fail(MintError::kInvalidGrant,
-                    std::string{"a raw grant is not JSON: "} + error.what());
+    for (const auto& [name, json] : grants_.other) {
+        if (name == "identity" || parseGrantKind(name)) {
+            return fail(MintError::kInvalidGrant,
+                        "raw grant \"" + name + "\" would replace a typed grant");
+        }
+        // nlohmann stops reading at a NUL, which would silently cut the grant short.
+        if (json.find('\0') != std::string::npos) {
+            return fail(MintError::kInvalidGrant, "raw grant \"" + name + "\" contains a NUL");
+        }
+    }
+    if (grants_.voice && grants_.voice->outgoing) {
+        const std::string& params = grants_.voice->outgoing->params_json;
+        if (!params.empty() && (params.find('\0') != std::string::npos ||
+                                !nlohmann::json::parse(params, nullptr, false).is_object())) {
+            return fail(MintError::kInvalidGrant, "voice outgoing params must be a JSON object");
+        }
+    }
+    return {};
+}
+
+std::expected<std::string, MintFailure> AccessTokenBuilder::mint(const Clock& clock) const {
+    if (auto valid = validate(); !valid) {
+        return std::unexpected(valid.error());
     }
     const auto issued_at = std::chrono::floor<std::chrono::seconds>(clock.now());
-    // Key order as Twilio's helpers produce through jsonwebtoken: jti, grants, nbf, iat, exp,
-    // iss, sub.
-    nlohmann::ordered_json payload;
-    payload["jti"] = tokenId(key_.sid, issued_at);
-    payload["grants"] = std::move(grants);
-    if (not_before_) {
-        payload["nbf"] = not_before_->time_since_epoch().count();
+    std::string header;
+    std::string payload_json;
+    try {
+        // Key order as Twilio's helpers produce through jsonwebtoken: jti, grants, nbf, iat,
+        // exp, iss, sub.
+        nlohmann::ordered_json payload;
+        payload["jti"] = tokenId(key_.sid, issued_at);
+        payload["grants"] = grantsToJson(grants_);
+        if (not_before_) {
+            payload["nbf"] = not_before_->time_since_epoch().count();
+        }
+        payload["iat"] = issued_at.time_since_epoch().count();
+        payload["exp"] = (issued_at + ttl_).time_since_epoch().count();
+        payload["iss"] = key_.sid;
+        payload["sub"] = key_.account_sid;
+        header = encodeHeader(algorithm_, region_);
+        payload_json = payload.dump();
+    } catch (const nlohmann::json::exception& error) {
+        // A raw grant that is not JSON, or a string that is not UTF-8 (JSON cannot carry it).
+        return fail(MintError::kInvalidGrant,
+                    std::string{"identity, region or a grant is not valid: "} + error.what());
     }
-    payload["iat"] = issued_at.time_since_epoch().count();
-    payload["exp"] = (issued_at + ttl_).time_since_epoch().count();
-    payload["iss"] = key_.sid;
-    payload["sub"] = key_.account_sid;
-
-    std::string token = encodeHeader(algorithm_, region_);
+    std::string token = std::move(header);
     token += '.';
-    token += base64url::encode(payload.dump());
+    token += base64url::encode(payload_json);
     SignatureBuffer signature{};
     const std::size_t size = PreparedKey{key_}.sign(algorithm_, token, signature);
     token += '.';

@@ -57,10 +57,13 @@ public:
     AccessTokenBuilder& grant(std::string name, std::string json);
 
     /// Signs a token issued at `clock.now()`. Fails, without throwing, on a TTL outside
-    /// [minimum, 24 h], an empty identity, a key without SID or secret, or malformed raw grants.
+    /// [minimum, 24 h], an empty identity, a key without SID, secret or account SID, text that
+    /// is not UTF-8, malformed raw grants or voice params, or a raw grant named like a typed one.
     std::expected<std::string, MintFailure> mint(const Clock& clock) const;
 
 private:
+    std::expected<void, MintFailure> validate() const;
+
     ApiKey key_;
     Grants grants_;
     std::chrono::seconds ttl_{3600};

@@ -129,3 +129,50 @@ TEST_F(AccessTokenBuilderTest, RoundTripsEveryGrantThroughTheVerifier) {
 
 } // namespace
 } // namespace parley::token
+
+namespace parley::token {
+namespace {
+
+class AccessTokenBuilderRefusals : public ::testing::Test {
+protected:
+    ManualClock clock_{testing::kNow};
+    AccessTokenBuilder builder_ = AccessTokenBuilder{testing::kKey}.identity("alice");
+
+    MintError codeOf(const AccessTokenBuilder& builder) const {
+        const auto token = builder.mint(clock_);
+        EXPECT_FALSE(token.has_value());
+        return token ? MintError{} : token.error().code;
+    }
+};
+
+TEST_F(AccessTokenBuilderRefusals, TextThatIsNotUtf8FailsWithoutThrowing) {
+    EXPECT_EQ(codeOf(AccessTokenBuilder{testing::kKey}.identity("al\xff"
+                                                               "ice")),
+              MintError::kInvalidGrant);
+    EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.region("\xff")), MintError::kInvalidGrant);
+    EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.chat(ChatGrant{.endpoint_id = "\xc3"})),
+              MintError::kInvalidGrant);
+}
+
+TEST_F(AccessTokenBuilderRefusals, AKeyWithoutItsAccountCannotMint) {
+    ApiKey no_account = testing::kKey;
+    no_account.account_sid.clear();
+    EXPECT_EQ(codeOf(AccessTokenBuilder{no_account}.identity("a")), MintError::kInvalidApiKey);
+}
+
+TEST_F(AccessTokenBuilderRefusals, VoiceParamsMustBeAnObject) {
+    VoiceGrant voice;
+    voice.outgoing = VoiceGrant::Outgoing{.application_sid = "AP1", .params_json = "5"};
+    EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.voice(voice)), MintError::kInvalidGrant);
+}
+
+TEST_F(AccessTokenBuilderRefusals, RawGrantsCannotHideNulsOrReplaceTypedGrants) {
+    EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.grant("rtc", std::string{"{\"a\":1}\0x", 9})),
+              MintError::kInvalidGrant);
+    EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.grant("identity", "\"mallory\"")),
+              MintError::kInvalidGrant);
+    EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.grant("chat", "{}")), MintError::kInvalidGrant);
+}
+
+} // namespace
+} // namespace parley::token
