@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++-16
 
-.PHONY: all deps build run test unit-test asan-test fuzz-build fuzz bench lint format clean
+.PHONY: all deps build run demo test unit-test asan-test fuzz-build fuzz bench lint format clean
 
 all: build
 
@@ -19,8 +19,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the server exists, the main job mints a demo token and shows what is inside it.
+# The main job: the chat server on its development defaults (a key made and kept in ./data).
 run: build
+	$(BUILD)/src/cli/parley serve --listen 127.0.0.1:8080 --data ./data
+
+# A token minted, verified and inspected with a throwaway key: the token path in one command.
+demo: build
 	@scripts/demo $(BUILD)/src/cli/parley
 
 test: build
