@@ -13,13 +13,14 @@
 
 #include <parley/token/clock.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string_view>
-#include <unistd.h>
 
 namespace {
 

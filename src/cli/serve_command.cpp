@@ -73,7 +73,8 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
         options.chat_service_sid = config.chat_service_sid;
     }
     if (config.about_to_expire_window) {
-        options.session.about_to_expire_window = std::chrono::seconds{*config.about_to_expire_window};
+        options.session.about_to_expire_window =
+            std::chrono::seconds{*config.about_to_expire_window};
     }
     if (config.threads && *config.threads > 0) {
         options.threads = static_cast<unsigned>(*config.threads);
@@ -151,9 +152,8 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
 void printDevSetup(const server::DevKeys& dev, const ServerOptions& options, const char* program) {
     std::cout << (dev.created ? "Created" : "Using") << " the development API key in "
               << dev.file.string() << ".\nMint a token for it with:\n\n  " << program
-              << " token mint --account-sid " << dev.key.account_sid << " --api-key "
-              << dev.key.sid << " --api-secret " << dev.key.secret
-              << " --identity alice --ttl 3600";
+              << " token mint --account-sid " << dev.key.account_sid << " --api-key " << dev.key.sid
+              << " --api-secret " << dev.key.secret << " --identity alice --ttl 3600";
     if (options.chat_service_sid) {
         std::cout << " --chat-service " << *options.chat_service_sid;
     }
@@ -218,26 +218,28 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
         ->envname("PARLEY_API_SECRET");
     serve->add_option("--chat-service", args->chat_service,
                       "Require tokens' chat grant to name this service (IS...)");
-    serve->add_option("--about-to-expire-window", args->window,
-                      "Seconds before exp that token_about_to_expire is sent (default 180)")
+    serve
+        ->add_option("--about-to-expire-window", args->window,
+                     "Seconds before exp that token_about_to_expire is sent (default 180)")
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}));
     serve->add_option("--threads", args->threads, "io threads (default: one per core)")
         ->check(CLI::Range(1U, 1024U));
-    serve->add_option("--init-timeout", args->init_timeout,
-                      "Seconds a connection has to send init (default 10)")
+    serve
+        ->add_option("--init-timeout", args->init_timeout,
+                     "Seconds a connection has to send init (default 10)")
         ->check(CLI::PositiveNumber);
     serve->add_option("--rate-limit", args->rate, "Frames per second per connection (default 50)")
         ->check(CLI::PositiveNumber);
     serve->add_option("--rate-burst", args->burst, "Burst of frames per connection (default 100)")
         ->check(CLI::PositiveNumber);
-    serve->add_option("--max-connections-per-identity", args->max_per_identity,
-                      "Connections one identity may hold (default 16)")
+    serve
+        ->add_option("--max-connections-per-identity", args->max_per_identity,
+                     "Connections one identity may hold (default 16)")
         ->check(CLI::PositiveNumber);
     serve->add_option("--log-level", args->log_level, "Log detail")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
-    serve->callback(
-        [args, &exit_code, program] { exit_code = runServe(*args, program); });
+    serve->callback([args, &exit_code, program] { exit_code = runServe(*args, program); });
 }
 
 } // namespace parley::cli

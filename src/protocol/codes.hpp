@@ -41,10 +41,10 @@ enum class ErrorCode {
 };
 
 inline constexpr std::array kAllErrorCodes = {
-    ErrorCode::kMalformedFrame,   ErrorCode::kUnknownOp,          ErrorCode::kInvalidArgument,
-    ErrorCode::kInitRequired,     ErrorCode::kAlreadyInitialized, ErrorCode::kChannelNotFound,
-    ErrorCode::kNotAMember,       ErrorCode::kUniqueNameTaken,    ErrorCode::kBodyTooLarge,
-    ErrorCode::kInvalidAttributes, ErrorCode::kRateLimited,       ErrorCode::kTooManyConnections,
+    ErrorCode::kMalformedFrame,    ErrorCode::kUnknownOp,          ErrorCode::kInvalidArgument,
+    ErrorCode::kInitRequired,      ErrorCode::kAlreadyInitialized, ErrorCode::kChannelNotFound,
+    ErrorCode::kNotAMember,        ErrorCode::kUniqueNameTaken,    ErrorCode::kBodyTooLarge,
+    ErrorCode::kInvalidAttributes, ErrorCode::kRateLimited,        ErrorCode::kTooManyConnections,
     ErrorCode::kInternal,
 };
 
@@ -70,8 +70,8 @@ enum class CloseCode : std::uint16_t {
 };
 
 inline constexpr std::array kAllCloseCodes = {
-    CloseCode::kGoingAway,    CloseCode::kMessageTooBig, CloseCode::kProtocolError,
-    CloseCode::kTokenRejected, CloseCode::kInitTimeout,  CloseCode::kTokenExpired,
+    CloseCode::kGoingAway,     CloseCode::kMessageTooBig, CloseCode::kProtocolError,
+    CloseCode::kTokenRejected, CloseCode::kInitTimeout,   CloseCode::kTokenExpired,
     CloseCode::kRateLimited,
 };
 

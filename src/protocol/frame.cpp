@@ -6,8 +6,8 @@ namespace parley::protocol {
 namespace {
 
 std::unexpected<FrameError> invalid(const Request& request, std::string message) {
-    return std::unexpected(
-        FrameError{.id = request.id, .code = ErrorCode::kInvalidArgument, .message = std::move(message)});
+    return std::unexpected(FrameError{
+        .id = request.id, .code = ErrorCode::kInvalidArgument, .message = std::move(message)});
 }
 
 const Json* member(const Request& request, const char* name) {

@@ -3,7 +3,9 @@
 namespace parley::server {
 namespace {
 
-std::int64_t millis(UnixMillis time) { return time.time_since_epoch().count(); }
+std::int64_t millis(UnixMillis time) {
+    return time.time_since_epoch().count();
+}
 
 // Attributes are stored as validated compact JSON; parse back so they nest as objects.
 protocol::Json attributes(const std::string& json) {

@@ -304,10 +304,9 @@ OpResult ChatService::send(const std::string& identity, const protocol::Request&
     }
     metrics_.messageStored(std::chrono::steady_clock::now() - started);
     Json message_json = messageJson(*message);
-    broker_.publish(channel->sid,
-                    std::make_shared<const std::string>(protocol::eventFrame(
-                        protocol::event::kMessage,
-                        {{"channel", channel->sid}, {"message", message_json}})));
+    broker_.publish(channel->sid, std::make_shared<const std::string>(protocol::eventFrame(
+                                      protocol::event::kMessage,
+                                      {{"channel", channel->sid}, {"message", message_json}})));
     return Json{{"message", std::move(message_json)}};
 }
 
@@ -332,9 +331,8 @@ OpResult ChatService::history(const std::string& identity, const protocol::Reque
         return error(ErrorCode::kInvalidArgument, "limit must be between 1 and 500");
     }
     const auto messages = store_.history(
-        channel->sid, HistoryQuery{.before = *before,
-                                   .after = *after,
-                                   .limit = static_cast<std::size_t>(page)});
+        channel->sid,
+        HistoryQuery{.before = *before, .after = *after, .limit = static_cast<std::size_t>(page)});
     if (!messages) {
         return storeError(messages.error());
     }

@@ -23,17 +23,18 @@ HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& c
                          const RestApi& rest)
     : stream_(std::move(socket)), context_(context), rest_(rest) {}
 
-void HttpSession::run() { readRequest(); }
+void HttpSession::run() {
+    readRequest();
+}
 
 void HttpSession::readRequest() {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBodyBytes);
     parser_->header_limit(kMaxRequestHeaderBytes);
     stream_.expires_after(kRequestTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, std::size_t) {
-                         self->onRead(error);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, std::size_t) { self->onRead(error); });
 }
 
 void HttpSession::onRead(beast::error_code error) {
@@ -55,11 +56,11 @@ void HttpSession::onRead(beast::error_code error) {
     }
     response_ = rest_.handle(request);
     const bool keep_alive = response_->keep_alive();
-    http::async_write(stream_, *response_,
-                      [self = shared_from_this(), keep_alive](beast::error_code write_error,
-                                                              std::size_t) {
-                          self->onWrite(keep_alive, write_error);
-                      });
+    http::async_write(
+        stream_, *response_,
+        [self = shared_from_this(), keep_alive](beast::error_code write_error, std::size_t) {
+            self->onWrite(keep_alive, write_error);
+        });
 }
 
 void HttpSession::onWrite(bool keep_alive, beast::error_code error) {

@@ -16,8 +16,7 @@ namespace parley::server {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context,
-                const RestApi& rest);
+    HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, const RestApi& rest);
 
     void run();
 

@@ -20,7 +20,9 @@ Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, ServerCo
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void Listener::run() { acceptNext(); }
+void Listener::run() {
+    acceptNext();
+}
 
 void Listener::stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -29,7 +31,9 @@ void Listener::stop() {
     });
 }
 
-tcp::endpoint Listener::localEndpoint() const { return acceptor_.local_endpoint(); }
+tcp::endpoint Listener::localEndpoint() const {
+    return acceptor_.local_endpoint();
+}
 
 void Listener::acceptNext() {
     acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](

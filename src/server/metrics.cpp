@@ -40,8 +40,8 @@ void Metrics::tokenVerified(const token::TokenFailure* failure) {
         return;
     }
     const auto& all = token::kAllTokenErrors;
-    const auto index = static_cast<std::size_t>(
-        std::find(all.begin(), all.end(), failure->code) - all.begin());
+    const auto index =
+        static_cast<std::size_t>(std::find(all.begin(), all.end(), failure->code) - all.begin());
     if (index < tokens_failed_.size()) {
         tokens_failed_.at(index).fetch_add(1, std::memory_order_relaxed);
     }

@@ -35,8 +35,8 @@ HttpResponse respond(const HttpRequest& request, http::status status, std::strin
 HttpResponse jsonError(const HttpRequest& request, http::status status, int code,
                        std::string_view message) {
     return respond(request, status,
-                   Json{{"code", code}, {"message", message}}.dump(
-                       -1, ' ', false, Json::error_handler_t::replace));
+                   Json{{"code", code}, {"message", message}}.dump(-1, ' ', false,
+                                                                   Json::error_handler_t::replace));
 }
 
 std::string decodeBase64(std::string_view text) {
@@ -57,7 +57,8 @@ std::optional<std::int64_t> queryInt(std::string_view query, std::string_view na
         if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
             const std::string_view value = pair.substr(equals + 1);
             std::int64_t number = 0;
-            const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+            const auto [ptr, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), number);
             if (ec != std::errc{} || ptr != value.data() + value.size()) {
                 bad = true;
                 return std::nullopt;
@@ -157,8 +158,8 @@ HttpResponse RestApi::messages(const HttpRequest& request, std::string_view chan
     bool bad = false;
     HistoryQuery history{.before = queryInt(query, "before", bad),
                          .after = queryInt(query, "after", bad)};
-    const auto limit = queryInt(query, "limit", bad).value_or(
-        static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
+    const auto limit = queryInt(query, "limit", bad)
+                           .value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
     if (bad || (history.before && history.after) || limit < 1 ||
         limit > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
         return jsonError(request, http::status::bad_request, 50003,
@@ -173,8 +174,9 @@ HttpResponse RestApi::messages(const HttpRequest& request, std::string_view chan
     for (const Message& message : *page) {
         out.push_back(messageJson(message));
     }
-    return respond(request, http::status::ok, Json{{"messages", std::move(out)}}.dump(
-                                                  -1, ' ', false, Json::error_handler_t::replace));
+    return respond(
+        request, http::status::ok,
+        Json{{"messages", std::move(out)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 } // namespace parley::server

@@ -59,18 +59,17 @@ Server::~Server() {
 }
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions options,
-                                                                  const token::Clock& clock) {
+                                                                   const token::Clock& clock) {
     std::error_code fs_error;
     std::filesystem::create_directories(options.data_dir, fs_error);
     if (fs_error) {
-        return std::unexpected("cannot create data directory " + options.data_dir.string() +
-                               ": " + fs_error.message());
+        return std::unexpected("cannot create data directory " + options.data_dir.string() + ": " +
+                               fs_error.message());
     }
-    auto store = SqliteStore::open(
-        options.data_dir / "parley.db",
-        SqliteOptions{.on_error = [](std::string_view message) {
-            spdlog::error("store: {}", message);
-        }});
+    auto store = SqliteStore::open(options.data_dir / "parley.db",
+                                   SqliteOptions{.on_error = [](std::string_view message) {
+                                       spdlog::error("store: {}", message);
+                                   }});
     if (!store) {
         return std::unexpected(store.error());
     }
@@ -79,11 +78,10 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     server->metrics_ = std::make_unique<Metrics>();
     server->broker_ = std::make_unique<MemoryBroker>();
     server->hub_ = std::make_unique<Hub>(*server->broker_);
-    server->tokens_ = std::make_unique<TokenGate>(server->options_.keys,
-                                                  policyFor(server->options_), clock,
-                                                  *server->metrics_);
-    server->chat_ = std::make_unique<ChatService>(*server->store_, *server->broker_,
-                                                  *server->hub_, *server->metrics_, clock);
+    server->tokens_ = std::make_unique<TokenGate>(
+        server->options_.keys, policyFor(server->options_), clock, *server->metrics_);
+    server->chat_ = std::make_unique<ChatService>(*server->store_, *server->broker_, *server->hub_,
+                                                  *server->metrics_, clock);
     server->context_ = std::make_unique<ServerContext>(ServerContext{
         .settings = server->options_.session,
         .tokens = *server->tokens_,
@@ -99,9 +97,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
         return std::unexpected("invalid listen address " + server->options_.host);
     }
     try {
-        server->listener_ = std::make_shared<Listener>(
-            server->io_, tcp::endpoint{address, server->options_.port}, *server->context_,
-            *server->rest_);
+        server->listener_ =
+            std::make_shared<Listener>(server->io_, tcp::endpoint{address, server->options_.port},
+                                       *server->context_, *server->rest_);
     } catch (const boost::system::system_error& error) {
         return std::unexpected("cannot listen on " + server->options_.host + ":" +
                                std::to_string(server->options_.port) + ": " + error.what());
@@ -109,7 +107,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     return server;
 }
 
-tcp::endpoint Server::endpoint() const { return listener_->localEndpoint(); }
+tcp::endpoint Server::endpoint() const {
+    return listener_->localEndpoint();
+}
 
 int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_reload) {
     asio::signal_set signals{io_, SIGINT, SIGTERM, SIGHUP};

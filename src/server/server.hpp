@@ -46,7 +46,7 @@ class Server {
 public:
     /// Opens the store and binds the port; an error message if either fails.
     static std::expected<std::unique_ptr<Server>, std::string> create(ServerOptions options,
-                                                                     const token::Clock& clock);
+                                                                      const token::Clock& clock);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -2,11 +2,11 @@
 
 #include "server/sid.hpp"
 
+#include <fcntl.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <charconv>
-#include <fcntl.h>
-#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -41,16 +41,17 @@ std::expected<std::vector<token::ApiKey>, std::string> readKeys(const toml::tabl
             return std::unexpected(
                 std::string{"each [[keys]] entry needs account_sid, api_key and api_secret"});
         }
-        keys.push_back(token::ApiKey{
-            .sid = std::move(*sid), .account_sid = std::move(*account), .secret = std::move(*secret)});
+        keys.push_back(token::ApiKey{.sid = std::move(*sid),
+                                     .account_sid = std::move(*account),
+                                     .secret = std::move(*secret)});
     }
     return keys;
 }
 
 // Values that parse but make no sense are refused at start rather than taken as given.
 std::optional<std::string> checkRanges(const ConfigFile& config) {
-    if (config.about_to_expire_window && (*config.about_to_expire_window < 0 ||
-                                          *config.about_to_expire_window > 86400)) {
+    if (config.about_to_expire_window &&
+        (*config.about_to_expire_window < 0 || *config.about_to_expire_window > 86400)) {
         return "about_to_expire_window must be 0 to 86400 seconds";
     }
     if (config.threads && (*config.threads < 1 || *config.threads > 1024)) {
@@ -106,8 +107,7 @@ std::expected<std::pair<std::string, std::uint16_t>, std::string>
 parseListenAddress(std::string_view text) {
     const std::size_t colon = text.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-        return std::unexpected("listen address \"" + std::string{text} +
-                               "\" is not HOST:PORT");
+        return std::unexpected("listen address \"" + std::string{text} + "\" is not HOST:PORT");
     }
     std::string_view host = text.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -142,9 +142,8 @@ std::expected<DevKeys, std::string> loadOrCreateDevKeys(const std::filesystem::p
         return std::unexpected("cannot create " + data_dir.string() + ": " + fs_error.message());
     }
     // The secret is 32 hex digits of randomness: the same shape as a Twilio API secret.
-    dev.key = token::ApiKey{.sid = makeSid("SK"),
-                            .account_sid = makeSid("AC"),
-                            .secret = makeSid("").substr(0, 32)};
+    dev.key = token::ApiKey{
+        .sid = makeSid("SK"), .account_sid = makeSid("AC"), .secret = makeSid("").substr(0, 32)};
     dev.created = true;
     {
         // Created 0600 from the start: the secret is never readable by others, even briefly.

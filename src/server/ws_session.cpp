@@ -15,8 +15,12 @@ using protocol::Json;
 
 namespace {
 
-std::int64_t unixMillis(token::TimePoint time) { return time.time_since_epoch().count(); }
-std::int64_t unixSeconds(token::UnixSeconds time) { return time.time_since_epoch().count(); }
+std::int64_t unixMillis(token::TimePoint time) {
+    return time.time_since_epoch().count();
+}
+std::int64_t unixSeconds(token::UnixSeconds time) {
+    return time.time_since_epoch().count();
+}
 
 } // namespace
 
@@ -28,7 +32,9 @@ WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context)
     context_.metrics.connectionOpened();
 }
 
-WsSession::~WsSession() { finish(close_reason_); }
+WsSession::~WsSession() {
+    finish(close_reason_);
+}
 
 void WsSession::run(UpgradeRequest request) {
     beast::get_lowest_layer(ws_).expires_never();
@@ -224,8 +230,8 @@ void WsSession::handleChat(const protocol::Request& request) {
 void WsSession::armTokenTimers(token::UnixSeconds expires_at) {
     expires_at_ = expires_at;
     const std::uint64_t generation = ++token_generation_;
-    const TokenSchedule schedule = scheduleFor(expires_at, context_.clock.now(),
-                                               context_.settings.about_to_expire_window);
+    const TokenSchedule schedule =
+        scheduleFor(expires_at, context_.clock.now(), context_.settings.about_to_expire_window);
     warn_timer_.cancel();
     if (schedule.warn_now) {
         sendAboutToExpire();
@@ -340,10 +346,9 @@ void WsSession::closeWith(CloseCode code, CloseReason reason) {
 void WsSession::startClose() {
     websocket::close_reason reason{static_cast<websocket::close_code>(*pending_close_)};
     reason.reason = protocol::describe(*pending_close_);
-    ws_.async_close(reason,
-                    [self = shared_from_this()](beast::error_code) {
-                        self->finish(self->close_reason_);
-                    });
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+        self->finish(self->close_reason_);
+    });
 }
 
 void WsSession::finish(CloseReason reason) {
@@ -360,8 +365,8 @@ void WsSession::finish(CloseReason reason) {
     }
     context_.hub.untrack(this);
     context_.metrics.connectionClosed(reason);
-    spdlog::info("connection end: identity={} reason={}",
-                 identity_.empty() ? "(none)" : identity_, closeReasonName(reason));
+    spdlog::info("connection end: identity={} reason={}", identity_.empty() ? "(none)" : identity_,
+                 closeReasonName(reason));
 }
 
 } // namespace parley::server

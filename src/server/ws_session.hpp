@@ -25,7 +25,6 @@
 
 namespace parley::server {
 
-
 class WsSession final : public SessionSink, public std::enable_shared_from_this<WsSession> {
 public:
     using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;

@@ -87,10 +87,10 @@ std::expected<void, MintFailure> AccessTokenBuilder::validate() const {
         return fail(MintError::kMissingIdentity, "an access token needs an identity");
     }
     if (ttl_ < minimum_ttl_ || ttl_ > kMaxTtl) {
-        return fail(MintError::kTtlOutOfRange,
-                    "ttl " + std::to_string(ttl_.count()) + " s is outside [" +
-                        std::to_string(minimum_ttl_.count()) + " s, " +
-                        std::to_string(kMaxTtl.count()) + " s]");
+        return fail(MintError::kTtlOutOfRange, "ttl " + std::to_string(ttl_.count()) +
+                                                   " s is outside [" +
+                                                   std::to_string(minimum_ttl_.count()) + " s, " +
+                                                   std::to_string(kMaxTtl.count()) + " s]");
     }
     // Without an account the token's `sub` would be empty, which no verifier accepts (20103).
     if (key_.sid.empty() || key_.secret.empty() || key_.account_sid.empty()) {

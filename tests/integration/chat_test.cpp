@@ -22,7 +22,8 @@ protected:
 
 TEST_F(ChatTest, CreateJoinSendDeliversEventsToConnectedMembers) {
     const Json created = alice_.request(
-        "channel.create", {{"unique_name", "general"}, {"friendly_name", "General"}, {"type", "public"}});
+        "channel.create",
+        {{"unique_name", "general"}, {"friendly_name", "General"}, {"type", "public"}});
     ASSERT_EQ(created["ok"], true) << created.dump();
     const Json channel = created["channel"];
     EXPECT_TRUE(channel["sid"].get<std::string>().starts_with("CH"));
@@ -40,10 +41,9 @@ TEST_F(ChatTest, CreateJoinSendDeliversEventsToConnectedMembers) {
     ASSERT_TRUE(member_joined.has_value());
     EXPECT_EQ(member_joined->at("channel"), channel["sid"]);
 
-    const Json sent = alice_.request("message.send",
-                                     {{"channel", channel["sid"]},
-                                      {"body", "hello bob"},
-                                      {"attributes", {{"mood", "cheerful"}}}});
+    const Json sent = alice_.request("message.send", {{"channel", channel["sid"]},
+                                                      {"body", "hello bob"},
+                                                      {"attributes", {{"mood", "cheerful"}}}});
     ASSERT_EQ(sent["ok"], true) << sent.dump();
     EXPECT_EQ(sent["message"]["index"], 0);
     EXPECT_TRUE(sent["message"]["sid"].get<std::string>().starts_with("IM"));
@@ -62,10 +62,11 @@ TEST_F(ChatTest, CreateJoinSendDeliversEventsToConnectedMembers) {
 
     const Json left = bob_.request("channel.leave", {{"channel", "general"}});
     ASSERT_EQ(left["ok"], true);
-    EXPECT_TRUE(alice_.waitFor([](const Json& f) {
-                         return f.value("event", "") == "member_left" &&
-                                f.value("identity", "") == "bob";
-                     })
+    EXPECT_TRUE(alice_
+                    .waitFor([](const Json& f) {
+                        return f.value("event", "") == "member_left" &&
+                               f.value("identity", "") == "bob";
+                    })
                     .has_value());
     ASSERT_EQ(alice_.request("message.send", {{"channel", "general"}, {"body", "gone?"}})["ok"],
               true);
@@ -77,30 +78,36 @@ TEST_F(ChatTest, IndexesArePerChannelFromZeroAndNeverRepeat) {
     ASSERT_EQ(alice_.request("channel.create", {{"unique_name", "a"}})["ok"], true);
     ASSERT_EQ(alice_.request("channel.create", {{"unique_name", "b"}})["ok"], true);
     for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(alice_.request("message.send", {{"channel", "a"}, {"body", "x"}})["message"]["index"], i);
+        EXPECT_EQ(
+            alice_.request("message.send", {{"channel", "a"}, {"body", "x"}})["message"]["index"],
+            i);
     }
-    EXPECT_EQ(alice_.request("message.send", {{"channel", "b"}, {"body", "y"}})["message"]["index"], 0);
+    EXPECT_EQ(alice_.request("message.send", {{"channel", "b"}, {"body", "y"}})["message"]["index"],
+              0);
 }
 
 TEST_F(ChatTest, PrivateChannelsAreVisibleAndJoinableOnlyByMembers) {
-    ASSERT_EQ(alice_.request("channel.create", {{"unique_name", "secret"}, {"type", "private"}})["ok"],
-              true);
+    ASSERT_EQ(
+        alice_.request("channel.create", {{"unique_name", "secret"}, {"type", "private"}})["ok"],
+        true);
     EXPECT_EQ(bob_.request("channel.join", {{"channel", "secret"}})["error"]["code"], 50100);
     EXPECT_EQ(bob_.request("message.history", {{"channel", "secret"}})["error"]["code"], 50100);
     const Json bob_list = bob_.request("channel.list");
     for (const Json& channel : bob_list["channels"]) {
         EXPECT_NE(channel["unique_name"], "secret");
     }
-    EXPECT_EQ(bob_.request("channel.add_member", {{"channel", "secret"}, {"identity", "bob"}})["error"]["code"],
+    EXPECT_EQ(bob_.request("channel.add_member",
+                           {{"channel", "secret"}, {"identity", "bob"}})["error"]["code"],
               50100);
 
-    const Json added = alice_.request("channel.add_member", {{"channel", "secret"}, {"identity", "bob"}});
+    const Json added =
+        alice_.request("channel.add_member", {{"channel", "secret"}, {"identity", "bob"}});
     ASSERT_EQ(added["ok"], true) << added.dump();
     // Bob is told he was added, and now sees the channel and its messages.
     EXPECT_TRUE(bob_.waitFor([](const Json& f) {
-                       return f.value("event", "") == "member_joined" &&
-                              f.value("identity", "") == "bob";
-                   })
+                        return f.value("event", "") == "member_joined" &&
+                               f.value("identity", "") == "bob";
+                    })
                     .has_value());
     bool listed = false;
     const Json after_add = bob_.request("channel.list");
@@ -108,7 +115,8 @@ TEST_F(ChatTest, PrivateChannelsAreVisibleAndJoinableOnlyByMembers) {
         listed = listed || channel["unique_name"] == "secret";
     }
     EXPECT_TRUE(listed);
-    ASSERT_EQ(alice_.request("message.send", {{"channel", "secret"}, {"body", "psst"}})["ok"], true);
+    ASSERT_EQ(alice_.request("message.send", {{"channel", "secret"}, {"body", "psst"}})["ok"],
+              true);
     const auto received = bob_.waitForEvent("message");
     ASSERT_TRUE(received.has_value());
     EXPECT_EQ(received->at("message")["body"], "psst");
@@ -117,8 +125,9 @@ TEST_F(ChatTest, PrivateChannelsAreVisibleAndJoinableOnlyByMembers) {
 TEST_F(ChatTest, HistoryPagesBeforeAndAfterOldestFirst) {
     ASSERT_EQ(alice_.request("channel.create", {{"unique_name", "log"}})["ok"], true);
     for (int i = 0; i < 10; ++i) {
-        ASSERT_EQ(alice_.request("message.send", {{"channel", "log"}, {"body", std::to_string(i)}})["ok"],
-                  true);
+        ASSERT_EQ(
+            alice_.request("message.send", {{"channel", "log"}, {"body", std::to_string(i)}})["ok"],
+            true);
     }
     const auto indexes = [](const Json& reply) {
         std::vector<int> out;
@@ -129,35 +138,48 @@ TEST_F(ChatTest, HistoryPagesBeforeAndAfterOldestFirst) {
     };
     EXPECT_EQ(indexes(alice_.request("message.history", {{"channel", "log"}, {"limit", 3}})),
               (std::vector<int>{7, 8, 9}));
-    EXPECT_EQ(indexes(alice_.request("message.history", {{"channel", "log"}, {"before", 7}, {"limit", 3}})),
+    EXPECT_EQ(indexes(alice_.request("message.history",
+                                     {{"channel", "log"}, {"before", 7}, {"limit", 3}})),
               (std::vector<int>{4, 5, 6}));
-    EXPECT_EQ(indexes(alice_.request("message.history", {{"channel", "log"}, {"after", 5}, {"limit", 2}})),
+    EXPECT_EQ(indexes(alice_.request("message.history",
+                                     {{"channel", "log"}, {"after", 5}, {"limit", 2}})),
               (std::vector<int>{6, 7}));
     EXPECT_EQ(indexes(alice_.request("message.history", {{"channel", "log"}, {"after", 8}})),
               (std::vector<int>{9}));
-    EXPECT_EQ(alice_.request("message.history", {{"channel", "log"}, {"after", 1}, {"before", 5}})["error"]["code"],
+    EXPECT_EQ(alice_.request("message.history",
+                             {{"channel", "log"}, {"after", 1}, {"before", 5}})["error"]["code"],
               50003);
-    EXPECT_EQ(alice_.request("message.history", {{"channel", "log"}, {"limit", 501}})["error"]["code"],
-              50003);
+    EXPECT_EQ(
+        alice_.request("message.history", {{"channel", "log"}, {"limit", 501}})["error"]["code"],
+        50003);
 }
 
 TEST_F(ChatTest, ReportsDocumentedErrorCodes) {
     EXPECT_EQ(alice_.request("channel.join", {{"channel", "nope"}})["error"]["code"], 50100);
     ASSERT_EQ(alice_.request("channel.create", {{"unique_name", "dup"}})["ok"], true);
     EXPECT_EQ(bob_.request("channel.create", {{"unique_name", "dup"}})["error"]["code"], 50102);
-    EXPECT_EQ(bob_.request("message.send", {{"channel", "dup"}, {"body", "hi"}})["error"]["code"], 50101);
-    EXPECT_EQ(alice_.request("message.send", {{"channel", "dup"}, {"body", std::string(32 * 1024 + 1, 'x')}})["error"]["code"],
+    EXPECT_EQ(bob_.request("message.send", {{"channel", "dup"}, {"body", "hi"}})["error"]["code"],
+              50101);
+    EXPECT_EQ(alice_.request(
+                  "message.send",
+                  {{"channel", "dup"}, {"body", std::string(32 * 1024 + 1, 'x')}})["error"]["code"],
               50103);
-    EXPECT_EQ(alice_.request("message.send", {{"channel", "dup"}, {"body", "x"}, {"attributes", "str"}})["error"]["code"],
-              50104);
-    EXPECT_EQ(alice_.request("message.send", {{"channel", "dup"}, {"body", "x"},
-                                              {"attributes", {{"big", std::string(16 * 1024, 'a')}}}})["error"]["code"],
-              50104);
+    EXPECT_EQ(
+        alice_.request("message.send",
+                       {{"channel", "dup"}, {"body", "x"}, {"attributes", "str"}})["error"]["code"],
+        50104);
+    EXPECT_EQ(
+        alice_.request("message.send",
+                       {{"channel", "dup"},
+                        {"body", "x"},
+                        {"attributes", {{"big", std::string(16 * 1024, 'a')}}}})["error"]["code"],
+        50104);
     EXPECT_EQ(alice_.request("channel.leave", {{"channel", "dup"}})["ok"], true);
     EXPECT_EQ(alice_.request("channel.leave", {{"channel", "dup"}})["error"]["code"], 50101);
     // The largest allowed body goes through.
     ASSERT_EQ(alice_.request("channel.create", {{"unique_name", "big"}})["ok"], true);
-    EXPECT_EQ(alice_.request("message.send", {{"channel", "big"}, {"body", std::string(32 * 1024, 'x')}})["ok"],
+    EXPECT_EQ(alice_.request("message.send",
+                             {{"channel", "big"}, {"body", std::string(32 * 1024, 'x')}})["ok"],
               true);
 }
 

@@ -60,9 +60,13 @@ TEST(Http, RestApiNeedsAnApiKeyAndReadsChannelsAndMessages) {
         WsTestClient alice{server.port()};
         ASSERT_EQ(alice.request("init", {{"token", mintToken("alice", 600s)}})["ok"], true);
         ASSERT_EQ(alice.request("channel.create", {{"unique_name", "pub"}})["ok"], true);
-        ASSERT_EQ(alice.request("channel.create", {{"unique_name", "priv"}, {"type", "private"}})["ok"], true);
+        ASSERT_EQ(
+            alice.request("channel.create", {{"unique_name", "priv"}, {"type", "private"}})["ok"],
+            true);
         for (int i = 0; i < 3; ++i) {
-            ASSERT_EQ(alice.request("message.send", {{"channel", "pub"}, {"body", std::to_string(i)}})["ok"], true);
+            ASSERT_EQ(alice.request("message.send",
+                                    {{"channel", "pub"}, {"body", std::to_string(i)}})["ok"],
+                      true);
         }
     }
     EXPECT_EQ(server.get("/v1/channels").status, 401);

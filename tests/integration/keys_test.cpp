@@ -60,23 +60,25 @@ TEST(Keys, AnyConfiguredKeyVerifiesAndAReloadRemovesARetiredKey) {
     } while (rejected.value("ok", true) && std::chrono::steady_clock::now() < deadline);
     EXPECT_EQ(rejected["error"]["code"], 20103);
     EXPECT_EQ(initWith(server.port(), tokenFor(kNewKey, "bob"))["ok"], true);
-    EXPECT_EQ(live.request("update_token", {{"token", tokenFor(kOldKey, "carol")}})["error"]["code"],
-              20103);
+    EXPECT_EQ(
+        live.request("update_token", {{"token", tokenFor(kOldKey, "carol")}})["error"]["code"],
+        20103);
     EXPECT_EQ(live.request("update_token", {{"token", tokenFor(kNewKey, "carol")}})["ok"], true);
     std::filesystem::remove(config);
 }
 
 TEST(Keys, DevelopmentSetupMakesAKeyOnceAndPrintsAMintCommandThatWorks) {
-    const auto data_dir = std::filesystem::temp_directory_path() /
-                          ("parley-dev-" + std::to_string(::getpid()));
+    const auto data_dir =
+        std::filesystem::temp_directory_path() / ("parley-dev-" + std::to_string(::getpid()));
     std::filesystem::remove_all(data_dir);
     std::string first_key;
     {
         ServerProcess server{{}, data_dir, false};
         const std::string output = server.output();
         std::smatch match;
-        const std::regex mint{"token mint --account-sid (AC[0-9a-f]{32}) --api-key (SK[0-9a-f]{32}) "
-                              "--api-secret ([0-9a-f]{32})"};
+        const std::regex mint{
+            "token mint --account-sid (AC[0-9a-f]{32}) --api-key (SK[0-9a-f]{32}) "
+            "--api-secret ([0-9a-f]{32})"};
         ASSERT_TRUE(std::regex_search(output, match, mint)) << output;
         first_key = match[2];
         EXPECT_TRUE(std::filesystem::exists(data_dir / "dev-keys.toml"));

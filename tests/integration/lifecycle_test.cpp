@@ -53,8 +53,8 @@ TEST_F(LifecycleTest, RejectsAnExpiredTokenAtInitWith20104And4401) {
 TEST_F(LifecycleTest, RejectsAForgedTokenAtInitWith20107And4401) {
     token::ApiKey forged = kTestKey;
     forged.secret = "not-the-secret";
-    const auto token = token::AccessTokenBuilder{forged}.identity("mallory").mint(
-        token::SystemClock::instance());
+    const auto token =
+        token::AccessTokenBuilder{forged}.identity("mallory").mint(token::SystemClock::instance());
     WsTestClient client{server_.port()};
     const Json reply = client.request("init", {{"token", *token}});
     EXPECT_EQ(reply["error"]["code"], 20107);
@@ -88,8 +88,9 @@ TEST_F(LifecycleTest, WarnsOnceAtExpMinusWindowThenExpiresAndCloses4410) {
     EXPECT_GE(expired->at("server_time").get<std::int64_t>(), expires_ms);
     EXPECT_LT(expired->at("server_time").get<std::int64_t>(), expires_ms + 250);
     EXPECT_EQ(client.waitForClose(), 4410);
-    EXPECT_FALSE(client.hasQueued([](const Json& f) { return isEvent(f, "token_about_to_expire"); }))
-        << "token_about_to_expire was sent more than once";
+    EXPECT_FALSE(client.hasQueued([](const Json& f) {
+        return isEvent(f, "token_about_to_expire");
+    })) << "token_about_to_expire was sent more than once";
 }
 
 TEST_F(LifecycleTest, WarnsAtOnceWhenLessThanTheWindowIsLeft) {

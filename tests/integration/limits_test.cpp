@@ -11,8 +11,8 @@ namespace {
 
 class LimitsTest : public ::testing::Test {
 protected:
-    ServerProcess server_{{"--rate-limit", "5", "--rate-burst", "10",
-                           "--max-connections-per-identity", "2"}};
+    ServerProcess server_{
+        {"--rate-limit", "5", "--rate-burst", "10", "--max-connections-per-identity", "2"}};
 
     void expectServerStillServes() {
         WsTestClient probe{server_.port()};
@@ -84,7 +84,8 @@ TEST_F(LimitsTest, RefusesConnectionsBeyondThePerIdentityLimit) {
 TEST_F(LimitsTest, SurvivesGarbageAndAbruptDisconnects) {
     for (int i = 0; i < 20; ++i) {
         WsTestClient client{server_.port()};
-        client.sendText(std::string(static_cast<std::size_t>(i) * 97, static_cast<char>('{' + i % 3)));
+        client.sendText(
+            std::string(static_cast<std::size_t>(i) * 97, static_cast<char>('{' + i % 3)));
     }
     expectServerStillServes();
 }

@@ -6,17 +6,17 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace parley::testing {
 
@@ -52,8 +52,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
     owns_data_dir_ = !data_dir.has_value();
     data_dir_ = data_dir ? *data_dir : freshDirectory();
     log_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".log");
-    std::vector<std::string> args = {parleyBinary(), "serve",     "--listen", "127.0.0.1:0",
-                                     "--data",       data_dir_.string(), "--threads", "2"};
+    std::vector<std::string> args = {parleyBinary(), "serve",  "--listen",
+                                     "127.0.0.1:0",  "--data", data_dir_.string(),
+                                     "--threads",    "2"};
     if (with_test_key) {
         args.insert(args.end(), {"--account-sid", kTestKey.account_sid, "--api-key", kTestKey.sid,
                                  "--api-secret", kTestKey.secret});
@@ -133,15 +134,17 @@ void ServerProcess::signal(int signal_number) const {
     }
 }
 
-std::string ServerProcess::output() const { return readFile(log_file_); }
+std::string ServerProcess::output() const {
+    return readFile(log_file_);
+}
 
 ServerProcess::HttpResult ServerProcess::get(const std::string& target,
                                              const std::string& basic_auth) const {
     namespace http = boost::beast::http;
     boost::asio::io_context io;
     boost::beast::tcp_stream stream{io};
-    stream.connect(boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"),
-                                                  port_});
+    stream.connect(
+        boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), port_});
     http::request<http::string_body> request{http::verb::get, target, 11};
     request.set(http::field::host, "127.0.0.1");
     if (!basic_auth.empty()) {

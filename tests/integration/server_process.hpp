@@ -6,11 +6,12 @@
 #include <parley/token/access_token_builder.hpp>
 #include <parley/token/api_key.hpp>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace parley::testing {
@@ -61,7 +62,8 @@ private:
     std::filesystem::path log_file_;
 };
 
-/// A token for `identity` signed with kTestKey, `ttl` from now (any length: the minimum is lowered).
+/// A token for `identity` signed with kTestKey, `ttl` from now (any length: the minimum is
+/// lowered).
 std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
                       std::optional<std::string> chat_service = std::nullopt);
 

@@ -174,9 +174,8 @@ std::chrono::steady_clock::time_point WsTestClient::lastArrival() {
 }
 
 void WsTestClient::closeNormally() {
-    boost::asio::post(io_, [this] {
-        ws_.async_close(websocket::close_code::normal, [](beast::error_code) {});
-    });
+    boost::asio::post(
+        io_, [this] { ws_.async_close(websocket::close_code::normal, [](beast::error_code) {}); });
 }
 
 } // namespace parley::testing

@@ -101,7 +101,8 @@ std::string_view SqliteStore::sqlText(Sql sql) {
                "ORDER BY sid = ?1 DESC LIMIT 1";
     case Sql::kListChannels:
         return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
-               "created_by, date_created FROM channels AS c WHERE ?2 = 1 OR type = 'public' OR EXISTS "
+               "created_by, date_created FROM channels AS c WHERE ?2 = 1 OR type = 'public' OR "
+               "EXISTS "
                "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1) "
                "ORDER BY seq";
     case Sql::kChannelsOf:

@@ -147,7 +147,7 @@ protected:
 
 TEST_F(AccessTokenBuilderRefusals, TextThatIsNotUtf8FailsWithoutThrowing) {
     EXPECT_EQ(codeOf(AccessTokenBuilder{testing::kKey}.identity("al\xff"
-                                                               "ice")),
+                                                                "ice")),
               MintError::kInvalidGrant);
     EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.region("\xff")), MintError::kInvalidGrant);
     EXPECT_EQ(codeOf(AccessTokenBuilder{builder_}.chat(ChatGrant{.endpoint_id = "\xc3"})),
