@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         auto result = harness.chat->handle(identity, *request);
         if (result) {
-            (void)protocol::okReply(request->id, std::move(*result));
+            (void)protocol::okReply(request->id, *result);
         } else if (!documented(result.error().code)) {
             __builtin_trap();
         } else {

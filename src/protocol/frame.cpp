@@ -77,7 +77,7 @@ std::expected<std::optional<std::int64_t>, FrameError> optionalIntArg(const Requ
     return std::optional<std::int64_t>{value->get<std::int64_t>()};
 }
 
-std::string okReply(std::uint64_t id, Json fields) {
+std::string okReply(std::uint64_t id, const Json& fields) {
     Json reply = {{"reply_to", id}, {"ok", true}};
     reply.update(fields);
     return reply.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -90,7 +90,7 @@ std::string errorReply(std::optional<std::uint64_t> id, int code, std::string_vi
     return reply.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::string eventFrame(std::string_view name, Json fields) {
+std::string eventFrame(std::string_view name, const Json& fields) {
     Json event = {{"event", name}};
     event.update(fields);
     return event.dump(-1, ' ', false, Json::error_handler_t::replace);

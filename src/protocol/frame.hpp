@@ -46,8 +46,8 @@ std::expected<std::optional<std::int64_t>, FrameError> optionalIntArg(const Requ
                                                                       const char* name);
 
 /// Serialized frames, ready to send.
-std::string okReply(std::uint64_t id, Json fields = Json::object());
+std::string okReply(std::uint64_t id, const Json& fields = Json::object());
 std::string errorReply(std::optional<std::uint64_t> id, int code, std::string_view message);
-std::string eventFrame(std::string_view name, Json fields = Json::object());
+std::string eventFrame(std::string_view name, const Json& fields = Json::object());
 
 } // namespace parley::protocol

@@ -216,7 +216,7 @@ void WsSession::handleUpdateToken(const protocol::Request& request) {
 void WsSession::handleChat(const protocol::Request& request) {
     auto result = context_.chat.handle(identity_, request);
     if (result) {
-        send(protocol::okReply(request.id, std::move(*result)));
+        send(protocol::okReply(request.id, *result));
         return;
     }
     const ErrorCode code = result.error().code;
