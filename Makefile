@@ -8,6 +8,11 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++-16
 
+# ccache hits across clones (CI builds a fresh clone in another folder): paths are hashed
+# relative to the checkout, and the working directory is left out of the hash.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all deps build run demo test unit-test asan-test fuzz-build fuzz bench lint format clean
 
 all: build
