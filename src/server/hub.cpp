@@ -17,7 +17,11 @@ bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>
                  const std::vector<std::string>& channels, std::size_t max_per_identity) {
     const std::lock_guard lock{mutex_};
     Connected& connected = identities_[identity];
-    std::erase_if(connected.sessions, [](const auto& weak) { return weak.expired(); });
+    // Sessions destroyed without detach (cannot happen through WsSession, which always detaches,
+    // but the count must not drift if it did).
+    session_count_ -= std::min(
+        session_count_, static_cast<std::size_t>(std::erase_if(
+                            connected.sessions, [](const auto& weak) { return weak.expired(); })));
     if (connected.sessions.size() >= max_per_identity) {
         if (connected.sessions.empty()) {
             identities_.erase(identity);

@@ -1,6 +1,7 @@
 #include "server/metrics.hpp"
 
 #include <algorithm>
+#include <iomanip>
 #include <sstream>
 
 namespace parley::server {
@@ -109,8 +110,10 @@ std::string Metrics::render() const {
         out << "parley_store_commit_seconds_bucket{le=\"" << kLatencyBuckets.at(i) << "\"} "
             << commit_buckets_.at(i).load() << "\n";
     }
-    out << "parley_store_commit_seconds_bucket{le=\"+Inf\"} " << commit_count_.load() << "\n"
-        << "parley_store_commit_seconds_sum "
+    out << "parley_store_commit_seconds_bucket{le=\"+Inf\"} " << commit_count_.load()
+        << "\n"
+        // Enough digits that a sum over months of uptime keeps microsecond resolution.
+        << "parley_store_commit_seconds_sum " << std::setprecision(15)
         << static_cast<double>(commit_nanos_total_.load()) / 1e9 << "\n"
         << "parley_store_commit_seconds_count " << commit_count_.load() << "\n";
     return out.str();

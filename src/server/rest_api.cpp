@@ -5,6 +5,8 @@
 
 #include <boost/beast/core/detail/base64.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace parley::server {
@@ -117,8 +119,12 @@ bool RestApi::authorized(const HttpRequest& request) const {
         return false;
     }
     const std::string_view value = header->value();
-    constexpr std::string_view kBasic = "Basic ";
-    if (!value.starts_with(kBasic)) {
+    constexpr std::string_view kBasic = "basic ";
+    // The scheme name is case-insensitive (RFC 7235, section 2.1).
+    if (value.size() < kBasic.size() ||
+        !std::equal(kBasic.begin(), kBasic.end(), value.begin(), [](char expected, char actual) {
+            return expected == std::tolower(static_cast<unsigned char>(actual));
+        })) {
         return false;
     }
     const std::string credentials = decodeBase64(value.substr(kBasic.size()));

@@ -156,13 +156,9 @@ void WsSession::handleInit(const protocol::Request& request) {
         closeWith(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
         return;
     }
-    auto channels = context_.chat.channelsOf(claims->identity());
-    if (!channels) {
-        send(protocol::errorReply(request.id, static_cast<int>(ErrorCode::kInternal),
-                                  protocol::describe(ErrorCode::kInternal)));
-        return;
-    }
-    if (!context_.hub.attach(claims->identity(), shared_from_this(), *channels,
+    // Attached before its channels are read, so a membership added by another connection in
+    // between still reaches this one through Hub::memberAdded.
+    if (!context_.hub.attach(claims->identity(), shared_from_this(), {},
                              context_.settings.max_connections_per_identity)) {
         send(protocol::errorReply(request.id, static_cast<int>(ErrorCode::kTooManyConnections),
                                   protocol::describe(ErrorCode::kTooManyConnections)));
@@ -170,6 +166,17 @@ void WsSession::handleInit(const protocol::Request& request) {
         return;
     }
     attached_ = true;
+    const auto channels = context_.chat.channelsOf(claims->identity());
+    if (!channels) {
+        send(protocol::errorReply(request.id, static_cast<int>(ErrorCode::kInternal),
+                                  protocol::describe(ErrorCode::kInternal)));
+        context_.hub.detach(claims->identity(), this);
+        attached_ = false;
+        return;
+    }
+    for (const std::string& channel : *channels) {
+        context_.hub.memberAdded(channel, claims->identity());
+    }
     initialized_ = true;
     identity_ = claims->identity();
     token_id_ = claims->token_id;

@@ -1,0 +1,426 @@
+#include "server/broker/memory_broker.hpp"
+#include "server/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+namespace {
+
+// The seam a hub writes to: records what it was given instead of sending it anywhere.
+class RecordingSink final : public SessionSink {
+public:
+    void deliver(const Payload& payload) override {
+        const std::lock_guard lock{mutex_};
+        payloads_.push_back(payload);
+    }
+    void close(protocol::CloseCode code) override {
+        const std::lock_guard lock{mutex_};
+        closes_.push_back(code);
+    }
+
+    std::vector<std::string> frames() const {
+        const std::lock_guard lock{mutex_};
+        std::vector<std::string> out;
+        for (const Payload& payload : payloads_) {
+            out.push_back(*payload);
+        }
+        return out;
+    }
+    std::vector<Payload> payloads() const {
+        const std::lock_guard lock{mutex_};
+        return payloads_;
+    }
+    std::vector<protocol::CloseCode> closes() const {
+        const std::lock_guard lock{mutex_};
+        return closes_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<Payload> payloads_;
+    std::vector<protocol::CloseCode> closes_;
+};
+
+// The broker seam: a MemoryBroker that also logs every subscribe and unsubscribe it is asked for.
+class RecordingBroker final : public Broker {
+public:
+    void subscribe(std::string_view topic, BrokerSubscriber& subscriber) override {
+        calls.push_back("subscribe " + std::string{topic});
+        inner_.subscribe(topic, subscriber);
+    }
+    void unsubscribe(std::string_view topic, BrokerSubscriber& subscriber) override {
+        calls.push_back("unsubscribe " + std::string{topic});
+        inner_.unsubscribe(topic, subscriber);
+    }
+    void publish(std::string_view topic, const Payload& payload) override {
+        inner_.publish(topic, payload);
+    }
+
+    std::vector<std::string> calls;
+
+private:
+    MemoryBroker inner_;
+};
+
+using Calls = std::vector<std::string>;
+using Frames = std::vector<std::string>;
+
+Payload payload(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
+}
+
+constexpr std::size_t kNoLimit = 100;
+
+class HubTest : public ::testing::Test {
+protected:
+    std::shared_ptr<RecordingSink> sink() { return std::make_shared<RecordingSink>(); }
+
+    RecordingBroker broker_;
+    Hub hub_{broker_};
+};
+
+// ---- attach / detach and delivery ----
+
+TEST_F(HubTest, DeliversAChannelEventToAnAttachedMember) {
+    const auto alice = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    broker_.publish("CH1", payload("hello"));
+    EXPECT_EQ(alice->frames(), (Frames{"hello"}));
+}
+
+TEST_F(HubTest, EventsReachOnlySessionsOfMemberIdentities) {
+    const auto alice = sink();
+    const auto bob = sink();
+    const auto carol = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("bob", bob, {"CH2"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("carol", carol, {"CH1", "CH2"}, kNoLimit));
+
+    broker_.publish("CH1", payload("one"));
+    broker_.publish("CH2", payload("two"));
+    broker_.publish("CH3", payload("three"));
+
+    EXPECT_EQ(alice->frames(), (Frames{"one"}));
+    EXPECT_EQ(bob->frames(), (Frames{"two"}));
+    EXPECT_EQ(carol->frames(), (Frames{"one", "two"}));
+}
+
+TEST_F(HubTest, EverySessionOfAnIdentityGetsTheSamePayload) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    ASSERT_TRUE(hub_.attach("alice", phone, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("alice", laptop, {}, kNoLimit));
+    const Payload event = payload("hello");
+    broker_.publish("CH1", event);
+    ASSERT_EQ(phone->payloads().size(), 1U);
+    ASSERT_EQ(laptop->payloads().size(), 1U);
+    // Shared, not copied per session.
+    EXPECT_EQ(phone->payloads().front().get(), event.get());
+    EXPECT_EQ(laptop->payloads().front().get(), event.get());
+}
+
+TEST_F(HubTest, AnEventForATopicWithNoLocalMembersIsIgnored) {
+    const auto alice = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    hub_.onBrokerEvent("CH9", payload("stray"));
+    EXPECT_TRUE(alice->frames().empty());
+}
+
+TEST_F(HubTest, ADetachedSessionGetsNothingMore) {
+    const auto alice = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    hub_.detach("alice", alice.get());
+    broker_.publish("CH1", payload("late"));
+    EXPECT_TRUE(alice->frames().empty());
+    EXPECT_EQ(hub_.sessionCount(), 0U);
+}
+
+TEST_F(HubTest, DetachingOneSessionKeepsTheIdentitysOtherSessions) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    ASSERT_TRUE(hub_.attach("alice", phone, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("alice", laptop, {"CH1"}, kNoLimit));
+    hub_.detach("alice", phone.get());
+    broker_.publish("CH1", payload("still here"));
+    EXPECT_TRUE(phone->frames().empty());
+    EXPECT_EQ(laptop->frames(), (Frames{"still here"}));
+    EXPECT_EQ(hub_.sessionCount(), 1U);
+}
+
+TEST_F(HubTest, DetachWithAnUnknownIdentityOrSessionChangesNothing) {
+    const auto alice = sink();
+    const auto stranger = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    hub_.detach("nobody", alice.get());
+    hub_.detach("alice", stranger.get());
+    hub_.detach("bob", stranger.get());
+    EXPECT_EQ(hub_.sessionCount(), 1U);
+    broker_.publish("CH1", payload("x"));
+    EXPECT_EQ(alice->frames(), (Frames{"x"}));
+}
+
+TEST_F(HubTest, SessionCountCountsAttachedSessions) {
+    EXPECT_EQ(hub_.sessionCount(), 0U);
+    const auto a1 = sink();
+    const auto a2 = sink();
+    const auto b1 = sink();
+    ASSERT_TRUE(hub_.attach("alice", a1, {}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("alice", a2, {}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("bob", b1, {}, kNoLimit));
+    EXPECT_EQ(hub_.sessionCount(), 3U);
+    hub_.detach("alice", a1.get());
+    hub_.detach("bob", b1.get());
+    EXPECT_EQ(hub_.sessionCount(), 1U);
+}
+
+// ---- per-identity limit ----
+
+TEST_F(HubTest, RefusesASessionBeyondThePerIdentityLimit) {
+    const auto first = sink();
+    const auto second = sink();
+    const auto third = sink();
+    ASSERT_TRUE(hub_.attach("alice", first, {"CH1"}, 2));
+    ASSERT_TRUE(hub_.attach("alice", second, {"CH1"}, 2));
+    EXPECT_FALSE(hub_.attach("alice", third, {"CH1"}, 2));
+    EXPECT_EQ(hub_.sessionCount(), 2U);
+    broker_.publish("CH1", payload("x"));
+    EXPECT_TRUE(third->frames().empty());
+    EXPECT_EQ(first->frames().size(), 1U);
+}
+
+TEST_F(HubTest, TheLimitIsPerIdentity) {
+    ASSERT_TRUE(hub_.attach("alice", sink(), {}, 1));
+    const auto bob = sink();
+    EXPECT_TRUE(hub_.attach("bob", bob, {}, 1));
+}
+
+TEST_F(HubTest, ASlotFreedByDetachCanBeTakenAgain) {
+    const auto first = sink();
+    const auto second = sink();
+    ASSERT_TRUE(hub_.attach("alice", first, {}, 1));
+    ASSERT_FALSE(hub_.attach("alice", second, {}, 1));
+    hub_.detach("alice", first.get());
+    EXPECT_TRUE(hub_.attach("alice", second, {}, 1));
+}
+
+TEST_F(HubTest, ASessionThatNoLongerExistsDoesNotHoldASlot) {
+    auto first = sink();
+    ASSERT_TRUE(hub_.attach("alice", first, {}, 1));
+    first.reset(); // gone without detach
+    const auto second = sink();
+    EXPECT_TRUE(hub_.attach("alice", second, {}, 1));
+}
+
+TEST_F(HubTest, SessionCountForgetsASessionThatWentAwayWithoutDetach) {
+    auto first = sink();
+    ASSERT_TRUE(hub_.attach("alice", first, {}, 1));
+    first.reset();
+    const auto second = sink();
+    ASSERT_TRUE(hub_.attach("alice", second, {}, 1));
+    EXPECT_EQ(hub_.sessionCount(), 1U);
+    hub_.detach("alice", second.get());
+    EXPECT_EQ(hub_.sessionCount(), 0U);
+}
+
+TEST_F(HubTest, ARefusedAttachRegistersNothing) {
+    ASSERT_FALSE(hub_.attach("alice", sink(), {}, 0));
+    broker_.calls.clear();
+    // With a limit of zero nothing was registered, so a membership change for alice is not hers
+    // to hear on this node.
+    hub_.memberAdded("CH1", "alice");
+    EXPECT_TRUE(broker_.calls.empty());
+    EXPECT_EQ(hub_.sessionCount(), 0U);
+
+    const auto kept = sink();
+    ASSERT_TRUE(hub_.attach("bob", kept, {"CH1"}, 1));
+    broker_.calls.clear();
+    EXPECT_FALSE(hub_.attach("bob", sink(), {"CH2"}, 1));
+    EXPECT_TRUE(broker_.calls.empty()) << "refused attach subscribed " << broker_.calls.front();
+}
+
+// ---- membership changes ----
+
+TEST_F(HubTest, MemberAddedStartsDeliveryToAConnectedIdentity) {
+    const auto alice = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {}, kNoLimit));
+    broker_.publish("CH1", payload("before"));
+    hub_.memberAdded("CH1", "alice");
+    broker_.publish("CH1", payload("after"));
+    EXPECT_EQ(alice->frames(), (Frames{"after"}));
+}
+
+TEST_F(HubTest, MemberAddedForAnIdentityNotConnectedHereSubscribesNothing) {
+    hub_.memberAdded("CH1", "ghost");
+    EXPECT_TRUE(broker_.calls.empty());
+    // And a later session of that identity hears only the channels it attaches with.
+    const auto ghost = sink();
+    ASSERT_TRUE(hub_.attach("ghost", ghost, {}, kNoLimit));
+    broker_.publish("CH1", payload("x"));
+    EXPECT_TRUE(ghost->frames().empty());
+}
+
+TEST_F(HubTest, MemberRemovedStopsDeliveryToThatIdentityOnly) {
+    const auto alice = sink();
+    const auto bob = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("bob", bob, {"CH1"}, kNoLimit));
+    hub_.memberRemoved("CH1", "alice");
+    broker_.publish("CH1", payload("x"));
+    EXPECT_TRUE(alice->frames().empty());
+    EXPECT_EQ(bob->frames(), (Frames{"x"}));
+}
+
+TEST_F(HubTest, MemberRemovedForANonMemberChangesNothing) {
+    const auto alice = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    broker_.calls.clear();
+    hub_.memberRemoved("CH1", "bob");
+    hub_.memberRemoved("CH2", "alice");
+    EXPECT_TRUE(broker_.calls.empty());
+    broker_.publish("CH1", payload("x"));
+    EXPECT_EQ(alice->frames(), (Frames{"x"}));
+}
+
+// ---- broker subscriptions follow local membership ----
+
+TEST_F(HubTest, SubscribesToAChannelOnceWhateverTheNumberOfLocalMembers) {
+    ASSERT_TRUE(hub_.attach("alice", sink(), {"CH1"}, kNoLimit));
+    const auto bob = sink();
+    ASSERT_TRUE(hub_.attach("bob", bob, {"CH1", "CH2"}, kNoLimit));
+    hub_.memberAdded("CH1", "bob");
+    EXPECT_EQ(broker_.calls, (Calls{"subscribe CH1", "subscribe CH2"}));
+}
+
+TEST_F(HubTest, UnsubscribesWhenTheLastLocalMemberLeaves) {
+    const auto alice = sink();
+    const auto bob = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("bob", bob, {"CH1"}, kNoLimit));
+    broker_.calls.clear();
+
+    hub_.memberRemoved("CH1", "alice");
+    EXPECT_TRUE(broker_.calls.empty()) << "bob is still a member here";
+    hub_.memberRemoved("CH1", "bob");
+    EXPECT_EQ(broker_.calls, (Calls{"unsubscribe CH1"}));
+}
+
+TEST_F(HubTest, UnsubscribesWhenTheLastSessionOfTheLastMemberDetaches) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    ASSERT_TRUE(hub_.attach("alice", phone, {"CH1", "CH2"}, kNoLimit));
+    ASSERT_TRUE(hub_.attach("alice", laptop, {"CH1"}, kNoLimit));
+    broker_.calls.clear();
+
+    hub_.detach("alice", phone.get());
+    EXPECT_TRUE(broker_.calls.empty()) << "alice still has a session";
+    hub_.detach("alice", laptop.get());
+    std::vector<std::string> calls = broker_.calls;
+    std::sort(calls.begin(), calls.end());
+    EXPECT_EQ(calls, (Calls{"unsubscribe CH1", "unsubscribe CH2"}));
+}
+
+TEST_F(HubTest, SubscribesAgainWhenAMemberComesBack) {
+    const auto alice = sink();
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    hub_.memberRemoved("CH1", "alice");
+    hub_.memberAdded("CH1", "alice");
+    EXPECT_EQ(broker_.calls, (Calls{"subscribe CH1", "unsubscribe CH1", "subscribe CH1"}));
+    broker_.publish("CH1", payload("back"));
+    EXPECT_EQ(alice->frames(), (Frames{"back"}));
+}
+
+TEST(Hub, UnsubscribesEverythingWhenDestroyed) {
+    RecordingBroker broker;
+    const auto alice = std::make_shared<RecordingSink>();
+    {
+        Hub hub{broker};
+        ASSERT_TRUE(hub.attach("alice", alice, {"CH1", "CH2"}, kNoLimit));
+        broker.calls.clear();
+    }
+    std::vector<std::string> calls = broker.calls;
+    std::sort(calls.begin(), calls.end());
+    EXPECT_EQ(calls, (Calls{"unsubscribe CH1", "unsubscribe CH2"}));
+    // The broker holds no pointer to the dead hub.
+    broker.publish("CH1", payload("after"));
+    EXPECT_TRUE(alice->frames().empty());
+}
+
+TEST(Hub, WorksWithTheMemoryBrokerDirectly) {
+    MemoryBroker broker;
+    Hub hub{broker};
+    const auto alice = std::make_shared<RecordingSink>();
+    ASSERT_TRUE(hub.attach("alice", alice, {"CH1"}, kNoLimit));
+    broker.publish("CH1", payload("one"));
+    hub.memberRemoved("CH1", "alice");
+    broker.publish("CH1", payload("two"));
+    EXPECT_EQ(alice->frames(), (Frames{"one"}));
+}
+
+// ---- track / untrack / sessions ----
+
+TEST_F(HubTest, TracksSessionsWhetherOrNotTheyAreAttached) {
+    const auto initialized = sink();
+    const auto fresh = sink();
+    hub_.track(initialized);
+    hub_.track(fresh);
+    ASSERT_TRUE(hub_.attach("alice", initialized, {}, kNoLimit));
+    auto sessions = hub_.sessions();
+    ASSERT_EQ(sessions.size(), 2U);
+    EXPECT_NE(std::find(sessions.begin(), sessions.end(), initialized), sessions.end());
+    EXPECT_NE(std::find(sessions.begin(), sessions.end(), fresh), sessions.end());
+}
+
+TEST_F(HubTest, TrackingTwiceListsASessionOnce) {
+    const auto session = sink();
+    hub_.track(session);
+    hub_.track(session);
+    EXPECT_EQ(hub_.sessions().size(), 1U);
+}
+
+TEST_F(HubTest, UntrackRemovesOnlyThatSession) {
+    const auto first = sink();
+    const auto second = sink();
+    hub_.track(first);
+    hub_.track(second);
+    hub_.untrack(first.get());
+    EXPECT_EQ(hub_.sessions(), (std::vector<std::shared_ptr<SessionSink>>{second}));
+    hub_.untrack(first.get()); // again: no effect
+    EXPECT_EQ(hub_.sessions().size(), 1U);
+}
+
+TEST_F(HubTest, SessionsLeavesOutSessionsThatNoLongerExist) {
+    auto gone = sink();
+    const auto alive = sink();
+    hub_.track(gone);
+    hub_.track(alive);
+    gone.reset();
+    EXPECT_EQ(hub_.sessions(), (std::vector<std::shared_ptr<SessionSink>>{alive}));
+}
+
+TEST_F(HubTest, TrackingAloneDeliversNothing) {
+    const auto session = sink();
+    hub_.track(session);
+    hub_.memberAdded("CH1", "alice");
+    broker_.publish("CH1", payload("x"));
+    EXPECT_TRUE(session->frames().empty());
+    EXPECT_EQ(hub_.sessionCount(), 0U);
+}
+
+TEST_F(HubTest, TheHubNeverClosesSessionsByItself) {
+    const auto alice = sink();
+    hub_.track(alice);
+    ASSERT_TRUE(hub_.attach("alice", alice, {"CH1"}, kNoLimit));
+    hub_.memberRemoved("CH1", "alice");
+    hub_.detach("alice", alice.get());
+    hub_.untrack(alice.get());
+    EXPECT_TRUE(alice->closes().empty());
+}
+
+} // namespace
+} // namespace parley::server
