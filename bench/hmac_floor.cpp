@@ -94,7 +94,8 @@ private:
     typename Hash::Context outer_{};
 };
 
-std::unique_ptr<const HmacFloor::Impl> prepare(token::Algorithm algorithm, std::string_view secret) {
+std::unique_ptr<const HmacFloor::Impl> prepare(token::Algorithm algorithm,
+                                               std::string_view secret) {
     switch (algorithm) {
     case token::Algorithm::kHs256:
         return std::make_unique<PreparedHmac<Sha256>>(secret);

@@ -42,15 +42,16 @@ struct LibjwtVerifier::Impl {
     }
 };
 
-LibjwtVerifier::LibjwtVerifier(std::string secret)
-    : impl_(std::make_unique<Impl>()) {
+LibjwtVerifier::LibjwtVerifier(std::string secret) : impl_(std::make_unique<Impl>()) {
     impl_->secret = std::move(secret);
 }
 LibjwtVerifier::LibjwtVerifier(LibjwtVerifier&&) noexcept = default;
 LibjwtVerifier& LibjwtVerifier::operator=(LibjwtVerifier&&) noexcept = default;
 LibjwtVerifier::~LibjwtVerifier() = default;
 
-bool LibjwtVerifier::decodes(const std::string& token) const { return impl_->decode(token) != nullptr; }
+bool LibjwtVerifier::decodes(const std::string& token) const {
+    return impl_->decode(token) != nullptr;
+}
 
 std::optional<std::string> LibjwtVerifier::identity(const std::string& token) {
     const JwtPtr jwt = impl_->decode(token);

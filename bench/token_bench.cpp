@@ -16,6 +16,7 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -168,7 +169,9 @@ void hmacFloorHs256(benchmark::State& state) {
 
 // Isolates Parley's full verification of a valid HS256 token: split, header, key lookup,
 // signature, base64url and JSON decode of the payload, claims and the chat-service policy.
-void parleyVerifyHs256(benchmark::State& state) { verifyLoop(state, fixture().hs256); }
+void parleyVerifyHs256(benchmark::State& state) {
+    verifyLoop(state, fixture().hs256);
+}
 
 // Isolates the cost a libjwt user pays for the same answer: jwt_decode (parse + HMAC with a
 // fresh key schedule), then grants serialised back to JSON and the identity read from it.
@@ -208,7 +211,9 @@ void hmacFloorHs512(benchmark::State& state) {
 }
 
 // Isolates Parley's full verification of HS512 tokens, to see the hash's share move.
-void parleyVerifyHs512(benchmark::State& state) { verifyLoop(state, fixture().hs512); }
+void parleyVerifyHs512(benchmark::State& state) {
+    verifyLoop(state, fixture().hs512);
+}
 
 // Isolates minting: grants and claims to JSON, base64url, jti, HS256 signing, from a builder
 // already configured (as a token endpoint holding the request's grants would have it).
@@ -237,11 +242,11 @@ BENCHMARK(parleyVerifyHs512);
 BENCHMARK(parleyMintHs256);
 
 void describeCorpus(const char* name, const TokenCorpus& corpus) {
-    benchmark::AddCustomContext(
-        std::string{name} + "_tokens",
-        std::to_string(kTokenCount) + " distinct, " + std::to_string(corpus.smallestToken()) +
-            ".." + std::to_string(corpus.largestToken()) + " bytes (mean " +
-            std::to_string(static_cast<long>(corpus.meanTokenSize() + 0.5)) + ")");
+    benchmark::AddCustomContext(std::string{name} + "_tokens",
+                                std::to_string(kTokenCount) + " distinct, " +
+                                    std::to_string(corpus.smallestToken()) + ".." +
+                                    std::to_string(corpus.largestToken()) + " bytes (mean " +
+                                    std::to_string(std::lround(corpus.meanTokenSize())) + ")");
 }
 
 } // namespace

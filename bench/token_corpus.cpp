@@ -80,7 +80,9 @@ token::ApiKey benchApiKey() {
     };
 }
 
-std::string chatServiceSid() { return std::string{kChatServiceSid}; }
+std::string chatServiceSid() {
+    return std::string{kChatServiceSid};
+}
 
 std::string identityFor(std::size_t index) {
     std::array<char, 32> buffer{};
@@ -151,10 +153,9 @@ std::size_t TokenCorpus::largestToken() const {
 }
 
 double TokenCorpus::meanTokenSize() const {
-    const auto total = std::accumulate(tokens.begin(), tokens.end(), std::size_t{0},
-                                       [](std::size_t sum, const std::string& token) {
-                                           return sum + token.size();
-                                       });
+    const auto total = std::accumulate(
+        tokens.begin(), tokens.end(), std::size_t{0},
+        [](std::size_t sum, const std::string& token) { return sum + token.size(); });
     return static_cast<double>(total) / static_cast<double>(tokens.size());
 }
 
