@@ -144,16 +144,12 @@ void WsSession::handleInit(const protocol::Request& request) {
                       protocol::describe(ErrorCode::kAlreadyInitialized));
         return;
     }
-    const auto token = protocol::stringArg(request, "token");
-    if (!token) {
-        protocolError(request.id, token.error().code, token.error().message);
-        return;
-    }
-    const auto claims = context_.tokens.verify(*token);
+    bool rejected = false;
+    const auto claims = verifiedToken(request, rejected);
     if (!claims) {
-        send(protocol::errorReply(request.id, claims.error().wireCode(), claims.error().message));
-        spdlog::info("init rejected: {} {}", claims.error().wireCode(), claims.error().message);
-        closeWith(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
+        if (rejected) {
+            closeWith(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
+        }
         return;
     }
     // Attached before its channels are read, so a membership added by another connection in
@@ -183,22 +179,40 @@ void WsSession::handleInit(const protocol::Request& request) {
     init_timer_.cancel();
     spdlog::info("connection start: identity={} expires_at={}", identity_,
                  unixSeconds(claims->expires_at));
-    send(protocol::okReply(request.id, {{"identity", identity_},
-                                        {"expires_at", unixSeconds(claims->expires_at)},
-                                        {"server_time", unixMillis(context_.clock.now())}}));
+    sendTokenReply(request.id, claims->expires_at);
     armTokenTimers(claims->expires_at);
 }
 
-void WsSession::handleUpdateToken(const protocol::Request& request) {
+std::optional<token::Claims> WsSession::verifiedToken(const protocol::Request& request,
+                                                      bool& rejected) {
     const auto token = protocol::stringArg(request, "token");
     if (!token) {
         protocolError(request.id, token.error().code, token.error().message);
-        return;
+        return std::nullopt;
     }
-    const auto claims = context_.tokens.verify(*token);
+    auto claims = context_.tokens.verify(*token);
     if (!claims) {
-        // The old token stays in force until its own exp (rule 3).
+        rejected = true;
         send(protocol::errorReply(request.id, claims.error().wireCode(), claims.error().message));
+        spdlog::info("{} rejected for identity={}: {} {}", request.op,
+                     identity_.empty() ? "(none)" : identity_, claims.error().wireCode(),
+                     claims.error().message);
+        return std::nullopt;
+    }
+    return std::move(*claims);
+}
+
+void WsSession::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at) {
+    send(protocol::okReply(id, {{"identity", identity_},
+                                {"expires_at", unixSeconds(expires_at)},
+                                {"server_time", unixMillis(context_.clock.now())}}));
+}
+
+void WsSession::handleUpdateToken(const protocol::Request& request) {
+    bool rejected = false;
+    // On failure the old token stays in force until its own exp (rule 3).
+    const auto claims = verifiedToken(request, rejected);
+    if (!claims) {
         return;
     }
     if (claims->identity() != identity_) {
@@ -207,9 +221,7 @@ void WsSession::handleUpdateToken(const protocol::Request& request) {
                                       "\" to \"" + claims->identity() + "\""));
         return;
     }
-    send(protocol::okReply(request.id, {{"identity", identity_},
-                                        {"expires_at", unixSeconds(claims->expires_at)},
-                                        {"server_time", unixMillis(context_.clock.now())}}));
+    sendTokenReply(request.id, claims->expires_at);
     // The same token sent again is not a new token: its events were already scheduled or sent,
     // and each fires at most once per token (rule 4).
     const bool same_token = !claims->token_id.empty() && claims->token_id == token_id_ &&

@@ -48,6 +48,10 @@ private:
     void handleFrame(std::string_view text);
     void handleInit(const protocol::Request& request);
     void handleUpdateToken(const protocol::Request& request);
+    /// The request's `token`, verified. On failure the error reply is sent already; `rejected`
+    /// tells a refused token (a 201xx code) from a missing or malformed argument.
+    std::optional<token::Claims> verifiedToken(const protocol::Request& request, bool& rejected);
+    void sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at);
     void handleChat(const protocol::Request& request);
     void protocolError(std::optional<std::uint64_t> id, protocol::ErrorCode code,
                        std::string_view message);

@@ -1,5 +1,7 @@
 #include "token/claims_reader.hpp"
 
+#include "token/failure.hpp"
+
 #include <string>
 
 namespace parley::token {
@@ -7,10 +9,6 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::object;
-
-std::unexpected<TokenFailure> fail(TokenError code, std::string message) {
-    return std::unexpected(TokenFailure{code, std::move(message)});
-}
 
 // Claims outside this range (before year 0 or after 9999) are absurd, and keeping them out means
 // `exp - iat` and conversions to milliseconds can never overflow.

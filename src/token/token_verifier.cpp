@@ -1,5 +1,6 @@
 #include "token/base64url.hpp"
 #include "token/claims_reader.hpp"
+#include "token/failure.hpp"
 #include "token/hmac.hpp"
 #include "token/json_scratch.hpp"
 #include "token/jwt_header.hpp"
@@ -15,10 +16,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::unexpected<TokenFailure> fail(TokenError code, std::string message) {
-    return std::unexpected(TokenFailure{code, std::move(message)});
-}
 
 std::string unixText(UnixSeconds time) {
     return std::to_string(time.time_since_epoch().count());
