@@ -154,7 +154,7 @@ OpResult ChatService::create(const std::string& identity, const protocol::Reques
     }
     const auto type = parseChannelType(type_name->value_or("public"));
     if (!type) {
-        return error(ErrorCode::kInvalidArgument, "type must be \"public\" or \"private\"");
+        return error(ErrorCode::kInvalidArgument, R"(type must be "public" or "private")");
     }
     const auto attributes = attributesArg(request);
     if (!attributes) {
