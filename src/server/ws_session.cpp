@@ -33,10 +33,14 @@ WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context)
 }
 
 WsSession::~WsSession() {
-    finish(close_reason_);
+    // finish() logs and updates the hub; neither may take the process down from a destructor.
+    try {
+        finish(close_reason_);
+    } catch (...) { // NOLINT(bugprone-empty-catch): nothing useful to do this late.
+    }
 }
 
-void WsSession::run(UpgradeRequest request) {
+void WsSession::run(const UpgradeRequest& request) {
     beast::get_lowest_layer(ws_).expires_never();
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     // Pings keep idle but healthy chat connections open; a dead peer is still dropped.

@@ -36,7 +36,7 @@ public:
     WsSession& operator=(const WsSession&) = delete;
 
     /// Completes the WebSocket handshake for `request` and starts reading.
-    void run(UpgradeRequest request);
+    void run(const UpgradeRequest& request);
 
     void deliver(const Payload& payload) override;
     void close(protocol::CloseCode code) override;
