@@ -513,9 +513,8 @@ namespace parley::server {
 namespace {
 
 TYPED_TEST(StoreTest, ListingWithoutAnIdentityShowsEveryChannel) {
-    this->store().createChannel(NewChannel{.sid = "CH00000000000000000000000000000001",
-                                           .unique_name = "open",
-                                           .created_by = "alice"});
+    this->store().createChannel(NewChannel{
+        .sid = "CH00000000000000000000000000000001", .unique_name = "open", .created_by = "alice"});
     this->store().createChannel(NewChannel{.sid = "CH00000000000000000000000000000002",
                                            .unique_name = "closed",
                                            .type = ChannelType::kPrivate,
