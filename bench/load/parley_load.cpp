@@ -185,6 +185,9 @@ int run(const CommandLine& args) {
             address.port = args.port;
         }
         if (args.server_pid) {
+            report.notes.emplace_back("RSS per connection is meaningful only on a server that has "
+                                      "not held connections before: freed memory stays with its "
+                                      "allocator");
             probe.emplace(*args.server_pid);
             alive = [pid = *args.server_pid] { return ::kill(pid, 0) == 0; };
         } else {
