@@ -1,0 +1,74 @@
+#pragma once
+
+// The chat objects of the wire protocol as the SDK hands them to an app.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace parley::client {
+
+using UnixMillis = std::chrono::sys_time<std::chrono::milliseconds>;
+using UnixSeconds = std::chrono::sys_seconds;
+
+struct Channel {
+    std::string sid;
+    std::string unique_name;
+    std::string friendly_name;
+    /// "public" or "private".
+    std::string type;
+    /// A JSON object, as compact text.
+    std::string attributes = "{}";
+    std::string created_by;
+};
+
+struct Message {
+    std::string sid;
+    /// Per channel, from 0, never repeated: the app sees each index once, in order.
+    std::int64_t index = 0;
+    /// The channel's SID.
+    std::string channel;
+    std::string author;
+    std::string body;
+    std::string attributes = "{}";
+    UnixMillis date_created{};
+};
+
+struct Member {
+    std::string identity;
+    UnixMillis joined_at{};
+};
+
+enum class ConnectionState {
+    /// Opening the socket and sending `init` for the first time.
+    kConnecting,
+    /// `init` succeeded; requests flow.
+    kConnected,
+    /// The connection was lost; reconnecting with backoff.
+    kReconnecting,
+    /// No connection and none attempted until `updateToken` gives a usable token (the token
+    /// expired or was rejected).
+    kWaitingForToken,
+    /// `shutdown()` was called. Final.
+    kShutDown,
+};
+
+std::string_view toString(ConnectionState state);
+
+/// Why a connection ended.
+struct Disconnect {
+    /// The WebSocket close code the server sent (4410 expired, 4401 rejected, 1001 going away,
+    /// ...), or 0 when the connection broke without one.
+    int close_code = 0;
+    std::string reason;
+    /// Whether the client reconnects by itself; false when it needs a new token first.
+    bool will_reconnect = false;
+};
+
+/// A token the client holds, with its expiry as the token states it.
+struct TokenInfo {
+    std::string identity;
+    UnixSeconds expires_at{};
+};
+
+} // namespace parley::client

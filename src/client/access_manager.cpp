@@ -1,0 +1,397 @@
+#include <parley/client/access_manager.hpp>
+
+#include "client/asio_scheduler.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace parley::client {
+
+namespace {
+
+TokenInfo infoOf(const lifecycle::CheckedToken& token) {
+    return TokenInfo{.identity = token.identity, .expires_at = token.expires_at};
+}
+
+Error errorOf(const token::TokenFailure& failure) {
+    return Error{.code = failure.wireCode(), .message = failure.message};
+}
+
+// The manager's own thread, for create() without a scheduler.
+struct OwnThread {
+    boost::asio::io_context io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+    AsioScheduler scheduler;
+    std::thread thread;
+
+    explicit OwnThread(const token::Clock& clock)
+        : scheduler(io, clock, std::chrono::milliseconds{1000}) {}
+};
+
+} // namespace
+
+TokenProvider blockingProvider(std::function<ProviderResult()> fetch) {
+    return [fetch = std::move(fetch)](std::function<void(ProviderResult)> done) {
+        // Detached: a provider stuck in I/O must not hold up shutdown; its late answer is dropped
+        // by the manager (the callback only holds a weak reference).
+        std::thread([fetch, done = std::move(done)] { done(fetch()); }).detach();
+    };
+}
+
+class AccessManager::Impl : public std::enable_shared_from_this<Impl> {
+public:
+    Impl(AccessManagerOptions options, lifecycle::Scheduler* scheduler,
+         std::unique_ptr<OwnThread> own)
+        : options_(std::move(options)), own_(std::move(own)),
+          scheduler_(scheduler != nullptr ? scheduler : &own_->scheduler),
+          lifecycle_(*scheduler_,
+                     lifecycle::LifecycleOptions{.about_to_expire_window =
+                                                     options_.about_to_expire_window},
+                     lifecycle::LifecycleCallbacks{
+                         .about_to_expire = [this](const auto& token) { onWillExpire(token); },
+                         .expired = [this](const auto& token) { onExpired(token); },
+                     }),
+          backoff_(options_.retry, options_.seed.value_or(std::random_device{}())),
+          random_(options_.seed.value_or(std::random_device{}()) ^ 0x9e3779b97f4a7c15ULL) {}
+
+    void start(std::string token) {
+        if (own_) {
+            own_->thread = std::thread([own = own_.get()] { own->io.run(); });
+        }
+        post([this, token = std::move(token)] {
+            auto checked = lifecycle_.check(token);
+            if (!checked) {
+                emitError(errorOf(checked.error()));
+                return;
+            }
+            identity_ = checked->identity;
+            setCurrent(*checked);
+        });
+    }
+
+    void post(std::function<void()> task) {
+        scheduler_->post([weak = weak_from_this(), task = std::move(task)] {
+            const auto self = weak.lock();
+            if (self && !self->shut_down_.load()) {
+                task();
+            }
+        });
+    }
+
+    void shutdown() {
+        if (shut_down_.exchange(true)) {
+            joinOwnThread();
+            return;
+        }
+        {
+            const std::lock_guard lock{mutex_};
+            will_expire_.clear();
+            expired_.clear();
+            updated_.clear();
+            errors_.clear();
+            current_jwt_.reset();
+        }
+        // Timers belong to the scheduler's thread; clear them there.
+        scheduler_->post([weak = weak_from_this()] {
+            if (const auto self = weak.lock()) {
+                self->lifecycle_.clear();
+                self->scheduler_->cancel(self->renewal_timer_);
+                self->renewal_timer_ = 0;
+                self->clients_.clear();
+            }
+        });
+        if (own_) {
+            own_->work.reset();
+            boost::asio::post(own_->io, [own = own_.get()] { own->scheduler.cancelAll(); });
+        }
+        joinOwnThread();
+    }
+
+    void joinOwnThread() {
+        if (own_ && own_->thread.joinable() && own_->thread.get_id() != std::this_thread::get_id()) {
+            own_->thread.join();
+        }
+    }
+
+    void attach(const std::shared_ptr<TokenConsumer>& client) {
+        post([this, weak = std::weak_ptr{client}] { clients_.push_back(weak); });
+    }
+
+    void detach(const std::shared_ptr<TokenConsumer>& client) {
+        post([this, raw = client.get()] {
+            std::erase_if(clients_, [raw](const std::weak_ptr<TokenConsumer>& held) {
+                const auto locked = held.lock();
+                return !locked || locked.get() == raw;
+            });
+        });
+    }
+
+    void updateToken(std::string token,
+                     std::function<void(std::expected<TokenInfo, Error>)> done) {
+        if (shut_down_.load()) {
+            done(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
+            return;
+        }
+        post([this, token = std::move(token), done = std::move(done)] {
+            auto accepted = offer(token);
+            done(accepted);
+        });
+    }
+
+    std::optional<std::string> token() const {
+        const std::lock_guard lock{mutex_};
+        return current_jwt_;
+    }
+
+    std::uint64_t providerCalls() const { return provider_calls_.load(); }
+
+    template <typename Callback>
+    Subscription add(std::map<std::uint64_t, Callback> Impl::*list, Callback callback) {
+        const std::lock_guard lock{mutex_};
+        if (shut_down_.load()) {
+            return Subscription{};
+        }
+        const std::uint64_t id = next_listener_++;
+        (this->*list).emplace(id, std::move(callback));
+        return Subscription{[weak = weak_from_this(), list, id] {
+            if (const auto self = weak.lock()) {
+                const std::lock_guard inner{self->mutex_};
+                (self.get()->*list).erase(id);
+            }
+        }};
+    }
+
+    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> will_expire_;
+    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> expired_;
+    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> updated_;
+    std::map<std::uint64_t, std::function<void(const Error&)>> errors_;
+
+private:
+    template <typename Callback, typename... Args>
+    void emit(std::map<std::uint64_t, Callback> Impl::*list, const Args&... args) {
+        std::vector<Callback> targets;
+        {
+            const std::lock_guard lock{mutex_};
+            for (const auto& [id, callback] : this->*list) {
+                targets.push_back(callback);
+            }
+        }
+        for (const auto& callback : targets) {
+            callback(args...);
+        }
+    }
+    void emitError(const Error& error) { emit(&Impl::errors_, error); }
+
+    // A token from the provider or the app, re-checked against the state now (rule 10): well
+    // formed, not expired, the same identity, newer than the current one.
+    std::expected<TokenInfo, Error> offer(const std::string& jwt) {
+        auto checked = lifecycle_.check(jwt);
+        if (checked && !identity_.empty() && checked->identity != identity_) {
+            checked = std::unexpected(token::TokenFailure{
+                .code = token::TokenError::kInvalidGrants,
+                .message = "the token is for \"" + checked->identity + "\", not for \"" +
+                           identity_ + "\"; an identity cannot change"});
+        }
+        if (!checked) {
+            const Error error = errorOf(checked.error());
+            emitError(error);
+            return std::unexpected(error);
+        }
+        if (identity_.empty()) {
+            identity_ = checked->identity;
+        }
+        setCurrent(*checked);
+        const TokenInfo accepted = infoOf(*checked);
+        emit(&Impl::updated_, accepted);
+        push(checked->jwt);
+        return accepted;
+    }
+
+    void setCurrent(const lifecycle::CheckedToken& token) {
+        lifecycle_.setToken(token);
+        scheduler_->cancel(renewal_timer_);
+        renewal_timer_ = 0;
+        backoff_.reset();
+        const std::lock_guard lock{mutex_};
+        current_jwt_ = token.jwt;
+    }
+
+    void push(const std::string& jwt) {
+        std::erase_if(clients_, [](const auto& held) { return held.expired(); });
+        for (const auto& held : clients_) {
+            if (const auto client = held.lock()) {
+                client->acceptToken(jwt, [weak = weak_from_this()](std::expected<void, Error> result) {
+                    if (result) {
+                        return;
+                    }
+                    if (const auto self = weak.lock()) {
+                        self->post([self = self.get(), error = result.error()] {
+                            self->emitError(error);
+                        });
+                    }
+                });
+            }
+        }
+    }
+
+    void onWillExpire(const lifecycle::CheckedToken& token) {
+        emit(&Impl::will_expire_, infoOf(token));
+        if (!options_.provider) {
+            return;
+        }
+        // Rule 10: a random point early in the window spreads renewals of shared expiries.
+        const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(
+            options_.about_to_expire_window);
+        std::uniform_real_distribution<double> spread{
+            0.0, std::max(0.0, options_.renewal_spread) * static_cast<double>(window.count())};
+        const std::chrono::milliseconds delay{static_cast<std::int64_t>(spread(random_))};
+        scheduleRenewal(delay);
+    }
+
+    void onExpired(const lifecycle::CheckedToken& token) {
+        emit(&Impl::expired_, infoOf(token));
+        if (options_.provider && !stopped_) {
+            scheduleRenewal(std::chrono::milliseconds{0}); // keep trying after expiry too
+        }
+    }
+
+    void scheduleRenewal(std::chrono::milliseconds delay) {
+        if (in_flight_ || stopped_ || renewal_timer_ != 0) {
+            return; // single flight: one renewal at a time, one provider call per attempt
+        }
+        renewal_timer_ = scheduler_->scheduleAt(scheduler_->clock().now() + delay, [this] {
+            renewal_timer_ = 0;
+            renew();
+        });
+    }
+
+    void renew() {
+        if (in_flight_ || stopped_) {
+            return;
+        }
+        in_flight_ = true;
+        ++provider_calls_;
+        options_.provider([weak = weak_from_this()](ProviderResult result) {
+            if (const auto self = weak.lock()) {
+                self->post([self = self.get(), result = std::move(result)] {
+                    self->onProvided(result);
+                });
+            }
+        });
+    }
+
+    void onProvided(const ProviderResult& result) {
+        in_flight_ = false;
+        if (!result) {
+            if (result.error().terminal) {
+                stopped_ = true;
+                emitError(Error::client(ClientErrorCode::kProviderFailed, result.error().message));
+                return;
+            }
+            retryLater();
+            return;
+        }
+        if (lifecycle_.current() && lifecycle_.current()->jwt == *result) {
+            retryLater(); // the provider gave the token we have: not a renewal
+            return;
+        }
+        if (!offer(*result)) {
+            retryLater();
+        }
+    }
+
+    void retryLater() {
+        scheduleRenewal(backoff_.next());
+    }
+
+    AccessManagerOptions options_;
+    std::unique_ptr<OwnThread> own_;
+    lifecycle::Scheduler* scheduler_;
+    lifecycle::TokenLifecycle lifecycle_;
+    lifecycle::Backoff backoff_;
+    std::mt19937_64 random_;
+    std::atomic<bool> shut_down_{false};
+    std::atomic<std::uint64_t> provider_calls_{0};
+    mutable std::mutex mutex_; // listeners and current_jwt_
+    std::optional<std::string> current_jwt_;
+    std::uint64_t next_listener_ = 1;
+    // Scheduler thread only.
+    std::string identity_;
+    std::vector<std::weak_ptr<TokenConsumer>> clients_;
+    lifecycle::Scheduler::TimerId renewal_timer_ = 0;
+    bool in_flight_ = false;
+    bool stopped_ = false;
+};
+
+std::shared_ptr<AccessManager> AccessManager::create(std::string token, AccessManagerOptions options) {
+    auto own = std::make_unique<OwnThread>(*options.clock);
+    auto impl = std::make_shared<Impl>(std::move(options), nullptr, std::move(own));
+    impl->start(std::move(token));
+    return std::shared_ptr<AccessManager>(new AccessManager(std::move(impl)));
+}
+
+std::shared_ptr<AccessManager> AccessManager::create(std::string token, AccessManagerOptions options,
+                                                     lifecycle::Scheduler& scheduler) {
+    auto impl = std::make_shared<Impl>(std::move(options), &scheduler, nullptr);
+    impl->start(std::move(token));
+    return std::shared_ptr<AccessManager>(new AccessManager(std::move(impl)));
+}
+
+AccessManager::AccessManager(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+AccessManager::~AccessManager() {
+    impl_->shutdown();
+}
+
+void AccessManager::attach(const std::shared_ptr<TokenConsumer>& client) {
+    impl_->attach(client);
+}
+
+void AccessManager::detach(const std::shared_ptr<TokenConsumer>& client) {
+    impl_->detach(client);
+}
+
+std::future<std::expected<TokenInfo, Error>> AccessManager::updateToken(std::string token) {
+    auto promise = std::make_shared<std::promise<std::expected<TokenInfo, Error>>>();
+    auto future = promise->get_future();
+    impl_->updateToken(std::move(token),
+                       [promise](std::expected<TokenInfo, Error> result) {
+                           promise->set_value(std::move(result));
+                       });
+    return future;
+}
+
+std::optional<std::string> AccessManager::token() const {
+    return impl_->token();
+}
+
+std::uint64_t AccessManager::providerCalls() const {
+    return impl_->providerCalls();
+}
+
+Subscription AccessManager::onTokenWillExpire(std::function<void(const TokenInfo&)> callback) {
+    return impl_->add(&Impl::will_expire_, std::move(callback));
+}
+Subscription AccessManager::onTokenExpired(std::function<void(const TokenInfo&)> callback) {
+    return impl_->add(&Impl::expired_, std::move(callback));
+}
+Subscription AccessManager::onTokenUpdated(std::function<void(const TokenInfo&)> callback) {
+    return impl_->add(&Impl::updated_, std::move(callback));
+}
+Subscription AccessManager::onError(std::function<void(const Error&)> callback) {
+    return impl_->add(&Impl::errors_, std::move(callback));
+}
+
+void AccessManager::shutdown() {
+    impl_->shutdown();
+}
+
+} // namespace parley::client

@@ -1,0 +1,45 @@
+#include <parley/client/error.hpp>
+#include <parley/client/types.hpp>
+
+namespace parley::client {
+
+std::string_view describe(ClientErrorCode code) {
+    switch (code) {
+    case ClientErrorCode::kConnectionLost:
+        return "the connection ended before the reply; the request may or may not have been applied";
+    case ClientErrorCode::kShutDown:
+        return "the client was shut down";
+    case ClientErrorCode::kQueueFull:
+        return "too many requests are waiting for a connection";
+    case ClientErrorCode::kInvalidUrl:
+        return "the server URL is not ws://host:port/path";
+    case ClientErrorCode::kBadReply:
+        return "the server sent a frame the client does not understand";
+    case ClientErrorCode::kProviderFailed:
+        return "the token provider could not give a token";
+    }
+    return "unknown client error";
+}
+
+Error Error::client(ClientErrorCode code, std::string message) {
+    return Error{.code = static_cast<int>(code),
+                 .message = message.empty() ? std::string{describe(code)} : std::move(message)};
+}
+
+std::string_view toString(ConnectionState state) {
+    switch (state) {
+    case ConnectionState::kConnecting:
+        return "connecting";
+    case ConnectionState::kConnected:
+        return "connected";
+    case ConnectionState::kReconnecting:
+        return "reconnecting";
+    case ConnectionState::kWaitingForToken:
+        return "waiting_for_token";
+    case ConnectionState::kShutDown:
+        return "shut_down";
+    }
+    return "unknown";
+}
+
+} // namespace parley::client
