@@ -1,0 +1,32 @@
+#include "client/ws_url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley::client {
+namespace {
+
+TEST(WsUrl, SplitsHostPortAndTarget) {
+    auto url = parseWsUrl("ws://127.0.0.1:8080/v1/ws");
+    ASSERT_TRUE(url);
+    EXPECT_EQ(url->host, "127.0.0.1");
+    EXPECT_EQ(url->port, "8080");
+    EXPECT_EQ(url->target, "/v1/ws");
+}
+
+TEST(WsUrl, DefaultsToPort80AndTheRootPath) {
+    auto url = parseWsUrl("ws://chat.example.com");
+    ASSERT_TRUE(url);
+    EXPECT_EQ(url->port, "80");
+    EXPECT_EQ(url->target, "/");
+}
+
+TEST(WsUrl, RefusesWhatItCannotConnectTo) {
+    for (const char* bad : {"", "http://x:1/", "wss://x:1/", "ws://", "ws://:80/", "ws://x:/",
+                            "ws://x:99999/", "ws://x:12a/", "ws://x:123456/"}) {
+        EXPECT_FALSE(parseWsUrl(bad)) << bad;
+    }
+    EXPECT_EQ(parseWsUrl("wss://x/").error(), "wss:// is not supported; use ws:// (behind a TLS proxy)");
+}
+
+} // namespace
+} // namespace parley::client
