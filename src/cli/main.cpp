@@ -1,5 +1,6 @@
 // The `parley` binary: wires the subcommands together and nothing else.
 
+#include "cli/chat_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/token_command.hpp"
 
@@ -21,6 +22,7 @@ int run(int argc, char** argv) {
     int exit_code = 0;
     parley::cli::addServeCommand(app, exit_code, argv[0]);
     parley::cli::addTokenCommand(app, exit_code);
+    parley::cli::addChatCommand(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -94,7 +94,11 @@ template <typename Field> Subscription subscribe(ChatClient::Impl& impl, Field f
 } // namespace
 
 std::shared_ptr<ChatClient> ChatClient::create(std::string token, ChatClientOptions options) {
+    auto listener = std::move(options.listener);
     auto impl = std::make_shared<Impl>(std::move(options));
+    if (listener) {
+        impl->events().add(std::move(listener)).release(); // lives as long as the client
+    }
     impl->start(std::move(token));
     return std::shared_ptr<ChatClient>(new ChatClient(std::move(impl)));
 }
@@ -216,6 +220,25 @@ std::future<Result<std::vector<Message>>> ChatClient::history(std::string channe
                                       [](const Json& reply) {
                                           return readArray<Message>(reply, "messages", readMessage);
                                       });
+}
+
+std::future<Result<UnixMillis>> ChatClient::ping() {
+    auto [promise, future] = makePromise<UnixMillis>();
+    auto impl = impl_;
+    impl_->request("ping", Json::object(), [promise, impl](Result<Json> reply) {
+        if (!reply) {
+            promise->set_value(std::unexpected(reply.error()));
+            return;
+        }
+        const auto server_time = reply->find("server_time");
+        Result<UnixMillis> result =
+            server_time != reply->end() && server_time->is_number_integer()
+                ? Result<UnixMillis>{UnixMillis{std::chrono::milliseconds{server_time->get<std::int64_t>()}}}
+                : Result<UnixMillis>{std::unexpected(Error::client(ClientErrorCode::kBadReply))};
+        // Through the dispatcher, behind the events already queued.
+        impl->events().deliver([promise, result] { promise->set_value(result); });
+    });
+    return std::move(future);
 }
 
 Subscription ChatClient::onConnected(std::function<void(const TokenInfo&, bool)> callback) {

@@ -53,6 +53,9 @@ struct ChatClientOptions {
     /// Runs each event callback; by default a thread of the client's own. Given an executor, the
     /// client posts one callback at a time, in order.
     std::function<void(std::function<void()>)> callback_executor;
+    /// A listener registered before the client starts, so it sees every event from the first
+    /// (one added after `create` may miss the earliest ones).
+    std::shared_ptr<ChatClientListener> listener;
     /// The wall clock the lifecycle timers read; tests pass a ManualClock. Must outlive the client.
     const token::Clock* clock = &token::SystemClock::instance();
     /// How often a pending lifecycle timer re-reads the wall clock, so a clock jump or a wake
@@ -116,6 +119,10 @@ public:
         std::size_t limit = 50;
     };
     std::future<Result<std::vector<Message>>> history(std::string channel, HistoryQuery query);
+
+    /// A round trip to the server; the server's time. It completes only after every event that
+    /// arrived before its reply has been delivered to the listeners: a barrier for events.
+    std::future<Result<UnixMillis>> ping();
 
     // Events, as lambdas. Each returns a Subscription that unregisters when dropped.
     Subscription onConnected(std::function<void(const TokenInfo&, bool reconnected)> callback);

@@ -1,0 +1,152 @@
+#include "cli/chat_printer.hpp"
+
+#include <cstdio>
+#include <string_view>
+
+namespace parley::cli {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::int64_t unixSeconds(client::UnixSeconds time) {
+    return time.time_since_epoch().count();
+}
+
+// "2:59" (minutes:seconds) or "1:02:03"; what a person reads at a glance.
+std::string clockText(std::chrono::seconds left) {
+    const auto total = std::max<std::int64_t>(left.count(), 0);
+    char text[32];
+    if (total >= 3600) {
+        std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(total / 3600),
+                      static_cast<long long>(total % 3600 / 60), static_cast<long long>(total % 60));
+    } else {
+        std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(total / 60),
+                      static_cast<long long>(total % 60));
+    }
+    return text;
+}
+
+} // namespace
+
+ChatPrinter::ChatPrinter(std::ostream& out, bool json_lines, bool renews_by_itself,
+                         const token::Clock& clock)
+    : out_(&out), json_(json_lines), renews_by_itself_(renews_by_itself), clock_(&clock) {}
+
+std::string ChatPrinter::left(const client::TokenInfo& token) const {
+    return clockText(std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::time_point_cast<std::chrono::milliseconds>(token.expires_at) - clock_->now()));
+}
+
+void ChatPrinter::emit(const json& event, const std::string& human) {
+    const std::lock_guard lock{mutex_};
+    if (json_) {
+        *out_ << event.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+    } else {
+        *out_ << human << '\n';
+    }
+    out_->flush();
+}
+
+void ChatPrinter::onConnected(const client::TokenInfo& token, bool reconnected) {
+    emit({{"event", "connected"},
+          {"identity", token.identity},
+          {"expires_at", unixSeconds(token.expires_at)},
+          {"reconnected", reconnected}},
+         (reconnected ? "reconnected as " : "connected as ") + token.identity +
+             " (token expires in " + left(token) + ")");
+}
+
+void ChatPrinter::onConnectionStateChanged(client::ConnectionState state) {
+    const std::string name{client::toString(state)};
+    emit({{"event", "connectionStateChanged"}, {"state", name}}, "connection: " + name);
+}
+
+void ChatPrinter::onTokenAboutToExpire(const client::TokenInfo& token) {
+    emit({{"event", "tokenAboutToExpire"}, {"expires_at", unixSeconds(token.expires_at)}},
+         "token expires in " + left(token) +
+             (renews_by_itself_ ? " — renewing" : " — renew it with /update-token JWT"));
+}
+
+void ChatPrinter::onTokenExpired(const client::TokenInfo& token) {
+    emit({{"event", "tokenExpired"}, {"expires_at", unixSeconds(token.expires_at)}},
+         "token expired");
+}
+
+void ChatPrinter::onTokenUpdated(const client::TokenInfo& token) {
+    emit({{"event", "tokenUpdated"}, {"expires_at", unixSeconds(token.expires_at)}},
+         "token updated: expires in " + left(token));
+}
+
+void ChatPrinter::onTokenError(const client::Error& error) {
+    emit({{"event", "tokenError"}, {"code", error.code}, {"message", error.message}},
+         "token error " + std::to_string(error.code) + ": " + error.message);
+}
+
+void ChatPrinter::onMessageAdded(const client::Message& message) {
+    const std::string channel = channelName(message.channel);
+    emit({{"event", "messageAdded"},
+          {"channel", channel},
+          {"channel_sid", message.channel},
+          {"index", message.index},
+          {"author", message.author},
+          {"body", message.body}},
+         "[" + channel + " #" + std::to_string(message.index) + "] " + message.author + ": " +
+             message.body);
+}
+
+void ChatPrinter::onMemberJoined(const std::string& channel_sid, const std::string& identity) {
+    const std::string channel = channelName(channel_sid);
+    emit({{"event", "memberJoined"}, {"channel", channel}, {"identity", identity}},
+         "[" + channel + "] " + identity + " joined");
+}
+
+void ChatPrinter::onMemberLeft(const std::string& channel_sid, const std::string& identity) {
+    const std::string channel = channelName(channel_sid);
+    emit({{"event", "memberLeft"}, {"channel", channel}, {"identity", identity}},
+         "[" + channel + "] " + identity + " left");
+}
+
+void ChatPrinter::onDisconnected(const client::Disconnect& disconnect) {
+    emit({{"event", "disconnected"},
+          {"close_code", disconnect.close_code},
+          {"reason", disconnect.reason},
+          {"will_reconnect", disconnect.will_reconnect}},
+         "disconnected" +
+             (disconnect.close_code != 0 ? " (" + std::to_string(disconnect.close_code) + " " +
+                                               disconnect.reason + ")"
+                                         : " (" + disconnect.reason + ")") +
+             (disconnect.will_reconnect ? "; reconnecting" : "; waiting for a new token"));
+}
+
+void ChatPrinter::managerError(const client::Error& error) {
+    emit({{"event", "accessManagerError"}, {"code", error.code}, {"message", error.message}},
+         "token renewal: error " + std::to_string(error.code) + ": " + error.message);
+}
+
+void ChatPrinter::commandResult(const std::string& kind, json fields, const std::string& human) {
+    json event{{"event", kind}};
+    event.update(fields);
+    emit(event, human);
+}
+
+void ChatPrinter::commandError(const std::string& command, const client::Error& error) {
+    emit({{"event", "commandError"},
+          {"command", command},
+          {"code", error.code},
+          {"message", error.message}},
+         command + " failed: " + std::to_string(error.code) + " " + error.message);
+}
+
+void ChatPrinter::nameChannel(const std::string& sid, const std::string& unique_name) {
+    const std::lock_guard lock{mutex_};
+    channel_names_[sid] = unique_name;
+}
+
+std::string ChatPrinter::channelName(const std::string& sid) {
+    const std::lock_guard lock{mutex_};
+    const auto found = channel_names_.find(sid);
+    return found == channel_names_.end() ? sid : found->second;
+}
+
+} // namespace parley::cli

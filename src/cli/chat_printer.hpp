@@ -1,0 +1,56 @@
+#pragma once
+
+// What `parley chat` prints: every SDK event as one JSON line (--events-json), or as a readable
+// line that shows the token lifecycle ("token expires in 2:59 — renewing").
+
+#include <parley/client/chat_client_listener.hpp>
+#include <parley/token/clock.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <string>
+
+namespace parley::cli {
+
+class ChatPrinter final : public client::ChatClientListener {
+public:
+    ChatPrinter(std::ostream& out, bool json, bool renews_by_itself, const token::Clock& clock);
+
+    void onConnected(const client::TokenInfo& token, bool reconnected) override;
+    void onConnectionStateChanged(client::ConnectionState state) override;
+    void onTokenAboutToExpire(const client::TokenInfo& token) override;
+    void onTokenExpired(const client::TokenInfo& token) override;
+    void onTokenUpdated(const client::TokenInfo& token) override;
+    void onTokenError(const client::Error& error) override;
+    void onMessageAdded(const client::Message& message) override;
+    void onMemberJoined(const std::string& channel_sid, const std::string& identity) override;
+    void onMemberLeft(const std::string& channel_sid, const std::string& identity) override;
+    void onDisconnected(const client::Disconnect& disconnect) override;
+
+    /// The AccessManager's own error (a provider that failed for good, a client that refused).
+    void managerError(const client::Error& error);
+    /// A command's outcome: JSON `{"event":"<kind>",...}` or the human text.
+    void commandResult(const std::string& kind, nlohmann::ordered_json fields,
+                       const std::string& human);
+    void commandError(const std::string& command, const client::Error& error);
+
+    /// Remembers a channel's unique name, so messages name the channel as the user typed it.
+    void nameChannel(const std::string& sid, const std::string& unique_name);
+    std::string channelName(const std::string& sid);
+
+private:
+    void emit(const nlohmann::ordered_json& event, const std::string& human);
+    std::string left(const client::TokenInfo& token) const;
+
+    std::ostream* out_;
+    bool json_;
+    bool renews_by_itself_;
+    const token::Clock* clock_;
+    std::mutex mutex_;
+    std::map<std::string, std::string> channel_names_;
+};
+
+} // namespace parley::cli
