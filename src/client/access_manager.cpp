@@ -62,19 +62,19 @@ public:
           backoff_(options_.retry, options_.seed.value_or(std::random_device{}())),
           random_(options_.seed.value_or(std::random_device{}()) ^ 0x9e3779b97f4a7c15ULL) {}
 
-    void start(std::string token) {
+    // The first token is checked and set before the scheduler runs anything, so token() has it
+    // as soon as create() returns.
+    void start(const std::string& token) {
+        auto checked = lifecycle_.check(token);
+        if (checked) {
+            identity_ = checked->identity;
+            setCurrent(*checked);
+        } else {
+            post([this, error = errorOf(checked.error())] { emitError(error); });
+        }
         if (own_) {
             own_->thread = std::thread([own = own_.get()] { own->io.run(); });
         }
-        post([this, token = std::move(token)] {
-            auto checked = lifecycle_.check(token);
-            if (!checked) {
-                emitError(errorOf(checked.error()));
-                return;
-            }
-            identity_ = checked->identity;
-            setCurrent(*checked);
-        });
     }
 
     void post(std::function<void()> task) {

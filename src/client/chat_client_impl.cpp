@@ -3,6 +3,7 @@
 #include "client/chat_client_impl.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <future>
 #include <variant>
@@ -99,10 +100,15 @@ void ChatClient::Impl::shutdown() {
         channels_.clear();
         if (connection_) {
             connection_->close();
-            auto connection = connection_;
-            // The grace timer is the io thread's last work; then run() returns and the thread ends.
-            scheduler_.scheduleAt(options_.clock->now() + kCloseGrace,
-                                  [connection] { connection->abort(); });
+            // The grace timer is the io thread's last work; then run() returns and the thread
+            // ends. A steady timer, not the scheduler: the wall clock may be a test's, standing.
+            close_grace_ = std::make_shared<boost::asio::steady_timer>(io_, kCloseGrace);
+            close_grace_->async_wait(
+                [grace = close_grace_, connection = connection_](boost::system::error_code error) {
+                    if (!error) {
+                        connection->abort();
+                    }
+                });
             connection_.reset();
         }
         work_.reset();
@@ -254,6 +260,9 @@ void ChatClient::Impl::onEnded(int close_code, const std::string& reason) {
     initialized_ = false;
     failInFlight(ClientErrorCode::kConnectionLost);
     if (state_ == ConnectionState::kShutDown) {
+        if (close_grace_) {
+            close_grace_->cancel(); // the close handshake finished: nothing left to wait for
+        }
         return;
     }
     if (close_code == 4410) {

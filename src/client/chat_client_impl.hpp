@@ -16,6 +16,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <deque>
@@ -133,6 +134,7 @@ private:
     lifecycle::Scheduler::TimerId reconnect_timer_ = 0;
     std::map<std::string, TrackedChannel> channels_;
     std::uint64_t connect_attempts_ = 0;
+    std::shared_ptr<boost::asio::steady_timer> close_grace_; // shutdown's bound on the close
 };
 
 } // namespace parley::client

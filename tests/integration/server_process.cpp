@@ -48,12 +48,13 @@ std::string parleyBinary() {
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args,
-                             std::optional<std::filesystem::path> data_dir, bool with_test_key) {
+                             std::optional<std::filesystem::path> data_dir, bool with_test_key,
+                             std::uint16_t port) {
     owns_data_dir_ = !data_dir.has_value();
     data_dir_ = data_dir ? *data_dir : freshDirectory();
     log_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".log");
     std::vector<std::string> args = {parleyBinary(), "serve",  "--listen",
-                                     "127.0.0.1:0",  "--data", data_dir_.string(),
+                                     "127.0.0.1:" + std::to_string(port), "--data", data_dir_.string(),
                                      "--threads",    "2"};
     if (with_test_key) {
         args.insert(args.end(), {"--account-sid", kTestKey.account_sid, "--api-key", kTestKey.sid,
@@ -168,6 +169,24 @@ std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
         builder.chat(token::ChatGrant{.service_sid = std::move(chat_service)});
     }
     auto token = builder.mint(token::SystemClock::instance());
+    if (!token) {
+        throw std::runtime_error("mint failed: " + token.error().message);
+    }
+    return *token;
+}
+
+} // namespace parley::testing
+
+namespace parley::testing {
+
+std::string mintTokenAt(const std::string& identity, std::chrono::system_clock::time_point issued,
+                        std::chrono::seconds ttl) {
+    const token::ManualClock at{std::chrono::floor<std::chrono::milliseconds>(issued)};
+    auto token = token::AccessTokenBuilder{kTestKey}
+                     .identity(identity)
+                     .ttl(ttl)
+                     .minimumTtl(std::chrono::seconds{1})
+                     .mint(at);
     if (!token) {
         throw std::runtime_error("mint failed: " + token.error().message);
     }

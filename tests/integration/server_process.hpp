@@ -28,9 +28,11 @@ public:
     /// Starts `parley serve --listen 127.0.0.1:0 --data DIR` with kTestKey plus `extra_args`,
     /// and waits until it reports its port. Throws if it does not start within 10 s.
     /// With `with_test_key` false no key flags are given (config file or development setup).
+    /// `port` 0 takes an ephemeral port; a restart passes the previous one, so clients
+    /// reconnect to the same URL.
     explicit ServerProcess(std::vector<std::string> extra_args = {},
                            std::optional<std::filesystem::path> data_dir = std::nullopt,
-                           bool with_test_key = true);
+                           bool with_test_key = true, std::uint16_t port = 0);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
@@ -66,6 +68,10 @@ private:
 /// lowered).
 std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
                       std::optional<std::string> chat_service = std::nullopt);
+
+/// A token issued at `issued` (any instant, past included) expiring `ttl` later.
+std::string mintTokenAt(const std::string& identity, std::chrono::system_clock::time_point issued,
+                        std::chrono::seconds ttl);
 
 /// The path of the parley binary under test (from the PARLEY_BINARY environment variable).
 std::string parleyBinary();

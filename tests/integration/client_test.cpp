@@ -1,0 +1,328 @@
+// The client SDK end to end: real ChatClients and AccessManagers against the real `parley serve`,
+// with W and TTLs of a few seconds (DESIGN.md lifecycle rules 1-13 as a user sees them).
+
+#include "client_event_log.hpp"
+#include "server_process.hpp"
+
+#include <parley/client/access_manager.hpp>
+#include <parley/client/chat_client.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+namespace parley::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using client::ChatClient;
+using client::ChatClientOptions;
+using client::ConnectionState;
+
+std::string urlOf(std::uint16_t port) {
+    return "ws://127.0.0.1:" + std::to_string(port) + "/v1/ws";
+}
+
+// Polls a condition the SDK exposes only as state (not as an event), with a deadline.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return condition();
+}
+
+struct Client {
+    std::shared_ptr<ClientEventLog> log = std::make_shared<ClientEventLog>();
+    std::shared_ptr<ChatClient> chat;
+
+    Client(std::uint16_t port, const std::string& token, std::chrono::seconds window = 1s,
+           lifecycle::BackoffPolicy reconnect = {.initial = 50ms, .max = 200ms}) {
+        chat = ChatClient::create(token, ChatClientOptions{.url = urlOf(port),
+                                                           .about_to_expire_window = window,
+                                                           .reconnect = reconnect,
+                                                           .listener = log});
+    }
+};
+
+std::vector<std::int64_t> indexesOf(const std::vector<client::Message>& messages) {
+    std::vector<std::int64_t> out;
+    for (const auto& message : messages) {
+        out.push_back(message.index);
+    }
+    return out;
+}
+
+std::vector<std::int64_t> range(std::int64_t count) {
+    std::vector<std::int64_t> out;
+    for (std::int64_t i = 0; i < count; ++i) {
+        out.push_back(i);
+    }
+    return out;
+}
+
+TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTokenError20104AndNoConnection) {
+    ServerProcess server;
+    Client alice{server.port(), mintTokenAt("alice", std::chrono::system_clock::now() - 10s, 5s)};
+    ASSERT_TRUE(alice.log->waitFor("tokenError:20104"));
+    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    EXPECT_EQ(alice.chat->stats().connect_attempts, 0U) << "never connects with a known-expired token";
+    EXPECT_EQ(alice.log->count("connected:alice"), 0U);
+}
+
+TEST(ClientEndToEnd, ATokenTheServerRefusesAtInitGivesItsCodeAndNoConnectedEvent) {
+    ServerProcess server;
+    token::ApiKey stranger = kTestKey;
+    stranger.secret = "not-the-servers-secret-0123456789";
+    const auto forged = token::AccessTokenBuilder{stranger}.identity("alice").ttl(600s).mint(
+        token::SystemClock::instance());
+    Client alice{server.port(), *forged};
+    ASSERT_TRUE(alice.log->waitFor("tokenError:20107"));
+    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    EXPECT_EQ(alice.log->count("connected:alice"), 0U);
+    EXPECT_EQ(alice.chat->stats().connect_attempts, 1U) << "no retry with a refused token";
+}
+
+TEST(ClientEndToEnd, ExpiryWithoutRenewalGivesTokenExpiredThenDisconnected) {
+    ServerProcess server{{"--about-to-expire-window", "1"}};
+    Client alice{server.port(), mintToken("alice", 3s)};
+    ASSERT_TRUE(alice.log->waitFor("disconnected:4410"));
+    EXPECT_EQ(alice.log->only({"token", "disconnected", "connected"}),
+              (std::vector<std::string>{"connected:alice", "tokenAboutToExpire", "tokenExpired",
+                                        "disconnected:4410"}));
+    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    EXPECT_EQ(alice.chat->stats().open_sockets, 0);
+
+    // Rule 9: after expiry, updateToken reconnects the same client.
+    auto updated = alice.chat->updateToken(mintToken("alice", 600s)).get();
+    ASSERT_TRUE(updated) << updated.error().message;
+    ASSERT_TRUE(alice.log->waitFor("reconnected:alice"));
+    EXPECT_EQ(alice.log->count("tokenUpdated"), 1U);
+    EXPECT_TRUE(alice.chat->createChannel("after-expiry").get());
+}
+
+TEST(ClientEndToEnd, RenewalByProviderKeepsTheConnectionAndLosesNoMessage) {
+    ServerProcess server{{"--about-to-expire-window", "2"}};
+    std::atomic<int> provider_calls{0};
+    auto manager = client::AccessManager::create(
+        mintToken("alice", 4s),
+        client::AccessManagerOptions{
+            .about_to_expire_window = 2s,
+            .provider = client::blockingProvider([&provider_calls]() -> client::ProviderResult {
+                // Fails twice at the first renewal, then keeps succeeding.
+                if (++provider_calls <= 2) {
+                    return std::unexpected(client::ProviderError{.message = "flaky backend"});
+                }
+                return mintToken("alice", 4s);
+            }),
+            .retry = {.initial = 50ms, .max = 100ms},
+        });
+    // Two clients of one user share the manager's token.
+    Client alice{server.port(), *manager->token(), 2s};
+    Client alice_phone{server.port(), *manager->token(), 2s};
+    manager->attach(alice.chat);
+    manager->attach(alice_phone.chat);
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    ASSERT_TRUE(alice_phone.log->waitFor("connected:alice"));
+    ASSERT_TRUE(alice.chat->createChannel("renewals").get());
+    ASSERT_TRUE(alice_phone.chat->join("renewals").get());
+
+    Client bob{server.port(), mintToken("bob", 600s)};
+    ASSERT_TRUE(bob.chat->join("renewals").get());
+    // Bob talks across three renewals; each message is waited for, so none is in doubt.
+    int sent = 0;
+    while (alice.log->count("tokenUpdated") < 3 && sent < 1000) {
+        std::this_thread::sleep_for(30ms); // pacing under the server's 50 frames/s rate limit
+        auto message = bob.chat->send("renewals", "m" + std::to_string(sent)).get();
+        ASSERT_TRUE(message) << message.error().message;
+        ++sent;
+        ASSERT_TRUE(alice.log->waitForMessages(static_cast<std::size_t>(sent)));
+    }
+    ASSERT_GE(alice.log->count("tokenUpdated"), 3U);
+    ASSERT_TRUE(alice_phone.log->waitForMessages(static_cast<std::size_t>(sent)));
+    EXPECT_EQ(indexesOf(alice.log->messages()), range(sent));
+    EXPECT_EQ(indexesOf(alice_phone.log->messages()), range(sent));
+    for (auto* user : {&alice, &alice_phone}) {
+        EXPECT_EQ(user->log->count("tokenExpired"), 0U);
+        EXPECT_TRUE(user->log->only({"disconnected"}).empty());
+        EXPECT_EQ(user->chat->stats().connect_attempts, 1U) << "renewal never reconnects";
+    }
+    EXPECT_GE(provider_calls.load(), 5) << "two failures, then one call per renewal";
+    manager->shutdown();
+}
+
+TEST(ClientEndToEnd, ServerRestartMidConversationLosesAndRepeatsNothing) {
+    const auto data_dir = std::filesystem::temp_directory_path() /
+                          ("parley-client-restart-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data_dir);
+    auto server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir);
+    const std::uint16_t port = server->port();
+    Client alice{port, mintToken("alice", 600s)};
+    Client bob{port, mintToken("bob", 600s)};
+    ASSERT_TRUE(alice.chat->createChannel("conv").get());
+    ASSERT_TRUE(bob.chat->join("conv").get());
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(bob.chat->send("conv", "before-" + std::to_string(i)).get());
+    }
+    ASSERT_TRUE(alice.log->waitForMessages(5));
+
+    ASSERT_EQ(server->stop(SIGKILL), 128 + SIGKILL);
+    server.reset();
+    ASSERT_TRUE(alice.log->waitFor("disconnected:0"));
+    server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir, true, port);
+    // Bob's sends wait for his reconnection; Alice may still be reconnecting while they land.
+    for (int i = 0; i < 5; ++i) {
+        auto sent = bob.chat->send("conv", "after-" + std::to_string(i)).get();
+        ASSERT_TRUE(sent) << sent.error().message;
+    }
+    ASSERT_TRUE(alice.log->waitFor("reconnected:alice"));
+    ASSERT_TRUE(alice.log->waitForMessages(10));
+    EXPECT_EQ(indexesOf(alice.log->messages()), range(10)) << "exactly once, in index order";
+    // A later message still arrives live, once.
+    ASSERT_TRUE(bob.chat->send("conv", "late").get());
+    ASSERT_TRUE(alice.log->waitForMessages(11));
+    EXPECT_EQ(indexesOf(alice.log->messages()), range(11));
+    server.reset();
+    std::filesystem::remove_all(data_dir);
+}
+
+TEST(ClientEndToEnd, UpdateTokenWhileReconnectingIsUsedByTheNextInit) {
+    const auto data_dir = std::filesystem::temp_directory_path() /
+                          ("parley-client-update-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data_dir);
+    auto server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir);
+    const std::uint16_t port = server->port();
+    Client alice{port, mintToken("alice", 600s)};
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    server->stop(SIGKILL);
+    server.reset();
+    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kReconnecting; }));
+    auto update = alice.chat->updateToken(mintToken("alice", 900s));
+    EXPECT_EQ(update.wait_for(200ms), std::future_status::timeout) << "waits for the server's verdict";
+    server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir, true, port);
+    ASSERT_EQ(update.wait_for(10s), std::future_status::ready);
+    auto accepted = update.get();
+    ASSERT_TRUE(accepted) << accepted.error().message;
+    ASSERT_TRUE(alice.log->waitFor("reconnected:alice"));
+    EXPECT_EQ(alice.log->count("tokenUpdated"), 1U);
+    server.reset();
+    std::filesystem::remove_all(data_dir);
+}
+
+TEST(ClientEndToEnd, AnotherIdentityIsRefusedWith20106AndTheConnectionStays) {
+    ServerProcess server;
+    Client alice{server.port(), mintToken("alice", 600s)};
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    auto refused = alice.chat->updateToken(mintToken("mallory", 600s)).get();
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, 20106);
+    ASSERT_TRUE(alice.log->waitFor("tokenError:20106"));
+    EXPECT_TRUE(alice.chat->ping().get()) << "the old token stays in force";
+    EXPECT_EQ(alice.chat->stats().connect_attempts, 1U);
+}
+
+TEST(ClientEndToEnd, NoReconnectAttemptWithATokenKnownToBeExpired) {
+    auto server = std::make_unique<ServerProcess>();
+    Client alice{server->port(), mintToken("alice", 3s)};
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    server->stop(SIGKILL); // the connection breaks before the server could close it with 4410
+    server.reset();
+    ASSERT_TRUE(alice.log->waitFor("tokenExpired"));
+    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    const auto attempts = alice.chat->stats().connect_attempts;
+    // Reconnects were at most 200 ms apart: five periods without one show they have stopped.
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(alice.chat->stats().connect_attempts, attempts);
+    EXPECT_EQ(alice.chat->stats().armed_timers, 0);
+}
+
+TEST(ClientEndToEnd, ALongOutageHoldsOneSocketAndAFixedSetOfTimers) {
+    auto server = std::make_unique<ServerProcess>();
+    Client alice{server->port(), mintToken("alice", 600s), 1s, {.initial = 5ms, .max = 20ms}};
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    server->stop(SIGKILL);
+    server.reset();
+    int samples = 0;
+    ASSERT_TRUE(eventually(
+        [&] {
+            const auto stats = alice.chat->stats();
+            EXPECT_LE(stats.open_sockets, 1);
+            EXPECT_LE(stats.armed_timers, 2) << "the lifecycle timer and the reconnect timer";
+            ++samples;
+            return stats.connect_attempts >= 60;
+        },
+        20s));
+    EXPECT_GE(samples, 10);
+}
+
+TEST(ClientEndToEnd, ShutdownThenAnotherIdentityInTheSameProcess) {
+    ServerProcess server;
+    auto alice = std::make_unique<Client>(server.port(), mintToken("alice", 600s));
+    ASSERT_TRUE(alice->log->waitFor("connected:alice"));
+    ASSERT_TRUE(alice->chat->createChannel("handover").get());
+    alice->chat->shutdown();
+    EXPECT_EQ(alice->chat->stats().state, ConnectionState::kShutDown);
+    auto late = alice->chat->send("handover", "after shutdown").get();
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, 51001);
+    const auto events_at_shutdown = alice->log->events().size();
+
+    Client bob{server.port(), mintToken("bob", 600s)};
+    ASSERT_TRUE(bob.log->waitFor("connected:bob"));
+    ASSERT_TRUE(bob.chat->join("handover").get());
+    ASSERT_TRUE(bob.chat->send("handover", "hello").get());
+    ASSERT_TRUE(bob.log->waitForMessages(1));
+    EXPECT_EQ(alice->log->events().size(), events_at_shutdown) << "no callback after shutdown";
+}
+
+TEST(ClientEndToEnd, LambdasAndTheListenerInterfaceGetTheSameEvents) {
+    ServerProcess server{{"--about-to-expire-window", "1"}};
+    Client alice{server.port(), mintToken("alice", 2s)};
+    std::mutex mutex;
+    std::vector<std::string> from_lambdas;
+    auto record = [&](std::string event) {
+        const std::lock_guard lock{mutex};
+        from_lambdas.push_back(std::move(event));
+    };
+    // Registered after create: the interface listener was given at create, so compare from the
+    // first event both saw.
+    auto subscriptions = std::vector<client::Subscription>{};
+    subscriptions.push_back(alice.chat->onTokenExpired([&](const auto&) { record("tokenExpired"); }));
+    subscriptions.push_back(alice.chat->onDisconnected(
+        [&](const client::Disconnect& d) { record("disconnected:" + std::to_string(d.close_code)); }));
+    ASSERT_TRUE(alice.log->waitFor("disconnected:4410"));
+    ASSERT_TRUE(eventually([&] {
+        const std::lock_guard lock{mutex};
+        return from_lambdas.size() >= 2;
+    }));
+    EXPECT_EQ(from_lambdas, alice.log->only({"tokenExpired", "disconnected"}));
+}
+
+TEST(ClientEndToEnd, AClockJumpPastBothDueTimesFiresEachEventOnce) {
+    ServerProcess server;
+    token::ManualClock clock{token::SystemClock::instance().now()};
+    auto log = std::make_shared<ClientEventLog>();
+    auto alice = ChatClient::create(mintToken("alice", 600s),
+                                    ChatClientOptions{.url = urlOf(server.port()),
+                                                      .about_to_expire_window = 180s,
+                                                      .listener = log,
+                                                      .clock = &clock,
+                                                      .clock_recheck = 10ms});
+    ASSERT_TRUE(log->waitFor("connected:alice"));
+    clock.advance(10min); // the device slept past exp - W and exp; the server's clock did not
+    ASSERT_TRUE(log->waitFor("tokenExpired"));
+    EXPECT_EQ(log->only({"token"}), (std::vector<std::string>{"tokenAboutToExpire", "tokenExpired"}));
+    clock.advance(1h);
+    EXPECT_TRUE(alice->ping().get());
+    EXPECT_EQ(log->count("tokenAboutToExpire"), 1U);
+    EXPECT_EQ(log->count("tokenExpired"), 1U);
+    alice->shutdown();
+}
+
+} // namespace
+} // namespace parley::testing
