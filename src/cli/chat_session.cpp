@@ -48,14 +48,19 @@ public:
     void onConnectionStateChanged(client::ConnectionState state) override {
         printer().onConnectionStateChanged(state);
         if (state == client::ConnectionState::kWaitingForToken && !session_->renews_by_itself_) {
-            session_->endWith(kTokenEnded, "the token can no longer be used and no "
-                                           "--token-command was given to renew it");
+            session_->endWith(kTokenEnded, problem_ + "; no --token-command was given to renew it");
         }
     }
     void onTokenAboutToExpire(const client::TokenInfo& t) override { printer().onTokenAboutToExpire(t); }
-    void onTokenExpired(const client::TokenInfo& t) override { printer().onTokenExpired(t); }
+    void onTokenExpired(const client::TokenInfo& t) override {
+        problem_ = "the token expired";
+        printer().onTokenExpired(t);
+    }
     void onTokenUpdated(const client::TokenInfo& t) override { printer().onTokenUpdated(t); }
-    void onTokenError(const client::Error& e) override { printer().onTokenError(e); }
+    void onTokenError(const client::Error& e) override {
+        problem_ = "the token was refused (" + std::to_string(e.code) + ": " + e.message + ")";
+        printer().onTokenError(e);
+    }
     void onMessageAdded(const client::Message& m) override { printer().onMessageAdded(m); }
     void onMemberJoined(const std::string& c, const std::string& i) override { printer().onMemberJoined(c, i); }
     void onMemberLeft(const std::string& c, const std::string& i) override { printer().onMemberLeft(c, i); }
@@ -64,6 +69,8 @@ public:
 private:
     ChatPrinter& printer() { return *session_->printer_; }
     ChatSession* session_;
+    // Events arrive one at a time on the client's callback thread: no lock needed.
+    std::string problem_ = "the token can no longer be used";
 };
 
 ChatSession::ChatSession(std::shared_ptr<ChatPrinter> printer, bool renews_by_itself)
