@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
     auto second = ChatClient::create(*manager->token(), {.url = argv[1]});
     manager->attach(chat);
     manager->attach(second);
-    auto chat_updates = chat->onTokenUpdated([](const TokenInfo&) { std::cout << "chat: token updated\n"; });
+    auto chat_updates =
+        chat->onTokenUpdated([](const TokenInfo&) { std::cout << "chat: token updated\n"; });
     auto second_updates =
         second->onTokenUpdated([](const TokenInfo&) { std::cout << "second: token updated\n"; });
 

@@ -57,8 +57,8 @@ void fuzzFrame(std::string_view text) {
                                                              parley::client::readChannel);
     (void)parley::client::readArray<parley::client::Member>(reply.body, "members",
                                                             parley::client::readMember);
-    auto messages = parley::client::readArray<parley::client::Message>(
-        reply.body, "messages", parley::client::readMessage);
+    auto messages = parley::client::readArray<parley::client::Message>(reply.body, "messages",
+                                                                       parley::client::readMessage);
     if (messages) {
         deliver(sequencer.setBaseline(std::nullopt));
         for (auto& message : *messages) {

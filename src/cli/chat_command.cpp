@@ -37,9 +37,10 @@ int runChat(const ChatArgs& args) {
                                                  token::SystemClock::instance());
     ChatSession session{printer, /*renews_by_itself=*/renews};
     auto client = client::ChatClient::create(
-        token, client::ChatClientOptions{.url = args.url,
-                                         .about_to_expire_window = std::chrono::seconds{args.window},
-                                         .listener = session.listener()});
+        token,
+        client::ChatClientOptions{.url = args.url,
+                                  .about_to_expire_window = std::chrono::seconds{args.window},
+                                  .listener = session.listener()});
     std::shared_ptr<client::AccessManager> manager;
     client::Subscription manager_errors;
     if (renews) {
@@ -49,9 +50,8 @@ int runChat(const ChatArgs& args) {
                        .provider = client::blockingProvider(
                            [command = args.token_command] { return runTokenCommand(command); }),
                    });
-        manager_errors = manager->onError([&session](const client::Error& error) {
-            session.onManagerError(error);
-        });
+        manager_errors = manager->onError(
+            [&session](const client::Error& error) { session.onManagerError(error); });
         manager->attach(client);
     }
     const int status = session.run(*client, std::cin);
@@ -73,7 +73,8 @@ void addChatCommand(CLI::App& app, int& exit_code) {
         "Commands on stdin: /join C (creates C as public if missing), /leave C, /send C TEXT,\n"
         "/history C [N], /update-token JWT, /help, /quit; a plain line goes to the current\n"
         "channel (the last joined). Exit status: 0 on /quit or end of input, 1 when the client\n"
-        "ends because of its token (refused, or expired with nothing to renew it), 2 on bad usage.\n"
+        "ends because of its token (refused, or expired with nothing to renew it), 2 on bad "
+        "usage.\n"
         "--token-command runs with /bin/sh for every new token; it prints the token and exits 0,\n"
         "or exits 77 when the user may no longer have one (renewal stops), any other status to\n"
         "be retried with backoff.");

@@ -19,7 +19,8 @@ std::string clockText(std::chrono::seconds left) {
     char text[32];
     if (total >= 3600) {
         std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(total / 3600),
-                      static_cast<long long>(total % 3600 / 60), static_cast<long long>(total % 60));
+                      static_cast<long long>(total % 3600 / 60),
+                      static_cast<long long>(total % 60));
     } else {
         std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(total / 60),
                       static_cast<long long>(total % 60));
@@ -113,9 +114,9 @@ void ChatPrinter::onDisconnected(const client::Disconnect& disconnect) {
           {"reason", disconnect.reason},
           {"will_reconnect", disconnect.will_reconnect}},
          "disconnected" +
-             (disconnect.close_code != 0 ? " (" + std::to_string(disconnect.close_code) + " " +
-                                               disconnect.reason + ")"
-                                         : " (" + disconnect.reason + ")") +
+             (disconnect.close_code != 0
+                  ? " (" + std::to_string(disconnect.close_code) + " " + disconnect.reason + ")"
+                  : " (" + disconnect.reason + ")") +
              (disconnect.will_reconnect ? "; reconnecting" : "; waiting for a new token"));
 }
 

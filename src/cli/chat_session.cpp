@@ -34,8 +34,8 @@ std::pair<std::string, std::string> splitWord(const std::string& text) {
     return {text.substr(start, space - start), text.substr(space + 1)};
 }
 
-const client::Error kNoReply = client::Error::client(client::ClientErrorCode::kConnectionLost,
-                                                     "no reply within 30 s");
+const client::Error kNoReply =
+    client::Error::client(client::ClientErrorCode::kConnectionLost, "no reply within 30 s");
 
 } // namespace
 
@@ -51,7 +51,9 @@ public:
             session_->endWith(kTokenEnded, problem_ + "; no --token-command was given to renew it");
         }
     }
-    void onTokenAboutToExpire(const client::TokenInfo& t) override { printer().onTokenAboutToExpire(t); }
+    void onTokenAboutToExpire(const client::TokenInfo& t) override {
+        printer().onTokenAboutToExpire(t);
+    }
     void onTokenExpired(const client::TokenInfo& t) override {
         problem_ = "the token expired";
         printer().onTokenExpired(t);
@@ -62,8 +64,12 @@ public:
         printer().onTokenError(e);
     }
     void onMessageAdded(const client::Message& m) override { printer().onMessageAdded(m); }
-    void onMemberJoined(const std::string& c, const std::string& i) override { printer().onMemberJoined(c, i); }
-    void onMemberLeft(const std::string& c, const std::string& i) override { printer().onMemberLeft(c, i); }
+    void onMemberJoined(const std::string& c, const std::string& i) override {
+        printer().onMemberJoined(c, i);
+    }
+    void onMemberLeft(const std::string& c, const std::string& i) override {
+        printer().onMemberLeft(c, i);
+    }
     void onDisconnected(const client::Disconnect& d) override { printer().onDisconnected(d); }
 
 private:
@@ -149,8 +155,8 @@ void ChatSession::execute(client::ChatClient& client, const std::string& line) {
     }
     if (line[0] != '/') {
         if (current_channel_.empty()) {
-            printer_->commandError("send", client::Error{.code = 50003,
-                                                         .message = "join a channel first: /join C"});
+            printer_->commandError(
+                "send", client::Error{.code = 50003, .message = "join a channel first: /join C"});
             return;
         }
         send(client, current_channel_, line);
@@ -178,9 +184,10 @@ void ChatSession::execute(client::ChatClient& client, const std::string& line) {
     } else if (command == "/update-token" && !rest.empty()) {
         updateToken(client, splitWord(rest).first);
     } else if (command == "/help") {
-        printer_->commandResult("help", {},
-                                "/join C, /leave C, /send C TEXT, /history C [N], "
-                                "/update-token JWT, /quit; a plain line goes to the current channel");
+        printer_->commandResult(
+            "help", {},
+            "/join C, /leave C, /send C TEXT, /history C [N], "
+            "/update-token JWT, /quit; a plain line goes to the current channel");
     } else {
         printer_->commandError(command, client::Error{.code = 50002,
                                                       .message = "unknown or incomplete command; "
@@ -203,7 +210,8 @@ void ChatSession::join(client::ChatClient& client, const std::string& channel) {
     const client::Channel& result = **joined;
     printer_->nameChannel(result.sid, result.unique_name);
     current_channel_ = result.unique_name;
-    printer_->commandResult("joined", {{"channel", result.unique_name}, {"channel_sid", result.sid}},
+    printer_->commandResult("joined",
+                            {{"channel", result.unique_name}, {"channel_sid", result.sid}},
                             "joined " + result.unique_name);
 }
 
@@ -223,8 +231,8 @@ void ChatSession::history(client::ChatClient& client, const std::string& argumen
         try {
             limit = static_cast<std::size_t>(std::stoul(count));
         } catch (const std::exception&) {
-            printer_->commandError("/history", client::Error{.code = 50003,
-                                                             .message = "N must be a number"});
+            printer_->commandError("/history",
+                                   client::Error{.code = 50003, .message = "N must be a number"});
             return;
         }
     }
@@ -237,7 +245,8 @@ void ChatSession::history(client::ChatClient& client, const std::string& argumen
     std::ostringstream human;
     human << "history of " << channel << " (" << (*page)->size() << ")";
     for (const auto& message : **page) {
-        messages.push_back({{"index", message.index}, {"author", message.author}, {"body", message.body}});
+        messages.push_back(
+            {{"index", message.index}, {"author", message.author}, {"body", message.body}});
         human << "\n  #" << message.index << " " << message.author << ": " << message.body;
     }
     printer_->commandResult("history", {{"channel", channel}, {"messages", messages}}, human.str());

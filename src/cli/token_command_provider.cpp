@@ -51,7 +51,8 @@ client::ProviderResult runTokenCommand(const std::string& command) {
     }
     std::string token = trimmed(output);
     if (token.empty()) {
-        return std::unexpected(client::ProviderError{.message = "the token command printed nothing"});
+        return std::unexpected(
+            client::ProviderError{.message = "the token command printed nothing"});
     }
     return token;
 }

@@ -1,6 +1,6 @@
-#include <parley/client/access_manager.hpp>
-
 #include "client/asio_scheduler.hpp"
+
+#include <parley/client/access_manager.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,7 +28,8 @@ Error errorOf(const token::TokenFailure& failure) {
 // The manager's own thread, for create() without a scheduler.
 struct OwnThread {
     boost::asio::io_context io;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
+        io.get_executor()};
     AsioScheduler scheduler;
     std::thread thread;
 
@@ -116,7 +117,8 @@ public:
     }
 
     void joinOwnThread() {
-        if (own_ && own_->thread.joinable() && own_->thread.get_id() != std::this_thread::get_id()) {
+        if (own_ && own_->thread.joinable() &&
+            own_->thread.get_id() != std::this_thread::get_id()) {
             own_->thread.join();
         }
     }
@@ -134,8 +136,7 @@ public:
         });
     }
 
-    void updateToken(std::string token,
-                     std::function<void(std::expected<TokenInfo, Error>)> done) {
+    void updateToken(std::string token, std::function<void(std::expected<TokenInfo, Error>)> done) {
         if (shut_down_.load()) {
             done(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
             return;
@@ -228,16 +229,17 @@ private:
         std::erase_if(clients_, [](const auto& held) { return held.expired(); });
         for (const auto& held : clients_) {
             if (const auto client = held.lock()) {
-                client->acceptToken(jwt, [weak = weak_from_this()](std::expected<void, Error> result) {
-                    if (result) {
-                        return;
-                    }
-                    if (const auto self = weak.lock()) {
-                        self->post([self = self.get(), error = result.error()] {
-                            self->emitError(error);
-                        });
-                    }
-                });
+                client->acceptToken(jwt,
+                                    [weak = weak_from_this()](std::expected<void, Error> result) {
+                                        if (result) {
+                                            return;
+                                        }
+                                        if (const auto self = weak.lock()) {
+                                            self->post([self = self.get(), error = result.error()] {
+                                                self->emitError(error);
+                                            });
+                                        }
+                                    });
             }
         }
     }
@@ -248,10 +250,10 @@ private:
             return;
         }
         // Rule 10: a random point early in the window spreads renewals of shared expiries.
-        const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(
-            options_.about_to_expire_window);
-        std::uniform_real_distribution<double> spread{
-            0.0, std::max(0.0, options_.renewal_spread) * static_cast<double>(window.count())};
+        const auto window =
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.about_to_expire_window);
+        std::uniform_real_distribution<double> spread{0.0, std::max(0.0, options_.renewal_spread) *
+                                                               static_cast<double>(window.count())};
         const std::chrono::milliseconds delay{static_cast<std::int64_t>(spread(random_))};
         scheduleRenewal(delay);
     }
@@ -281,9 +283,8 @@ private:
         ++provider_calls_;
         options_.provider([weak = weak_from_this()](ProviderResult result) {
             if (const auto self = weak.lock()) {
-                self->post([self = self.get(), result = std::move(result)] {
-                    self->onProvided(result);
-                });
+                self->post(
+                    [self = self.get(), result = std::move(result)] { self->onProvided(result); });
             }
         });
     }
@@ -308,9 +309,7 @@ private:
         }
     }
 
-    void retryLater() {
-        scheduleRenewal(backoff_.next());
-    }
+    void retryLater() { scheduleRenewal(backoff_.next()); }
 
     AccessManagerOptions options_;
     std::unique_ptr<OwnThread> own_;
@@ -331,14 +330,16 @@ private:
     bool stopped_ = false;
 };
 
-std::shared_ptr<AccessManager> AccessManager::create(std::string token, AccessManagerOptions options) {
+std::shared_ptr<AccessManager> AccessManager::create(std::string token,
+                                                     AccessManagerOptions options) {
     auto own = std::make_unique<OwnThread>(*options.clock);
     auto impl = std::make_shared<Impl>(std::move(options), nullptr, std::move(own));
     impl->start(std::move(token));
     return std::shared_ptr<AccessManager>(new AccessManager(std::move(impl)));
 }
 
-std::shared_ptr<AccessManager> AccessManager::create(std::string token, AccessManagerOptions options,
+std::shared_ptr<AccessManager> AccessManager::create(std::string token,
+                                                     AccessManagerOptions options,
                                                      lifecycle::Scheduler& scheduler) {
     auto impl = std::make_shared<Impl>(std::move(options), &scheduler, nullptr);
     impl->start(std::move(token));
@@ -362,10 +363,9 @@ void AccessManager::detach(const std::shared_ptr<TokenConsumer>& client) {
 std::future<std::expected<TokenInfo, Error>> AccessManager::updateToken(std::string token) {
     auto promise = std::make_shared<std::promise<std::expected<TokenInfo, Error>>>();
     auto future = promise->get_future();
-    impl_->updateToken(std::move(token),
-                       [promise](std::expected<TokenInfo, Error> result) {
-                           promise->set_value(std::move(result));
-                       });
+    impl_->updateToken(std::move(token), [promise](std::expected<TokenInfo, Error> result) {
+        promise->set_value(std::move(result));
+    });
     return future;
 }
 

@@ -17,8 +17,8 @@ void AsioScheduler::post(std::function<void()> task) {
 lifecycle::Scheduler::TimerId AsioScheduler::scheduleAt(token::TimePoint due,
                                                         std::function<void()> task) {
     const TimerId id = next_id_++;
-    timers_.emplace(id, std::make_unique<Timer>(
-                            Timer{boost::asio::steady_timer{*io_}, due, std::move(task)}));
+    timers_.emplace(
+        id, std::make_unique<Timer>(Timer{boost::asio::steady_timer{*io_}, due, std::move(task)}));
     wait(id);
     return id;
 }

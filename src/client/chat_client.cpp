@@ -1,9 +1,9 @@
 // ChatClient's public face: operations as futures, listeners as lambdas or an interface.
 
-#include <parley/client/chat_client.hpp>
-
 #include "client/chat_client_impl.hpp"
 #include "client/wire_types.hpp"
+
+#include <parley/client/chat_client.hpp>
 
 namespace parley::client {
 
@@ -23,39 +23,59 @@ struct LambdaListener final : ChatClientListener {
     std::function<void(const Disconnect&)> disconnected;
 
     void onConnected(const TokenInfo& token, bool reconnected) override {
-        if (connected) { connected(token, reconnected); }
+        if (connected) {
+            connected(token, reconnected);
+        }
     }
     void onConnectionStateChanged(ConnectionState state) override {
-        if (state_changed) { state_changed(state); }
+        if (state_changed) {
+            state_changed(state);
+        }
     }
     void onTokenAboutToExpire(const TokenInfo& token) override {
-        if (about_to_expire) { about_to_expire(token); }
+        if (about_to_expire) {
+            about_to_expire(token);
+        }
     }
     void onTokenExpired(const TokenInfo& token) override {
-        if (expired) { expired(token); }
+        if (expired) {
+            expired(token);
+        }
     }
     void onTokenUpdated(const TokenInfo& token) override {
-        if (updated) { updated(token); }
+        if (updated) {
+            updated(token);
+        }
     }
     void onTokenError(const Error& error) override {
-        if (token_error) { token_error(error); }
+        if (token_error) {
+            token_error(error);
+        }
     }
     void onMessageAdded(const Message& message) override {
-        if (message_added) { message_added(message); }
+        if (message_added) {
+            message_added(message);
+        }
     }
     void onMemberJoined(const std::string& channel, const std::string& identity) override {
-        if (member_joined) { member_joined(channel, identity); }
+        if (member_joined) {
+            member_joined(channel, identity);
+        }
     }
     void onMemberLeft(const std::string& channel, const std::string& identity) override {
-        if (member_left) { member_left(channel, identity); }
+        if (member_left) {
+            member_left(channel, identity);
+        }
     }
     void onDisconnected(const Disconnect& disconnect) override {
-        if (disconnected) { disconnected(disconnect); }
+        if (disconnected) {
+            disconnected(disconnect);
+        }
     }
 };
 
-template <typename T> std::pair<std::shared_ptr<std::promise<Result<T>>>, std::future<Result<T>>>
-makePromise() {
+template <typename T>
+std::pair<std::shared_ptr<std::promise<Result<T>>>, std::future<Result<T>>> makePromise() {
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto future = promise->get_future();
     return {std::move(promise), std::move(future)};
@@ -65,27 +85,27 @@ makePromise() {
 template <typename T, typename Convert>
 std::future<Result<T>> call(ChatClient::Impl& impl, std::string op, Json args, Convert convert) {
     auto [promise, future] = makePromise<T>();
-    impl.request(std::move(op), std::move(args),
-                 [promise, convert](Result<Json> reply) {
-                     if (!reply) {
-                         promise->set_value(std::unexpected(reply.error()));
-                         return;
-                     }
-                     promise->set_value(convert(*reply));
-                 });
+    impl.request(std::move(op), std::move(args), [promise, convert](Result<Json> reply) {
+        if (!reply) {
+            promise->set_value(std::unexpected(reply.error()));
+            return;
+        }
+        promise->set_value(convert(*reply));
+    });
     return std::move(future);
 }
 
 Result<Channel> channelOf(const Json& reply) {
     const auto found = reply.find("channel");
     if (found == reply.end()) {
-        return std::unexpected(Error::client(ClientErrorCode::kBadReply, "the reply has no channel"));
+        return std::unexpected(
+            Error::client(ClientErrorCode::kBadReply, "the reply has no channel"));
     }
     return readChannel(*found);
 }
 
-template <typename Field> Subscription subscribe(ChatClient::Impl& impl, Field field,
-                                                 auto callback) {
+template <typename Field>
+Subscription subscribe(ChatClient::Impl& impl, Field field, auto callback) {
     auto listener = std::make_shared<LambdaListener>();
     listener.get()->*field = std::move(callback);
     return impl.events().add(std::move(listener));
@@ -115,8 +135,9 @@ void ChatClient::shutdown() {
 
 std::future<Result<TokenInfo>> ChatClient::updateToken(std::string token) {
     auto [promise, future] = makePromise<TokenInfo>();
-    impl_->updateToken(std::move(token),
-                       [promise](Result<TokenInfo> result) { promise->set_value(std::move(result)); });
+    impl_->updateToken(std::move(token), [promise](Result<TokenInfo> result) {
+        promise->set_value(std::move(result));
+    });
     return std::move(future);
 }
 
@@ -147,38 +168,39 @@ std::future<Result<Channel>> ChatClient::createChannel(std::string unique_name, 
 }
 
 std::future<Result<std::vector<Channel>>> ChatClient::listChannels() {
-    return call<std::vector<Channel>>(*impl_, "channel.list", Json::object(), [](const Json& reply) {
-        return readArray<Channel>(reply, "channels", readChannel);
-    });
+    return call<std::vector<Channel>>(
+        *impl_, "channel.list", Json::object(),
+        [](const Json& reply) { return readArray<Channel>(reply, "channels", readChannel); });
 }
 
 std::future<Result<Channel>> ChatClient::join(std::string channel) {
     auto impl = impl_;
-    return call<Channel>(*impl_, "channel.join", Json{{"channel", channel}}, [impl](const Json& reply) {
-        auto joined = channelOf(reply);
-        if (joined) {
-            impl->trackJoined(*joined, /*brand_new=*/false);
-        }
-        return joined;
-    });
+    return call<Channel>(*impl_, "channel.join", Json{{"channel", channel}},
+                         [impl](const Json& reply) {
+                             auto joined = channelOf(reply);
+                             if (joined) {
+                                 impl->trackJoined(*joined, /*brand_new=*/false);
+                             }
+                             return joined;
+                         });
 }
 
 std::future<Result<Channel>> ChatClient::leave(std::string channel) {
     auto impl = impl_;
-    return call<Channel>(*impl_, "channel.leave", Json{{"channel", channel}}, [impl](const Json& reply) {
-        auto left = channelOf(reply);
-        if (left) {
-            impl->untrack(left->sid);
-        }
-        return left;
-    });
+    return call<Channel>(*impl_, "channel.leave", Json{{"channel", channel}},
+                         [impl](const Json& reply) {
+                             auto left = channelOf(reply);
+                             if (left) {
+                                 impl->untrack(left->sid);
+                             }
+                             return left;
+                         });
 }
 
 std::future<Result<std::vector<Member>>> ChatClient::members(std::string channel) {
-    return call<std::vector<Member>>(*impl_, "channel.members", Json{{"channel", channel}},
-                                     [](const Json& reply) {
-                                         return readArray<Member>(reply, "members", readMember);
-                                     });
+    return call<std::vector<Member>>(
+        *impl_, "channel.members", Json{{"channel", channel}},
+        [](const Json& reply) { return readArray<Member>(reply, "members", readMember); });
 }
 
 std::future<Result<Channel>> ChatClient::addMember(std::string channel, std::string identity) {
@@ -193,8 +215,8 @@ std::future<Result<Message>> ChatClient::send(std::string channel, std::string b
         auto attributes = Json::parse(attributes_json, nullptr, false);
         if (attributes.is_discarded()) {
             auto [promise, future] = makePromise<Message>();
-            promise->set_value(std::unexpected(
-                Error{.code = 50104, .message = "attributes is not valid JSON"}));
+            promise->set_value(
+                std::unexpected(Error{.code = 50104, .message = "attributes is not valid JSON"}));
             return std::move(future);
         }
         args["attributes"] = std::move(attributes);
@@ -208,7 +230,7 @@ std::future<Result<Message>> ChatClient::send(std::string channel, std::string b
 }
 
 std::future<Result<std::vector<Message>>> ChatClient::history(std::string channel,
-                                                             HistoryQuery query) {
+                                                              HistoryQuery query) {
     Json args{{"channel", channel}, {"limit", query.limit}};
     if (query.before) {
         args["before"] = *query.before;
@@ -216,10 +238,9 @@ std::future<Result<std::vector<Message>>> ChatClient::history(std::string channe
     if (query.after) {
         args["after"] = *query.after;
     }
-    return call<std::vector<Message>>(*impl_, "message.history", std::move(args),
-                                      [](const Json& reply) {
-                                          return readArray<Message>(reply, "messages", readMessage);
-                                      });
+    return call<std::vector<Message>>(
+        *impl_, "message.history", std::move(args),
+        [](const Json& reply) { return readArray<Message>(reply, "messages", readMessage); });
 }
 
 std::future<Result<UnixMillis>> ChatClient::ping() {
@@ -233,7 +254,8 @@ std::future<Result<UnixMillis>> ChatClient::ping() {
         const auto server_time = reply->find("server_time");
         Result<UnixMillis> result =
             server_time != reply->end() && server_time->is_number_integer()
-                ? Result<UnixMillis>{UnixMillis{std::chrono::milliseconds{server_time->get<std::int64_t>()}}}
+                ? Result<UnixMillis>{UnixMillis{
+                      std::chrono::milliseconds{server_time->get<std::int64_t>()}}}
                 : Result<UnixMillis>{std::unexpected(Error::client(ClientErrorCode::kBadReply))};
         // Through the dispatcher, behind the events already queued.
         impl->events().deliver([promise, result] { promise->set_value(result); });
@@ -262,12 +284,12 @@ Subscription ChatClient::onTokenError(std::function<void(const Error&)> callback
 Subscription ChatClient::onMessageAdded(std::function<void(const Message&)> callback) {
     return subscribe(*impl_, &LambdaListener::message_added, std::move(callback));
 }
-Subscription ChatClient::onMemberJoined(
-    std::function<void(const std::string&, const std::string&)> callback) {
+Subscription
+ChatClient::onMemberJoined(std::function<void(const std::string&, const std::string&)> callback) {
     return subscribe(*impl_, &LambdaListener::member_joined, std::move(callback));
 }
-Subscription ChatClient::onMemberLeft(
-    std::function<void(const std::string&, const std::string&)> callback) {
+Subscription
+ChatClient::onMemberLeft(std::function<void(const std::string&, const std::string&)> callback) {
     return subscribe(*impl_, &LambdaListener::member_left, std::move(callback));
 }
 Subscription ChatClient::onDisconnected(std::function<void(const Disconnect&)> callback) {

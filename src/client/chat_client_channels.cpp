@@ -2,7 +2,6 @@
 // delivery of messages across joins and reconnects (rejoin, then history after the last index).
 
 #include "client/chat_client_impl.hpp"
-
 #include "client/wire_types.hpp"
 
 #include <parley/token/clock.hpp>

@@ -22,13 +22,13 @@ constexpr std::chrono::milliseconds kCloseGrace{500};
 ChatClient::Impl::Impl(ChatClientOptions options)
     : options_(std::move(options)), work_(io_.get_executor()),
       scheduler_(io_, *options_.clock, options_.clock_recheck),
-      lifecycle_(scheduler_,
-                 lifecycle::LifecycleOptions{.about_to_expire_window =
-                                                 options_.about_to_expire_window},
-                 lifecycle::LifecycleCallbacks{
-                     .about_to_expire = [this](const auto& token) { onAboutToExpire(token); },
-                     .expired = [this](const auto& token) { onExpired(token); },
-                 }),
+      lifecycle_(
+          scheduler_,
+          lifecycle::LifecycleOptions{.about_to_expire_window = options_.about_to_expire_window},
+          lifecycle::LifecycleCallbacks{
+              .about_to_expire = [this](const auto& token) { onAboutToExpire(token); },
+              .expired = [this](const auto& token) { onExpired(token); },
+          }),
       events_(EventDispatcher::create(options_.callback_executor)), backoff_(options_.reconnect) {}
 
 ChatClient::Impl::~Impl() {
@@ -47,8 +47,8 @@ void ChatClient::Impl::start(std::string token) {
         url_ = std::move(*url);
         auto checked = lifecycle_.check(token);
         if (!checked) {
-            emitTokenError(Error{.code = checked.error().wireCode(),
-                                 .message = checked.error().message});
+            emitTokenError(
+                Error{.code = checked.error().wireCode(), .message = checked.error().message});
             waitForToken("the token was refused before connecting");
             return;
         }
@@ -150,7 +150,8 @@ void ChatClient::Impl::setState(ConnectionState state) {
         return;
     }
     state_ = state;
-    events_->emit([state](ChatClientListener& listener) { listener.onConnectionStateChanged(state); });
+    events_->emit(
+        [state](ChatClientListener& listener) { listener.onConnectionStateChanged(state); });
 }
 
 // One socket at most: a new connection only when the previous one has ended.
@@ -169,16 +170,28 @@ void ChatClient::Impl::connect() {
     setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
     ++connect_attempts_;
     std::weak_ptr<Impl> weak = weak_from_this();
-    connection_ = std::make_shared<WsConnection>(
-        io_, *url_,
-        WsConnection::Handlers{
-            .opened = [weak] { if (auto self = weak.lock()) { self->onOpened(); } },
-            .frame = [weak](std::string text) { if (auto self = weak.lock()) { self->onFrame(text); } },
-            .ended = [weak](int code, std::string reason) {
-                if (auto self = weak.lock()) { self->onEnded(code, reason); }
-            },
-        },
-        kConnectTimeout);
+    connection_ = std::make_shared<WsConnection>(io_, *url_,
+                                                 WsConnection::Handlers{
+                                                     .opened =
+                                                         [weak] {
+                                                             if (auto self = weak.lock()) {
+                                                                 self->onOpened();
+                                                             }
+                                                         },
+                                                     .frame =
+                                                         [weak](std::string text) {
+                                                             if (auto self = weak.lock()) {
+                                                                 self->onFrame(text);
+                                                             }
+                                                         },
+                                                     .ended =
+                                                         [weak](int code, std::string reason) {
+                                                             if (auto self = weak.lock()) {
+                                                                 self->onEnded(code, reason);
+                                                             }
+                                                         },
+                                                 },
+                                                 kConnectTimeout);
     connection_->start();
 }
 
@@ -303,7 +316,8 @@ void ChatClient::Impl::request(std::string op, Json args, ReplyHandler on_reply)
         on_reply(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
         return;
     }
-    post([this, op = std::move(op), args = std::move(args), on_reply = std::move(on_reply)]() mutable {
+    post([this, op = std::move(op), args = std::move(args),
+          on_reply = std::move(on_reply)]() mutable {
         if (initialized_) {
             sendNow(std::move(op), std::move(args), std::move(on_reply));
             return;

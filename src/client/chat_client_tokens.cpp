@@ -87,8 +87,8 @@ void ChatClient::Impl::sendUpdate(const lifecycle::CheckedToken& token,
     const auto sent = options_.clock->now();
     sendNow("update_token", Json{{"token", token.jwt}},
             [this, token, sent, done = std::move(done)](Result<Json> reply) mutable {
-                if (!reply && reply.error().code ==
-                                  static_cast<int>(ClientErrorCode::kConnectionLost)) {
+                if (!reply &&
+                    reply.error().code == static_cast<int>(ClientErrorCode::kConnectionLost)) {
                     holdForNextInit(token, std::move(done)); // the next init carries it
                     return;
                 }
@@ -138,8 +138,9 @@ void ChatClient::Impl::onAboutToExpire(const lifecycle::CheckedToken& token) {
 }
 
 void ChatClient::Impl::onExpired(const lifecycle::CheckedToken& token) {
-    events_->emit(
-        [expired = info(token)](ChatClientListener& listener) { listener.onTokenExpired(expired); });
+    events_->emit([expired = info(token)](ChatClientListener& listener) {
+        listener.onTokenExpired(expired);
+    });
     if (!connection_ && !pending_token_) {
         // Between reconnect attempts: stop them (rule 11); a live socket is closed by the server.
         waitForToken("the token expired");

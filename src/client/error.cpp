@@ -6,7 +6,8 @@ namespace parley::client {
 std::string_view describe(ClientErrorCode code) {
     switch (code) {
     case ClientErrorCode::kConnectionLost:
-        return "the connection ended before the reply; the request may or may not have been applied";
+        return "the connection ended before the reply; the request may or may not have been "
+               "applied";
     case ClientErrorCode::kShutDown:
         return "the client was shut down";
     case ClientErrorCode::kQueueFull:

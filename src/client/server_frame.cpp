@@ -16,7 +16,9 @@ std::expected<ServerFrame, std::string> parseReply(Json frame) {
     if (!id.is_number_unsigned()) {
         return std::unexpected("reply_to is not an unsigned integer");
     }
-    Reply reply{.reply_to = id.get<std::uint64_t>(), .body = {}, .error = {},
+    Reply reply{.reply_to = id.get<std::uint64_t>(),
+                .body = {},
+                .error = {},
                 .server_time = serverTime(frame)};
     const auto ok = frame.find("ok");
     if (ok == frame.end() || !ok->is_boolean()) {

@@ -18,15 +18,16 @@ WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, Handlers hand
       connect_timeout_(connect_timeout) {}
 
 void WsConnection::start() {
-    resolver_.async_resolve(url_.host, url_.port,
-                            [self = shared_from_this()](beast::error_code error,
-                                                        const tcp::resolver::results_type& results) {
-                                if (error) {
-                                    self->end(0, "cannot resolve the host: " + error.message());
-                                    return;
-                                }
-                                self->onResolved(results);
-                            });
+    resolver_.async_resolve(
+        url_.host, url_.port,
+        [self = shared_from_this()](beast::error_code error,
+                                    const tcp::resolver::results_type& results) {
+            if (error) {
+                self->end(0, "cannot resolve the host: " + error.message());
+                return;
+            }
+            self->onResolved(results);
+        });
 }
 
 void WsConnection::onResolved(const tcp::resolver::results_type& results) {

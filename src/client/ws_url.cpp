@@ -26,8 +26,9 @@ std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
     } else {
         out.host = std::string{authority.substr(0, colon)};
         out.port = std::string{authority.substr(colon + 1)};
-        const bool numeric = !out.port.empty() && out.port.size() <= 5 &&
-                             std::ranges::all_of(out.port, [](char c) { return c >= '0' && c <= '9'; });
+        const bool numeric =
+            !out.port.empty() && out.port.size() <= 5 &&
+            std::ranges::all_of(out.port, [](char c) { return c >= '0' && c <= '9'; });
         if (!numeric || std::stoi(out.port) > 65535) {
             return std::unexpected("the port must be a number from 0 to 65535");
         }

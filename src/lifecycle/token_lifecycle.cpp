@@ -1,9 +1,8 @@
 #include <parley/lifecycle/token_lifecycle.hpp>
-
 #include <parley/token/inspect.hpp>
 
-#include <string>
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace parley::lifecycle {
@@ -48,10 +47,10 @@ std::expected<CheckedToken, TokenFailure> TokenLifecycle::check(std::string_view
     const TimePoint now = serverNow();
     const TimePoint exp = at(claims.expires_at);
     if (exp <= now) {
-        return std::unexpected(failure(
-            TokenError::kExpired,
-            "the token expired " + std::to_string(duration_cast<seconds>(now - exp).count()) +
-                " s ago"));
+        return std::unexpected(
+            failure(TokenError::kExpired,
+                    "the token expired " +
+                        std::to_string(duration_cast<seconds>(now - exp).count()) + " s ago"));
     }
     if (exp - now > options_.max_lifetime) {
         return std::unexpected(failure(
@@ -62,9 +61,9 @@ std::expected<CheckedToken, TokenFailure> TokenLifecycle::check(std::string_view
     }
     if (current_ && claims.identity() != current_->identity) {
         return std::unexpected(
-            failure(TokenError::kInvalidGrants,
-                    "the token is for \"" + claims.identity() + "\", not for \"" +
-                        current_->identity + "\"; an identity cannot change on a client"));
+            failure(TokenError::kInvalidGrants, "the token is for \"" + claims.identity() +
+                                                    "\", not for \"" + current_->identity +
+                                                    "\"; an identity cannot change on a client"));
     }
     return CheckedToken{.jwt = std::string{jwt},
                         .identity = claims.identity(),
@@ -178,13 +177,13 @@ void TokenLifecycle::post(const std::function<void(const CheckedToken&)>& callba
     }
     // Never inside the caller's call: the owner may be mid-update. A later token or clear()
     // bumps the generation, so a stale event is dropped rather than delivered for the wrong token.
-    scheduler_->post([weak = std::weak_ptr{alive_}, generation = *alive_, token = *current_,
-                      callback] {
-        const auto alive = weak.lock();
-        if (alive && *alive == generation) {
-            callback(token);
-        }
-    });
+    scheduler_->post(
+        [weak = std::weak_ptr{alive_}, generation = *alive_, token = *current_, callback] {
+            const auto alive = weak.lock();
+            if (alive && *alive == generation) {
+                callback(token);
+            }
+        });
 }
 
 } // namespace parley::lifecycle

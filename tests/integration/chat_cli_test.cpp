@@ -3,11 +3,9 @@
 
 #include "server_process.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,7 +74,8 @@ public:
     }
 
     /// The next JSON line whose "event" is `event`; every line read is kept in lines().
-    std::optional<Json> waitForEvent(const std::string& event, std::chrono::milliseconds timeout = 10s) {
+    std::optional<Json> waitForEvent(const std::string& event,
+                                     std::chrono::milliseconds timeout = 10s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
             while (consumed_ < lines_.size()) {
@@ -154,7 +153,8 @@ std::string urlOf(const ServerProcess& server) {
 
 TEST(ChatCli, EventsJsonShowsJoinSendAndMessageAddedLines) {
     ServerProcess server;
-    ChatProcess chat{{"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json"}};
+    ChatProcess chat{
+        {"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json"}};
     const auto connected = chat.waitForEvent("connected");
     ASSERT_TRUE(connected);
     EXPECT_EQ((*connected)["identity"], "alice");
@@ -232,7 +232,8 @@ TEST(ChatCli, TokenCommandRenewsBeforeExpiryWithoutDisconnecting) {
 
 TEST(ChatCli, UnknownCommandsAndMissingChannelsAreReportedNotFatal) {
     ServerProcess server;
-    ChatProcess chat{{"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json"}};
+    ChatProcess chat{
+        {"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json"}};
     chat.write("/frobnicate");
     const auto unknown = chat.waitForEvent("commandError");
     ASSERT_TRUE(unknown);

@@ -41,7 +41,8 @@ public:
                  std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
         std::unique_lock lock{mutex_};
         return changed_.wait_for(lock, timeout, [&] {
-            return static_cast<std::size_t>(std::count(events_.begin(), events_.end(), event)) >= count;
+            return static_cast<std::size_t>(std::count(events_.begin(), events_.end(), event)) >=
+                   count;
         });
     }
     /// Waits until `messages()` has at least `count` entries.

@@ -70,8 +70,10 @@ TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTokenError20104AndNoConnection) 
     ServerProcess server;
     Client alice{server.port(), mintTokenAt("alice", std::chrono::system_clock::now() - 10s, 5s)};
     ASSERT_TRUE(alice.log->waitFor("tokenError:20104"));
-    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
-    EXPECT_EQ(alice.chat->stats().connect_attempts, 0U) << "never connects with a known-expired token";
+    ASSERT_TRUE(
+        eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    EXPECT_EQ(alice.chat->stats().connect_attempts, 0U)
+        << "never connects with a known-expired token";
     EXPECT_EQ(alice.log->count("connected:alice"), 0U);
 }
 
@@ -83,7 +85,8 @@ TEST(ClientEndToEnd, ATokenTheServerRefusesAtInitGivesItsCodeAndNoConnectedEvent
         token::SystemClock::instance());
     Client alice{server.port(), *forged};
     ASSERT_TRUE(alice.log->waitFor("tokenError:20107"));
-    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    ASSERT_TRUE(
+        eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     EXPECT_EQ(alice.log->count("connected:alice"), 0U);
     EXPECT_EQ(alice.chat->stats().connect_attempts, 1U) << "no retry with a refused token";
 }
@@ -95,7 +98,8 @@ TEST(ClientEndToEnd, ExpiryWithoutRenewalGivesTokenExpiredThenDisconnected) {
     EXPECT_EQ(alice.log->only({"token", "disconnected", "connected"}),
               (std::vector<std::string>{"connected:alice", "tokenAboutToExpire", "tokenExpired",
                                         "disconnected:4410"}));
-    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    ASSERT_TRUE(
+        eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     EXPECT_EQ(alice.chat->stats().open_sockets, 0);
 
     // Rule 9: after expiry, updateToken reconnects the same client.
@@ -201,9 +205,11 @@ TEST(ClientEndToEnd, UpdateTokenWhileReconnectingIsUsedByTheNextInit) {
     ASSERT_TRUE(alice.log->waitFor("connected:alice"));
     server->stop(SIGKILL);
     server.reset();
-    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kReconnecting; }));
+    ASSERT_TRUE(
+        eventually([&] { return alice.chat->stats().state == ConnectionState::kReconnecting; }));
     auto update = alice.chat->updateToken(mintToken("alice", 900s));
-    EXPECT_EQ(update.wait_for(200ms), std::future_status::timeout) << "waits for the server's verdict";
+    EXPECT_EQ(update.wait_for(200ms), std::future_status::timeout)
+        << "waits for the server's verdict";
     server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir, true, port);
     ASSERT_EQ(update.wait_for(10s), std::future_status::ready);
     auto accepted = update.get();
@@ -233,7 +239,8 @@ TEST(ClientEndToEnd, NoReconnectAttemptWithATokenKnownToBeExpired) {
     server->stop(SIGKILL); // the connection breaks before the server could close it with 4410
     server.reset();
     ASSERT_TRUE(alice.log->waitFor("tokenExpired"));
-    ASSERT_TRUE(eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
+    ASSERT_TRUE(
+        eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     const auto attempts = alice.chat->stats().connect_attempts;
     // Reconnects were at most 200 ms apart: five periods without one show they have stopped.
     std::this_thread::sleep_for(1s);
@@ -292,9 +299,11 @@ TEST(ClientEndToEnd, LambdasAndTheListenerInterfaceGetTheSameEvents) {
     // Registered after create: the interface listener was given at create, so compare from the
     // first event both saw.
     auto subscriptions = std::vector<client::Subscription>{};
-    subscriptions.push_back(alice.chat->onTokenExpired([&](const auto&) { record("tokenExpired"); }));
-    subscriptions.push_back(alice.chat->onDisconnected(
-        [&](const client::Disconnect& d) { record("disconnected:" + std::to_string(d.close_code)); }));
+    subscriptions.push_back(
+        alice.chat->onTokenExpired([&](const auto&) { record("tokenExpired"); }));
+    subscriptions.push_back(alice.chat->onDisconnected([&](const client::Disconnect& d) {
+        record("disconnected:" + std::to_string(d.close_code));
+    }));
     ASSERT_TRUE(alice.log->waitFor("disconnected:4410"));
     ASSERT_TRUE(eventually([&] {
         const std::lock_guard lock{mutex};
@@ -316,7 +325,8 @@ TEST(ClientEndToEnd, AClockJumpPastBothDueTimesFiresEachEventOnce) {
     ASSERT_TRUE(log->waitFor("connected:alice"));
     clock.advance(10min); // the device slept past exp - W and exp; the server's clock did not
     ASSERT_TRUE(log->waitFor("tokenExpired"));
-    EXPECT_EQ(log->only({"token"}), (std::vector<std::string>{"tokenAboutToExpire", "tokenExpired"}));
+    EXPECT_EQ(log->only({"token"}),
+              (std::vector<std::string>{"tokenAboutToExpire", "tokenExpired"}));
     clock.advance(1h);
     EXPECT_TRUE(alice->ping().get());
     EXPECT_EQ(log->count("tokenAboutToExpire"), 1U);

@@ -53,9 +53,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
     owns_data_dir_ = !data_dir.has_value();
     data_dir_ = data_dir ? *data_dir : freshDirectory();
     log_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".log");
-    std::vector<std::string> args = {parleyBinary(), "serve",  "--listen",
-                                     "127.0.0.1:" + std::to_string(port), "--data", data_dir_.string(),
-                                     "--threads",    "2"};
+    std::vector<std::string> args = {
+        parleyBinary(),     "serve",     "--listen", "127.0.0.1:" + std::to_string(port), "--data",
+        data_dir_.string(), "--threads", "2"};
     if (with_test_key) {
         args.insert(args.end(), {"--account-sid", kTestKey.account_sid, "--api-key", kTestKey.sid,
                                  "--api-secret", kTestKey.secret});

@@ -73,7 +73,8 @@ struct AccessManagerOptions {
 class AccessManager {
 public:
     /// A manager on a thread of its own.
-    static std::shared_ptr<AccessManager> create(std::string token, AccessManagerOptions options = {});
+    static std::shared_ptr<AccessManager> create(std::string token,
+                                                 AccessManagerOptions options = {});
     /// A manager on `scheduler` (which must outlive it): tests drive it with a ManualScheduler.
     static std::shared_ptr<AccessManager> create(std::string token, AccessManagerOptions options,
                                                  lifecycle::Scheduler& scheduler);

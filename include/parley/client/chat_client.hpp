@@ -132,7 +132,8 @@ public:
     Subscription onTokenUpdated(std::function<void(const TokenInfo&)> callback);
     Subscription onTokenError(std::function<void(const Error&)> callback);
     Subscription onMessageAdded(std::function<void(const Message&)> callback);
-    Subscription onMemberJoined(std::function<void(const std::string&, const std::string&)> callback);
+    Subscription
+    onMemberJoined(std::function<void(const std::string&, const std::string&)> callback);
     Subscription onMemberLeft(std::function<void(const std::string&, const std::string&)> callback);
     Subscription onDisconnected(std::function<void(const Disconnect&)> callback);
     /// Events, as an interface; kept alive by the client until the Subscription is dropped.

@@ -27,8 +27,10 @@ public:
     virtual void onTokenError(const Error& /*error*/) {}
     /// A message in a joined channel, each index once and in order per channel.
     virtual void onMessageAdded(const Message& /*message*/) {}
-    virtual void onMemberJoined(const std::string& /*channel_sid*/, const std::string& /*identity*/) {}
-    virtual void onMemberLeft(const std::string& /*channel_sid*/, const std::string& /*identity*/) {}
+    virtual void onMemberJoined(const std::string& /*channel_sid*/,
+                                const std::string& /*identity*/) {}
+    virtual void onMemberLeft(const std::string& /*channel_sid*/, const std::string& /*identity*/) {
+    }
     /// A connection ended (see `Disconnect::will_reconnect`).
     virtual void onDisconnected(const Disconnect& /*disconnect*/) {}
 };

@@ -11,9 +11,11 @@ namespace parley::client {
 class [[nodiscard]] Subscription {
 public:
     Subscription() = default;
-    explicit Subscription(std::function<void()> unsubscribe) : unsubscribe_(std::move(unsubscribe)) {}
+    explicit Subscription(std::function<void()> unsubscribe)
+        : unsubscribe_(std::move(unsubscribe)) {}
     ~Subscription() { unsubscribe(); }
-    Subscription(Subscription&& other) noexcept : unsubscribe_(std::exchange(other.unsubscribe_, {})) {}
+    Subscription(Subscription&& other) noexcept
+        : unsubscribe_(std::exchange(other.unsubscribe_, {})) {}
     Subscription& operator=(Subscription&& other) noexcept {
         if (this != &other) {
             unsubscribe();

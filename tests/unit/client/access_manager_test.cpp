@@ -1,7 +1,6 @@
-#include <parley/client/access_manager.hpp>
-
 #include "lifecycle/lifecycle_tokens.hpp"
 
+#include <parley/client/access_manager.hpp>
 #include <parley/lifecycle/manual_scheduler.hpp>
 
 #include <gtest/gtest.h>
@@ -65,9 +64,12 @@ protected:
             };
         }
         auto manager = AccessManager::create(tokenFor("alice", kT0, kTtl), options, scheduler_);
-        subscriptions_.push_back(manager->onTokenWillExpire([this](const TokenInfo&) { events_.push_back("willExpire"); }));
-        subscriptions_.push_back(manager->onTokenExpired([this](const TokenInfo&) { events_.push_back("expired"); }));
-        subscriptions_.push_back(manager->onTokenUpdated([this](const TokenInfo&) { events_.push_back("updated"); }));
+        subscriptions_.push_back(manager->onTokenWillExpire(
+            [this](const TokenInfo&) { events_.push_back("willExpire"); }));
+        subscriptions_.push_back(
+            manager->onTokenExpired([this](const TokenInfo&) { events_.push_back("expired"); }));
+        subscriptions_.push_back(
+            manager->onTokenUpdated([this](const TokenInfo&) { events_.push_back("updated"); }));
         subscriptions_.push_back(manager->onError([this](const Error& error) {
             events_.push_back("error:" + std::to_string(error.code));
         }));
@@ -143,7 +145,8 @@ TEST_F(AccessManagerTest, ExpiresThenRecoversWhenTheProviderFailsPastExp) {
 }
 
 TEST_F(AccessManagerTest, ATerminalFailureStopsRenewalWithOneError) {
-    script({transient(), std::unexpected(ProviderError{.terminal = true, .message = "user removed"})});
+    script(
+        {transient(), std::unexpected(ProviderError{.terminal = true, .message = "user removed"})});
     auto manager = makeManager();
     scheduler_.advance(kTtl - kWindow + 10s);
     EXPECT_EQ(manager->providerCalls(), 2U);
@@ -159,7 +162,8 @@ TEST_F(AccessManagerTest, RefusesAProviderTokenForAnotherIdentity) {
     auto client = std::make_shared<RecordingClient>();
     manager->attach(client);
     scheduler_.advance(kTtl - kWindow + 10s);
-    EXPECT_EQ(client->tokens, (std::vector<std::string>{good})) << "mallory's never reaches a client";
+    EXPECT_EQ(client->tokens, (std::vector<std::string>{good}))
+        << "mallory's never reaches a client";
     EXPECT_EQ(events_, (std::vector<std::string>{"willExpire", "error:20106", "updated"}));
 }
 

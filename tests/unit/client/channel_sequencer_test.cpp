@@ -44,7 +44,7 @@ TEST(ChannelSequencer, DropsDuplicatesAndOldIndexes) {
 
 TEST(ChannelSequencer, AGapHoldsLaterMessagesUntilHistoryFillsIt) {
     ChannelSequencer sequencer;
-    (void)sequencer.setBaseline(9); // reconnected after index 9
+    (void)sequencer.setBaseline(9);                // reconnected after index 9
     EXPECT_TRUE(sequencer.accept(at(13)).empty()); // a live event after the outage
     EXPECT_TRUE(sequencer.hasGap());
     EXPECT_EQ(sequencer.lastIndex(), 9);

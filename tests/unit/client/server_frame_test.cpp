@@ -19,8 +19,8 @@ TEST(ServerFrame, ReadsASuccessfulReplyWithItsServerTime) {
 }
 
 TEST(ServerFrame, ReadsAFailedReplysCodeAndMessage) {
-    auto frame = parseServerFrame(
-        R"({"reply_to":1,"ok":false,"error":{"code":20104,"message":"expired"}})");
+    auto frame =
+        parseServerFrame(R"({"reply_to":1,"ok":false,"error":{"code":20104,"message":"expired"}})");
     ASSERT_TRUE(frame);
     const auto& reply = std::get<Reply>(*frame);
     ASSERT_TRUE(reply.error);

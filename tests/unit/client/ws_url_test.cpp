@@ -25,7 +25,8 @@ TEST(WsUrl, RefusesWhatItCannotConnectTo) {
                             "ws://x:99999/", "ws://x:12a/", "ws://x:123456/"}) {
         EXPECT_FALSE(parseWsUrl(bad)) << bad;
     }
-    EXPECT_EQ(parseWsUrl("wss://x/").error(), "wss:// is not supported; use ws:// (behind a TLS proxy)");
+    EXPECT_EQ(parseWsUrl("wss://x/").error(),
+              "wss:// is not supported; use ws:// (behind a TLS proxy)");
 }
 
 } // namespace

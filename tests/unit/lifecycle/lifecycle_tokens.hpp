@@ -26,7 +26,8 @@ inline const token::ApiKey kKey{
 inline const TimePoint kT0{std::chrono::milliseconds{1795910400000}};
 
 /// A token for `identity` issued at `issued`, expiring `ttl` later.
-inline std::string tokenFor(const std::string& identity, TimePoint issued, std::chrono::seconds ttl) {
+inline std::string tokenFor(const std::string& identity, TimePoint issued,
+                            std::chrono::seconds ttl) {
     const token::ManualClock at{issued};
     return token::AccessTokenBuilder{kKey}
         .identity(identity)
@@ -39,11 +40,13 @@ inline std::string tokenFor(const std::string& identity, TimePoint issued, std::
 
 /// An unsigned token with a raw `exp` (unix seconds as JSON text); the pre-check reads claims
 /// without verifying, so the signature part is arbitrary.
-inline std::string craftedToken(const std::string& exp_json, const std::string& identity = "alice") {
+inline std::string craftedToken(const std::string& exp_json,
+                                const std::string& identity = "alice") {
     const std::string header = R"({"alg":"HS256","typ":"JWT","cty":"twilio-fpa;v=1"})";
-    const std::string payload = R"({"jti":"SK-1","grants":{"identity":")" + identity +
-                                R"("},"iat":1795910400,"exp":)" + exp_json +
-                                R"(,"iss":"SK0123456789abcdef0123456789abcdef","sub":"AC0123456789abcdef0123456789abcdef"})";
+    const std::string payload =
+        R"({"jti":"SK-1","grants":{"identity":")" + identity + R"("},"iat":1795910400,"exp":)" +
+        exp_json +
+        R"(,"iss":"SK0123456789abcdef0123456789abcdef","sub":"AC0123456789abcdef0123456789abcdef"})";
     return token::base64url::encode(header) + "." + token::base64url::encode(payload) + ".c2ln";
 }
 

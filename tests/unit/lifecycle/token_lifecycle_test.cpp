@@ -1,8 +1,7 @@
-#include <parley/lifecycle/token_lifecycle.hpp>
-
 #include "lifecycle_tokens.hpp"
 
 #include <parley/lifecycle/manual_scheduler.hpp>
+#include <parley/lifecycle/token_lifecycle.hpp>
 
 #include <gtest/gtest.h>
 
@@ -46,16 +45,17 @@ protected:
     token::ManualClock clock_{kT0};
     ManualScheduler scheduler_{clock_};
     std::vector<Fired> fired_;
-    TokenLifecycle engine_{
-        scheduler_, LifecycleOptions{.about_to_expire_window = kWindow},
-        LifecycleCallbacks{
-            .about_to_expire = [this](const CheckedToken& t) {
-                fired_.push_back({"about", clock_.now(), t.expires_at});
-            },
-            .expired = [this](const CheckedToken& t) {
-                fired_.push_back({"expired", clock_.now(), t.expires_at});
-            },
-        }};
+    TokenLifecycle engine_{scheduler_, LifecycleOptions{.about_to_expire_window = kWindow},
+                           LifecycleCallbacks{
+                               .about_to_expire =
+                                   [this](const CheckedToken& t) {
+                                       fired_.push_back({"about", clock_.now(), t.expires_at});
+                                   },
+                               .expired =
+                                   [this](const CheckedToken& t) {
+                                       fired_.push_back({"expired", clock_.now(), t.expires_at});
+                                   },
+                           }};
 };
 
 TEST_F(TokenLifecycleTest, FiresAboutToExpireAtExpMinusWindowAndExpiredAtExp) {
@@ -128,9 +128,9 @@ TEST_F(TokenLifecycleTest, AbsurdExpNeverReachesATimer) {
         EXPECT_FALSE(checked) << exp;
         EXPECT_FALSE(engine().timerArmed());
     }
-    const auto day_and_more = std::chrono::duration_cast<std::chrono::seconds>(
-                                  (kT0 + 24h + 1s).time_since_epoch())
-                                  .count();
+    const auto day_and_more =
+        std::chrono::duration_cast<std::chrono::seconds>((kT0 + 24h + 1s).time_since_epoch())
+            .count();
     auto too_long = engine().check(testing::craftedToken(std::to_string(day_and_more)));
     ASSERT_FALSE(too_long);
     EXPECT_EQ(too_long.error().code, TokenError::kLifetimeTooLong);
@@ -139,7 +139,7 @@ TEST_F(TokenLifecycleTest, AbsurdExpNeverReachesATimer) {
 TEST_F(TokenLifecycleTest, ServerEventAndLocalTimerFireOnceBetweenThem) {
     const CheckedToken token = accept(tokenFor("alice", kT0, 600s));
     engine().onServerAboutToExpire(token.expires_at); // the server's warning came first
-    scheduler_.advance(500s);                          // the local timer's time passes
+    scheduler_.advance(500s);                         // the local timer's time passes
     EXPECT_EQ(names(), (std::vector<std::string>{"about"}));
     scheduler_.advance(100s); // local expiry
     engine().onServerExpired();
