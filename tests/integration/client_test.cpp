@@ -3,6 +3,7 @@
 
 #include "client_event_log.hpp"
 #include "server_process.hpp"
+#include "ws_test_client.hpp"
 
 #include <parley/client/access_manager.hpp>
 #include <parley/client/chat_client.hpp>
@@ -332,6 +333,50 @@ TEST(ClientEndToEnd, AClockJumpPastBothDueTimesFiresEachEventOnce) {
     EXPECT_EQ(log->count("tokenAboutToExpire"), 1U);
     EXPECT_EQ(log->count("tokenExpired"), 1U);
     alice->shutdown();
+}
+
+TEST(ClientEndToEnd, UpdateTokenInsideACallbackRenewsWithoutDeadlockOrReconnect) {
+    ServerProcess server{{"--about-to-expire-window", "2"}};
+    Client alice{server.port(), mintToken("alice", 3s), 2s};
+    std::atomic<bool> renewed{false};
+    // Blocking on the future inside the callback: the future is fulfilled on the network thread,
+    // not the callback thread, so this cannot deadlock.
+    auto renew = alice.chat->onTokenAboutToExpire([&](const client::TokenInfo&) {
+        if (!renewed.exchange(true)) {
+            auto result = alice.chat->updateToken(mintToken("alice", 600s)).get();
+            EXPECT_TRUE(result) << result.error().message;
+        }
+    });
+    ASSERT_TRUE(alice.log->waitFor("tokenUpdated"));
+    EXPECT_TRUE(alice.chat->ping().get());
+    EXPECT_EQ(alice.log->count("tokenExpired"), 0U);
+    EXPECT_EQ(alice.chat->stats().connect_attempts, 1U);
+}
+
+// DESIGN rule 13: one cause, one code, wherever it is found.
+TEST(ClientEndToEnd, TheSameCauseGivesTheSameCodeWhereverItIsFound) {
+    ServerProcess server;
+    const std::string expired = mintTokenAt("alice", std::chrono::system_clock::now() - 20s, 10s);
+    const std::string mallory = mintToken("mallory", 600s);
+    // At create (the SDK's pre-check).
+    Client refused{server.port(), expired};
+    ASSERT_TRUE(refused.log->waitFor("tokenError:20104"));
+    // On updateToken of a live client.
+    Client alice{server.port(), mintToken("alice", 600s)};
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    auto update = alice.chat->updateToken(expired).get();
+    ASSERT_FALSE(update);
+    EXPECT_EQ(update.error().code, 20104);
+    auto other = alice.chat->updateToken(mallory).get();
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, 20106);
+    // At the server, for a client that does not pre-check: init and update_token.
+    WsTestClient raw{server.port()};
+    EXPECT_EQ(raw.request("init", {{"token", mintToken("alice", 600s)}})["ok"], true);
+    EXPECT_EQ(raw.request("update_token", {{"token", expired}})["error"]["code"], 20104);
+    EXPECT_EQ(raw.request("update_token", {{"token", mallory}})["error"]["code"], 20106);
+    WsTestClient raw_init{server.port()};
+    EXPECT_EQ(raw_init.request("init", {{"token", expired}})["error"]["code"], 20104);
 }
 
 } // namespace
