@@ -1,5 +1,6 @@
 #include "cli/chat_printer.hpp"
 
+#include <array>
 #include <cstdio>
 #include <string_view>
 
@@ -16,16 +17,16 @@ std::int64_t unixSeconds(client::UnixSeconds time) {
 // "2:59" (minutes:seconds) or "1:02:03"; what a person reads at a glance.
 std::string clockText(std::chrono::seconds left) {
     const auto total = std::max<std::int64_t>(left.count(), 0);
-    char text[32];
+    std::array<char, 32> text{};
     if (total >= 3600) {
-        std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(total / 3600),
-                      static_cast<long long>(total % 3600 / 60),
-                      static_cast<long long>(total % 60));
+        std::snprintf(
+            text.data(), text.size(), "%lld:%02lld:%02lld", static_cast<long long>(total / 3600),
+            static_cast<long long>(total % 3600 / 60), static_cast<long long>(total % 60));
     } else {
-        std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(total / 60),
+        std::snprintf(text.data(), text.size(), "%lld:%02lld", static_cast<long long>(total / 60),
                       static_cast<long long>(total % 60));
     }
-    return text;
+    return text.data();
 }
 
 } // namespace
@@ -125,7 +126,8 @@ void ChatPrinter::managerError(const client::Error& error) {
          "token renewal: error " + std::to_string(error.code) + ": " + error.message);
 }
 
-void ChatPrinter::commandResult(const std::string& kind, json fields, const std::string& human) {
+void ChatPrinter::commandResult(const std::string& kind, const json& fields,
+                                const std::string& human) {
     json event{{"event", kind}};
     event.update(fields);
     emit(event, human);

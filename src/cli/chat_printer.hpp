@@ -33,7 +33,7 @@ public:
     /// The AccessManager's own error (a provider that failed for good, a client that refused).
     void managerError(const client::Error& error);
     /// A command's outcome: JSON `{"event":"<kind>",...}` or the human text.
-    void commandResult(const std::string& kind, nlohmann::ordered_json fields,
+    void commandResult(const std::string& kind, const nlohmann::ordered_json& fields,
                        const std::string& human);
     void commandError(const std::string& command, const client::Error& error);
 

@@ -94,10 +94,10 @@ public:
         }
         {
             const std::lock_guard lock{mutex_};
-            will_expire_.clear();
-            expired_.clear();
-            updated_.clear();
-            errors_.clear();
+            will_expire_listeners.clear();
+            expired_listeners.clear();
+            updated_listeners.clear();
+            errors_listeners.clear();
             current_jwt_.reset();
         }
         // Timers belong to the scheduler's thread; clear them there.
@@ -170,10 +170,10 @@ public:
         }};
     }
 
-    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> will_expire_;
-    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> expired_;
-    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> updated_;
-    std::map<std::uint64_t, std::function<void(const Error&)>> errors_;
+    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> will_expire_listeners;
+    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> expired_listeners;
+    std::map<std::uint64_t, std::function<void(const TokenInfo&)>> updated_listeners;
+    std::map<std::uint64_t, std::function<void(const Error&)>> errors_listeners;
 
 private:
     template <typename Callback, typename... Args>
@@ -189,7 +189,7 @@ private:
             callback(args...);
         }
     }
-    void emitError(const Error& error) { emit(&Impl::errors_, error); }
+    void emitError(const Error& error) { emit(&Impl::errors_listeners, error); }
 
     // A token from the provider or the app, re-checked against the state now (rule 10): well
     // formed, not expired, the same identity, newer than the current one.
@@ -211,7 +211,7 @@ private:
         }
         setCurrent(*checked);
         const TokenInfo accepted = infoOf(*checked);
-        emit(&Impl::updated_, accepted);
+        emit(&Impl::updated_listeners, accepted);
         push(checked->jwt);
         return accepted;
     }
@@ -245,7 +245,7 @@ private:
     }
 
     void onWillExpire(const lifecycle::CheckedToken& token) {
-        emit(&Impl::will_expire_, infoOf(token));
+        emit(&Impl::will_expire_listeners, infoOf(token));
         if (!options_.provider) {
             return;
         }
@@ -259,7 +259,7 @@ private:
     }
 
     void onExpired(const lifecycle::CheckedToken& token) {
-        emit(&Impl::expired_, infoOf(token));
+        emit(&Impl::expired_listeners, infoOf(token));
         if (options_.provider && !stopped_) {
             scheduleRenewal(std::chrono::milliseconds{0}); // keep trying after expiry too
         }
@@ -330,19 +330,19 @@ private:
     bool stopped_ = false;
 };
 
-std::shared_ptr<AccessManager> AccessManager::create(std::string token,
+std::shared_ptr<AccessManager> AccessManager::create(const std::string& token,
                                                      AccessManagerOptions options) {
     auto own = std::make_unique<OwnThread>(*options.clock);
     auto impl = std::make_shared<Impl>(std::move(options), nullptr, std::move(own));
-    impl->start(std::move(token));
+    impl->start(token);
     return std::shared_ptr<AccessManager>(new AccessManager(std::move(impl)));
 }
 
-std::shared_ptr<AccessManager> AccessManager::create(std::string token,
+std::shared_ptr<AccessManager> AccessManager::create(const std::string& token,
                                                      AccessManagerOptions options,
                                                      lifecycle::Scheduler& scheduler) {
     auto impl = std::make_shared<Impl>(std::move(options), &scheduler, nullptr);
-    impl->start(std::move(token));
+    impl->start(token);
     return std::shared_ptr<AccessManager>(new AccessManager(std::move(impl)));
 }
 
@@ -378,16 +378,16 @@ std::uint64_t AccessManager::providerCalls() const {
 }
 
 Subscription AccessManager::onTokenWillExpire(std::function<void(const TokenInfo&)> callback) {
-    return impl_->add(&Impl::will_expire_, std::move(callback));
+    return impl_->add(&Impl::will_expire_listeners, std::move(callback));
 }
 Subscription AccessManager::onTokenExpired(std::function<void(const TokenInfo&)> callback) {
-    return impl_->add(&Impl::expired_, std::move(callback));
+    return impl_->add(&Impl::expired_listeners, std::move(callback));
 }
 Subscription AccessManager::onTokenUpdated(std::function<void(const TokenInfo&)> callback) {
-    return impl_->add(&Impl::updated_, std::move(callback));
+    return impl_->add(&Impl::updated_listeners, std::move(callback));
 }
 Subscription AccessManager::onError(std::function<void(const Error&)> callback) {
-    return impl_->add(&Impl::errors_, std::move(callback));
+    return impl_->add(&Impl::errors_listeners, std::move(callback));
 }
 
 void AccessManager::shutdown() {

@@ -18,7 +18,7 @@ class ChannelSequencer {
 public:
     /// Takes a message from an event or a history page; returns what can now be delivered, in
     /// order. Known indexes are dropped. Before the baseline is set, everything is held.
-    std::vector<Message> accept(Message message);
+    std::vector<Message> accept(const Message& message);
 
     /// The baseline after a first join: `latest` is the newest index in history then (nullopt
     /// for an empty channel). Messages held since the join are new even when at or below it

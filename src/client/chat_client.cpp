@@ -83,9 +83,10 @@ std::pair<std::shared_ptr<std::promise<Result<T>>>, std::future<Result<T>>> make
 
 // Sends `op` and converts a successful reply with `convert` (Json -> Result<T>).
 template <typename T, typename Convert>
-std::future<Result<T>> call(ChatClient::Impl& impl, std::string op, Json args, Convert convert) {
+std::future<Result<T>> call(ChatClient::Impl& impl, const std::string& op, const Json& args,
+                            Convert convert) {
     auto [promise, future] = makePromise<T>();
-    impl.request(std::move(op), std::move(args), [promise, convert](Result<Json> reply) {
+    impl.request(op, args, [promise, convert](Result<Json> reply) {
         if (!reply) {
             promise->set_value(std::unexpected(reply.error()));
             return;
@@ -155,10 +156,10 @@ std::future<Result<Channel>> ChatClient::createChannel(std::string unique_name, 
                                                        std::string friendly_name) {
     Json args{{"unique_name", unique_name}, {"type", is_private ? "private" : "public"}};
     if (!friendly_name.empty()) {
-        args["friendly_name"] = friendly_name;
+        args["friendly_name"] = std::move(friendly_name);
     }
     auto impl = impl_;
-    return call<Channel>(*impl_, "channel.create", std::move(args), [impl](const Json& reply) {
+    return call<Channel>(*impl_, "channel.create", args, [impl](const Json& reply) {
         auto channel = channelOf(reply);
         if (channel) {
             impl->trackJoined(*channel, /*brand_new=*/true);
@@ -209,7 +210,7 @@ std::future<Result<Channel>> ChatClient::addMember(std::string channel, std::str
 }
 
 std::future<Result<Message>> ChatClient::send(std::string channel, std::string body,
-                                              std::string attributes_json) {
+                                              const std::string& attributes_json) {
     Json args{{"channel", channel}, {"body", body}};
     if (!attributes_json.empty()) {
         auto attributes = Json::parse(attributes_json, nullptr, false);
@@ -221,7 +222,7 @@ std::future<Result<Message>> ChatClient::send(std::string channel, std::string b
         }
         args["attributes"] = std::move(attributes);
     }
-    return call<Message>(*impl_, "message.send", std::move(args), [](const Json& reply) {
+    return call<Message>(*impl_, "message.send", args, [](const Json& reply) {
         const auto found = reply.find("message");
         return found == reply.end()
                    ? Result<Message>{std::unexpected(Error::client(ClientErrorCode::kBadReply))}
@@ -238,9 +239,9 @@ std::future<Result<std::vector<Message>>> ChatClient::history(std::string channe
     if (query.after) {
         args["after"] = *query.after;
     }
-    return call<std::vector<Message>>(
-        *impl_, "message.history", std::move(args),
-        [](const Json& reply) { return readArray<Message>(reply, "messages", readMessage); });
+    return call<std::vector<Message>>(*impl_, "message.history", args, [](const Json& reply) {
+        return readArray<Message>(reply, "messages", readMessage);
+    });
 }
 
 std::future<Result<UnixMillis>> ChatClient::ping() {

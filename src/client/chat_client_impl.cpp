@@ -170,28 +170,29 @@ void ChatClient::Impl::connect() {
     setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
     ++connect_attempts_;
     std::weak_ptr<Impl> weak = weak_from_this();
-    connection_ = std::make_shared<WsConnection>(io_, *url_,
-                                                 WsConnection::Handlers{
-                                                     .opened =
-                                                         [weak] {
-                                                             if (auto self = weak.lock()) {
-                                                                 self->onOpened();
-                                                             }
-                                                         },
-                                                     .frame =
-                                                         [weak](std::string text) {
-                                                             if (auto self = weak.lock()) {
-                                                                 self->onFrame(text);
-                                                             }
-                                                         },
-                                                     .ended =
-                                                         [weak](int code, std::string reason) {
-                                                             if (auto self = weak.lock()) {
-                                                                 self->onEnded(code, reason);
-                                                             }
-                                                         },
-                                                 },
-                                                 kConnectTimeout);
+    connection_ =
+        std::make_shared<WsConnection>(io_, *url_,
+                                       WsConnection::Handlers{
+                                           .opened =
+                                               [weak] {
+                                                   if (auto self = weak.lock()) {
+                                                       self->onOpened();
+                                                   }
+                                               },
+                                           .frame =
+                                               [weak](const std::string& text) {
+                                                   if (auto self = weak.lock()) {
+                                                       self->onFrame(text);
+                                                   }
+                                               },
+                                           .ended =
+                                               [weak](int code, const std::string& reason) {
+                                                   if (auto self = weak.lock()) {
+                                                       self->onEnded(code, reason);
+                                                   }
+                                               },
+                                       },
+                                       kConnectTimeout);
     connection_->start();
 }
 

@@ -88,7 +88,7 @@ private:
     void failInFlight(ClientErrorCode code);
 
     // Tokens (chat_client_tokens.cpp).
-    void applyUpdate(std::string token, TokenDone done);
+    void applyUpdate(const std::string& token, TokenDone done);
     void sendUpdate(const lifecycle::CheckedToken& token, std::vector<TokenDone> done);
     void holdForNextInit(const lifecycle::CheckedToken& token, std::vector<TokenDone> done);
     void acceptToken(const lifecycle::CheckedToken& token, token::TimePoint sent,

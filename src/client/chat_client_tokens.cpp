@@ -27,11 +27,11 @@ void ChatClient::Impl::updateToken(std::string token, TokenDone done) {
         return;
     }
     post([this, token = std::move(token), done = std::move(done)]() mutable {
-        applyUpdate(std::move(token), std::move(done));
+        applyUpdate(token, std::move(done));
     });
 }
 
-void ChatClient::Impl::applyUpdate(std::string jwt, TokenDone done) {
+void ChatClient::Impl::applyUpdate(const std::string& jwt, TokenDone done) {
     auto checked = lifecycle_.check(jwt);
     const std::string identity = this->identity();
     if (checked && !identity.empty() && checked->identity != identity) {

@@ -4,7 +4,7 @@
 // (DESIGN.md rules 6, 10, 11).
 //
 //   auto manager = AccessManager::create(token, {.provider = blockingProvider(fetchToken)});
-//   auto chat = ChatClient::create(manager->token(), {...});
+//   auto chat = ChatClient::create(*manager->token(), {...});
 //   manager->attach(chat);   // every renewed token reaches the client by updateToken
 //
 // With a provider, the manager renews by itself: at a random point early in the about-to-expire
@@ -73,11 +73,11 @@ struct AccessManagerOptions {
 class AccessManager {
 public:
     /// A manager on a thread of its own.
-    static std::shared_ptr<AccessManager> create(std::string token,
+    static std::shared_ptr<AccessManager> create(const std::string& token,
                                                  AccessManagerOptions options = {});
     /// A manager on `scheduler` (which must outlive it): tests drive it with a ManualScheduler.
-    static std::shared_ptr<AccessManager> create(std::string token, AccessManagerOptions options,
-                                                 lifecycle::Scheduler& scheduler);
+    static std::shared_ptr<AccessManager>
+    create(const std::string& token, AccessManagerOptions options, lifecycle::Scheduler& scheduler);
     ~AccessManager();
     AccessManager(const AccessManager&) = delete;
     AccessManager& operator=(const AccessManager&) = delete;

@@ -111,7 +111,7 @@ public:
     std::future<Result<std::vector<Member>>> members(std::string channel);
     std::future<Result<Channel>> addMember(std::string channel, std::string identity);
     std::future<Result<Message>> send(std::string channel, std::string body,
-                                      std::string attributes_json = {});
+                                      const std::string& attributes_json = {});
     /// A page of history, oldest first: the newest `limit`, or those before/after an index.
     struct HistoryQuery {
         std::optional<std::int64_t> before;
