@@ -1,0 +1,95 @@
+#include "token/base64url_wide.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace parley::token::base64url {
+
+#if defined(__x86_64__)
+namespace {
+
+// Each step writes 32 bytes (24 decoded, 8 scratch that the next step or the scalar tail
+// overwrites); 48 characters left in the input guarantee 36 bytes of room in `out`.
+constexpr std::size_t kStep = 32;
+constexpr std::size_t kMinLeft = 48;
+
+// Mask of the lanes of `c` in [lo, hi]. Bytes >= 0x80 are negative as signed bytes and so fall
+// outside every range of the (ASCII) alphabet.
+[[gnu::target("avx2")]] inline __m256i inRange(__m256i c, char lo, char hi) {
+    return _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                            _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), c));
+}
+
+[[gnu::target("avx2")]] WideResult decodeAvx2(std::string_view encoded, unsigned char* out) {
+    WideResult result;
+    // Per character class, the amount that turns the character into its 6-bit value.
+    const __m256i upper_shift = _mm256_set1_epi8(-'A');
+    const __m256i lower_shift = _mm256_set1_epi8(26 - 'a');
+    const __m256i digit_shift = _mm256_set1_epi8(52 - '0');
+    const __m256i dash_shift = _mm256_set1_epi8(62 - '-');
+    const __m256i underscore_shift = _mm256_set1_epi8(63 - '_');
+    // Merges 6-bit values pairwise (a * 64 + b) and then the pairs (ab * 4096 + cd): 24 bits per
+    // 32-bit lane, first output byte highest.
+    const __m256i merge_pairs = _mm256_set1_epi32(0x01400140);
+    const __m256i merge_quads = _mm256_set1_epi32(0x00011000);
+    // Within each 128-bit half: the three bytes of each lane, most significant first, packed
+    // into the low 12 bytes; then the two halves' 12 bytes made adjacent.
+    const __m256i pack_bytes =
+        _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, //
+                         2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+    const __m256i pack_halves = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+
+    __m256i all_valid = _mm256_set1_epi8(-1);
+    while (result.consumed + kMinLeft <= encoded.size()) {
+        const __m256i c = _mm256_loadu_si256(
+            // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD load.
+            reinterpret_cast<const __m256i*>(encoded.data() + result.consumed));
+        const __m256i upper = inRange(c, 'A', 'Z');
+        const __m256i lower = inRange(c, 'a', 'z');
+        const __m256i digit = inRange(c, '0', '9');
+        const __m256i dash = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('-'));
+        const __m256i underscore = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('_'));
+        const __m256i valid =
+            _mm256_or_si256(_mm256_or_si256(upper, lower),
+                            _mm256_or_si256(_mm256_or_si256(digit, dash), underscore));
+        all_valid = _mm256_and_si256(all_valid, valid);
+        const __m256i shift = _mm256_or_si256(
+            _mm256_or_si256(_mm256_and_si256(upper, upper_shift),
+                            _mm256_and_si256(lower, lower_shift)),
+            _mm256_or_si256(_mm256_and_si256(digit, digit_shift),
+                            _mm256_or_si256(_mm256_and_si256(dash, dash_shift),
+                                            _mm256_and_si256(underscore, underscore_shift))));
+        const __m256i values = _mm256_add_epi8(c, shift);
+        const __m256i pairs = _mm256_maddubs_epi16(values, merge_pairs);
+        const __m256i quads = _mm256_madd_epi16(pairs, merge_quads);
+        const __m256i packed =
+            _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(quads, pack_bytes), pack_halves);
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD store.
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), packed);
+        out += kStep / 4 * 3;
+        result.consumed += kStep;
+    }
+    // One test at the end, not one per step: a bad token costs the same as a good one here.
+    result.invalid = _mm256_movemask_epi8(all_valid) != -1;
+    return result;
+}
+
+} // namespace
+
+WideResult decodeWide(std::string_view encoded, unsigned char* out) {
+    if (encoded.size() < kMinLeft || __builtin_cpu_supports("avx2") == 0) {
+        return {};
+    }
+    return decodeAvx2(encoded, out);
+}
+
+#else
+
+WideResult decodeWide(std::string_view /*encoded*/, unsigned char* /*out*/) {
+    return {};
+}
+
+#endif
+
+} // namespace parley::token::base64url
