@@ -42,9 +42,10 @@ struct TimeClaims {
 };
 std::expected<TimeClaims, TokenFailure> readTimes(const PayloadFields& fields);
 
-/// `grants`; 20106 if missing, not an object, without a non-empty string identity, or if a known
-/// grant has the wrong shape.
-std::expected<Grants, TokenFailure> readGrants(const PayloadFields& fields);
+/// `grants`, read into `grants` (which should start empty) in place, so the caller's Claims need
+/// not be moved; 20106 if missing, not an object, without a non-empty string identity, or if a
+/// known grant has the wrong shape. On failure `grants` holds whatever was read before it.
+std::expected<void, TokenFailure> readGrants(const PayloadFields& fields, Grants& grants);
 
 /// A string claim, or empty when absent or not a string.
 std::string_view stringClaim(const std::optional<simdjson::dom::element>& claim);

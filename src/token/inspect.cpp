@@ -22,11 +22,7 @@ std::expected<Claims, TokenFailure> readClaimsUnchecked(simdjson::dom::element p
     if (!times) {
         return std::unexpected(times.error());
     }
-    auto grants = readGrants(*fields);
-    if (!grants) {
-        return std::unexpected(grants.error());
-    }
-    return Claims{
+    Claims claims{
         .algorithm = parseAlgorithm(header_alg).value_or(Algorithm::kHs256),
         .token_id = std::string{stringClaim(fields->jti)},
         .issuer = std::string{stringClaim(fields->iss)},
@@ -34,8 +30,12 @@ std::expected<Claims, TokenFailure> readClaimsUnchecked(simdjson::dom::element p
         .issued_at = times->issued_at,
         .expires_at = times->expires_at,
         .not_before = times->not_before,
-        .grants = std::move(*grants),
+        .grants = {},
     };
+    if (auto grants = readGrants(*fields, claims.grants); !grants) {
+        return std::unexpected(grants.error());
+    }
+    return claims;
 }
 
 } // namespace
