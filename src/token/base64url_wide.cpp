@@ -1,5 +1,8 @@
 #include "token/base64url_wide.hpp"
 
+#include <array>
+#include <cstring>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -9,10 +12,12 @@ namespace parley::token::base64url {
 #if defined(__x86_64__)
 namespace {
 
-// Each step writes 32 bytes (24 decoded, 8 scratch that the next step or the scalar tail
-// overwrites); 48 characters left in the input guarantee 36 bytes of room in `out`.
+// Each step decodes 32 characters into 24 bytes but stores 32 (8 scratch that the next step or
+// the scalar tail overwrites). 43 characters left in the input guarantee 32 bytes of room in
+// `out`; closer to the end a step stores into a local block and copies the 24 bytes.
 constexpr std::size_t kStep = 32;
-constexpr std::size_t kMinLeft = 48;
+constexpr std::size_t kStepBytes = kStep / 4 * 3;
+constexpr std::size_t kRoomForStore = 43;
 
 // Mask of the lanes of `c` in [lo, hi]. Bytes >= 0x80 are negative as signed bytes and so fall
 // outside every range of the (ASCII) alphabet.
@@ -41,7 +46,7 @@ constexpr std::size_t kMinLeft = 48;
     const __m256i pack_halves = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
 
     __m256i all_valid = _mm256_set1_epi8(-1);
-    while (result.consumed + kMinLeft <= encoded.size()) {
+    while (result.consumed + kStep <= encoded.size()) {
         const __m256i c = _mm256_loadu_si256(
             // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD load.
             reinterpret_cast<const __m256i*>(encoded.data() + result.consumed));
@@ -65,9 +70,16 @@ constexpr std::size_t kMinLeft = 48;
         const __m256i quads = _mm256_madd_epi16(pairs, merge_quads);
         const __m256i packed =
             _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(quads, pack_bytes), pack_halves);
-        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD store.
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), packed);
-        out += kStep / 4 * 3;
+        if (result.consumed + kRoomForStore <= encoded.size()) {
+            // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD store.
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), packed);
+        } else {
+            alignas(32) std::array<unsigned char, kStep> last{};
+            // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): aligned SIMD store.
+            _mm256_store_si256(reinterpret_cast<__m256i*>(last.data()), packed);
+            std::memcpy(out, last.data(), kStepBytes);
+        }
+        out += kStepBytes;
         result.consumed += kStep;
     }
     // One test at the end, not one per step: a bad token costs the same as a good one here.
@@ -78,7 +90,7 @@ constexpr std::size_t kMinLeft = 48;
 } // namespace
 
 WideResult decodeWide(std::string_view encoded, unsigned char* out) {
-    if (encoded.size() < kMinLeft || __builtin_cpu_supports("avx2") == 0) {
+    if (encoded.size() < kStep || __builtin_cpu_supports("avx2") == 0) {
         return {};
     }
     return decodeAvx2(encoded, out);

@@ -18,8 +18,8 @@ struct WideResult {
     bool invalid = false;
 };
 
-/// Decodes a prefix of `encoded` into `out` in 32-character steps, writing 24 bytes per step and
-/// never past decodedSize(encoded.size()). Leaves the rest (at least 16 characters, and all of a
+/// Decodes a prefix of `encoded` into `out` in 32-character steps, 24 bytes per step, never
+/// writing past decodedSize(encoded.size()). Leaves the rest (under 32 characters, and all of a
 /// short input) to the scalar decoder, which also checks the trailing bits. Decodes nothing on a
 /// CPU without AVX2.
 WideResult decodeWide(std::string_view encoded, unsigned char* out);

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::token {
 namespace {
@@ -74,6 +75,23 @@ TEST(Base64url, RejectsEveryForeignByteAtEveryPosition) {
             // The mutated character's six bits land in the decoded bytes it spans.
             EXPECT_EQ(base64url::encode(*decoded), mutated) << "byte " << value << " at " << at;
         }
+    }
+}
+
+// The wide decoder stores 32 bytes at a time; near the end of the output it must not.
+TEST(Base64url, NeverWritesPastTheDecodedSize) {
+    constexpr unsigned char kCanary = 0xA5;
+    std::string bytes;
+    for (int i = 0; i < 300; ++i) {
+        const std::string encoded = base64url::encode(bytes);
+        std::vector<unsigned char> out(bytes.size() + 64, kCanary);
+        ASSERT_TRUE(base64url::decode(encoded, out.data()));
+        ASSERT_EQ(std::string(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(bytes.size())),
+                  bytes);
+        for (std::size_t at = bytes.size(); at < out.size(); ++at) {
+            ASSERT_EQ(out[at], kCanary) << "wrote byte " << at << " decoding " << bytes.size();
+        }
+        bytes += static_cast<char>(i * 13 + 1);
     }
 }
 
