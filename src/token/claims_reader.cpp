@@ -193,12 +193,11 @@ bool isKnownGrant(std::string_view name) {
 
 } // namespace
 
-std::expected<PayloadFields, TokenFailure> locateClaims(element payload) {
+std::expected<void, TokenFailure> locateClaims(element payload, PayloadFields& fields) {
     object claims;
     if (payload.get(claims) != simdjson::SUCCESS) {
         return fail(TokenError::kInvalidToken, "payload is not a JSON object");
     }
-    PayloadFields fields;
     for (const auto field : claims) {
         const std::string_view key = field.key;
         std::optional<element>* slot = claimSlot(fields, key);
@@ -211,7 +210,7 @@ std::expected<PayloadFields, TokenFailure> locateClaims(element payload) {
         }
         *slot = field.value;
     }
-    return fields;
+    return {};
 }
 
 std::string_view stringClaim(const std::optional<element>& claim) {

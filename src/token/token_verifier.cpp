@@ -143,11 +143,11 @@ std::expected<void, TokenFailure> verifyInto(std::string_view token, const KeySe
     if (!payload) {
         return std::unexpected(payload.error());
     }
-    const auto fields = locateClaims(*payload);
-    if (!fields) {
-        return std::unexpected(fields.error());
+    PayloadFields fields;
+    if (auto located = locateClaims(*payload, fields); !located) {
+        return std::unexpected(located.error());
     }
-    const auto issuer = readIssuer(*fields);
+    const auto issuer = readIssuer(fields);
     if (!issuer) {
         return std::unexpected(issuer.error());
     }
@@ -160,26 +160,26 @@ std::expected<void, TokenFailure> verifyInto(std::string_view token, const KeySe
     }
 
     // From here on the payload is authentic.
-    const std::string_view subject = stringClaim(fields->sub);
+    const std::string_view subject = stringClaim(fields.sub);
     if (subject.empty() || (!key->accountSid().empty() && subject != key->accountSid())) {
         return fail(TokenError::kInvalidIssuer,
                     "sub " + std::string{subject} + " is not the account of key " + key->sid());
     }
-    const auto times = readTimes(*fields);
+    const auto times = readTimes(fields);
     if (!times) {
         return std::unexpected(times.error());
     }
     if (auto timely = checkTimes(*times, policy, clock.now()); !timely) {
         return std::unexpected(timely.error());
     }
-    if (auto grants = readGrants(*fields, claims.grants); !grants) {
+    if (auto grants = readGrants(fields, claims.grants); !grants) {
         return std::unexpected(grants.error());
     }
     if (auto granted = checkServiceGrants(claims.grants, policy); !granted) {
         return std::unexpected(granted.error());
     }
     claims.algorithm = *algorithm;
-    claims.token_id.assign(stringClaim(fields->jti));
+    claims.token_id.assign(stringClaim(fields.jti));
     claims.issuer.assign(*issuer);
     claims.subject.assign(subject);
     claims.issued_at = times->issued_at;
