@@ -10,8 +10,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <optional>
-#include <string>
+#include <string_view>
 
 namespace parley::token {
 namespace {
@@ -61,7 +60,7 @@ template <typename Hash> struct Schedule {
     typename Hash::Context inner{};
     typename Hash::Context outer{};
     typename Hash::Context after_prefix{};
-    std::string prefix;
+    std::string_view prefix; // static storage (canonicalSigningPrefix)
 
     Schedule(std::string_view secret, std::string_view signing_prefix)
         : prefix(signing_prefix.substr(0, signing_prefix.size() / Hash::kBlock * Hash::kBlock)) {
@@ -110,15 +109,11 @@ struct PreparedKey::Schedules {
     Schedule<Sha384> hs384;
     Schedule<Sha512> hs512;
 
+    // The prefixes are computed once per process: the token builder prepares a key per mint.
     explicit Schedules(std::string_view secret)
-        : hs256(secret, signingPrefix(Algorithm::kHs256)),
-          hs384(secret, signingPrefix(Algorithm::kHs384)),
-          hs512(secret, signingPrefix(Algorithm::kHs512)) {}
-
-    // What every token with the canonical header of `algorithm` starts with.
-    static std::string signingPrefix(Algorithm algorithm) {
-        return encodeHeader(algorithm, std::nullopt) + ".";
-    }
+        : hs256(secret, canonicalSigningPrefix(Algorithm::kHs256)),
+          hs384(secret, canonicalSigningPrefix(Algorithm::kHs384)),
+          hs512(secret, canonicalSigningPrefix(Algorithm::kHs512)) {}
 };
 
 PreparedKey::PreparedKey(const ApiKey& key)
