@@ -195,7 +195,7 @@ TokenVerifier::TokenVerifier(const KeySet& keys, VerifyPolicy policy, const Cloc
 
 std::expected<Claims, TokenFailure> TokenVerifier::verify(std::string_view token) const {
     // Built in place and returned by name: moving a finished Claims (a dozen strings and
-    // optionals) into the result cost about 5% of a verify.
+    // optionals) into the result cost about 2.5% of a verify.
     std::expected<Claims, TokenFailure> result{std::in_place};
     if (auto verified = verifyInto(token, keys_, policy_, *clock_, *result); !verified) {
         result = std::unexpected(std::move(verified.error()));
