@@ -2,6 +2,8 @@
 
 #include "token/failure.hpp"
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 namespace parley::token {
@@ -44,33 +46,57 @@ bool readOptionalString(const object& grant, std::string_view field,
     return true;
 }
 
-std::optional<ChatGrant> readChat(const object& grant) {
-    ChatGrant chat;
-    if (readOptionalString(grant, "service_sid", chat.service_sid) &&
-        readOptionalString(grant, "endpoint_id", chat.endpoint_id) &&
-        readOptionalString(grant, "deployment_role_sid", chat.deployment_role_sid) &&
-        readOptionalString(grant, "push_credential_sid", chat.push_credential_sid)) {
-        return chat;
+// One optional string field of a grant, by name.
+template <typename Grant> struct StringField {
+    std::string_view name;
+    std::optional<std::string> Grant::*member;
+};
+
+// Reads the string fields of a grant in one pass over its object rather than one lookup per
+// field (a lookup walks the whole object). Answers as the lookups would: the first occurrence of
+// a repeated field is the one read, a field present and not a string makes the grant malformed,
+// and fields not listed are ignored.
+template <typename Grant, std::size_t N>
+bool readStringFields(const object& grant, const std::array<StringField<Grant>, N>& fields,
+                      Grant& out) {
+    static_assert(N <= 32, "seen is a 32-bit mask");
+    std::uint32_t seen = 0;
+    for (const auto field : grant) {
+        const std::string_view key = field.key;
+        for (std::size_t i = 0; i < N; ++i) {
+            if (key != fields[i].name) {
+                continue;
+            }
+            const std::uint32_t bit = std::uint32_t{1} << i;
+            if ((seen & bit) == 0) {
+                seen |= bit;
+                std::string_view text;
+                if (field.value.get(text) != simdjson::SUCCESS) {
+                    return false;
+                }
+                (out.*fields[i].member).emplace(text);
+            }
+            break;
+        }
     }
-    return std::nullopt;
+    return true;
 }
 
-std::optional<SyncGrant> readSync(const object& grant) {
-    SyncGrant sync;
-    if (readOptionalString(grant, "service_sid", sync.service_sid) &&
-        readOptionalString(grant, "endpoint_id", sync.endpoint_id)) {
-        return sync;
-    }
-    return std::nullopt;
-}
+constexpr std::array<StringField<ChatGrant>, 4> kChatFields{{
+    {"service_sid", &ChatGrant::service_sid},
+    {"endpoint_id", &ChatGrant::endpoint_id},
+    {"deployment_role_sid", &ChatGrant::deployment_role_sid},
+    {"push_credential_sid", &ChatGrant::push_credential_sid},
+}};
 
-std::optional<VideoGrant> readVideo(const object& grant) {
-    VideoGrant video;
-    if (readOptionalString(grant, "room", video.room)) {
-        return video;
-    }
-    return std::nullopt;
-}
+constexpr std::array<StringField<SyncGrant>, 2> kSyncFields{{
+    {"service_sid", &SyncGrant::service_sid},
+    {"endpoint_id", &SyncGrant::endpoint_id},
+}};
+
+constexpr std::array<StringField<VideoGrant>, 1> kVideoFields{{
+    {"room", &VideoGrant::room},
+}};
 
 std::optional<VoiceGrant> readVoice(const object& grant) {
     VoiceGrant voice;
@@ -114,26 +140,51 @@ std::optional<VoiceGrant> readVoice(const object& grant) {
     return voice;
 }
 
-// Reads one known grant into `grants`; false when it has the wrong shape.
+// Reads one known grant into `grants`, in place; false when it has the wrong shape. A repeated
+// grant replaces the earlier one.
 bool readKnownGrant(std::string_view name, const element& value, Grants& grants) {
     object grant;
     if (value.get(grant) != simdjson::SUCCESS) {
         return false;
     }
     if (name == "chat") {
-        grants.chat = readChat(grant);
-        return grants.chat.has_value();
+        return readStringFields(grant, kChatFields, grants.chat.emplace());
     }
     if (name == "data_sync") {
-        grants.sync = readSync(grant);
-        return grants.sync.has_value();
+        return readStringFields(grant, kSyncFields, grants.sync.emplace());
     }
     if (name == "video") {
-        grants.video = readVideo(grant);
-        return grants.video.has_value();
+        return readStringFields(grant, kVideoFields, grants.video.emplace());
     }
     grants.voice = readVoice(grant);
     return grants.voice.has_value();
+}
+
+// Where locateClaims keeps `key`, or nullptr for a claim it does not read. By length first: all
+// but one registered claim name has three characters.
+std::optional<element>* claimSlot(PayloadFields& fields, std::string_view key) {
+    if (key.size() == 3) {
+        if (key == "jti") {
+            return &fields.jti;
+        }
+        if (key == "iss") {
+            return &fields.iss;
+        }
+        if (key == "sub") {
+            return &fields.sub;
+        }
+        if (key == "iat") {
+            return &fields.iat;
+        }
+        if (key == "exp") {
+            return &fields.exp;
+        }
+        if (key == "nbf") {
+            return &fields.nbf;
+        }
+        return nullptr;
+    }
+    return key == "grants" ? &fields.grants : nullptr;
 }
 
 bool isKnownGrant(std::string_view name) {
@@ -142,30 +193,15 @@ bool isKnownGrant(std::string_view name) {
 
 } // namespace
 
-std::expected<PayloadFields, TokenFailure> locateClaims(element payload) {
+std::expected<void, TokenFailure> locateClaims(element payload, PayloadFields& fields) {
     object claims;
     if (payload.get(claims) != simdjson::SUCCESS) {
         return fail(TokenError::kInvalidToken, "payload is not a JSON object");
     }
-    PayloadFields fields;
     for (const auto field : claims) {
-        std::optional<element>* slot = nullptr;
         const std::string_view key = field.key;
-        if (key == "jti") {
-            slot = &fields.jti;
-        } else if (key == "iss") {
-            slot = &fields.iss;
-        } else if (key == "sub") {
-            slot = &fields.sub;
-        } else if (key == "iat") {
-            slot = &fields.iat;
-        } else if (key == "exp") {
-            slot = &fields.exp;
-        } else if (key == "nbf") {
-            slot = &fields.nbf;
-        } else if (key == "grants") {
-            slot = &fields.grants;
-        } else {
+        std::optional<element>* slot = claimSlot(fields, key);
+        if (slot == nullptr) {
             continue;
         }
         if (slot->has_value()) {
@@ -174,7 +210,7 @@ std::expected<PayloadFields, TokenFailure> locateClaims(element payload) {
         }
         *slot = field.value;
     }
-    return fields;
+    return {};
 }
 
 std::string_view stringClaim(const std::optional<element>& claim) {
@@ -229,12 +265,11 @@ std::expected<TimeClaims, TokenFailure> readTimes(const PayloadFields& fields) {
     return times;
 }
 
-std::expected<Grants, TokenFailure> readGrants(const PayloadFields& fields) {
+std::expected<void, TokenFailure> readGrants(const PayloadFields& fields, Grants& grants) {
     object grants_object;
     if (!fields.grants || fields.grants->get(grants_object) != simdjson::SUCCESS) {
         return fail(TokenError::kInvalidGrants, "token has no grants object");
     }
-    Grants grants;
     for (const auto field : grants_object) {
         const std::string_view name = field.key;
         if (name == "identity") {
@@ -242,7 +277,7 @@ std::expected<Grants, TokenFailure> readGrants(const PayloadFields& fields) {
             if (field.value.get(identity) != simdjson::SUCCESS) {
                 return fail(TokenError::kInvalidGrants, "grants.identity is not a string");
             }
-            grants.identity = std::string{identity};
+            grants.identity.assign(identity);
         } else if (isKnownGrant(name)) {
             if (!readKnownGrant(name, field.value, grants)) {
                 return fail(TokenError::kInvalidGrants,
@@ -255,7 +290,7 @@ std::expected<Grants, TokenFailure> readGrants(const PayloadFields& fields) {
     if (grants.identity.empty()) {
         return fail(TokenError::kInvalidGrants, "token has no identity");
     }
-    return grants;
+    return {};
 }
 
 } // namespace parley::token

@@ -5,9 +5,12 @@
 
 #include "token/hmac.hpp"
 
+#include "token/jwt_header.hpp"
+
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <string_view>
 
 namespace parley::token {
 namespace {
@@ -49,12 +52,18 @@ struct Sha512 {
     static void final(unsigned char* out, Context* ctx) { SHA512_Final(out, ctx); }
 };
 
-// The inner and outer hash states after absorbing key^ipad and key^opad (RFC 2104).
+// The inner and outer hash states after absorbing key^ipad and key^opad (RFC 2104), and the
+// inner state after also absorbing the whole blocks of `header.` for the canonical header of
+// this algorithm: nearly every token starts with it, so one block of each signature is hashed
+// once per key instead of once per token. Other signing inputs take the plain inner state.
 template <typename Hash> struct Schedule {
     typename Hash::Context inner{};
     typename Hash::Context outer{};
+    typename Hash::Context after_prefix{};
+    std::string_view prefix; // static storage (canonicalSigningPrefix)
 
-    explicit Schedule(std::string_view secret) {
+    Schedule(std::string_view secret, std::string_view signing_prefix)
+        : prefix(signing_prefix.substr(0, signing_prefix.size() / Hash::kBlock * Hash::kBlock)) {
         std::array<unsigned char, Hash::kBlock> block{};
         if (secret.size() > Hash::kBlock) {
             typename Hash::Context ctx{};
@@ -73,11 +82,17 @@ template <typename Hash> struct Schedule {
                        [](unsigned char b) { return static_cast<unsigned char>(b ^ kOuterPad); });
         Hash::init(&outer);
         Hash::update(&outer, pad.data(), pad.size());
+        after_prefix = inner;
+        Hash::update(&after_prefix, prefix.data(), prefix.size());
     }
 
     std::size_t sign(std::string_view data, SignatureBuffer& out) const {
         std::array<unsigned char, Hash::kDigest> inner_digest{};
         typename Hash::Context ctx = inner;
+        if (!prefix.empty() && data.starts_with(prefix)) {
+            ctx = after_prefix;
+            data.remove_prefix(prefix.size());
+        }
         Hash::update(&ctx, data.data(), data.size());
         Hash::final(inner_digest.data(), &ctx);
         ctx = outer;
@@ -94,7 +109,11 @@ struct PreparedKey::Schedules {
     Schedule<Sha384> hs384;
     Schedule<Sha512> hs512;
 
-    explicit Schedules(std::string_view secret) : hs256(secret), hs384(secret), hs512(secret) {}
+    // The prefixes are computed once per process: the token builder prepares a key per mint.
+    explicit Schedules(std::string_view secret)
+        : hs256(secret, canonicalSigningPrefix(Algorithm::kHs256)),
+          hs384(secret, canonicalSigningPrefix(Algorithm::kHs384)),
+          hs512(secret, canonicalSigningPrefix(Algorithm::kHs512)) {}
 };
 
 PreparedKey::PreparedKey(const ApiKey& key)

@@ -14,28 +14,28 @@ std::unexpected<TokenFailure> fail(std::string message) {
 // Everything the payload says, read without any check of time or policy.
 std::expected<Claims, TokenFailure> readClaimsUnchecked(simdjson::dom::element payload,
                                                         std::string_view header_alg) {
-    const auto fields = locateClaims(payload);
-    if (!fields) {
-        return std::unexpected(fields.error());
+    PayloadFields fields;
+    if (auto located = locateClaims(payload, fields); !located) {
+        return std::unexpected(located.error());
     }
-    const auto times = readTimes(*fields);
+    const auto times = readTimes(fields);
     if (!times) {
         return std::unexpected(times.error());
     }
-    auto grants = readGrants(*fields);
-    if (!grants) {
-        return std::unexpected(grants.error());
-    }
-    return Claims{
+    Claims claims{
         .algorithm = parseAlgorithm(header_alg).value_or(Algorithm::kHs256),
-        .token_id = std::string{stringClaim(fields->jti)},
-        .issuer = std::string{stringClaim(fields->iss)},
-        .subject = std::string{stringClaim(fields->sub)},
+        .token_id = std::string{stringClaim(fields.jti)},
+        .issuer = std::string{stringClaim(fields.iss)},
+        .subject = std::string{stringClaim(fields.sub)},
         .issued_at = times->issued_at,
         .expires_at = times->expires_at,
         .not_before = times->not_before,
-        .grants = std::move(*grants),
+        .grants = {},
     };
+    if (auto grants = readGrants(fields, claims.grants); !grants) {
+        return std::unexpected(grants.error());
+    }
+    return claims;
 }
 
 } // namespace

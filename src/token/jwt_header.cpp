@@ -38,11 +38,30 @@ const std::array<CanonicalHeader, 3>& canonicalHeaders() {
     return headers;
 }
 
+// Index by Algorithm order (kHs256, kHs384, kHs512), as canonicalHeaders() lists them.
+const std::array<std::string, 3>& signingPrefixes() {
+    static const std::array<std::string, 3> prefixes{
+        canonicalHeaders()[0].segment + ".",
+        canonicalHeaders()[1].segment + ".",
+        canonicalHeaders()[2].segment + ".",
+    };
+    return prefixes;
+}
+
 TokenFailure headerFailure(std::string message) {
     return TokenFailure{TokenError::kInvalidHeader, std::move(message)};
 }
 
 } // namespace
+
+std::string_view canonicalSigningPrefix(Algorithm algorithm) {
+    for (std::size_t i = 0; i < canonicalHeaders().size(); ++i) {
+        if (canonicalHeaders()[i].algorithm == algorithm) {
+            return signingPrefixes()[i];
+        }
+    }
+    return {};
+}
 
 std::expected<Algorithm, TokenFailure> readHeader(std::string_view segment) {
     for (const CanonicalHeader& canonical : canonicalHeaders()) {

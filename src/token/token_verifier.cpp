@@ -126,12 +126,11 @@ std::expected<void, TokenFailure> checkServiceGrants(const Grants& grants,
     return {};
 }
 
-} // namespace
-
-TokenVerifier::TokenVerifier(const KeySet& keys, VerifyPolicy policy, const Clock& clock)
-    : keys_(keys), policy_(std::move(policy)), clock_(&clock) {}
-
-std::expected<Claims, TokenFailure> TokenVerifier::verify(std::string_view token) const {
+// The checks of TokenVerifier::verify in their contract order, writing what they read straight
+// into `claims`.
+std::expected<void, TokenFailure> verifyInto(std::string_view token, const KeySet& keys,
+                                             const VerifyPolicy& policy, const Clock& clock,
+                                             Claims& claims) {
     const auto segments = split(token);
     if (!segments) {
         return std::unexpected(segments.error());
@@ -144,15 +143,15 @@ std::expected<Claims, TokenFailure> TokenVerifier::verify(std::string_view token
     if (!payload) {
         return std::unexpected(payload.error());
     }
-    const auto fields = locateClaims(*payload);
-    if (!fields) {
-        return std::unexpected(fields.error());
+    PayloadFields fields;
+    if (auto located = locateClaims(*payload, fields); !located) {
+        return std::unexpected(located.error());
     }
-    const auto issuer = readIssuer(*fields);
+    const auto issuer = readIssuer(fields);
     if (!issuer) {
         return std::unexpected(issuer.error());
     }
-    const PreparedKey* key = keys_.find(*issuer);
+    const PreparedKey* key = keys.find(*issuer);
     if (key == nullptr) {
         return fail(TokenError::kInvalidIssuer, "unknown API key " + std::string{*issuer});
     }
@@ -161,35 +160,47 @@ std::expected<Claims, TokenFailure> TokenVerifier::verify(std::string_view token
     }
 
     // From here on the payload is authentic.
-    const std::string_view subject = stringClaim(fields->sub);
+    const std::string_view subject = stringClaim(fields.sub);
     if (subject.empty() || (!key->accountSid().empty() && subject != key->accountSid())) {
         return fail(TokenError::kInvalidIssuer,
                     "sub " + std::string{subject} + " is not the account of key " + key->sid());
     }
-    const auto times = readTimes(*fields);
+    const auto times = readTimes(fields);
     if (!times) {
         return std::unexpected(times.error());
     }
-    if (auto timely = checkTimes(*times, policy_, clock_->now()); !timely) {
+    if (auto timely = checkTimes(*times, policy, clock.now()); !timely) {
         return std::unexpected(timely.error());
     }
-    auto grants = readGrants(*fields);
-    if (!grants) {
+    if (auto grants = readGrants(fields, claims.grants); !grants) {
         return std::unexpected(grants.error());
     }
-    if (auto granted = checkServiceGrants(*grants, policy_); !granted) {
+    if (auto granted = checkServiceGrants(claims.grants, policy); !granted) {
         return std::unexpected(granted.error());
     }
-    return Claims{
-        .algorithm = *algorithm,
-        .token_id = std::string{stringClaim(fields->jti)},
-        .issuer = std::string{*issuer},
-        .subject = std::string{subject},
-        .issued_at = times->issued_at,
-        .expires_at = times->expires_at,
-        .not_before = times->not_before,
-        .grants = std::move(*grants),
-    };
+    claims.algorithm = *algorithm;
+    claims.token_id.assign(stringClaim(fields.jti));
+    claims.issuer.assign(*issuer);
+    claims.subject.assign(subject);
+    claims.issued_at = times->issued_at;
+    claims.expires_at = times->expires_at;
+    claims.not_before = times->not_before;
+    return {};
+}
+
+} // namespace
+
+TokenVerifier::TokenVerifier(const KeySet& keys, VerifyPolicy policy, const Clock& clock)
+    : keys_(keys), policy_(std::move(policy)), clock_(&clock) {}
+
+std::expected<Claims, TokenFailure> TokenVerifier::verify(std::string_view token) const {
+    // Built in place and returned by name: moving a finished Claims (a dozen strings and
+    // optionals) into the result cost about 2.5% of a verify.
+    std::expected<Claims, TokenFailure> result{std::in_place};
+    if (auto verified = verifyInto(token, keys_, policy_, *clock_, *result); !verified) {
+        result = std::unexpected(std::move(verified.error()));
+    }
+    return result;
 }
 
 } // namespace parley::token

@@ -1,11 +1,15 @@
 #include "token/hmac.hpp"
+#include "token/jwt_header.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::token {
 namespace {
@@ -33,6 +37,43 @@ TEST(PreparedKey, MatchesOpenSslHmacForEverySecretLength) {
             ASSERT_EQ(size, their_size);
             EXPECT_EQ(std::memcmp(ours.data(), theirs, size), 0)
                 << "secret size " << secret_size << " alg " << algorithmName(alg);
+        }
+    }
+}
+
+// Signing inputs that start with the canonical header take a state prepared past its first
+// blocks; the MAC must not change, whether the input is that prefix exactly, runs past it, stops
+// inside it, or differs from it in one byte.
+TEST(PreparedKey, MatchesOpenSslHmacAroundTheCanonicalHeader) {
+    const std::string secret(32, 's');
+    const PreparedKey key{ApiKey{.sid = "SK1", .secret = secret}};
+    const std::pair<Algorithm, const EVP_MD*> cases[] = {
+        {Algorithm::kHs256, EVP_sha256()},
+        {Algorithm::kHs384, EVP_sha384()},
+        {Algorithm::kHs512, EVP_sha512()},
+    };
+    for (const auto& [alg, md] : cases) {
+        const std::string header = encodeHeader(alg, std::nullopt) + ".";
+        std::string altered = header;
+        altered[10] = static_cast<char>(altered[10] ^ 1);
+        std::vector<std::string> inputs;
+        for (const std::string& base : {header, altered}) {
+            for (const std::size_t size : {0U, 1U, 63U, 64U, 65U, 127U, 128U, 129U, 300U}) {
+                inputs.push_back(base.substr(0, std::min(size, base.size())) +
+                                 std::string(size > base.size() ? size - base.size() : 0, 'p'));
+            }
+        }
+        for (const std::string& data : inputs) {
+            SignatureBuffer ours{};
+            const std::size_t size = key.sign(alg, data, ours);
+            unsigned char theirs[EVP_MAX_MD_SIZE];
+            unsigned int their_size = 0;
+            HMAC(md, secret.data(), static_cast<int>(secret.size()),
+                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), theirs,
+                 &their_size);
+            ASSERT_EQ(size, their_size);
+            EXPECT_EQ(std::memcmp(ours.data(), theirs, size), 0)
+                << "input size " << data.size() << " alg " << algorithmName(alg);
         }
     }
 }
