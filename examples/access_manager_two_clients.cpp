@@ -6,40 +6,18 @@
 //
 // Runs for SECONDS (default 10): with a 185 s token and W = 180 s, renewal starts after 5 s.
 
+#include "token_command.hpp"
+
 #include <parley/client/access_manager.hpp>
 #include <parley/client/chat_client.hpp>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <thread>
 
-namespace {
-
 using namespace parley::client;
-
-ProviderResult runCommand(const std::string& command) {
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return std::unexpected(ProviderError{.message = "cannot run the token command"});
-    }
-    std::string token;
-    std::array<char, 4096> chunk{};
-    while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) {
-        token += chunk.data();
-    }
-    if (::pclose(pipe) != 0 || token.empty()) {
-        return std::unexpected(ProviderError{.message = "the token command failed"});
-    }
-    while (token.back() == '\n') {
-        token.pop_back();
-    }
-    return token;
-}
-
-} // namespace
+using examples::runTokenCommand;
 
 int main(int argc, char** argv) {
     if (argc < 3) {
@@ -48,13 +26,13 @@ int main(int argc, char** argv) {
     }
     const std::string command = argv[2];
     const auto run_for = std::chrono::seconds{argc > 3 ? std::stoi(argv[3]) : 10};
-    auto first_token = runCommand(command);
+    auto first_token = runTokenCommand(command);
     if (!first_token) {
         std::cerr << first_token.error().message << '\n';
         return 1;
     }
     auto manager = AccessManager::create(
-        *first_token, {.provider = blockingProvider([command] { return runCommand(command); }),
+        *first_token, {.provider = blockingProvider([command] { return runTokenCommand(command); }),
                        // Renew as soon as the window opens, for the demo. Apps with many users
                        // keep the default spread, so shared expiries do not renew all at once.
                        .renewal_spread = 0.0});

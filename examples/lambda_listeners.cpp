@@ -6,30 +6,12 @@
 //
 // The third argument is a shell command that prints a fresh token (any token service would do).
 
+#include "token_command.hpp"
+
 #include <parley/client/chat_client.hpp>
 
-#include <cstdio>
 #include <iostream>
 #include <string>
-
-namespace {
-
-std::string fetchToken(const std::string& command) {
-    std::string token;
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-        char chunk[4096];
-        while (std::fgets(chunk, sizeof chunk, pipe) != nullptr) {
-            token += chunk;
-        }
-        ::pclose(pipe);
-    }
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
-        token.pop_back();
-    }
-    return token;
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
     if (argc < 4) {
@@ -47,7 +29,9 @@ int main(int argc, char** argv) {
     auto expiring = client->onTokenAboutToExpire([&](const TokenInfo&) {
         std::cout << "token about to expire: renewing\n";
         // Safe from inside a callback: updateToken never blocks the client's threads.
-        client->updateToken(fetchToken(token_command));
+        if (auto token = examples::runTokenCommand(token_command)) {
+            client->updateToken(*token);
+        }
     });
     auto updated = client->onTokenUpdated([](const TokenInfo& token) {
         std::cout << "token updated, now expires at " << token.expires_at.time_since_epoch().count()

@@ -67,6 +67,40 @@ std::vector<std::int64_t> range(std::int64_t count) {
     return out;
 }
 
+// A server that can be killed and started again on the same port and data directory, so
+// clients reconnect to the same URL and find what was stored.
+class RestartableServer {
+public:
+    explicit RestartableServer(const std::string& name)
+        : data_dir_(std::filesystem::temp_directory_path() /
+                    ("parley-client-" + name + "-" + std::to_string(::getpid()))) {
+        std::filesystem::remove_all(data_dir_);
+        start();
+    }
+    ~RestartableServer() {
+        server_.reset();
+        std::filesystem::remove_all(data_dir_);
+    }
+    RestartableServer(const RestartableServer&) = delete;
+    RestartableServer& operator=(const RestartableServer&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    void kill() {
+        ASSERT_EQ(server_->stop(SIGKILL), 128 + SIGKILL);
+        server_.reset();
+    }
+    void start() {
+        server_ =
+            std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir_, true, port_);
+        port_ = server_->port();
+    }
+
+private:
+    std::filesystem::path data_dir_;
+    std::uint16_t port_ = 0;
+    std::unique_ptr<ServerProcess> server_;
+};
+
 TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTokenError20104AndNoConnection) {
     ServerProcess server;
     Client alice{server.port(), mintTokenAt("alice", std::chrono::system_clock::now() - 10s, 5s)};
@@ -162,11 +196,8 @@ TEST(ClientEndToEnd, RenewalByProviderKeepsTheConnectionAndLosesNoMessage) {
 }
 
 TEST(ClientEndToEnd, ServerRestartMidConversationLosesAndRepeatsNothing) {
-    const auto data_dir = std::filesystem::temp_directory_path() /
-                          ("parley-client-restart-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(data_dir);
-    auto server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir);
-    const std::uint16_t port = server->port();
+    RestartableServer server{"restart"};
+    const std::uint16_t port = server.port();
     Client alice{port, mintToken("alice", 600s)};
     Client bob{port, mintToken("bob", 600s)};
     ASSERT_TRUE(alice.chat->createChannel("conv").get());
@@ -176,10 +207,9 @@ TEST(ClientEndToEnd, ServerRestartMidConversationLosesAndRepeatsNothing) {
     }
     ASSERT_TRUE(alice.log->waitForMessages(5));
 
-    ASSERT_EQ(server->stop(SIGKILL), 128 + SIGKILL);
-    server.reset();
+    server.kill();
     ASSERT_TRUE(alice.log->waitFor("disconnected:0"));
-    server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir, true, port);
+    server.start();
     // Bob's sends wait for his reconnection; Alice may still be reconnecting while they land.
     for (int i = 0; i < 5; ++i) {
         auto sent = bob.chat->send("conv", "after-" + std::to_string(i)).get();
@@ -192,33 +222,24 @@ TEST(ClientEndToEnd, ServerRestartMidConversationLosesAndRepeatsNothing) {
     ASSERT_TRUE(bob.chat->send("conv", "late").get());
     ASSERT_TRUE(alice.log->waitForMessages(11));
     EXPECT_EQ(indexesOf(alice.log->messages()), range(11));
-    server.reset();
-    std::filesystem::remove_all(data_dir);
 }
 
 TEST(ClientEndToEnd, UpdateTokenWhileReconnectingIsUsedByTheNextInit) {
-    const auto data_dir = std::filesystem::temp_directory_path() /
-                          ("parley-client-update-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(data_dir);
-    auto server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir);
-    const std::uint16_t port = server->port();
-    Client alice{port, mintToken("alice", 600s)};
+    RestartableServer server{"update"};
+    Client alice{server.port(), mintToken("alice", 600s)};
     ASSERT_TRUE(alice.log->waitFor("connected:alice"));
-    server->stop(SIGKILL);
-    server.reset();
+    server.kill();
     ASSERT_TRUE(
         eventually([&] { return alice.chat->stats().state == ConnectionState::kReconnecting; }));
     auto update = alice.chat->updateToken(mintToken("alice", 900s));
     EXPECT_EQ(update.wait_for(200ms), std::future_status::timeout)
         << "waits for the server's verdict";
-    server = std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir, true, port);
+    server.start();
     ASSERT_EQ(update.wait_for(10s), std::future_status::ready);
     auto accepted = update.get();
     ASSERT_TRUE(accepted) << accepted.error().message;
     ASSERT_TRUE(alice.log->waitFor("reconnected:alice"));
     EXPECT_EQ(alice.log->count("tokenUpdated"), 1U);
-    server.reset();
-    std::filesystem::remove_all(data_dir);
 }
 
 TEST(ClientEndToEnd, AnotherIdentityIsRefusedWith20106AndTheConnectionStays) {
