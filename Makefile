@@ -13,7 +13,7 @@ FUZZ_CXX ?= clang++-16
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build run demo test unit-test asan-test fuzz-build fuzz bench lint format clean
+.PHONY: all deps build run demo test unit-test asan-test tsan-test fuzz-build fuzz bench lint format clean
 
 all: build
 
@@ -45,6 +45,14 @@ asan-test: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# The threaded parts (client SDK, server) under ThreadSanitizer; not part of `make test`.
+tsan-test: deps
+	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_SANITIZE_THREAD=ON \
+		-DPARLEY_BUILD_BENCHMARKS=OFF -DPARLEY_BUILD_EXAMPLES=OFF >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		ctest --test-dir build-tsan --output-on-failure -j $(JOBS) $(TSAN_TESTS)
 
 fuzz-build: deps
 	@CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
