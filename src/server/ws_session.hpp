@@ -3,8 +3,8 @@
 // One WebSocket connection: reads frames, enforces the token lifecycle (DESIGN.md rules 1-4 and
 // the close codes), and hands chat ops to the ChatService.
 //
-// Threading: everything runs on the connection's strand. deliver() and close() may be called
-// from any thread; they post onto the strand.
+// Threading: everything runs on the one io thread whose context the connection was accepted on
+// (IoPool). deliver() and close() may be called from any thread; they post onto that context.
 
 #include "server/metrics.hpp"
 #include "server/server_context.hpp"
