@@ -1,5 +1,6 @@
 #include "server/ws_session.hpp"
 
+#include "protocol/lifecycle_frames.hpp"
 #include "protocol/names.hpp"
 
 #include <boost/asio/post.hpp>
@@ -279,9 +280,8 @@ void WsSession::sendAboutToExpire() {
         return;
     }
     context_.metrics.lifecycleEventSent(LifecycleEvent::kAboutToExpire);
-    send(protocol::eventFrame(protocol::event::kTokenAboutToExpire,
-                              {{"expires_at", unixSeconds(expires_at_)},
-                               {"server_time", unixMillis(context_.clock.now())}}));
+    send(protocol::tokenAboutToExpireFrame(unixSeconds(expires_at_),
+                                           unixMillis(context_.clock.now())));
 }
 
 void WsSession::sendExpired() {
@@ -289,8 +289,7 @@ void WsSession::sendExpired() {
         return;
     }
     context_.metrics.lifecycleEventSent(LifecycleEvent::kExpired);
-    send(protocol::eventFrame(protocol::event::kTokenExpired,
-                              {{"server_time", unixMillis(context_.clock.now())}}));
+    send(protocol::tokenExpiredFrame(unixMillis(context_.clock.now())));
     closeWith(CloseCode::kTokenExpired, CloseReason::kTokenExpired);
 }
 
