@@ -27,10 +27,12 @@ namespace parley::server {
 
 class WsSession final : public SessionSink, public std::enable_shared_from_this<WsSession> {
 public:
-    using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+    // On the bare socket: the websocket layer keeps its own handshake and idle timeouts, and
+    // beast::tcp_stream's per-operation timeout bookkeeping would cost every write for nothing.
+    using Stream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-    WsSession(boost::beast::tcp_stream&& stream, ServerContext& context);
+    WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
     ~WsSession() override;
     WsSession(const WsSession&) = delete;
     WsSession& operator=(const WsSession&) = delete;
