@@ -13,8 +13,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 namespace {
 
@@ -29,7 +31,8 @@ struct CommandLine {
     std::string api_key;
     std::string api_secret;
     std::string server_binary = PARLEY_LOAD_SERVER_BINARY;
-    unsigned server_threads = 1;
+    // parley serve's own default: one io thread per core.
+    unsigned server_threads = std::max(1U, std::thread::hardware_concurrency());
     std::string server_log_level = "warn";
     std::int64_t window = 5;
     std::int64_t init_ttl = 300;
@@ -56,7 +59,8 @@ void addOptions(CLI::App& app, CommandLine& args) {
     app.add_option("--api-secret", args.api_secret, "That server's API secret");
     app.add_option("--server-binary", args.server_binary, "parley binary to fork")
         ->capture_default_str();
-    app.add_option("--server-threads", args.server_threads, "--threads of the forked server")
+    app.add_option("--server-threads", args.server_threads,
+                   "--threads of the forked server (default: one per core, as parley serve)")
         ->capture_default_str();
     app.add_option("--server-log-level", args.server_log_level, "--log-level of the forked server")
         ->capture_default_str();

@@ -51,7 +51,7 @@ void HttpSession::onRead(beast::error_code error) {
     if (beast::websocket::is_upgrade(request) &&
         target.substr(0, target.find('?')) == protocol::kWebSocketPath) {
         stream_.expires_never();
-        std::make_shared<WsSession>(std::move(stream_), context_)->run(request);
+        std::make_shared<WsSession>(stream_.release_socket(), context_)->run(request);
         return;
     }
     response_ = rest_.handle(request);

@@ -18,7 +18,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, const RestApi& rest);
 
+    /// Starts reading; call on executor().
     void run();
+    boost::beast::tcp_stream::executor_type executor() { return stream_.get_executor(); }
 
 private:
     void readRequest();

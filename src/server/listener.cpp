@@ -3,7 +3,6 @@
 #include "server/http_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 namespace parley::server {
@@ -11,9 +10,9 @@ namespace parley::server {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Listener::Listener(asio::io_context& io, const tcp::endpoint& endpoint, ServerContext& context,
+Listener::Listener(IoPool& pool, const tcp::endpoint& endpoint, ServerContext& context,
                    const RestApi& rest)
-    : io_(io), acceptor_(asio::make_strand(io)), context_(context), rest_(rest) {
+    : pool_(pool), acceptor_(pool.main()), context_(context), rest_(rest) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -36,9 +35,10 @@ tcp::endpoint Listener::localEndpoint() const {
 }
 
 void Listener::acceptNext() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
-                                                       boost::system::error_code error,
-                                                       tcp::socket socket) {
+    // The socket belongs to the next io thread's context; the session is started there, so all
+    // of a connection's handlers run on that one thread.
+    acceptor_.async_accept(pool_.next(), [self = shared_from_this()](
+                                             boost::system::error_code error, tcp::socket socket) {
         if (error == asio::error::operation_aborted || !self->acceptor_.is_open()) {
             return;
         }
@@ -48,7 +48,9 @@ void Listener::acceptNext() {
         } else {
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
-            std::make_shared<HttpSession>(std::move(socket), self->context_, self->rest_)->run();
+            auto session =
+                std::make_shared<HttpSession>(std::move(socket), self->context_, self->rest_);
+            asio::post(session->executor(), [session] { session->run(); });
         }
         self->acceptNext();
     });

@@ -1,11 +1,11 @@
 #pragma once
 
-// Accepts TCP connections and starts an HttpSession on its own strand for each.
+// Accepts TCP connections and starts an HttpSession for each, on the pool's io threads in turn.
 
+#include "server/io_pool.hpp"
 #include "server/rest_api.hpp"
 #include "server/server_context.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
@@ -15,8 +15,8 @@ namespace parley::server {
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
     /// Binds and listens; throws boost::system::system_error if the address cannot be used.
-    Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-             ServerContext& context, const RestApi& rest);
+    Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint, ServerContext& context,
+             const RestApi& rest);
 
     void run();
     /// Stops accepting; connections already accepted carry on.
@@ -26,7 +26,7 @@ public:
 private:
     void acceptNext();
 
-    boost::asio::io_context& io_;
+    IoPool& pool_;
     boost::asio::ip::tcp::acceptor acceptor_;
     ServerContext& context_;
     const RestApi& rest_;

@@ -30,32 +30,34 @@ token::VerifyPolicy policyFor(const ServerOptions& options) {
 }
 
 // Polls until every connection has closed or the grace period is over, then stops the loop.
-void stopWhenDrained(asio::io_context& io, Metrics& metrics,
-                     std::chrono::steady_clock::time_point deadline,
+void stopWhenDrained(IoPool& pool, Metrics& metrics, std::chrono::steady_clock::time_point deadline,
                      const std::shared_ptr<asio::steady_timer>& timer) {
     if (metrics.openConnections() <= 0 || std::chrono::steady_clock::now() >= deadline) {
         if (metrics.openConnections() > 0) {
             spdlog::warn("shutdown: dropping {} connections that did not close in time",
                          metrics.openConnections());
         }
-        io.stop();
+        pool.stop();
         return;
     }
     timer->expires_after(std::chrono::milliseconds{20});
-    timer->async_wait([&io, &metrics, deadline, timer](boost::system::error_code) {
-        stopWhenDrained(io, metrics, deadline, timer);
+    timer->async_wait([&pool, &metrics, deadline, timer](boost::system::error_code) {
+        stopWhenDrained(pool, metrics, deadline, timer);
     });
 }
 
 } // namespace
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), io_(static_cast<int>(std::max(1U, options_.threads))) {}
+    : options_(std::move(options)), pool_(std::make_unique<IoPool>(options_.threads)) {}
 
 Server::~Server() {
-    // Sessions hold references into the context: make sure none outlives it.
-    io_.stop();
+    // Sessions hold references into the context: make sure none outlives it. Destroying the
+    // contexts destroys the handlers still queued, and with them the last session references,
+    // while the hub, metrics and store are still alive.
+    pool_->stop();
     listener_.reset();
+    pool_.reset();
 }
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions options,
@@ -97,9 +99,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
         return std::unexpected("invalid listen address " + server->options_.host);
     }
     try {
-        server->listener_ =
-            std::make_shared<Listener>(server->io_, tcp::endpoint{address, server->options_.port},
-                                       *server->context_, *server->rest_);
+        server->listener_ = std::make_shared<Listener>(
+            *server->pool_, tcp::endpoint{address, server->options_.port}, *server->context_,
+            *server->rest_);
     } catch (const boost::system::system_error& error) {
         return std::unexpected("cannot listen on " + server->options_.host + ":" +
                                std::to_string(server->options_.port) + ": " + error.what());
@@ -112,7 +114,7 @@ tcp::endpoint Server::endpoint() const {
 }
 
 int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_reload) {
-    asio::signal_set signals{io_, SIGINT, SIGTERM, SIGHUP};
+    asio::signal_set signals{pool_->main(), SIGINT, SIGTERM, SIGHUP};
     std::function<void(boost::system::error_code, int)> on_signal =
         [&](boost::system::error_code error, int signal) {
             if (error) {
@@ -133,22 +135,14 @@ int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_re
     signals.async_wait(on_signal);
     listener_->run();
     spdlog::info("parley serving on ws://{}:{}/v1/ws with {} threads", options_.host,
-                 endpoint().port(), options_.threads);
-
-    std::vector<std::thread> threads;
-    for (unsigned i = 1; i < options_.threads; ++i) {
-        threads.emplace_back([this] { io_.run(); });
-    }
-    io_.run();
-    for (std::thread& thread : threads) {
-        thread.join();
-    }
+                 endpoint().port(), pool_->size());
+    pool_->run();
     spdlog::info("parley stopped");
     return 0;
 }
 
 void Server::stop() {
-    asio::post(io_, [this] { shutdown(); });
+    asio::post(pool_->main(), [this] { shutdown(); });
 }
 
 void Server::shutdown() {
@@ -162,8 +156,8 @@ void Server::shutdown() {
     for (const auto& session : sessions) {
         session->close(protocol::CloseCode::kGoingAway);
     }
-    stopWhenDrained(io_, *metrics_, std::chrono::steady_clock::now() + options_.shutdown_grace,
-                    std::make_shared<asio::steady_timer>(io_));
+    stopWhenDrained(*pool_, *metrics_, std::chrono::steady_clock::now() + options_.shutdown_grace,
+                    std::make_shared<asio::steady_timer>(pool_->main()));
 }
 
 } // namespace parley::server

@@ -3,13 +3,13 @@
 // parleyd: owns every part of the server and the io threads that run it. `main` only builds a
 // ServerOptions and calls run().
 
+#include "server/io_pool.hpp"
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/clock.hpp>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
@@ -65,7 +65,9 @@ private:
     void shutdown();
 
     ServerOptions options_;
-    boost::asio::io_context io_;
+    // Destroyed first (see ~Server): handlers still queued hold sessions that reference the parts
+    // below.
+    std::unique_ptr<IoPool> pool_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<Metrics> metrics_;
     std::unique_ptr<MemoryBroker> broker_;

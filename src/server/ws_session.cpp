@@ -1,5 +1,6 @@
 #include "server/ws_session.hpp"
 
+#include "protocol/lifecycle_frames.hpp"
 #include "protocol/names.hpp"
 
 #include <boost/asio/post.hpp>
@@ -24,8 +25,8 @@ std::int64_t unixSeconds(token::UnixSeconds time) {
 
 } // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context)
-    : ws_(std::move(stream)), context_(context), init_timer_(ws_.get_executor()),
+WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context)
+    : ws_(std::move(socket)), context_(context), init_timer_(ws_.get_executor()),
       warn_timer_(ws_.get_executor()), expiry_timer_(ws_.get_executor()),
       rate_(context.settings.rate_per_second, context.settings.rate_burst,
             RateLimiter::Clock::now()) {
@@ -41,7 +42,6 @@ WsSession::~WsSession() {
 }
 
 void WsSession::run(const UpgradeRequest& request) {
-    beast::get_lowest_layer(ws_).expires_never();
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     // Pings keep idle but healthy chat connections open; a dead peer is still dropped.
     timeouts.keep_alive_pings = true;
@@ -279,9 +279,8 @@ void WsSession::sendAboutToExpire() {
         return;
     }
     context_.metrics.lifecycleEventSent(LifecycleEvent::kAboutToExpire);
-    send(protocol::eventFrame(protocol::event::kTokenAboutToExpire,
-                              {{"expires_at", unixSeconds(expires_at_)},
-                               {"server_time", unixMillis(context_.clock.now())}}));
+    send(protocol::tokenAboutToExpireFrame(unixSeconds(expires_at_),
+                                           unixMillis(context_.clock.now())));
 }
 
 void WsSession::sendExpired() {
@@ -289,8 +288,7 @@ void WsSession::sendExpired() {
         return;
     }
     context_.metrics.lifecycleEventSent(LifecycleEvent::kExpired);
-    send(protocol::eventFrame(protocol::event::kTokenExpired,
-                              {{"server_time", unixMillis(context_.clock.now())}}));
+    send(protocol::tokenExpiredFrame(unixMillis(context_.clock.now())));
     closeWith(CloseCode::kTokenExpired, CloseReason::kTokenExpired);
 }
 

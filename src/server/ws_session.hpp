@@ -3,8 +3,8 @@
 // One WebSocket connection: reads frames, enforces the token lifecycle (DESIGN.md rules 1-4 and
 // the close codes), and hands chat ops to the ChatService.
 //
-// Threading: everything runs on the connection's strand. deliver() and close() may be called
-// from any thread; they post onto the strand.
+// Threading: everything runs on the one io thread whose context the connection was accepted on
+// (IoPool). deliver() and close() may be called from any thread; they post onto that context.
 
 #include "server/metrics.hpp"
 #include "server/server_context.hpp"
@@ -27,10 +27,12 @@ namespace parley::server {
 
 class WsSession final : public SessionSink, public std::enable_shared_from_this<WsSession> {
 public:
-    using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+    // On the bare socket: the websocket layer keeps its own handshake and idle timeouts, and
+    // beast::tcp_stream's per-operation timeout bookkeeping would cost every write for nothing.
+    using Stream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-    WsSession(boost::beast::tcp_stream&& stream, ServerContext& context);
+    WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
     ~WsSession() override;
     WsSession(const WsSession&) = delete;
     WsSession& operator=(const WsSession&) = delete;
