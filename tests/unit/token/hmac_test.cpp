@@ -14,6 +14,19 @@
 namespace parley::token {
 namespace {
 
+// Signs `data` with the prepared key and with OpenSSL's one-shot HMAC; both must agree.
+void expectSameMacAsOpenSsl(const PreparedKey& key, const std::string& secret, Algorithm alg,
+                            const EVP_MD* md, const std::string& data, const std::string& what) {
+    SignatureBuffer ours{};
+    const std::size_t size = key.sign(alg, data, ours);
+    unsigned char theirs[EVP_MAX_MD_SIZE];
+    unsigned int their_size = 0;
+    HMAC(md, secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), theirs, &their_size);
+    ASSERT_EQ(size, their_size) << what;
+    EXPECT_EQ(std::memcmp(ours.data(), theirs, size), 0) << what << " alg " << algorithmName(alg);
+}
+
 // The prepared-key HMAC must equal OpenSSL's one-shot HMAC for every algorithm and for secrets
 // shorter than, equal to and longer than the hash block (64 or 128 bytes).
 TEST(PreparedKey, MatchesOpenSslHmacForEverySecretLength) {
@@ -27,16 +40,8 @@ TEST(PreparedKey, MatchesOpenSslHmacForEverySecretLength) {
             {Algorithm::kHs512, EVP_sha512()},
         };
         for (const auto& [alg, md] : cases) {
-            SignatureBuffer ours{};
-            const std::size_t size = key.sign(alg, data, ours);
-            unsigned char theirs[EVP_MAX_MD_SIZE];
-            unsigned int their_size = 0;
-            HMAC(md, secret.data(), static_cast<int>(secret.size()),
-                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), theirs,
-                 &their_size);
-            ASSERT_EQ(size, their_size);
-            EXPECT_EQ(std::memcmp(ours.data(), theirs, size), 0)
-                << "secret size " << secret_size << " alg " << algorithmName(alg);
+            expectSameMacAsOpenSsl(key, secret, alg, md, data,
+                                   "secret size " + std::to_string(secret_size));
         }
     }
 }
@@ -64,16 +69,8 @@ TEST(PreparedKey, MatchesOpenSslHmacAroundTheCanonicalHeader) {
             }
         }
         for (const std::string& data : inputs) {
-            SignatureBuffer ours{};
-            const std::size_t size = key.sign(alg, data, ours);
-            unsigned char theirs[EVP_MAX_MD_SIZE];
-            unsigned int their_size = 0;
-            HMAC(md, secret.data(), static_cast<int>(secret.size()),
-                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), theirs,
-                 &their_size);
-            ASSERT_EQ(size, their_size);
-            EXPECT_EQ(std::memcmp(ours.data(), theirs, size), 0)
-                << "input size " << data.size() << " alg " << algorithmName(alg);
+            expectSameMacAsOpenSsl(key, secret, alg, md, data,
+                                   "input size " + std::to_string(data.size()));
         }
     }
 }
