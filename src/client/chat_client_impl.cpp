@@ -24,7 +24,8 @@ ChatClient::Impl::Impl(ChatClientOptions options)
       scheduler_(io_, *options_.clock, options_.clock_recheck),
       lifecycle_(
           scheduler_,
-          lifecycle::LifecycleOptions{.about_to_expire_window = options_.about_to_expire_window},
+          lifecycle::LifecycleOptions{.about_to_expire_window = options_.about_to_expire_window,
+                                      .wait_for_server_time = true},
           lifecycle::LifecycleCallbacks{
               .about_to_expire = [this](const auto& token) { onAboutToExpire(token); },
               .expired = [this](const auto& token) { onExpired(token); },

@@ -46,7 +46,7 @@ std::expected<CheckedToken, TokenFailure> TokenLifecycle::check(std::string_view
     }
     const TimePoint now = serverNow();
     const TimePoint exp = at(claims.expires_at);
-    if (exp <= now) {
+    if (exp <= now && !waitingForServerTime()) {
         return std::unexpected(
             failure(TokenError::kExpired,
                     "the token expired " +
@@ -89,6 +89,7 @@ bool TokenLifecycle::setToken(const CheckedToken& token) {
 void TokenLifecycle::observeServerTime(TimePoint server_time, TimePoint sent, TimePoint received) {
     const TimePoint midpoint = sent + (received - sent) / 2;
     offset_ = duration_cast<milliseconds>(server_time - midpoint);
+    synced_ = true;
     rearm();
 }
 
@@ -115,7 +116,7 @@ void TokenLifecycle::clear() {
 }
 
 bool TokenLifecycle::expired() const {
-    return current_ && at(current_->expires_at) <= serverNow();
+    return current_ && !waitingForServerTime() && at(current_->expires_at) <= serverNow();
 }
 
 TimePoint TokenLifecycle::serverNow() const {
@@ -127,7 +128,7 @@ TimePoint TokenLifecycle::serverNow() const {
 void TokenLifecycle::rearm() {
     scheduler_->cancel(timer_);
     timer_ = 0;
-    if (!current_ || expired_fired_) {
+    if (!current_ || expired_fired_ || waitingForServerTime()) {
         return;
     }
     const TimePoint exp = at(current_->expires_at);

@@ -41,6 +41,11 @@ struct LifecycleOptions {
     std::chrono::seconds about_to_expire_window = kDefaultAboutToExpireWindow;
     /// Longest `exp - now` accepted, so an absurd `exp` never reaches a timer (20157 beyond it).
     std::chrono::seconds max_lifetime{86400};
+    /// Trust no clock but the server's: until the first `observeServerTime`, no timer is armed and
+    /// expiry (20104) is not judged locally, so a device whose clock is minutes off neither refuses
+    /// a valid token nor fires events early. A ChatClient sets it (its first `init` reply brings
+    /// the server's time); an AccessManager, which has no server, leaves it off.
+    bool wait_for_server_time = false;
 };
 
 /// What the engine tells its owner. Each fires at most once per token; both run on the
@@ -82,8 +87,11 @@ public:
     void clear();
 
     const std::optional<CheckedToken>& current() const { return current_; }
-    /// The current token's `exp` has passed by the server's clock as best known.
+    /// The current token's `exp` has passed by the server's clock as best known (never, while
+    /// waiting for the server's time).
     bool expired() const;
+    /// Whether a server time has been observed.
+    bool synced() const { return synced_; }
     /// The local clock plus the measured offset to the server's.
     TimePoint serverNow() const;
     std::chrono::milliseconds serverOffset() const { return offset_; }
@@ -96,6 +104,7 @@ private:
     void fireExpired();
     void post(const std::function<void(const CheckedToken&)>& callback);
     TimePoint toLocal(TimePoint server_time) const { return server_time - offset_; }
+    bool waitingForServerTime() const { return options_.wait_for_server_time && !synced_; }
 
     Scheduler* scheduler_;
     LifecycleOptions options_;
@@ -104,6 +113,7 @@ private:
     bool about_fired_ = false;
     bool expired_fired_ = false;
     std::chrono::milliseconds offset_{0};
+    bool synced_ = false;
     Scheduler::TimerId timer_ = 0;
     std::uint64_t next_serial_ = 1;
     // Generation of the current token, shared with posted events so they can tell whether they

@@ -275,5 +275,48 @@ TEST_F(TokenLifecycleTest, SettingTheSameTokenAgainDoesNotRefireItsEvents) {
     EXPECT_EQ(names(), (std::vector<std::string>{"about"}));
 }
 
+// A client trusts no clock but the server's: before the first server time, nothing is judged or
+// armed by the device's clock.
+TEST(TokenLifecycleWaitingForServerTime, LeavesExpiryToTheServerAndArmsNothingUntilSynced) {
+    token::ManualClock clock{kT0 + 10min}; // the device is ten minutes fast
+    ManualScheduler scheduler{clock};
+    int events = 0;
+    TokenLifecycle engine{
+        scheduler,
+        LifecycleOptions{.about_to_expire_window = kWindow, .wait_for_server_time = true},
+        LifecycleCallbacks{.about_to_expire = [&](const auto&) { ++events; },
+                           .expired = [&](const auto&) { ++events; }}};
+    // Five minutes left by the server's clock, "expired" by the device's.
+    auto checked = engine.check(tokenFor("alice", kT0 - 1min, 6min));
+    ASSERT_TRUE(checked) << "the device's clock does not refuse it";
+    engine.setToken(*checked);
+    EXPECT_FALSE(engine.expired());
+    EXPECT_FALSE(engine.timerArmed());
+    scheduler.runReady();
+    EXPECT_EQ(events, 0) << "no event from the device's clock";
+    engine.observeServerTime(kT0, clock.now(), clock.now()); // the init reply
+    EXPECT_TRUE(engine.synced());
+    EXPECT_TRUE(engine.timerArmed());
+    scheduler.advance(5min - kWindow - 1ms);
+    EXPECT_EQ(events, 0);
+    scheduler.advance(1ms);
+    EXPECT_EQ(events, 1) << "about to expire at the server's exp - W";
+    scheduler.advance(kWindow);
+    EXPECT_EQ(events, 2);
+    EXPECT_TRUE(engine.expired());
+    auto late = engine.check(tokenFor("alice", kT0 - 1min, 6min));
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, TokenError::kExpired) << "judged locally once synced";
+}
+
+TEST(TokenLifecycleWaitingForServerTime, StillRefusesMalformedAndAbsurdTokensBeforeSyncing) {
+    token::ManualClock clock{kT0};
+    ManualScheduler scheduler{clock};
+    TokenLifecycle engine{scheduler, LifecycleOptions{.wait_for_server_time = true}, {}};
+    EXPECT_EQ(engine.check("a.b.c").error().code, TokenError::kInvalidToken);
+    EXPECT_EQ(engine.check(testing::craftedToken("99999999999")).error().code,
+              TokenError::kLifetimeTooLong);
+}
+
 } // namespace
 } // namespace parley::lifecycle
