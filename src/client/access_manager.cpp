@@ -68,7 +68,6 @@ public:
     void start(const std::string& token) {
         auto checked = lifecycle_.check(token);
         if (checked) {
-            identity_ = checked->identity;
             setCurrent(*checked);
         } else {
             post([this, error = errorOf(checked.error())] { emitError(error); });
@@ -194,20 +193,11 @@ private:
     // A token from the provider or the app, re-checked against the state now (rule 10): well
     // formed, not expired, the same identity, newer than the current one.
     std::expected<TokenInfo, Error> offer(const std::string& jwt) {
-        auto checked = lifecycle_.check(jwt);
-        if (checked && !identity_.empty() && checked->identity != identity_) {
-            checked = std::unexpected(token::TokenFailure{
-                .code = token::TokenError::kInvalidGrants,
-                .message = "the token is for \"" + checked->identity + "\", not for \"" +
-                           identity_ + "\"; an identity cannot change"});
-        }
+        auto checked = lifecycle_.check(jwt); // 20106 for another identity, among the rest
         if (!checked) {
             const Error error = errorOf(checked.error());
             emitError(error);
             return std::unexpected(error);
-        }
-        if (identity_.empty()) {
-            identity_ = checked->identity;
         }
         setCurrent(*checked);
         const TokenInfo accepted = infoOf(*checked);
@@ -323,7 +313,6 @@ private:
     std::optional<std::string> current_jwt_;
     std::uint64_t next_listener_ = 1;
     // Scheduler thread only.
-    std::string identity_;
     std::vector<std::weak_ptr<TokenConsumer>> clients_;
     lifecycle::Scheduler::TimerId renewal_timer_ = 0;
     bool in_flight_ = false;

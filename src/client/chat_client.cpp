@@ -5,6 +5,8 @@
 
 #include <parley/client/chat_client.hpp>
 
+#include <stdexcept>
+
 namespace parley::client {
 
 namespace {
@@ -115,12 +117,17 @@ Subscription subscribe(ChatClient::Impl& impl, Field field, auto callback) {
 } // namespace
 
 std::shared_ptr<ChatClient> ChatClient::create(std::string token, ChatClientOptions options) {
+    // A malformed URL is a configuration error, found before any thread starts.
+    auto url = parseWsUrl(options.url);
+    if (!url) {
+        throw std::invalid_argument("ChatClient: " + url.error());
+    }
     auto listener = std::move(options.listener);
     auto impl = std::make_shared<Impl>(std::move(options));
     if (listener) {
         impl->events().add(std::move(listener)).release(); // lives as long as the client
     }
-    impl->start(std::move(token));
+    impl->start(std::move(token), std::move(*url));
     return std::shared_ptr<ChatClient>(new ChatClient(std::move(impl)));
 }
 

@@ -36,21 +36,15 @@ ChatClient::Impl::~Impl() {
     shutdown();
 }
 
-void ChatClient::Impl::start(std::string token) {
+void ChatClient::Impl::start(std::string token, WsUrl url) {
+    url_ = std::move(url); // before the io thread exists, so no other thread sees it change
     io_thread_ = std::thread([this] { io_.run(); });
     post([this, token = std::move(token)]() mutable {
-        auto url = parseWsUrl(options_.url);
-        if (!url) {
-            emitTokenError(Error::client(ClientErrorCode::kInvalidUrl, url.error()));
-            waitForToken(url.error());
-            return;
-        }
-        url_ = std::move(*url);
         auto checked = lifecycle_.check(token);
         if (!checked) {
             emitTokenError(
                 Error{.code = checked.error().wireCode(), .message = checked.error().message});
-            waitForToken("the token was refused before connecting");
+            waitForToken(); // the token was refused before connecting
             return;
         }
         {
@@ -157,14 +151,14 @@ void ChatClient::Impl::setState(ConnectionState state) {
 
 // One socket at most: a new connection only when the previous one has ended.
 void ChatClient::Impl::connect() {
-    if (connection_ || !url_ || state_ == ConnectionState::kShutDown) {
+    if (connection_ || state_ == ConnectionState::kShutDown) {
         return;
     }
     scheduler_.cancel(reconnect_timer_);
     reconnect_timer_ = 0;
     if (!pending_token_ && (!lifecycle_.current() || lifecycle_.expired())) {
         // DESIGN rule 11: never reconnect with a token known to have expired.
-        waitForToken("the token has expired; waiting for a new one");
+        waitForToken();
         return;
     }
     init_token_ = pending_token_ ? pending_token_->token : *lifecycle_.current();
@@ -172,7 +166,7 @@ void ChatClient::Impl::connect() {
     ++connect_attempts_;
     std::weak_ptr<Impl> weak = weak_from_this();
     connection_ =
-        std::make_shared<WsConnection>(io_, *url_,
+        std::make_shared<WsConnection>(io_, url_,
                                        WsConnection::Handlers{
                                            .opened =
                                                [weak] {
@@ -294,7 +288,7 @@ void ChatClient::Impl::onEnded(int close_code, const std::string& reason) {
     if (will_reconnect) {
         scheduleReconnect();
     } else {
-        waitForToken(reason);
+        waitForToken();
     }
 }
 
@@ -307,7 +301,7 @@ void ChatClient::Impl::scheduleReconnect() {
     });
 }
 
-void ChatClient::Impl::waitForToken(const std::string& /*reason*/) {
+void ChatClient::Impl::waitForToken() {
     scheduler_.cancel(reconnect_timer_);
     reconnect_timer_ = 0;
     setState(ConnectionState::kWaitingForToken);

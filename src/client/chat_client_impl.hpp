@@ -37,7 +37,7 @@ public:
     ~Impl();
 
     /// Starts the io thread and the first connection (after the pre-check of `token`).
-    void start(std::string token);
+    void start(std::string token, WsUrl url);
     void shutdown();
     bool isShutDown() const { return shut_down_.load(); }
 
@@ -81,7 +81,7 @@ private:
     void onFrame(const std::string& text);
     void onEnded(int close_code, const std::string& reason);
     void scheduleReconnect();
-    void waitForToken(const std::string& reason);
+    void waitForToken();
     void setState(ConnectionState state);
     void sendNow(std::string op, Json args, ReplyHandler on_reply);
     void flushOutbox();
@@ -116,7 +116,7 @@ private:
     lifecycle::TokenLifecycle lifecycle_;
     std::shared_ptr<EventDispatcher> events_;
     lifecycle::Backoff backoff_;
-    std::optional<WsUrl> url_;
+    WsUrl url_;
     std::atomic<bool> shut_down_{false};
     mutable std::mutex identity_mutex_;
     std::string identity_;

@@ -32,21 +32,16 @@ void ChatClient::Impl::updateToken(std::string token, TokenDone done) {
 }
 
 void ChatClient::Impl::applyUpdate(const std::string& jwt, TokenDone done) {
+    // The engine refuses another identity (20106), also after a refused token was forgotten.
     auto checked = lifecycle_.check(jwt);
-    const std::string identity = this->identity();
-    if (checked && !identity.empty() && checked->identity != identity) {
-        checked = std::unexpected(token::TokenFailure{
-            .code = token::TokenError::kInvalidGrants,
-            .message = "the token is for \"" + checked->identity + "\", not for \"" + identity +
-                       "\"; an identity cannot change on a client"});
-    }
     if (!checked) {
         const Error error{.code = checked.error().wireCode(), .message = checked.error().message};
         emitTokenError(error);
         done(std::unexpected(error));
         return;
     }
-    if (identity.empty()) { // the client was created with a token refused before connecting
+    {
+        // Unset only when the client was created with a token refused before connecting.
         const std::lock_guard lock{identity_mutex_};
         identity_ = checked->identity;
     }
@@ -127,7 +122,7 @@ void ChatClient::Impl::rejectToken(const Error& error, const lifecycle::CheckedT
     emitTokenError(error);
     if (lifecycle_.current() && lifecycle_.current()->serial == token.serial) {
         // The current token itself was refused (at init): nothing to fall back to.
-        lifecycle_.clear();
+        lifecycle_.forgetToken();
     }
 }
 
@@ -143,7 +138,7 @@ void ChatClient::Impl::onExpired(const lifecycle::CheckedToken& token) {
     });
     if (!connection_ && !pending_token_) {
         // Between reconnect attempts: stop them (rule 11); a live socket is closed by the server.
-        waitForToken("the token expired");
+        waitForToken();
     }
 }
 

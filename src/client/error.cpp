@@ -12,8 +12,6 @@ std::string_view describe(ClientErrorCode code) {
         return "the client was shut down";
     case ClientErrorCode::kQueueFull:
         return "too many requests are waiting for a connection";
-    case ClientErrorCode::kInvalidUrl:
-        return "the server URL is not ws://host:port/path";
     case ClientErrorCode::kBadReply:
         return "the server sent a frame the client does not understand";
     case ClientErrorCode::kProviderFailed:

@@ -59,10 +59,10 @@ std::expected<CheckedToken, TokenFailure> TokenLifecycle::check(std::string_view
                 " s, more than the " + std::to_string(options_.max_lifetime.count()) +
                 " s a token may live"));
     }
-    if (current_ && claims.identity() != current_->identity) {
+    if (!identity_.empty() && claims.identity() != identity_) {
         return std::unexpected(
             failure(TokenError::kInvalidGrants, "the token is for \"" + claims.identity() +
-                                                    "\", not for \"" + current_->identity +
+                                                    "\", not for \"" + identity_ +
                                                     "\"; an identity cannot change on a client"));
     }
     return CheckedToken{.jwt = std::string{jwt},
@@ -77,6 +77,7 @@ bool TokenLifecycle::setToken(const CheckedToken& token) {
     }
     const bool same_token = current_ && current_->jwt == token.jwt;
     current_ = token;
+    identity_ = token.identity;
     if (!same_token) {
         about_fired_ = false;
         expired_fired_ = false;
@@ -106,13 +107,18 @@ void TokenLifecycle::onServerExpired() {
     }
 }
 
-void TokenLifecycle::clear() {
+void TokenLifecycle::forgetToken() {
     scheduler_->cancel(timer_);
     timer_ = 0;
     current_.reset();
     about_fired_ = false;
     expired_fired_ = false;
     ++*alive_;
+}
+
+void TokenLifecycle::clear() {
+    forgetToken();
+    identity_.clear();
 }
 
 bool TokenLifecycle::expired() const {

@@ -79,6 +79,8 @@ class ChatClient : public TokenConsumer {
 public:
     /// Starts connecting with `token`. A token that fails the local pre-check (malformed, expired,
     /// lifetime over 24 h) fires tokenError and leaves the client waiting for `updateToken`.
+    /// Throws std::invalid_argument when `options.url` is not `ws://host[:port][/path]` (wss is
+    /// not supported: put a TLS proxy in front).
     static std::shared_ptr<ChatClient> create(std::string token, ChatClientOptions options = {});
 
     ~ChatClient() override;

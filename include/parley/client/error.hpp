@@ -19,8 +19,6 @@ enum class ClientErrorCode {
     kShutDown = 51001,
     /// Too many requests are waiting for a connection (the queue is bounded).
     kQueueFull = 51002,
-    /// The URL is not `ws://host:port/path`.
-    kInvalidUrl = 51003,
     /// A reply could not be understood (a server that does not speak this protocol).
     kBadReply = 51004,
     /// The token provider failed (transient failures are retried; this one is reported).

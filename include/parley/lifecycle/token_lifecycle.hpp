@@ -65,7 +65,8 @@ public:
 
     /// The local pre-check of `jwt` against the server's time as best known: well formed (20101),
     /// not expired (20104), `exp` within the maximum lifetime (20157), and the same identity as
-    /// the current token, if there is one (20106). The codes are the server's for the same cause.
+    /// tokens set before, if any (20106), even after forgetToken(). The codes are the server's for
+    /// the same cause.
     std::expected<CheckedToken, TokenFailure> check(std::string_view jwt);
 
     /// Makes `token` the current one and re-arms the timer from its `exp`; the events of the new
@@ -83,7 +84,10 @@ public:
     void onServerAboutToExpire(UnixSeconds expires_at);
     void onServerExpired();
 
-    /// Forgets the token and the timer (shutdown, or a new user).
+    /// Forgets the token and its timer but keeps the identity, which later tokens must still
+    /// carry (the server refused the current token).
+    void forgetToken();
+    /// Forgets the token, the timer and the identity (shutdown, or a new user).
     void clear();
 
     const std::optional<CheckedToken>& current() const { return current_; }
@@ -110,6 +114,8 @@ private:
     LifecycleOptions options_;
     LifecycleCallbacks callbacks_;
     std::optional<CheckedToken> current_;
+    // The identity of the first token set; every later token must carry it (20106).
+    std::string identity_;
     bool about_fired_ = false;
     bool expired_fired_ = false;
     std::chrono::milliseconds offset_{0};

@@ -10,9 +10,9 @@ namespace {
 
 TEST(ClientError, EveryCodeHasItsOwnSentence) {
     std::set<std::string> sentences;
-    for (const auto code : {ClientErrorCode::kConnectionLost, ClientErrorCode::kShutDown,
-                            ClientErrorCode::kQueueFull, ClientErrorCode::kInvalidUrl,
-                            ClientErrorCode::kBadReply, ClientErrorCode::kProviderFailed}) {
+    for (const auto code :
+         {ClientErrorCode::kConnectionLost, ClientErrorCode::kShutDown, ClientErrorCode::kQueueFull,
+          ClientErrorCode::kBadReply, ClientErrorCode::kProviderFailed}) {
         const std::string sentence{describe(code)};
         EXPECT_NE(sentence, "unknown client error");
         EXPECT_TRUE(sentences.insert(sentence).second) << sentence;

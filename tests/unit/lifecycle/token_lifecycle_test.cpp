@@ -196,6 +196,17 @@ TEST_F(TokenLifecycleTest, RefusesAnotherIdentityWith20106) {
     EXPECT_EQ(engine().current()->identity, "alice");
 }
 
+TEST_F(TokenLifecycleTest, KeepsTheIdentityWhenARefusedTokenIsForgotten) {
+    accept(tokenFor("alice", kT0, 600s));
+    engine().forgetToken(); // the server refused it at init
+    EXPECT_FALSE(engine().current());
+    EXPECT_FALSE(engine().timerArmed());
+    auto bob = engine().check(tokenFor("bob", kT0, 600s));
+    ASSERT_FALSE(bob);
+    EXPECT_EQ(bob.error().code, TokenError::kInvalidGrants);
+    EXPECT_TRUE(engine().check(tokenFor("alice", kT0, 600s)));
+}
+
 TEST_F(TokenLifecycleTest, AClockJumpPastBothEventsFiresEachOnceInOrder) {
     accept(tokenFor("alice", kT0, 600s));
     scheduler_.jumpTo(kT0 + 10h); // a laptop lid closed for ten hours
