@@ -44,9 +44,12 @@ LoadConnection::LoadConnection(asio::io_context& io, const ServerAddress& server
 
 void LoadConnection::start() {
     record_.connect_started = std::chrono::steady_clock::now();
-    auto& socket = ws_.next_layer();
+    auto& socket = ws_.next_layer().next_layer();
     boost::system::error_code error;
     socket.open(tcp::v4(), error);
+    if (!error) {
+        error = ws_.next_layer().enableStamps();
+    }
     if (!error) {
         // Let connect() pick the source port per destination, so a source address is not limited
         // to one connection per ephemeral port across all destinations.
@@ -71,7 +74,7 @@ void LoadConnection::onConnect(boost::system::error_code error) {
         return;
     }
     boost::system::error_code ignored;
-    ws_.next_layer().set_option(tcp::no_delay(true), ignored);
+    ws_.next_layer().next_layer().set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds{30};
     timeouts.idle_timeout = websocket::stream_base::none();
@@ -89,6 +92,7 @@ void LoadConnection::onHandshake(boost::system::error_code error) {
         onEnded(error);
         return;
     }
+    ws_.next_layer().boundReadsToFrames();
     write(requestFrame(kInitId, "init", pending_token_));
     pending_token_ = std::string{};
     readNext();
@@ -123,22 +127,22 @@ void LoadConnection::readNext() {
 }
 
 void LoadConnection::onRead(boost::system::error_code error) {
-    // Arrival times are taken before any parsing, so the client's own work on this frame is not
-    // counted as server lateness (the backlog of frames ahead of it still is; see the CPU report).
-    const auto wall = std::chrono::system_clock::now();
-    const auto steady = std::chrono::steady_clock::now();
+    // The read time is taken before any parsing, so the client's own work on this frame is not in
+    // it (the backlog of frames ahead of it is; the kernel's stamp has neither).
+    const Arrival arrival{.stamped = ws_.next_layer().lastArrival(),
+                          .read = std::chrono::system_clock::now(),
+                          .steady = std::chrono::steady_clock::now()};
     if (error) {
         onEnded(error);
         return;
     }
     const std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    handleFrame(text, wall, steady);
+    handleFrame(text, arrival);
     readNext();
 }
 
-void LoadConnection::handleFrame(const std::string& text, ConnectionRecord::Wall wall,
-                                 ConnectionRecord::Steady steady) {
+void LoadConnection::handleFrame(const std::string& text, const Arrival& arrival) {
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element frame;
     if (parser.parse(text).get(frame) != simdjson::SUCCESS) {
@@ -155,11 +159,11 @@ void LoadConnection::handleFrame(const std::string& text, ConnectionRecord::Wall
             record_.error_code = int64Field(frame["error"], "code");
         }
         if (reply_to == kInitId && !init_done_) {
-            record_.init_replied = steady;
+            record_.init_replied = arrival.steady;
             record_.init_expires_at = int64Field(frame, "expires_at");
             finishInit(ok);
         } else if (reply_to == kRenewId && record_.renew_replied == ConnectionRecord::Steady{}) {
-            record_.renew_replied = steady;
+            record_.renew_replied = arrival.steady;
             record_.renew_ok = ok;
             record_.renew_expires_at = int64Field(frame, "expires_at");
             (ok ? counters_.renew_ok : counters_.renew_failed).fetch_add(1);
@@ -176,14 +180,16 @@ void LoadConnection::handleFrame(const std::string& text, ConnectionRecord::Wall
         if (!record_.renew_ok) {
             ++record_.about_before_renew;
         } else if (record_.about_count++ == 0) {
-            record_.about_arrival = wall;
+            record_.about_arrival = arrival.stamped;
+            record_.about_read = arrival.read;
             record_.about_server_ms = int64Field(frame, "server_time");
             record_.about_expires_at = int64Field(frame, "expires_at");
             counters_.about_to_expire.fetch_add(1);
         }
     } else if (event == "token_expired") {
         if (record_.expired_count++ == 0) {
-            record_.expired_arrival = wall;
+            record_.expired_arrival = arrival.stamped;
+            record_.expired_read = arrival.read;
             record_.expired_server_ms = int64Field(frame, "server_time");
             counters_.expired.fetch_add(1);
         }
@@ -225,7 +231,7 @@ void LoadConnection::onEnded(boost::system::error_code error) {
 void LoadConnection::abort() {
     aborted_ = true;
     boost::system::error_code ignored;
-    ws_.next_layer().close(ignored);
+    ws_.next_layer().next_layer().close(ignored);
 }
 
 void LoadConnection::noteError(const char* where, boost::system::error_code error) {

@@ -9,6 +9,8 @@
 // one of the shared LoadCounters, so a driver that has seen a counter reach its target (acquire)
 // may read the matching fields of every Record.
 
+#include "stamped_socket.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -45,8 +47,9 @@ struct LoadCounters {
     std::atomic<std::size_t> unexpected_frames{0};
 };
 
-/// What one connection saw. Steady times for request/reply latencies; wall times (the client's
-/// system_clock at the read's completion) for events, which are compared with `exp`.
+/// What one connection saw. Steady times for request/reply latencies; wall times for events, which
+/// are compared with `exp`: the kernel's receive stamp (arrival) and the client's system_clock when
+/// its thread read the frame (read).
 struct ConnectionRecord {
     using Steady = std::chrono::steady_clock::time_point;
     using Wall = std::chrono::system_clock::time_point;
@@ -66,6 +69,7 @@ struct ConnectionRecord {
 
     /// First token_about_to_expire after the renewal, and how many arrived in all.
     Wall about_arrival{};
+    Wall about_read{};
     std::int64_t about_server_ms = 0;
     std::int64_t about_expires_at = 0;
     int about_count = 0;
@@ -73,6 +77,7 @@ struct ConnectionRecord {
     int about_before_renew = 0;
 
     Wall expired_arrival{};
+    Wall expired_read{};
     std::int64_t expired_server_ms = 0;
     int expired_count = 0;
 
@@ -111,8 +116,13 @@ private:
     void write(std::string frame);
     void readNext();
     void onRead(boost::system::error_code error);
-    void handleFrame(const std::string& text, ConnectionRecord::Wall wall,
-                     ConnectionRecord::Steady steady);
+    /// When a frame reached the client (kernel stamp) and when this program read it.
+    struct Arrival {
+        ConnectionRecord::Wall stamped;
+        ConnectionRecord::Wall read;
+        ConnectionRecord::Steady steady;
+    };
+    void handleFrame(const std::string& text, const Arrival& arrival);
     void onEnded(boost::system::error_code error);
     void finishInit(bool ok);
     void noteError(const char* where, boost::system::error_code error);
@@ -120,7 +130,7 @@ private:
     boost::asio::io_context& io_;
     const ServerAddress& server_;
     boost::asio::ip::address_v4 source_;
-    boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+    boost::beast::websocket::stream<StampedSocket> ws_;
     boost::beast::flat_buffer buffer_;
     std::string pending_token_;
     std::string out_;

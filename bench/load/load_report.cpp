@@ -57,8 +57,10 @@ std::string eventText(const char* name, const EventFigures& event) {
     return std::string{name} + ": " + std::to_string(event.received) + "/" +
            std::to_string(event.expected) + " received, " + std::to_string(event.duplicates) +
            " duplicates, " + std::to_string(event.wrong_expires_at) + " wrong expires_at\n" +
-           "    lateness at client   " + latencyText(event.lateness) + "\n" +
-           "    server_time lateness " + latencyText(event.server_lateness) + "\n";
+           "    arrival, sampled     " + latencyText(event.lateness) + "\n" +
+           "    arrival stamp, all   " + latencyText(event.stamped_lateness) + "\n" +
+           "    read by client, all  " + latencyText(event.read_lateness) + "\n" +
+           "    server_time, all     " + latencyText(event.server_lateness) + "\n";
 }
 
 Json latencyJson(const LatencySummary& summary) {
@@ -90,6 +92,8 @@ Json eventJson(const EventFigures& event) {
                 {"duplicates", event.duplicates},
                 {"wrong_expires_at", event.wrong_expires_at},
                 {"lateness", latencyJson(event.lateness)},
+                {"stamped_lateness", latencyJson(event.stamped_lateness)},
+                {"read_lateness", latencyJson(event.read_lateness)},
                 {"server_lateness", latencyJson(event.server_lateness)},
                 {"cpu", cpuJson(event.cpu)}};
 }
@@ -134,7 +138,12 @@ void printText(const LoadReport& report, std::ostream& out) {
         out << ")";
     }
     out << ", W = " << report.window_s << " s, " << report.client_threads
-        << " load-generator io thread(s), " << report.in_flight << " connects in flight\n";
+        << " load-generator io thread(s) (nice " << report.lifecycle_nice
+        << " from the warning burst on)";
+    if (report.sample_every != 0) {
+        out << " + 1 sampler thread (nice 0) for every " << report.sample_every << "th connection";
+    }
+    out << ", " << report.in_flight << " connects in flight\n";
 
     out << "connect+init  " << report.init_ok << " ok, " << report.init_failed << " failed in "
         << fixed(report.connect_seconds, 2) << " s = "
@@ -175,14 +184,15 @@ void printText(const LoadReport& report, std::ostream& out) {
     out << cpuText("about burst", report.about_to_expire.cpu);
     out << cpuText("expiry burst", report.expired.cpu);
     out << cpuText("whole run", report.total_cpu);
-    out << "target p99 lateness < 100 ms: token_about_to_expire "
-        << (report.about_to_expire.lateness.count == report.about_to_expire.expected &&
+    out << "target p99 lateness (arrival, sampled) < 100 ms: token_about_to_expire "
+        << (report.about_to_expire.received == report.about_to_expire.expected &&
+                    report.about_to_expire.lateness.count > 0 &&
                     report.about_to_expire.lateness.p99_ms < 100
                 ? "met"
                 : "NOT met")
         << ", token_expired "
-        << (report.expired.lateness.count == report.expired.expected &&
-                    report.expired.lateness.p99_ms < 100
+        << (report.expired.received == report.expired.expected &&
+                    report.expired.lateness.count > 0 && report.expired.lateness.p99_ms < 100
                 ? "met"
                 : "NOT met")
         << "\n";
@@ -206,6 +216,8 @@ void printJson(const LoadReport& report, std::ostream& out) {
         {"server_pid", optionalJson(report.server_pid)},
         {"server_threads", report.server_threads},
         {"client_threads", report.client_threads},
+        {"lifecycle_nice", report.lifecycle_nice},
+        {"sample_every", report.sample_every},
         {"connections", report.connections},
         {"window_s", report.window_s},
         {"init_ttl_s", report.init_ttl_s},

@@ -40,8 +40,17 @@ struct EventFigures {
     std::size_t duplicates = 0;
     /// Events whose `expires_at` is not the renewed token's.
     std::size_t wrong_expires_at = 0;
-    /// Client arrival (system_clock) minus the due time.
+    /// Arrival at the client minus the due time, for the sampled connections (every
+    /// `sample_every`-th, read by a thread that keeps its priority): the kernel's receive stamp on
+    /// the client socket. The target is judged on this.
     LatencySummary lateness;
+    /// The same stamp for every connection. For a frame the client had not read yet when the next
+    /// one came (token_expired, then the close frame), the kernel merges the two segments and the
+    /// stamp is the later one's, so this can only be late.
+    LatencySummary stamped_lateness;
+    /// When the load generator's thread read the frame (its system_clock) minus the due time:
+    /// arrival plus the generator's own backlog.
+    LatencySummary read_lateness;
     /// The event's `server_time` minus the due time: the server's own timer lateness.
     LatencySummary server_lateness;
     CpuSplit cpu;
@@ -53,6 +62,9 @@ struct LoadReport {
     std::optional<std::int64_t> server_pid;
     unsigned server_threads = 0;
     unsigned client_threads = 0;
+    /// Nice value of the load generator's threads from just before the warning burst on.
+    int lifecycle_nice = 0;
+    std::size_t sample_every = 0;
     std::size_t connections = 0;
     std::int64_t window_s = 0;
     std::int64_t init_ttl_s = 0;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,10 +60,11 @@ LoadRun::LoadRun(LoadRunOptions options, ServerAddress server, std::optional<Pro
     if (options_.expiry_batch == 0 || options_.expiry_batch > options_.connections) {
         options_.expiry_batch = std::max<std::size_t>(1, options_.connections);
     }
-    for (unsigned i = 0; i < options_.client_threads; ++i) {
+    const unsigned sampler = options_.sample_every != 0 ? 1 : 0;
+    for (unsigned i = 0; i < options_.client_threads + sampler; ++i) {
         contexts_.push_back(std::make_unique<asio::io_context>(1));
     }
-    launchers_.resize(options_.client_threads);
+    launchers_.resize(contexts_.size());
 }
 
 LoadRun::~LoadRun() {
@@ -76,6 +78,8 @@ void LoadRun::run(LoadReport& report) {
     report.load_before = loadAverage();
     report.connections = options_.connections;
     report.client_threads = options_.client_threads;
+    report.lifecycle_nice = options_.lifecycle_nice;
+    report.sample_every = options_.sample_every;
     report.window_s = options_.about_to_expire_window.count();
     report.init_ttl_s = options_.init_ttl.count();
     report.renew_ttl_s = options_.renew_ttl.count();
@@ -119,7 +123,8 @@ void LoadRun::connectPhase(LoadReport& report) {
     // and the server memory each open, authenticated connection holds.
     connections_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
-        const std::size_t thread_index = i % contexts_.size();
+        const std::size_t thread_index =
+            sampled(i) ? contexts_.size() - 1 : i % options_.client_threads;
         const asio::ip::address_v4 source{kFirstSource +
                                           static_cast<std::uint32_t>(i % kSourceCount)};
         connections_.push_back(std::make_unique<LoadConnection>(
@@ -156,6 +161,11 @@ void LoadRun::connectPhase(LoadReport& report) {
         report.rss_connected_kib = probe_->residentKib();
     }
     report.client_rss_kib = ProcessProbe{::getpid()}.residentKib();
+}
+
+bool LoadRun::sampled(std::size_t connection) const {
+    // With no sampler thread every connection counts, read by the generator as it gets round to it.
+    return options_.sample_every == 0 || connection % options_.sample_every == 0;
 }
 
 void LoadRun::launchNext(std::size_t thread_index) {
@@ -228,6 +238,7 @@ void LoadRun::expiryPhase(LoadReport& report) {
                                   "still missing then are reported as lost");
     }
 
+    lowerPriority();
     sleepUntil(first_warn - lead);
     const CpuMark about_start = mark();
     // The warning burst ends when every warning is in, or just before the first exp at the latest.
@@ -282,7 +293,7 @@ void LoadRun::summarize(LoadReport& report) const {
             renew_end = std::max(renew_end, record.renew_replied);
             const auto batch = static_cast<std::int64_t>(i / options_.expiry_batch);
             report.renew_wrong_expires_at += record.renew_expires_at != first_exp_ + batch ? 1 : 0;
-            addEventSamples(record, report, events);
+            addEventSamples(record, sampled(i), report, events);
         }
     }
     report.init_ok = counters_.init_ok.load();
@@ -293,16 +304,20 @@ void LoadRun::summarize(LoadReport& report) const {
     report.renew_failed = counters_.renew_failed.load();
     report.renew_seconds = renew_ms.empty() ? 0 : secondsBetween(renew_first, renew_end);
     report.renew_latency = load::summarize(std::move(renew_ms));
-    report.about_to_expire.lateness = load::summarize(std::move(events.about_ms));
+    report.about_to_expire.lateness = load::summarize(std::move(events.about_sampled_ms));
+    report.about_to_expire.stamped_lateness = load::summarize(std::move(events.about_ms));
+    report.about_to_expire.read_lateness = load::summarize(std::move(events.about_read_ms));
     report.about_to_expire.server_lateness = load::summarize(std::move(events.about_server_ms));
-    report.expired.lateness = load::summarize(std::move(events.expired_ms));
+    report.expired.lateness = load::summarize(std::move(events.expired_sampled_ms));
+    report.expired.stamped_lateness = load::summarize(std::move(events.expired_ms));
+    report.expired.read_lateness = load::summarize(std::move(events.expired_read_ms));
     report.expired.server_lateness = load::summarize(std::move(events.expired_server_ms));
     report.closes_4410 = counters_.closed_token_expired.load();
     report.ended_other = counters_.ended_other.load();
     report.unexpected_frames = counters_.unexpected_frames.load();
 }
 
-void LoadRun::addEventSamples(const ConnectionRecord& record, LoadReport& report,
+void LoadRun::addEventSamples(const ConnectionRecord& record, bool sampled, LoadReport& report,
                               EventSamples& samples) const {
     // Due times come from the renewed token's own exp, as the server computes them.
     const double exp_ms = static_cast<double>(record.renew_expires_at) * 1000.0;
@@ -316,14 +331,41 @@ void LoadRun::addEventSamples(const ConnectionRecord& record, LoadReport& report
         report.about_to_expire.wrong_expires_at +=
             record.about_expires_at != record.renew_expires_at ? 1 : 0;
         samples.about_ms.push_back(unixMillis(record.about_arrival) - warn_ms);
+        if (sampled) {
+            samples.about_sampled_ms.push_back(samples.about_ms.back());
+        }
+        samples.about_read_ms.push_back(unixMillis(record.about_read) - warn_ms);
         samples.about_server_ms.push_back(static_cast<double>(record.about_server_ms) - warn_ms);
     }
     if (record.expired_count > 0) {
         ++report.expired.received;
         report.expired.duplicates += record.expired_count > 1 ? 1 : 0;
         samples.expired_ms.push_back(unixMillis(record.expired_arrival) - exp_ms);
+        if (sampled) {
+            samples.expired_sampled_ms.push_back(samples.expired_ms.back());
+        }
+        samples.expired_read_ms.push_back(unixMillis(record.expired_read) - exp_ms);
         samples.expired_server_ms.push_back(static_cast<double>(record.expired_server_ms) - exp_ms);
     }
+}
+
+void LoadRun::lowerPriority() {
+    // Linux keeps a nice value per thread, so each io thread sets its own.
+    const auto lower = [nice = options_.lifecycle_nice] {
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);
+    };
+    // Shared: a thread that is slow to run its task must not touch this frame after it returned.
+    auto lowered = std::make_shared<std::atomic<std::size_t>>(0);
+    const std::size_t lowering = options_.client_threads;
+    for (std::size_t k = 0; k < lowering; ++k) {
+        asio::post(*contexts_[k], [lower, lowered] {
+            lower();
+            lowered->fetch_add(1);
+        });
+    }
+    lower();
+    waitUntil([&lowered, lowering] { return lowered->load() >= lowering; },
+              std::min(deadline_, steady_clock::now() + seconds{5}));
 }
 
 void LoadRun::stopClients() {

@@ -39,6 +39,12 @@ struct LoadRunOptions {
     /// dropped and retried a second later, which would measure the kernel, not the server.
     std::size_t in_flight = 256;
     unsigned client_threads = 1;
+    /// Nice value the load generator's threads take just before the warning burst: the server's
+    /// threads then get the cores first, as they would with the clients on other machines.
+    int lifecycle_nice = 19;
+    /// Every k-th connection is served by one more io thread that keeps nice 0 and so reads its
+    /// events as they come; 0 for none. See README.md, "Arrival".
+    std::size_t sample_every = 10;
     /// Hard limit on the phases; cleanup follows.
     std::chrono::seconds max_seconds{120};
     /// How long after the last exp missing events and closes are waited for.
@@ -82,14 +88,21 @@ private:
     /// Lateness samples of the lifecycle events, in milliseconds after their due time.
     struct EventSamples {
         std::vector<double> about_ms;
+        std::vector<double> about_sampled_ms;
+        std::vector<double> about_read_ms;
         std::vector<double> about_server_ms;
         std::vector<double> expired_ms;
+        std::vector<double> expired_sampled_ms;
+        std::vector<double> expired_read_ms;
         std::vector<double> expired_server_ms;
     };
     void summarize(LoadReport& report) const;
-    void addEventSamples(const ConnectionRecord& record, LoadReport& report,
+    void addEventSamples(const ConnectionRecord& record, bool sampled, LoadReport& report,
                          EventSamples& samples) const;
+    bool sampled(std::size_t connection) const;
     void stopClients();
+    /// Gives the io threads (all but the sampler's) and the calling thread `lifecycle_nice`.
+    void lowerPriority();
 
     void launchNext(std::size_t thread_index);
     CpuMark mark() const;
@@ -107,6 +120,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point deadline_;
 
+    /// The load-generator io threads' contexts; the last one is the sampler's when there is one.
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
     std::vector<Launcher> launchers_;
     std::vector<std::thread> threads_;

@@ -40,6 +40,8 @@ struct CommandLine {
     std::size_t expiry_batch = 0;
     std::size_t in_flight = 256;
     unsigned client_threads = 1;
+    int lifecycle_nice = 19;
+    std::size_t sample_every = 10;
     std::int64_t max_seconds = 120;
     std::int64_t grace = 10;
     bool json = false;
@@ -83,6 +85,15 @@ void addOptions(CLI::App& app, CommandLine& args) {
         ->capture_default_str();
     app.add_option("--client-threads", args.client_threads, "io threads of this program")
         ->check(CLI::Range(1U, 16U))
+        ->capture_default_str();
+    app.add_option("--lifecycle-nice", args.lifecycle_nice,
+                   "Nice value of this program's threads from just before the warning burst on, "
+                   "so the server gets the cores first (0: equal footing)")
+        ->check(CLI::Range(-20, 19))
+        ->capture_default_str();
+    app.add_option("--sample-every", args.sample_every,
+                   "Every k-th connection on an extra io thread that keeps nice 0, whose arrival "
+                   "stamps are the reported lateness (0: none)")
         ->capture_default_str();
     app.add_option("--max-seconds", args.max_seconds, "Stop the run after this long")
         ->check(CLI::Range(5, 3600))
@@ -163,6 +174,8 @@ int run(const CommandLine& args) {
         .expiry_batch = args.expiry_batch,
         .in_flight = args.in_flight,
         .client_threads = args.client_threads,
+        .lifecycle_nice = args.lifecycle_nice,
+        .sample_every = args.sample_every,
         .max_seconds = std::chrono::seconds{args.max_seconds},
         .grace = std::chrono::seconds{args.grace},
     };
