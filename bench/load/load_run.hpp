@@ -101,8 +101,12 @@ private:
                          EventSamples& samples) const;
     bool sampled(std::size_t connection) const;
     void stopClients();
-    /// Gives the io threads (all but the sampler's) and the calling thread `lifecycle_nice`.
+    /// Gives the io threads (all but the sampler's) and the calling thread `lifecycle_nice`, and
+    /// switches every io thread to ticking.
     void lowerPriority();
+    /// An io thread: blocks in the reactor until the lifecycle phase, then polls it every kTick.
+    void runClientThread(boost::asio::io_context& io);
+    static constexpr std::chrono::milliseconds kTick{1};
 
     void launchNext(std::size_t thread_index);
     CpuMark mark() const;
@@ -128,6 +132,9 @@ private:
     LoadCounters counters_;
     std::vector<std::unique_ptr<LoadConnection>> connections_;
     std::int64_t first_exp_ = 0;
+    /// Set just before the warning burst: io threads poll every kTick instead of sleeping in
+    /// epoll_wait (see runClientThread).
+    std::atomic<bool> ticking_{false};
 };
 
 } // namespace parley::load
