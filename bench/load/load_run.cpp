@@ -124,7 +124,7 @@ void LoadRun::connectPhase(LoadReport& report) {
     connections_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
         const std::size_t thread_index =
-            sampled(i) ? contexts_.size() - 1 : i % options_.client_threads;
+            onSampler(i) ? contexts_.size() - 1 : i % options_.client_threads;
         const asio::ip::address_v4 source{kFirstSource +
                                           static_cast<std::uint32_t>(i % kSourceCount)};
         connections_.push_back(std::make_unique<LoadConnection>(
@@ -137,11 +137,14 @@ void LoadRun::connectPhase(LoadReport& report) {
         report.rss_idle_kib = probe_->residentKib();
     }
     for (auto& context : contexts_) {
-        threads_.emplace_back([this, &io = *context] { runClientThread(io); });
+        const bool sampler = options_.sample_every != 0 && context == contexts_.back();
+        threads_.emplace_back([this, &io = *context, sampler] { runClientThread(io, sampler); });
     }
     const CpuMark start = mark();
-    const std::size_t per_thread = std::max<std::size_t>(1, options_.in_flight / contexts_.size());
     for (std::size_t k = 0; k < contexts_.size(); ++k) {
+        // Connects in flight in proportion to the thread's share of the connections.
+        const std::size_t per_thread = std::max<std::size_t>(
+            1, options_.in_flight * launchers_[k].pending.size() / options_.connections);
         asio::post(*contexts_[k], [this, k, per_thread] {
             for (std::size_t j = 0; j < per_thread; ++j) {
                 launchNext(k);
@@ -160,9 +163,13 @@ void LoadRun::connectPhase(LoadReport& report) {
     report.client_rss_kib = ProcessProbe{::getpid()}.residentKib();
 }
 
+bool LoadRun::onSampler(std::size_t connection) const {
+    return options_.sample_every != 0 && connection % options_.sample_every == 0;
+}
+
 bool LoadRun::sampled(std::size_t connection) const {
     // With no sampler thread every connection counts, read by the generator as it gets round to it.
-    return options_.sample_every == 0 || connection % options_.sample_every == 0;
+    return options_.sample_every == 0 || onSampler(connection);
 }
 
 void LoadRun::launchNext(std::size_t thread_index) {
@@ -196,9 +203,10 @@ void LoadRun::renewPhase(LoadReport& report) {
     const std::size_t expected = counters_.init_ok.load();
     const CpuMark start = mark();
     auto shared_tokens = std::make_shared<std::vector<std::string>>(std::move(tokens));
+    // Each io thread renews its own connections: a connection is only ever touched on its thread.
     for (std::size_t k = 0; k < contexts_.size(); ++k) {
         asio::post(*contexts_[k], [this, k, shared_tokens] {
-            for (std::size_t i = k; i < connections_.size(); i += contexts_.size()) {
+            for (const std::size_t i : launchers_[k].pending) {
                 connections_[i]->sendUpdateToken((*shared_tokens)[i]);
             }
         });
@@ -236,6 +244,11 @@ void LoadRun::expiryPhase(LoadReport& report) {
     }
 
     lowerPriority();
+    if (nice_failed_.load()) {
+        report.notes.emplace_back(
+            "setpriority refused --lifecycle-nice for some threads; they kept "
+            "their nice value");
+    }
     sleepUntil(first_warn - lead);
     const CpuMark about_start = mark();
     // The warning burst ends when every warning is in, or just before the first exp at the latest.
@@ -346,14 +359,14 @@ void LoadRun::addEventSamples(const ConnectionRecord& record, bool sampled, Load
     }
 }
 
-void LoadRun::runClientThread(asio::io_context& io) {
+void LoadRun::runClientThread(asio::io_context& io, bool sampler) {
     auto guard = asio::make_work_guard(io);
     while (!io.stopped()) {
-        if (ticking_.load(std::memory_order_relaxed)) {
+        if (!sampler && ticking_.load(std::memory_order_relaxed)) {
             // Never blocked in epoll_wait, so no send of the server's has to wake this thread: on
             // loopback that wakeup runs on the server's core, inside its send, where a client on
-            // a machine of its own would cost it nothing. Arrival stamps come from the kernel, so
-            // reading up to a tick late changes no figure.
+            // a machine of its own would cost it nothing. The sampler does not tick: it must read
+            // token_expired before the close frame comes and merges with it.
             if (io.poll() == 0) {
                 std::this_thread::sleep_for(kTick);
             }
@@ -365,8 +378,10 @@ void LoadRun::runClientThread(asio::io_context& io) {
 
 void LoadRun::lowerPriority() {
     // Linux keeps a nice value per thread, so each io thread sets its own.
-    const auto lower = [nice = options_.lifecycle_nice] {
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice);
+    const auto lower = [this, nice = options_.lifecycle_nice] {
+        if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0) {
+            nice_failed_.store(true);
+        }
     };
     // Shared: a thread that is slow to run its task must not touch this frame after it returned.
     auto lowered = std::make_shared<std::atomic<std::size_t>>(0);
@@ -390,8 +405,12 @@ void LoadRun::stopClients() {
     // Counts taken before the sockets are aborted, so the report shows how the server ended them.
     const std::size_t closes_4410 = counters_.closed_token_expired.load();
     const std::size_t ended_other = counters_.ended_other.load();
-    for (const auto& connection : connections_) {
-        asio::post(connection->context(), [&connection] { connection->abort(); });
+    for (std::size_t k = 0; k < contexts_.size(); ++k) {
+        asio::post(*contexts_[k], [this, k] {
+            for (const std::size_t i : launchers_[k].pending) {
+                connections_[i]->abort();
+            }
+        });
     }
     // Let the aborted operations complete, then stop whatever is left.
     const auto settle = steady_clock::now() + milliseconds{500};

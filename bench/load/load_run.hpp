@@ -99,13 +99,16 @@ private:
     void summarize(LoadReport& report) const;
     void addEventSamples(const ConnectionRecord& record, bool sampled, LoadReport& report,
                          EventSamples& samples) const;
+    /// Whether a connection is served by the sampler thread, and whether its lateness counts.
+    bool onSampler(std::size_t connection) const;
     bool sampled(std::size_t connection) const;
     void stopClients();
     /// Gives the io threads (all but the sampler's) and the calling thread `lifecycle_nice`, and
-    /// switches every io thread to ticking.
+    /// switches them to ticking.
     void lowerPriority();
-    /// An io thread: blocks in the reactor until the lifecycle phase, then polls it every kTick.
-    void runClientThread(boost::asio::io_context& io);
+    /// An io thread: blocks in the reactor until the lifecycle phase, then polls it every kTick;
+    /// the sampler's keeps blocking.
+    void runClientThread(boost::asio::io_context& io, bool sampler);
     static constexpr std::chrono::milliseconds kTick{1};
 
     void launchNext(std::size_t thread_index);
@@ -135,6 +138,8 @@ private:
     /// Set just before the warning burst: io threads poll every kTick instead of sleeping in
     /// epoll_wait (see runClientThread).
     std::atomic<bool> ticking_{false};
+    /// Set when a thread could not take `lifecycle_nice` (a negative value needs CAP_SYS_NICE).
+    std::atomic<bool> nice_failed_{false};
 };
 
 } // namespace parley::load

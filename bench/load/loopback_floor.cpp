@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -65,6 +67,12 @@ private:
     std::exit(1);
 }
 
+/// In the forked child: no exit handlers, no flushing of stdio buffers copied from the parent.
+[[noreturn]] void failInChild(const std::string& what) {
+    std::fprintf(stderr, "loopback_floor (clients): %s: %s\n", what.c_str(), std::strerror(errno));
+    std::_Exit(1);
+}
+
 sockaddr_in loopback(std::uint32_t host_order_address, std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -89,8 +97,9 @@ std::pair<Fd, sockaddr_in> listen() {
 }
 
 /// The client side, in a child process of its own as parley_load is: connects from 127.0.0.2 ..
-/// 127.0.0.250 as parley_load binds them, waits in one epoll set as its io thread does, at nice 19
-/// as its threads are during a burst, and reads whatever comes until the parent exits.
+/// 127.0.0.250 as parley_load binds them, and then, as parley_load's io threads do during the
+/// bursts, runs at nice 19 and polls one epoll set every 1 ms (never asleep in epoll_wait, so no
+/// send has to wake it), reading whatever came, until the parent exits.
 [[noreturn]] void runClients(std::size_t count, const sockaddr_in& server) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int on = 1;
@@ -103,7 +112,7 @@ std::pair<Fd, sockaddr_in> listen() {
         if (::bind(client.get(), reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
             ::connect(client.get(), reinterpret_cast<const sockaddr*>(&server), sizeof server) !=
                 0) {
-            fail("connect " + std::to_string(i));
+            failInChild("connect " + std::to_string(i));
         }
         epoll_event event{};
         event.events = EPOLLIN | EPOLLET;
@@ -115,7 +124,11 @@ std::pair<Fd, sockaddr_in> listen() {
     std::array<epoll_event, 512> ready{};
     std::array<char, 4096> sink{};
     for (;;) {
-        const int count_ready = ::epoll_wait(poller.get(), ready.data(), ready.size(), -1);
+        const int count_ready = ::epoll_wait(poller.get(), ready.data(), ready.size(), 0);
+        if (count_ready <= 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{1});
+            continue;
+        }
         for (int i = 0; i < count_ready; ++i) {
             while (::recv(ready[static_cast<std::size_t>(i)].data.fd, sink.data(), sink.size(),
                           MSG_DONTWAIT) > 0) {
@@ -124,11 +137,32 @@ std::pair<Fd, sockaddr_in> listen() {
     }
 }
 
+/// Waits until the listener has a connection to accept; fails when the client process has exited
+/// (it could not connect) or nothing came for 10 s.
+void awaitConnection(const Fd& listener, pid_t clients) {
+    const auto give_up = Clock::now() + std::chrono::seconds{10};
+    for (;;) {
+        pollfd ready{.fd = listener.get(), .events = POLLIN, .revents = 0};
+        if (::poll(&ready, 1, 100) > 0) {
+            return;
+        }
+        if (::waitpid(clients, nullptr, WNOHANG) == clients) {
+            errno = 0;
+            fail("the client process ended before connecting all its connections");
+        }
+        if (Clock::now() > give_up) {
+            errno = ETIMEDOUT;
+            fail("waiting for the clients to connect");
+        }
+    }
+}
+
 /// The server side of N connections, with TCP_NODELAY as parley's listener sets it.
-std::vector<Fd> acceptAll(const Fd& listener, std::size_t count) {
+std::vector<Fd> acceptAll(const Fd& listener, std::size_t count, pid_t clients) {
     const int on = 1;
     std::vector<Fd> servers;
     for (std::size_t i = 0; i < count; ++i) {
+        awaitConnection(listener, clients);
         Fd server{::accept(listener.get(), nullptr, nullptr)};
         if (server.get() < 0) {
             fail("accept");
@@ -201,7 +235,7 @@ int main(int argc, char** argv) {
     if (clients == 0) {
         runClients(options.connections, address);
     }
-    const std::vector<Fd> servers = acceptAll(listener, options.connections);
+    const std::vector<Fd> servers = acceptAll(listener, options.connections, clients);
     std::printf("loopback_floor: %zu connections, %u sending thread(s), %zu-byte segments\n",
                 options.connections, options.threads, options.bytes);
     for (unsigned round = 1; round <= options.rounds; ++round) {

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <utility>
 
 namespace parley::load {
@@ -121,13 +122,16 @@ private:
         return header + payload;
     }
 
-    /// At a frame boundary, the bytes the next read may take so as to stop at that frame's end,
-    /// from its header read with MSG_PEEK; no bound when nothing can be peeked (the read itself
-    /// then reports the empty socket, the end or the error).
-    std::uint64_t boundAtFrameStart() {
+    /// At a frame boundary: the bytes the next read may take so as to stop at that frame's end,
+    /// from its header read with MSG_PEEK. Empty when nothing has arrived yet (wait again);
+    /// unbounded when the peek sees the end of the stream or an error (the read reports it).
+    std::optional<std::uint64_t> boundAtFrameStart() {
         std::array<unsigned char, 14> head{};
         const ssize_t peeked =
             ::recv(socket_.native_handle(), head.data(), head.size(), MSG_PEEK | MSG_DONTWAIT);
+        if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return std::nullopt;
+        }
         if (peeked <= 0) {
             return UINT64_MAX;
         }
@@ -146,7 +150,12 @@ private:
                  boost::system::error_code& error) {
         std::uint64_t limit = UINT64_MAX;
         if (bounded_) {
-            limit = frame_left_ != 0 ? frame_left_ : boundAtFrameStart();
+            const std::optional<std::uint64_t> bound =
+                frame_left_ != 0 ? frame_left_ : boundAtFrameStart();
+            if (!bound) {
+                return false;
+            }
+            limit = *bound;
         }
         std::array<iovec, 16> vectors{};
         std::size_t count = 0;
@@ -185,6 +194,8 @@ private:
             return true;
         }
         bytes = static_cast<std::size_t>(got);
+        // A read the kernel did not stamp gets this program's clock: late, never early.
+        last_arrival_ = std::chrono::system_clock::now();
         if (bounded_ && frame_left_ != 0) {
             frame_left_ -= bytes;
         }
