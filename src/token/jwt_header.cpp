@@ -27,25 +27,19 @@ namespace {
 struct CanonicalHeader {
     Algorithm algorithm;
     std::string segment;
+    std::string signing_prefix; // `segment.`
+
+    explicit CanonicalHeader(Algorithm alg)
+        : algorithm(alg), segment(encodeHeader(alg, std::nullopt)), signing_prefix(segment + ".") {}
 };
 
 const std::array<CanonicalHeader, 3>& canonicalHeaders() {
-    static const std::array<CanonicalHeader, 3> headers{{
-        {Algorithm::kHs256, encodeHeader(Algorithm::kHs256, std::nullopt)},
-        {Algorithm::kHs384, encodeHeader(Algorithm::kHs384, std::nullopt)},
-        {Algorithm::kHs512, encodeHeader(Algorithm::kHs512, std::nullopt)},
-    }};
-    return headers;
-}
-
-// Index by Algorithm order (kHs256, kHs384, kHs512), as canonicalHeaders() lists them.
-const std::array<std::string, 3>& signingPrefixes() {
-    static const std::array<std::string, 3> prefixes{
-        canonicalHeaders()[0].segment + ".",
-        canonicalHeaders()[1].segment + ".",
-        canonicalHeaders()[2].segment + ".",
+    static const std::array<CanonicalHeader, 3> headers{
+        CanonicalHeader{Algorithm::kHs256},
+        CanonicalHeader{Algorithm::kHs384},
+        CanonicalHeader{Algorithm::kHs512},
     };
-    return prefixes;
+    return headers;
 }
 
 TokenFailure headerFailure(std::string message) {
@@ -55,9 +49,9 @@ TokenFailure headerFailure(std::string message) {
 } // namespace
 
 std::string_view canonicalSigningPrefix(Algorithm algorithm) {
-    for (std::size_t i = 0; i < canonicalHeaders().size(); ++i) {
-        if (canonicalHeaders()[i].algorithm == algorithm) {
-            return signingPrefixes()[i];
+    for (const CanonicalHeader& canonical : canonicalHeaders()) {
+        if (canonical.algorithm == algorithm) {
+            return canonical.signing_prefix;
         }
     }
     return {};
