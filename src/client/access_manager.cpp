@@ -96,7 +96,7 @@ public:
             will_expire_listeners.clear();
             expired_listeners.clear();
             updated_listeners.clear();
-            errors_listeners.clear();
+            error_listeners.clear();
             current_jwt_.reset();
         }
         // Timers belong to the scheduler's thread; clear them there.
@@ -172,7 +172,7 @@ public:
     std::map<std::uint64_t, std::function<void(const TokenInfo&)>> will_expire_listeners;
     std::map<std::uint64_t, std::function<void(const TokenInfo&)>> expired_listeners;
     std::map<std::uint64_t, std::function<void(const TokenInfo&)>> updated_listeners;
-    std::map<std::uint64_t, std::function<void(const Error&)>> errors_listeners;
+    std::map<std::uint64_t, std::function<void(const Error&)>> error_listeners;
 
 private:
     template <typename Callback, typename... Args>
@@ -188,7 +188,7 @@ private:
             callback(args...);
         }
     }
-    void emitError(const Error& error) { emit(&Impl::errors_listeners, error); }
+    void emitError(const Error& error) { emit(&Impl::error_listeners, error); }
 
     // A token from the provider or the app, re-checked against the state now (rule 10): well
     // formed, not expired, the same identity, newer than the current one.
@@ -376,7 +376,7 @@ Subscription AccessManager::onTokenUpdated(std::function<void(const TokenInfo&)>
     return impl_->add(&Impl::updated_listeners, std::move(callback));
 }
 Subscription AccessManager::onError(std::function<void(const Error&)> callback) {
-    return impl_->add(&Impl::errors_listeners, std::move(callback));
+    return impl_->add(&Impl::error_listeners, std::move(callback));
 }
 
 void AccessManager::shutdown() {

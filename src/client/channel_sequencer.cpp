@@ -4,11 +4,11 @@
 
 namespace parley::client {
 
-std::vector<Message> ChannelSequencer::accept(const Message& message) {
+std::vector<Message> ChannelSequencer::accept(Message&& message) {
     if (last_ && message.index <= *last_) {
         return {};
     }
-    held_.try_emplace(message.index, message);
+    held_.try_emplace(message.index, std::move(message));
     return drain();
 }
 

@@ -17,8 +17,9 @@ namespace parley::client {
 class ChannelSequencer {
 public:
     /// Takes a message from an event or a history page; returns what can now be delivered, in
-    /// order. Known indexes are dropped. Before the baseline is set, everything is held.
-    std::vector<Message> accept(const Message& message);
+    /// order. Known indexes are dropped. Before the baseline is set, everything is held. Taken by
+    /// rvalue: a held message is moved in, never copied.
+    std::vector<Message> accept(Message&& message);
 
     /// The baseline after a first join: `latest` is the newest index in history then (nullopt
     /// for an empty channel). Messages held since the join are new even when at or below it

@@ -83,12 +83,13 @@ std::pair<std::shared_ptr<std::promise<Result<T>>>, std::future<Result<T>>> make
     return {std::move(promise), std::move(future)};
 }
 
-// Sends `op` and converts a successful reply with `convert` (Json -> Result<T>).
+// Sends `op` and converts a successful reply with `convert` (Json -> Result<T>). The arguments are
+// moved along, not copied: a message body may be 32 KiB.
 template <typename T, typename Convert>
-std::future<Result<T>> call(ChatClient::Impl& impl, const std::string& op, const Json& args,
+std::future<Result<T>> call(ChatClient::Impl& impl, std::string&& op, Json&& args,
                             Convert convert) {
     auto [promise, future] = makePromise<T>();
-    impl.request(op, args, [promise, convert](Result<Json> reply) {
+    impl.request(std::move(op), std::move(args), [promise, convert](Result<Json> reply) {
         if (!reply) {
             promise->set_value(std::unexpected(reply.error()));
             return;
@@ -166,7 +167,7 @@ std::future<Result<Channel>> ChatClient::createChannel(std::string unique_name, 
         args["friendly_name"] = std::move(friendly_name);
     }
     auto impl = impl_;
-    return call<Channel>(*impl_, "channel.create", args, [impl](const Json& reply) {
+    return call<Channel>(*impl_, "channel.create", std::move(args), [impl](const Json& reply) {
         auto channel = channelOf(reply);
         if (channel) {
             impl->trackJoined(*channel, /*brand_new=*/true);
@@ -218,7 +219,7 @@ std::future<Result<Channel>> ChatClient::addMember(std::string channel, std::str
 
 std::future<Result<Message>> ChatClient::send(std::string channel, std::string body,
                                               const std::string& attributes_json) {
-    Json args{{"channel", channel}, {"body", body}};
+    Json args{{"channel", std::move(channel)}, {"body", std::move(body)}};
     if (!attributes_json.empty()) {
         auto attributes = Json::parse(attributes_json, nullptr, false);
         if (attributes.is_discarded()) {
@@ -229,7 +230,7 @@ std::future<Result<Message>> ChatClient::send(std::string channel, std::string b
         }
         args["attributes"] = std::move(attributes);
     }
-    return call<Message>(*impl_, "message.send", args, [](const Json& reply) {
+    return call<Message>(*impl_, "message.send", std::move(args), [](const Json& reply) {
         const auto found = reply.find("message");
         return found == reply.end()
                    ? Result<Message>{std::unexpected(Error::client(ClientErrorCode::kBadReply))}
@@ -246,9 +247,9 @@ std::future<Result<std::vector<Message>>> ChatClient::history(std::string channe
     if (query.after) {
         args["after"] = *query.after;
     }
-    return call<std::vector<Message>>(*impl_, "message.history", args, [](const Json& reply) {
-        return readArray<Message>(reply, "messages", readMessage);
-    });
+    return call<std::vector<Message>>(
+        *impl_, "message.history", std::move(args),
+        [](const Json& reply) { return readArray<Message>(reply, "messages", readMessage); });
 }
 
 std::future<Result<UnixMillis>> ChatClient::ping() {

@@ -62,7 +62,7 @@ void ChatClient::Impl::onMessageEvent(const Json& body) {
         // flow from here on, and are caught up after reconnects like any other.
         deliver(tracked->second.sequencer.setBaseline(message->index - 1));
     }
-    deliver(tracked->second.sequencer.accept(*message));
+    deliver(tracked->second.sequencer.accept(std::move(*message)));
     if (tracked->second.sequencer.hasGap()) {
         fetchAfter(sid);
     }
@@ -136,7 +136,7 @@ void ChatClient::Impl::fetchAfter(const std::string& channel_sid) {
                     return;
                 }
                 for (auto& message : *page) {
-                    deliver(found->second.sequencer.accept(message));
+                    deliver(found->second.sequencer.accept(std::move(message)));
                 }
                 if (static_cast<std::int64_t>(page->size()) == kHistoryPage ||
                     found->second.sequencer.hasGap()) {
