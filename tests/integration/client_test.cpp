@@ -101,7 +101,7 @@ private:
     std::unique_ptr<ServerProcess> server_;
 };
 
-TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTokenError20104AndNoConnection) {
+TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTokenError20104AndNoConnectedEvent) {
     ServerProcess server;
     Client alice{server.port(), mintTokenAt("alice", std::chrono::system_clock::now() - 10s, 5s)};
     ASSERT_TRUE(alice.log->waitFor("tokenError:20104"));

@@ -6,13 +6,22 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace parley::token {
 namespace {
+
+// Every HMAC algorithm with OpenSSL's digest for it.
+std::array<std::pair<Algorithm, const EVP_MD*>, 3> algorithms() {
+    return {{{Algorithm::kHs256, EVP_sha256()},
+             {Algorithm::kHs384, EVP_sha384()},
+             {Algorithm::kHs512, EVP_sha512()}}};
+}
 
 // Signs `data` with the prepared key and with OpenSSL's one-shot HMAC; both must agree.
 void expectSameMacAsOpenSsl(const PreparedKey& key, const std::string& secret, Algorithm alg,
@@ -34,12 +43,7 @@ TEST(PreparedKey, MatchesOpenSslHmacForEverySecretLength) {
     for (std::size_t secret_size : {1U, 32U, 64U, 65U, 128U, 129U, 300U}) {
         const std::string secret(secret_size, 'k');
         const PreparedKey key{ApiKey{.sid = "SK1", .secret = secret}};
-        const std::pair<Algorithm, const EVP_MD*> cases[] = {
-            {Algorithm::kHs256, EVP_sha256()},
-            {Algorithm::kHs384, EVP_sha384()},
-            {Algorithm::kHs512, EVP_sha512()},
-        };
-        for (const auto& [alg, md] : cases) {
+        for (const auto& [alg, md] : algorithms()) {
             expectSameMacAsOpenSsl(key, secret, alg, md, data,
                                    "secret size " + std::to_string(secret_size));
         }
@@ -52,12 +56,7 @@ TEST(PreparedKey, MatchesOpenSslHmacForEverySecretLength) {
 TEST(PreparedKey, MatchesOpenSslHmacAroundTheCanonicalHeader) {
     const std::string secret(32, 's');
     const PreparedKey key{ApiKey{.sid = "SK1", .secret = secret}};
-    const std::pair<Algorithm, const EVP_MD*> cases[] = {
-        {Algorithm::kHs256, EVP_sha256()},
-        {Algorithm::kHs384, EVP_sha384()},
-        {Algorithm::kHs512, EVP_sha512()},
-    };
-    for (const auto& [alg, md] : cases) {
+    for (const auto& [alg, md] : algorithms()) {
         const std::string header = encodeHeader(alg, std::nullopt) + ".";
         std::string altered = header;
         altered[10] = static_cast<char>(altered[10] ^ 1);
