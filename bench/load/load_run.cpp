@@ -243,7 +243,7 @@ void LoadRun::expiryPhase(LoadReport& report) {
                                   "still missing then are reported as lost");
     }
 
-    lowerPriority();
+    stepAsideForBursts();
     if (nice_failed_.load()) {
         report.notes.emplace_back(
             "setpriority refused --lifecycle-nice for some threads; they kept "
@@ -376,7 +376,7 @@ void LoadRun::runClientThread(asio::io_context& io, bool sampler) {
     }
 }
 
-void LoadRun::lowerPriority() {
+void LoadRun::stepAsideForBursts() {
     // Linux keeps a nice value per thread, so each io thread sets its own.
     const auto lower = [this, nice = options_.lifecycle_nice] {
         if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0) {

@@ -105,7 +105,7 @@ private:
     void stopClients();
     /// Gives the io threads (all but the sampler's) and the calling thread `lifecycle_nice`, and
     /// switches them to ticking.
-    void lowerPriority();
+    void stepAsideForBursts();
     /// An io thread: blocks in the reactor until the lifecycle phase, then polls it every kTick;
     /// the sampler's keeps blocking.
     void runClientThread(boost::asio::io_context& io, bool sampler);
