@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 namespace {
@@ -43,8 +44,9 @@ void fuzzFrame(std::string_view text) {
         if (message != event->body.end()) {
             if (auto read = parley::client::readMessage(*message)) {
                 deliver(sequencer.setBaseline(read->index > 0 ? read->index - 1 : -1));
-                deliver(sequencer.accept(*read));
-                deliver(sequencer.accept(*read)); // a duplicate is never delivered twice
+                deliver(sequencer.accept(parley::client::Message{*read}));
+                // A duplicate is never delivered twice.
+                deliver(sequencer.accept(std::move(*read)));
             }
         }
         return;
@@ -62,7 +64,7 @@ void fuzzFrame(std::string_view text) {
     if (messages) {
         deliver(sequencer.setBaseline(std::nullopt));
         for (auto& message : *messages) {
-            deliver(sequencer.accept(message));
+            deliver(sequencer.accept(std::move(message)));
         }
     }
 }
