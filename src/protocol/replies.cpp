@@ -1,0 +1,112 @@
+#include "protocol/replies.hpp"
+
+#include "protocol/json_fields.hpp"
+
+namespace parley::protocol {
+
+namespace {
+
+template <typename T> Json arrayOf(const std::vector<T>& items) {
+    Json out = Json::array();
+    for (const T& item : items) {
+        out.push_back(toJson(item));
+    }
+    return out;
+}
+
+template <typename T, typename Reader>
+Decoded<std::vector<T>> readArray(const Json& reply, std::string_view name, Reader read) {
+    const Json* found = fields::find(reply, name);
+    if (found == nullptr || !found->is_array()) {
+        return shapeError("the reply has no array " + std::string{name});
+    }
+    std::vector<T> out;
+    out.reserve(found->size());
+    for (const Json& item : *found) {
+        auto value = read(item);
+        if (!value) {
+            return std::unexpected(value.error());
+        }
+        out.push_back(std::move(*value));
+    }
+    return out;
+}
+
+template <typename Reader>
+auto readObject(const Json& reply, std::string_view name, Reader read) -> decltype(read(reply)) {
+    const Json* found = fields::find(reply, name);
+    if (found == nullptr) {
+        return shapeError("the reply has no " + std::string{name});
+    }
+    return read(*found);
+}
+
+} // namespace
+
+Json encodeReply(const TokenReply& reply) {
+    return {{"identity", reply.identity},
+            {"expires_at", reply.expires_at},
+            {"server_time", reply.server_time}};
+}
+
+Json channelReply(const ChannelObject& channel) {
+    return {{"channel", toJson(channel)}};
+}
+
+Json channelsReply(const std::vector<ChannelObject>& channels) {
+    return {{"channels", arrayOf(channels)}};
+}
+
+Json membersReply(const std::vector<MemberObject>& members) {
+    return {{"members", arrayOf(members)}};
+}
+
+Json messageReply(const MessageObject& message) {
+    return {{"message", toJson(message)}};
+}
+
+Json messagesReply(const std::vector<MessageObject>& messages) {
+    return {{"messages", arrayOf(messages)}};
+}
+
+Json pingReply(std::int64_t server_time) {
+    return {{"server_time", server_time}};
+}
+
+Decoded<TokenReply> readTokenReply(const Json& reply) {
+    auto identity = fields::string(reply, "identity");
+    auto expires_at = fields::integer(reply, "expires_at");
+    auto server_time = fields::integer(reply, "server_time");
+    if (!identity || !expires_at || !server_time) {
+        return shapeError("malformed token reply");
+    }
+    return TokenReply{.identity = std::move(*identity),
+                      .expires_at = *expires_at,
+                      .server_time = *server_time};
+}
+
+Decoded<ChannelObject> readChannelReply(const Json& reply) {
+    return readObject(reply, "channel", readChannel);
+}
+
+Decoded<std::vector<ChannelObject>> readChannelsReply(const Json& reply) {
+    return readArray<ChannelObject>(reply, "channels", readChannel);
+}
+
+Decoded<std::vector<MemberObject>> readMembersReply(const Json& reply) {
+    return readArray<MemberObject>(reply, "members", readMember);
+}
+
+Decoded<MessageObject> readMessageReply(const Json& reply) {
+    return readObject(reply, "message", readMessage);
+}
+
+Decoded<std::vector<MessageObject>> readMessagesReply(const Json& reply) {
+    return readArray<MessageObject>(reply, "messages", readMessage);
+}
+
+Decoded<std::int64_t> readPingReply(const Json& reply) {
+    return fields::integer(reply, "server_time");
+}
+
+} // namespace parley::protocol

@@ -1,0 +1,44 @@
+#pragma once
+
+// The fields of every successful reply (docs/protocol.md, "Ops"): the server encodes them, the
+// C++ client reads them. Each encoder returns the members that go beside `reply_to` and `ok`.
+
+#include "protocol/objects.hpp"
+#include "protocol/shape_error.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::protocol {
+
+/// The reply to `init` and `update_token`.
+struct TokenReply {
+    std::string identity;
+    std::int64_t expires_at = 0;  // unix seconds
+    std::int64_t server_time = 0; // unix milliseconds
+};
+
+Json encodeReply(const TokenReply& reply);
+/// `channel.create`, `channel.join`, `channel.leave`, `channel.add_member`.
+Json channelReply(const ChannelObject& channel);
+/// `channel.list`.
+Json channelsReply(const std::vector<ChannelObject>& channels);
+/// `channel.members`.
+Json membersReply(const std::vector<MemberObject>& members);
+/// `message.send`.
+Json messageReply(const MessageObject& message);
+/// `message.history`, oldest first.
+Json messagesReply(const std::vector<MessageObject>& messages);
+/// `ping`.
+Json pingReply(std::int64_t server_time);
+
+Decoded<TokenReply> readTokenReply(const Json& reply);
+Decoded<ChannelObject> readChannelReply(const Json& reply);
+Decoded<std::vector<ChannelObject>> readChannelsReply(const Json& reply);
+Decoded<std::vector<MemberObject>> readMembersReply(const Json& reply);
+Decoded<MessageObject> readMessageReply(const Json& reply);
+Decoded<std::vector<MessageObject>> readMessagesReply(const Json& reply);
+Decoded<std::int64_t> readPingReply(const Json& reply);
+
+} // namespace parley::protocol
