@@ -1,10 +1,12 @@
 #include "server/chat_service.hpp"
 
 #include "protocol/names.hpp"
-#include "server/chat_json.hpp"
+#include "protocol/replies.hpp"
 #include "server/sid.hpp"
+#include "server/wire_objects.hpp"
 
 #include <array>
+#include <utility>
 
 namespace parley::server {
 namespace {
@@ -31,73 +33,73 @@ std::unexpected<OpError> storeError(StoreError failure) {
     return error(ErrorCode::kInternal, "storage failed; the operation did not take effect");
 }
 
-std::unexpected<OpError> argumentError(const protocol::FrameError& failure) {
+std::unexpected<OpError> shapeFailure(const protocol::ShapeError& failure) {
     return error(failure.code, failure.message);
 }
 
-// `attributes`: absent is {}, otherwise an object of at most 16 KiB compact.
-std::expected<std::string, OpError> attributesArg(const protocol::Request& request) {
-    const auto found = request.frame.find("attributes");
-    if (found == request.frame.end() || found->is_null()) {
-        return std::string{"{}"};
-    }
-    if (!found->is_object()) {
-        return error(ErrorCode::kInvalidAttributes, "attributes must be a JSON object");
-    }
-    std::string compact = found->dump(-1, ' ', false, Json::error_handler_t::replace);
-    if (compact.size() > protocol::kMaxAttributesBytes) {
-        return error(ErrorCode::kInvalidAttributes, "attributes larger than 16 KiB");
-    }
-    return compact;
+ChannelEvent::Kind channelEventKind(protocol::EventKind kind) {
+    return kind == protocol::EventKind::kMemberLeft ? ChannelEvent::Kind::kMemberLeft
+                                                    : ChannelEvent::Kind::kMemberJoined;
 }
 
 } // namespace
 
-ChatService::ChatService(Store& store, Broker& broker, Hub& hub, Metrics& metrics,
+ChatService::ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
                          const token::Clock& clock)
-    : store_(store), broker_(broker), hub_(hub), metrics_(metrics), clock_(clock) {}
+    : store_(store), broker_(broker), workers_(workers), metrics_(metrics), clock_(clock) {}
+
+template <typename Args, OpResult (ChatService::*Op)(const std::string&, Args)>
+OpResult ChatService::withArgs(const std::string& identity, const Json& frame) {
+    auto args = protocol::decodeArgs<Args>(frame);
+    if (!args) {
+        return shapeFailure(args.error());
+    }
+    return (this->*Op)(identity, std::move(*args));
+}
+
+ChatService::Route ChatService::routeFor(std::string_view op) {
+    using namespace protocol;
+    static const std::array<std::pair<std::string_view, Route>, 7> kRoutes{{
+        {ChannelCreateRequest::kOp, &ChatService::withArgs<ChannelCreateRequest, &ChatService::create>},
+        {ChannelListRequest::kOp, &ChatService::withArgs<ChannelListRequest, &ChatService::list>},
+        {ChannelJoinRequest::kOp, &ChatService::withArgs<ChannelJoinRequest, &ChatService::join>},
+        {ChannelLeaveRequest::kOp, &ChatService::withArgs<ChannelLeaveRequest, &ChatService::leave>},
+        {ChannelMembersRequest::kOp,
+         &ChatService::withArgs<ChannelMembersRequest, &ChatService::members>},
+        {ChannelAddMemberRequest::kOp,
+         &ChatService::withArgs<ChannelAddMemberRequest, &ChatService::addMember>},
+        {MessageHistoryRequest::kOp,
+         &ChatService::withArgs<MessageHistoryRequest, &ChatService::history>},
+    }};
+    for (const auto& [name, route] : kRoutes) {
+        if (name == op) {
+            return route;
+        }
+    }
+    return nullptr;
+}
 
 bool ChatService::handles(std::string_view op) {
-    namespace op_name = protocol::op;
-    constexpr std::array kOps = {op_name::kChannelCreate,  op_name::kChannelList,
-                                 op_name::kChannelJoin,    op_name::kChannelLeave,
-                                 op_name::kChannelMembers, op_name::kChannelAddMember,
-                                 op_name::kMessageSend,    op_name::kMessageHistory};
-    return std::find(kOps.begin(), kOps.end(), op) != kOps.end();
+    return op == protocol::MessageSendRequest::kOp || routeFor(op) != nullptr;
 }
 
-OpResult ChatService::handle(const std::string& identity, const protocol::Request& request) {
-    namespace op = protocol::op;
-    const std::string_view name = request.op;
-    if (name == op::kChannelCreate) {
-        return create(identity, request);
-    }
-    if (name == op::kChannelList) {
-        return list(identity);
-    }
-    if (name == op::kChannelJoin) {
-        return join(identity, request);
-    }
-    if (name == op::kChannelLeave) {
-        return leave(identity, request);
-    }
-    if (name == op::kChannelMembers) {
-        return members(identity, request);
-    }
-    if (name == op::kChannelAddMember) {
-        return addMember(identity, request);
-    }
-    if (name == op::kMessageSend) {
-        return send(identity, request);
-    }
-    if (name == op::kMessageHistory) {
-        return history(identity, request);
-    }
-    return error(ErrorCode::kUnknownOp, "unknown op \"" + request.op + "\"");
+void ChatService::handle(std::string identity, protocol::Request request, Done done) {
+    workers_.post([this, identity = std::move(identity), request = std::move(request),
+                   done = std::move(done)]() mutable {
+        if (request.op == protocol::MessageSendRequest::kOp) {
+            send(identity, request.frame, std::move(done));
+            return;
+        }
+        const Route route = routeFor(request.op);
+        done(route != nullptr ? (this->*route)(identity, request.frame)
+                              : error(ErrorCode::kUnknownOp, "unknown op \"" + request.op + "\""));
+    });
 }
 
-StoreResult<std::vector<std::string>> ChatService::channelsOf(const std::string& identity) {
-    return store_.channelsOf(identity);
+void ChatService::channelsOf(std::string identity, ChannelsDone done) {
+    workers_.post([this, identity = std::move(identity), done = std::move(done)] {
+        done(store_.channelsOf(identity));
+    });
 }
 
 std::expected<bool, OpError> ChatService::isMember(const std::string& channel,
@@ -110,12 +112,8 @@ std::expected<bool, OpError> ChatService::isMember(const std::string& channel,
 }
 
 std::expected<Channel, OpError> ChatService::visibleChannel(const std::string& identity,
-                                                            const protocol::Request& request) {
-    const auto reference = protocol::stringArg(request, "channel");
-    if (!reference) {
-        return argumentError(reference.error());
-    }
-    auto channel = store_.findChannel(*reference);
+                                                            const std::string& reference) {
+    auto channel = store_.findChannel(reference);
     if (!channel) {
         return storeError(channel.error());
     }
@@ -133,64 +131,49 @@ std::expected<Channel, OpError> ChatService::visibleChannel(const std::string& i
     return std::move(*channel);
 }
 
-void ChatService::publishMembership(std::string_view event, const std::string& channel,
+// The member hears of it through its identity topic (every node where it is connected, every
+// session, the leaver's own devices included); the other members through the channel's topic.
+void ChatService::publishMembership(protocol::EventKind kind, const std::string& channel,
                                     const std::string& identity) {
-    broker_.publish(channel, std::make_shared<const std::string>(protocol::eventFrame(
-                                 event, {{"channel", channel}, {"identity", identity}})));
+    ChannelEvent event{
+        .kind = channelEventKind(kind),
+        .channel = channel,
+        .identity = identity,
+        .frame = std::make_shared<const std::string>(
+            protocol::memberEvent(kind, {.channel = channel, .identity = identity})),
+    };
+    broker_.publish(identityTopic(identity), event);
+    broker_.publish(channelTopic(channel), std::move(event));
 }
 
-OpResult ChatService::create(const std::string& identity, const protocol::Request& request) {
-    const auto unique_name = protocol::stringArg(request, "unique_name");
-    if (!unique_name) {
-        return argumentError(unique_name.error());
-    }
-    const auto friendly_name = protocol::optionalStringArg(request, "friendly_name");
-    if (!friendly_name) {
-        return argumentError(friendly_name.error());
-    }
-    const auto type_name = protocol::optionalStringArg(request, "type");
-    if (!type_name) {
-        return argumentError(type_name.error());
-    }
-    const auto type = parseChannelType(type_name->value_or("public"));
-    if (!type) {
-        return error(ErrorCode::kInvalidArgument, R"(type must be "public" or "private")");
-    }
-    const auto attributes = attributesArg(request);
-    if (!attributes) {
-        return std::unexpected(attributes.error());
-    }
+OpResult ChatService::create(const std::string& identity, protocol::ChannelCreateRequest args) {
+    std::string friendly_name = args.friendly_name.value_or(args.unique_name);
     const auto channel = store_.createChannel(NewChannel{
         .sid = makeSid("CH"),
-        .unique_name = *unique_name,
-        .friendly_name = friendly_name->value_or(*unique_name),
-        .type = *type,
-        .attributes_json = *attributes,
+        .unique_name = std::move(args.unique_name),
+        .friendly_name = std::move(friendly_name),
+        .type = args.type,
+        .attributes_json = std::move(args.attributes_json),
         .created_by = identity,
         .now = clock_.now(),
     });
     if (!channel) {
         return storeError(channel.error());
     }
-    hub_.memberAdded(channel->sid, identity);
-    publishMembership(protocol::event::kMemberJoined, channel->sid, identity);
-    return Json{{"channel", channelJson(*channel)}};
+    publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity);
+    return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::list(const std::string& identity) {
+OpResult ChatService::list(const std::string& identity, protocol::ChannelListRequest /*args*/) {
     const auto channels = store_.listChannels(identity);
     if (!channels) {
         return storeError(channels.error());
     }
-    Json out = Json::array();
-    for (const Channel& channel : *channels) {
-        out.push_back(channelJson(channel));
-    }
-    return Json{{"channels", std::move(out)}};
+    return protocol::channelsReply(toWire(*channels));
 }
 
-OpResult ChatService::join(const std::string& identity, const protocol::Request& request) {
-    const auto channel = visibleChannel(identity, request);
+OpResult ChatService::join(const std::string& identity, protocol::ChannelJoinRequest args) {
+    const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
     }
@@ -199,14 +182,13 @@ OpResult ChatService::join(const std::string& identity, const protocol::Request&
         return storeError(added.error());
     }
     if (*added) {
-        hub_.memberAdded(channel->sid, identity);
-        publishMembership(protocol::event::kMemberJoined, channel->sid, identity);
+        publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity);
     }
-    return Json{{"channel", channelJson(*channel)}};
+    return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::leave(const std::string& identity, const protocol::Request& request) {
-    const auto channel = visibleChannel(identity, request);
+OpResult ChatService::leave(const std::string& identity, protocol::ChannelLeaveRequest args) {
+    const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
     }
@@ -217,14 +199,12 @@ OpResult ChatService::leave(const std::string& identity, const protocol::Request
     if (!*removed) {
         return error(ErrorCode::kNotAMember);
     }
-    // Published before the hub forgets the membership, so the leaver's sessions see it too.
-    publishMembership(protocol::event::kMemberLeft, channel->sid, identity);
-    hub_.memberRemoved(channel->sid, identity);
-    return Json{{"channel", channelJson(*channel)}};
+    publishMembership(protocol::EventKind::kMemberLeft, channel->sid, identity);
+    return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::members(const std::string& identity, const protocol::Request& request) {
-    const auto channel = visibleChannel(identity, request);
+OpResult ChatService::members(const std::string& identity, protocol::ChannelMembersRequest args) {
+    const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
     }
@@ -232,21 +212,14 @@ OpResult ChatService::members(const std::string& identity, const protocol::Reque
     if (!members) {
         return storeError(members.error());
     }
-    Json out = Json::array();
-    for (const Member& member : *members) {
-        out.push_back(memberJson(member));
-    }
-    return Json{{"members", std::move(out)}};
+    return protocol::membersReply(toWire(*members));
 }
 
-OpResult ChatService::addMember(const std::string& identity, const protocol::Request& request) {
-    const auto channel = visibleChannel(identity, request);
+OpResult ChatService::addMember(const std::string& identity,
+                                protocol::ChannelAddMemberRequest args) {
+    const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
-    }
-    const auto invitee = protocol::stringArg(request, "identity");
-    if (!invitee) {
-        return argumentError(invitee.error());
     }
     const auto member = isMember(channel->sid, identity);
     if (!member) {
@@ -255,92 +228,86 @@ OpResult ChatService::addMember(const std::string& identity, const protocol::Req
     if (!*member) {
         return error(ErrorCode::kNotAMember, "only members of a channel can add members");
     }
-    const auto added = store_.addMember(channel->sid, *invitee, clock_.now());
+    const auto added = store_.addMember(channel->sid, args.identity, clock_.now());
     if (!added) {
         return storeError(added.error());
     }
     if (*added) {
-        hub_.memberAdded(channel->sid, *invitee);
-        publishMembership(protocol::event::kMemberJoined, channel->sid, *invitee);
+        publishMembership(protocol::EventKind::kMemberJoined, channel->sid, args.identity);
     }
-    return Json{{"channel", channelJson(*channel)}};
+    return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::send(const std::string& identity, const protocol::Request& request) {
-    const auto channel = visibleChannel(identity, request);
+// Checked in parallel on any worker; appended and published on the channel's strand.
+void ChatService::send(const std::string& identity, const Json& frame, Done done) {
+    auto args = protocol::decodeArgs<protocol::MessageSendRequest>(frame);
+    if (!args) {
+        done(shapeFailure(args.error()));
+        return;
+    }
+    auto channel = visibleChannel(identity, args->channel);
     if (!channel) {
-        return std::unexpected(channel.error());
-    }
-    const auto body = request.frame.find("body");
-    if (body == request.frame.end() || !body->is_string()) {
-        return error(ErrorCode::kInvalidArgument, "body must be a string");
-    }
-    if (body->get_ref<const std::string&>().size() > protocol::kMaxBodyBytes) {
-        return error(ErrorCode::kBodyTooLarge);
-    }
-    const auto attributes = attributesArg(request);
-    if (!attributes) {
-        return std::unexpected(attributes.error());
+        done(std::unexpected(channel.error()));
+        return;
     }
     const auto member = isMember(channel->sid, identity);
-    if (!member) {
-        return std::unexpected(member.error());
+    if (!member || !*member) {
+        done(!member ? std::unexpected(member.error())
+                     : error(ErrorCode::kNotAMember, "join the channel before sending to it"));
+        return;
     }
-    if (!*member) {
-        return error(ErrorCode::kNotAMember, "join the channel before sending to it");
-    }
-    const std::lock_guard ordered{send_order_};
+    const std::string sid = channel->sid;
+    workers_.postOrdered(sid, [this, identity, channel = std::move(*channel),
+                               args = std::move(*args), done = std::move(done)]() mutable {
+        done(append(identity, channel, std::move(args)));
+    });
+}
+
+OpResult ChatService::append(const std::string& identity, const Channel& channel,
+                             protocol::MessageSendRequest args) {
     const auto started = std::chrono::steady_clock::now();
     const auto message = store_.appendMessage(NewMessage{
         .sid = makeSid("IM"),
-        .channel_sid = channel->sid,
+        .channel_sid = channel.sid,
         .author = identity,
-        .body = body->get<std::string>(),
-        .attributes_json = *attributes,
+        .body = std::move(args.body),
+        .attributes_json = std::move(args.attributes_json),
         .now = clock_.now(),
     });
     if (!message) {
         return storeError(message.error());
     }
     metrics_.messageStored(std::chrono::steady_clock::now() - started);
-    Json message_json = messageJson(*message);
-    broker_.publish(channel->sid, std::make_shared<const std::string>(protocol::eventFrame(
-                                      protocol::event::kMessage,
-                                      {{"channel", channel->sid}, {"message", message_json}})));
-    return Json{{"message", std::move(message_json)}};
+    protocol::MessageObject wire = toWire(*message);
+    broker_.publish(channelTopic(channel.sid),
+                    ChannelEvent{.kind = ChannelEvent::Kind::kMessage,
+                                 .channel = channel.sid,
+                                 .identity = identity,
+                                 .index = message->index,
+                                 .frame = std::make_shared<const std::string>(
+                                     protocol::messageEvent(wire))});
+    return protocol::messageReply(wire);
 }
 
-OpResult ChatService::history(const std::string& identity, const protocol::Request& request) {
-    const auto channel = visibleChannel(identity, request);
+OpResult ChatService::history(const std::string& identity, protocol::MessageHistoryRequest args) {
+    const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
     }
-    const auto before = protocol::optionalIntArg(request, "before");
-    const auto after = protocol::optionalIntArg(request, "after");
-    const auto limit = protocol::optionalIntArg(request, "limit");
-    for (const auto* argument : {&before, &after, &limit}) {
-        if (!*argument) {
-            return argumentError(argument->error());
-        }
-    }
-    if (before->has_value() && after->has_value()) {
+    if (args.before.has_value() && args.after.has_value()) {
         return error(ErrorCode::kInvalidArgument, "give before or after, not both");
     }
-    const auto page = limit->value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
+    const auto page = args.limit.value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
     if (page < 1 || page > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
         return error(ErrorCode::kInvalidArgument, "limit must be between 1 and 500");
     }
     const auto messages = store_.history(
         channel->sid,
-        HistoryQuery{.before = *before, .after = *after, .limit = static_cast<std::size_t>(page)});
+        HistoryQuery{.before = args.before, .after = args.after, .limit = static_cast<std::size_t>(page)});
     if (!messages) {
         return storeError(messages.error());
     }
-    Json out = Json::array();
-    for (const Message& message : *messages) {
-        out.push_back(messageJson(message));
-    }
-    return Json{{"messages", std::move(out)}};
+    return protocol::messagesReply(toWire(*messages));
 }
 
 } // namespace parley::server

@@ -1,21 +1,29 @@
 #pragma once
 
 // The chat operations of the protocol (channel.*, message.*), for one authenticated identity at a
-// time. It never sees a socket: it reads and writes the Store, publishes events on the Broker,
-// and tells the Hub about membership changes so events reach the right sessions.
+// time. It never sees a socket: it reads and writes the Store on the store workers, and publishes
+// what happened on the Broker; the hubs of every node turn that into frames for sessions.
+//
+// Order: a channel's messages are appended and published on that channel's strand, one at a
+// time, so they are published in index order and every subscriber sees them in index order;
+// sends to different channels do not wait for each other, and no lock is held across the store
+// or the broker.
 
 #include "protocol/codes.hpp"
+#include "protocol/events.hpp"
 #include "protocol/frame.hpp"
+#include "protocol/requests.hpp"
 #include "server/broker/broker.hpp"
-#include "server/hub.hpp"
 #include "server/metrics.hpp"
 #include "server/store/store.hpp"
+#include "server/store_workers.hpp"
 
 #include <parley/token/clock.hpp>
 
 #include <expected>
-#include <mutex>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace parley::server {
 
@@ -28,41 +36,49 @@ using OpResult = std::expected<protocol::Json, OpError>;
 
 class ChatService {
 public:
-    ChatService(Store& store, Broker& broker, Hub& hub, Metrics& metrics,
+    using Done = std::function<void(OpResult)>;
+    using ChannelsDone = std::function<void(StoreResult<std::vector<std::string>>)>;
+
+    ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
                 const token::Clock& clock);
 
     /// True for the ops this service handles.
     static bool handles(std::string_view op);
 
-    /// Runs one op for `identity`; the reply's fields on success. Thread-safe.
-    OpResult handle(const std::string& identity, const protocol::Request& request);
+    /// Runs one op for `identity` on a store worker and calls `done` there, exactly once, with
+    /// the reply's fields or the error. Thread-safe.
+    void handle(std::string identity, protocol::Request request, Done done);
 
-    /// SIDs of the channels `identity` belongs to, for attaching a new session to the hub.
-    StoreResult<std::vector<std::string>> channelsOf(const std::string& identity);
+    /// SIDs of the channels `identity` belongs to, for a new session; `done` runs on a worker.
+    void channelsOf(std::string identity, ChannelsDone done);
 
 private:
-    OpResult create(const std::string& identity, const protocol::Request& request);
-    OpResult list(const std::string& identity);
-    OpResult join(const std::string& identity, const protocol::Request& request);
-    OpResult leave(const std::string& identity, const protocol::Request& request);
-    OpResult members(const std::string& identity, const protocol::Request& request);
-    OpResult addMember(const std::string& identity, const protocol::Request& request);
-    OpResult send(const std::string& identity, const protocol::Request& request);
-    OpResult history(const std::string& identity, const protocol::Request& request);
+    using Route = OpResult (ChatService::*)(const std::string&, const protocol::Json&);
+    static Route routeFor(std::string_view op);
+    template <typename Args, OpResult (ChatService::*Op)(const std::string&, Args)>
+    OpResult withArgs(const std::string& identity, const protocol::Json& frame);
 
-    /// The channel named by the request's `channel` argument, if `identity` may see it.
+    OpResult create(const std::string& identity, protocol::ChannelCreateRequest args);
+    OpResult list(const std::string& identity, protocol::ChannelListRequest args);
+    OpResult join(const std::string& identity, protocol::ChannelJoinRequest args);
+    OpResult leave(const std::string& identity, protocol::ChannelLeaveRequest args);
+    OpResult members(const std::string& identity, protocol::ChannelMembersRequest args);
+    OpResult addMember(const std::string& identity, protocol::ChannelAddMemberRequest args);
+    OpResult history(const std::string& identity, protocol::MessageHistoryRequest args);
+    void send(const std::string& identity, const protocol::Json& frame, Done done);
+    OpResult append(const std::string& identity, const Channel& channel,
+                    protocol::MessageSendRequest args);
+
+    /// The channel `reference` (SID or unique name) names, if `identity` may see it.
     std::expected<Channel, OpError> visibleChannel(const std::string& identity,
-                                                   const protocol::Request& request);
+                                                   const std::string& reference);
     std::expected<bool, OpError> isMember(const std::string& channel, const std::string& identity);
-    void publishMembership(std::string_view event, const std::string& channel,
+    void publishMembership(protocol::EventKind kind, const std::string& channel,
                            const std::string& identity);
 
-    // Held across a message's append and its publish, so `message` events leave in index order
-    // (SQLite serializes the appends anyway, so this costs no parallelism).
-    std::mutex send_order_;
     Store& store_;
     Broker& broker_;
-    Hub& hub_;
+    StoreWorkers& workers_;
     Metrics& metrics_;
     const token::Clock& clock_;
 };

@@ -3,6 +3,7 @@
 #include "protocol/names.hpp"
 #include "server/ws_session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <chrono>
@@ -54,7 +55,16 @@ void HttpSession::onRead(beast::error_code error) {
         std::make_shared<WsSession>(stream_.release_socket(), context_)->run(request);
         return;
     }
-    response_ = rest_.handle(request);
+    rest_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
+        boost::asio::post(self->stream_.get_executor(),
+                          [self, response = std::move(response)]() mutable {
+                              self->writeResponse(std::move(response));
+                          });
+    });
+}
+
+void HttpSession::writeResponse(HttpResponse response) {
+    response_ = std::move(response);
     const bool keep_alive = response_->keep_alive();
     http::async_write(
         stream_, *response_,

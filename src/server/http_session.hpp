@@ -25,6 +25,7 @@ public:
 private:
     void readRequest();
     void onRead(boost::beast::error_code error);
+    void writeResponse(HttpResponse response);
     void onWrite(bool keep_alive, boost::beast::error_code error);
 
     boost::beast::tcp_stream stream_;

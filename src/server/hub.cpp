@@ -9,13 +9,17 @@ Hub::Hub(Broker& broker) : broker_(broker) {}
 Hub::~Hub() {
     const std::lock_guard lock{mutex_};
     for (const auto& [channel, members] : channel_members_) {
-        broker_.unsubscribe(channel, *this);
+        broker_.unsubscribe(channelTopic(channel), *this);
+    }
+    for (const auto& [identity, connected] : identities_) {
+        broker_.unsubscribe(identityTopic(identity), *this);
     }
 }
 
 bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>& session,
-                 const std::vector<std::string>& channels, std::size_t max_per_identity) {
+                 std::size_t max_per_identity) {
     const std::lock_guard lock{mutex_};
+    const bool first = !identities_.contains(identity);
     Connected& connected = identities_[identity];
     // Sessions destroyed without detach (cannot happen through WsSession, which always detaches,
     // but the count must not drift if it did).
@@ -28,11 +32,11 @@ bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>
         }
         return false;
     }
+    if (first) {
+        broker_.subscribe(identityTopic(identity), *this);
+    }
     connected.sessions.push_back(session);
     ++session_count_;
-    for (const std::string& channel : channels) {
-        joinLocked(channel, identity);
-    }
     return true;
 }
 
@@ -54,26 +58,25 @@ void Hub::detach(const std::string& identity, const SessionSink* session) {
         for (const std::string& channel : channels) {
             leaveLocked(channel, identity);
         }
-        identities_.erase(found);
+        identities_.erase(identity);
+        broker_.unsubscribe(identityTopic(identity), *this);
     }
 }
 
-void Hub::memberAdded(const std::string& channel, const std::string& identity) {
+void Hub::addChannels(const std::string& identity, const std::vector<std::string>& channels) {
     const std::lock_guard lock{mutex_};
-    if (identities_.contains(identity)) {
+    if (!identities_.contains(identity)) {
+        return; // every session of it has gone meanwhile
+    }
+    for (const std::string& channel : channels) {
         joinLocked(channel, identity);
     }
-}
-
-void Hub::memberRemoved(const std::string& channel, const std::string& identity) {
-    const std::lock_guard lock{mutex_};
-    leaveLocked(channel, identity);
 }
 
 void Hub::joinLocked(const std::string& channel, const std::string& identity) {
     auto& members = channel_members_[channel];
     if (members.empty()) {
-        broker_.subscribe(channel, *this);
+        broker_.subscribe(channelTopic(channel), *this);
     }
     members.insert(identity);
     identities_[identity].channels.insert(channel);
@@ -90,7 +93,7 @@ void Hub::leaveLocked(const std::string& channel, const std::string& identity) {
     found->second.erase(identity);
     if (found->second.empty()) {
         channel_members_.erase(found);
-        broker_.unsubscribe(channel, *this);
+        broker_.unsubscribe(channelTopic(channel), *this);
     }
 }
 
@@ -120,23 +123,60 @@ std::size_t Hub::sessionCount() const {
     return session_count_;
 }
 
-void Hub::onBrokerEvent(std::string_view topic, const Payload& payload) {
-    const std::lock_guard lock{mutex_};
-    const auto members = channel_members_.find(topic);
-    if (members == channel_members_.end()) {
+void Hub::onBrokerEvent(std::string_view topic, const ChannelEvent& event) {
+    const Targets targets =
+        isIdentityTopic(topic) ? onIdentityEvent(event) : onChannelEvent(event);
+    for (const auto& session : targets) {
+        session->deliver(event.frame);
+    }
+}
+
+void Hub::sessionsOfLocked(const std::string& identity, Targets& out) const {
+    const auto connected = identities_.find(identity);
+    if (connected == identities_.end()) {
         return;
     }
-    for (const std::string& identity : members->second) {
-        const auto connected = identities_.find(identity);
-        if (connected == identities_.end()) {
-            continue;
-        }
-        for (const auto& weak : connected->second.sessions) {
-            if (const auto session = weak.lock()) {
-                session->deliver(payload);
-            }
+    for (const auto& weak : connected->second.sessions) {
+        if (auto session = weak.lock()) {
+            out.push_back(std::move(session));
         }
     }
+}
+
+// The members' view. A member event is not shown here to the member it is about: that one gets
+// it through its identity topic, whether or not this node knew it as a member yet.
+Hub::Targets Hub::onChannelEvent(const ChannelEvent& event) {
+    const bool about_a_member = event.kind != ChannelEvent::Kind::kMessage;
+    const std::lock_guard lock{mutex_};
+    Targets targets;
+    const auto members = channel_members_.find(event.channel);
+    if (members == channel_members_.end()) {
+        return targets;
+    }
+    for (const std::string& identity : members->second) {
+        if (!(about_a_member && identity == event.identity)) {
+            sessionsOfLocked(identity, targets);
+        }
+    }
+    return targets;
+}
+
+// The member's own view: a join starts delivery of the channel to its sessions here (and shows
+// them the event); a leave shows them the event, then stops delivery.
+Hub::Targets Hub::onIdentityEvent(const ChannelEvent& event) {
+    const std::lock_guard lock{mutex_};
+    Targets targets;
+    if (event.kind == ChannelEvent::Kind::kMessage || !identities_.contains(event.identity)) {
+        return targets;
+    }
+    if (event.kind == ChannelEvent::Kind::kMemberJoined) {
+        joinLocked(event.channel, event.identity);
+    }
+    sessionsOfLocked(event.identity, targets);
+    if (event.kind == ChannelEvent::Kind::kMemberLeft) {
+        leaveLocked(event.channel, event.identity);
+    }
+    return targets;
 }
 
 } // namespace parley::server

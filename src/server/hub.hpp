@@ -1,16 +1,22 @@
 #pragma once
 
 // Who is connected on this node, and which local identities belong to which channels: the hub
-// turns a channel event from the broker into frames for the right sessions.
+// turns channel events from the broker into frames for the right sessions.
 //
-// It subscribes to a channel's topic while at least one connected identity here is a member,
-// and unsubscribes when the last one goes, so the broker only sends a node what it needs.
+// Membership is learnt from the store once, when a session starts (addChannels), and from then
+// on only from broker events: a join, leave or add made on any node reaches every node where
+// the identity is connected through its identity topic, so every session of a member sees it.
+// The hub subscribes to a channel's topic while at least one identity connected here is a
+// member, and to an identity's topic while it has a session here.
+//
+// Threading: every method may be called from any thread. Deliveries happen outside the hub's
+// lock: it copies the target sessions under the lock and hands them the frame after releasing
+// it, so a slow session never holds up the others or the broker.
 
 #include "server/broker/broker.hpp"
 #include "server/session_sink.hpp"
 
 #include <cstddef>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,15 +33,14 @@ public:
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
 
-    /// Registers a session of `identity` that belongs to `channels`, unless the identity already
-    /// has `max_per_identity` sessions. Returns false (nothing registered) in that case.
+    /// Registers a session of `identity`, unless the identity already has `max_per_identity`
+    /// sessions here. Returns false (nothing registered) in that case.
     bool attach(const std::string& identity, const std::shared_ptr<SessionSink>& session,
-                const std::vector<std::string>& channels, std::size_t max_per_identity);
+                std::size_t max_per_identity);
     void detach(const std::string& identity, const SessionSink* session);
-
-    /// Membership changes, so events of the channel reach (or stop reaching) the identity here.
-    void memberAdded(const std::string& channel, const std::string& identity);
-    void memberRemoved(const std::string& channel, const std::string& identity);
+    /// The channels `identity` belonged to when its session read the store. Call after attach,
+    /// so a membership change in between is not lost (it arrives as an event too).
+    void addChannels(const std::string& identity, const std::vector<std::string>& channels);
 
     /// Every open connection, initialized or not, is tracked so shutdown can close them all.
     void track(const std::shared_ptr<SessionSink>& session);
@@ -44,14 +49,18 @@ public:
     std::vector<std::shared_ptr<SessionSink>> sessions() const;
     std::size_t sessionCount() const;
 
-    void onBrokerEvent(std::string_view topic, const Payload& payload) override;
+    void onBrokerEvent(std::string_view topic, const ChannelEvent& event) override;
 
 private:
+    using Targets = std::vector<std::shared_ptr<SessionSink>>;
     struct Connected {
         std::vector<std::weak_ptr<SessionSink>> sessions;
         std::set<std::string, std::less<>> channels;
     };
 
+    Targets onChannelEvent(const ChannelEvent& event);
+    Targets onIdentityEvent(const ChannelEvent& event);
+    void sessionsOfLocked(const std::string& identity, Targets& out) const;
     void joinLocked(const std::string& channel, const std::string& identity);
     void leaveLocked(const std::string& channel, const std::string& identity);
 

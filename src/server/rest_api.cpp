@@ -1,7 +1,8 @@
 #include "server/rest_api.hpp"
 
 #include "protocol/names.hpp"
-#include "server/chat_json.hpp"
+#include "protocol/replies.hpp"
+#include "server/wire_objects.hpp"
 
 #include <boost/beast/core/detail/base64.hpp>
 
@@ -34,11 +35,28 @@ HttpResponse respond(const HttpRequest& request, http::status status, std::strin
     return response;
 }
 
+std::string dump(const Json& json) {
+    return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// An error body carries the protocol's code where one applies, else the HTTP status.
 HttpResponse jsonError(const HttpRequest& request, http::status status, int code,
                        std::string_view message) {
-    return respond(request, status,
-                   Json{{"code", code}, {"message", message}}.dump(-1, ' ', false,
-                                                                   Json::error_handler_t::replace));
+    return respond(request, status, dump(Json{{"code", code}, {"message", message}}));
+}
+
+HttpResponse jsonError(const HttpRequest& request, http::status status, protocol::ErrorCode code,
+                       std::string_view message) {
+    return jsonError(request, status, static_cast<int>(code), message);
+}
+
+HttpResponse httpError(const HttpRequest& request, http::status status, std::string_view message) {
+    return jsonError(request, status, static_cast<int>(status), message);
+}
+
+HttpResponse storageFailed(const HttpRequest& request) {
+    return jsonError(request, http::status::internal_server_error, protocol::ErrorCode::kInternal,
+                     "storage failed");
 }
 
 std::string decodeBase64(std::string_view text) {
@@ -74,13 +92,26 @@ std::optional<std::int64_t> queryInt(std::string_view query, std::string_view na
 
 } // namespace
 
+constexpr std::string_view kChannelsPath = "/v1/channels";
+
 RestApi::RestApi(ServerContext& context, Store& store) : context_(context), store_(store) {}
 
-HttpResponse RestApi::handle(const HttpRequest& request) const {
+void RestApi::handle(HttpRequest request, Respond respond) const {
+    const std::string_view target = request.target();
+    if (!target.starts_with(kChannelsPath)) {
+        respond(answer(request));
+        return;
+    }
+    context_.workers.post([this, request = std::move(request), respond = std::move(respond)] {
+        respond(answer(request));
+    });
+}
+
+HttpResponse RestApi::answer(const HttpRequest& request) const {
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
-        return jsonError(request, http::status::method_not_allowed, 405, "only GET is supported");
+        return httpError(request, http::status::method_not_allowed, "only GET is supported");
     }
     if (path == "/healthz") {
         return respond(request, http::status::ok, "ok\n", "text/plain");
@@ -90,13 +121,13 @@ HttpResponse RestApi::handle(const HttpRequest& request) const {
                        "text/plain; version=0.0.4");
     }
     if (path == protocol::kWebSocketPath) {
-        return jsonError(request, http::status::upgrade_required, 426,
+        return httpError(request, http::status::upgrade_required,
                          "this endpoint speaks WebSocket only");
     }
-    constexpr std::string_view kChannels = "/v1/channels";
+    constexpr std::string_view kChannels = kChannelsPath;
     if (path == kChannels || path.starts_with("/v1/channels/")) {
         if (!authorized(request)) {
-            auto response = jsonError(request, http::status::unauthorized, 401,
+            auto response = httpError(request, http::status::unauthorized,
                                       "HTTP Basic authentication with an API key is required");
             response.set(http::field::www_authenticate, R"(Basic realm="parley")");
             return response;
@@ -110,7 +141,7 @@ HttpResponse RestApi::handle(const HttpRequest& request) const {
             return messages(request, rest.substr(0, rest.size() - kMessages.size()));
         }
     }
-    return jsonError(request, http::status::not_found, 404, "no such resource");
+    return httpError(request, http::status::not_found, "no such resource");
 }
 
 bool RestApi::authorized(const HttpRequest& request) const {
@@ -140,22 +171,18 @@ HttpResponse RestApi::channels(const HttpRequest& request) const {
     // A backend with an API key sees every channel, as an account owner does.
     const auto all = store_.listChannels(std::nullopt);
     if (!all) {
-        return jsonError(request, http::status::internal_server_error, 50500, "storage failed");
+        return storageFailed(request);
     }
-    Json out = Json::array();
-    for (const Channel& channel : *all) {
-        out.push_back(channelJson(channel));
-    }
-    return respond(request, http::status::ok, Json{{"channels", std::move(out)}}.dump());
+    return respond(request, http::status::ok, dump(protocol::channelsReply(toWire(*all))));
 }
 
 HttpResponse RestApi::messages(const HttpRequest& request, std::string_view channel) const {
     const auto found = store_.findChannel(channel);
     if (!found) {
         return found.error() == StoreError::kNotFound
-                   ? jsonError(request, http::status::not_found, 50100, "channel not found")
-                   : jsonError(request, http::status::internal_server_error, 50500,
-                               "storage failed");
+                   ? jsonError(request, http::status::not_found,
+                               protocol::ErrorCode::kChannelNotFound, "channel not found")
+                   : storageFailed(request);
     }
     const std::string_view target = request.target();
     const std::size_t question = target.find('?');
@@ -168,21 +195,15 @@ HttpResponse RestApi::messages(const HttpRequest& request, std::string_view chan
                            .value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
     if (bad || (history.before && history.after) || limit < 1 ||
         limit > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
-        return jsonError(request, http::status::bad_request, 50003,
+        return jsonError(request, http::status::bad_request, protocol::ErrorCode::kInvalidArgument,
                          "before, after (not both) and limit (1-500) must be whole numbers");
     }
     history.limit = static_cast<std::size_t>(limit);
     const auto page = store_.history(found->sid, history);
     if (!page) {
-        return jsonError(request, http::status::internal_server_error, 50500, "storage failed");
+        return storageFailed(request);
     }
-    Json out = Json::array();
-    for (const Message& message : *page) {
-        out.push_back(messageJson(message));
-    }
-    return respond(
-        request, http::status::ok,
-        Json{{"messages", std::move(out)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return respond(request, http::status::ok, dump(protocol::messagesReply(toWire(*page))));
 }
 
 } // namespace parley::server

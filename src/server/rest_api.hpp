@@ -2,12 +2,15 @@
 
 // The HTTP side of the port: /healthz, /metrics, and read-only REST access to channels and
 // messages for backends, authorized with HTTP Basic "API key SID : secret" as Twilio's REST API
-// is. Pure request -> response, so it is tested without a socket.
+// is. answer() is a pure request -> response, so it is tested without a socket; handle() runs
+// answers that read the store on a store worker, never on the io thread.
 
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
 
 #include <boost/beast/http.hpp>
+
+#include <functional>
 
 namespace parley::server {
 
@@ -18,7 +21,13 @@ class RestApi {
 public:
     RestApi(ServerContext& context, Store& store);
 
-    HttpResponse handle(const HttpRequest& request) const;
+    using Respond = std::function<void(HttpResponse)>;
+
+    /// Calls `respond` exactly once: at once when the answer needs no store, else from a store
+    /// worker thread.
+    void handle(HttpRequest request, Respond respond) const;
+    /// The answer to `request`, computed on the calling thread.
+    HttpResponse answer(const HttpRequest& request) const;
 
 private:
     HttpResponse channels(const HttpRequest& request) const;

@@ -1,9 +1,8 @@
 #include "server/server.hpp"
 
-#include "server/broker/memory_broker.hpp"
+#include "server/backends.hpp"
 #include "server/listener.hpp"
 #include "server/rest_api.hpp"
-#include "server/store/sqlite_store.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -52,43 +51,44 @@ Server::Server(ServerOptions options)
     : options_(std::move(options)), pool_(std::make_unique<IoPool>(options_.threads)) {}
 
 Server::~Server() {
-    // Sessions hold references into the context: make sure none outlives it. Destroying the
-    // contexts destroys the handlers still queued, and with them the last session references,
-    // while the hub, metrics and store are still alive.
+    // Sessions hold references into the context: make sure none outlives it. No new work first
+    // (io threads, broker deliveries, store workers); then the store work still queued and the
+    // io contexts are destroyed, and with them the last session references, while the io
+    // contexts (for the first), the hub, metrics and store are still alive.
     pool_->stop();
+    broker_->shutdown();
+    workers_->stop();
+    workers_.reset();
     listener_.reset();
     pool_.reset();
 }
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions options,
                                                                    const token::Clock& clock) {
-    std::error_code fs_error;
-    std::filesystem::create_directories(options.data_dir, fs_error);
-    if (fs_error) {
-        return std::unexpected("cannot create data directory " + options.data_dir.string() + ": " +
-                               fs_error.message());
-    }
-    auto store = SqliteStore::open(options.data_dir / "parley.db",
-                                   SqliteOptions{.on_error = [](std::string_view message) {
-                                       spdlog::error("store: {}", message);
-                                   }});
+    auto store = openStore(options.store, options.data_dir);
     if (!store) {
         return std::unexpected(store.error());
+    }
+    auto broker = openBroker(options.broker);
+    if (!broker) {
+        return std::unexpected(broker.error());
     }
     std::unique_ptr<Server> server{new Server(std::move(options))};
     server->store_ = std::move(*store);
     server->metrics_ = std::make_unique<Metrics>();
-    server->broker_ = std::make_unique<MemoryBroker>();
+    server->broker_ = std::move(*broker);
+    server->workers_ = std::make_unique<StoreWorkers>(std::max(1U, server->options_.store_threads));
     server->hub_ = std::make_unique<Hub>(*server->broker_);
     server->tokens_ = std::make_unique<TokenGate>(
         server->options_.keys, policyFor(server->options_), clock, *server->metrics_);
-    server->chat_ = std::make_unique<ChatService>(*server->store_, *server->broker_, *server->hub_,
-                                                  *server->metrics_, clock);
+    server->chat_ = std::make_unique<ChatService>(*server->store_, *server->broker_,
+                                                  *server->workers_, *server->metrics_, clock);
     server->context_ = std::make_unique<ServerContext>(ServerContext{
         .settings = server->options_.session,
         .tokens = *server->tokens_,
         .chat = *server->chat_,
         .hub = *server->hub_,
+        .workers = *server->workers_,
         .metrics = *server->metrics_,
         .clock = clock,
     });

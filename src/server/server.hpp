@@ -6,6 +6,7 @@
 #include "server/io_pool.hpp"
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
+#include "server/store_workers.hpp"
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/clock.hpp>
@@ -28,6 +29,12 @@ struct ServerOptions {
     /// 0 picks a free port (tests); the chosen one is in endpoint().
     std::uint16_t port = 8080;
     std::filesystem::path data_dir = "data";
+    /// Where channels and messages live: "sqlite:DIR", or "" for SQLite in data_dir.
+    std::string store;
+    /// How events reach the sessions of every node: "memory" (one node).
+    std::string broker = "memory";
+    /// Threads that run store work, off the io threads.
+    unsigned store_threads = 2;
     std::vector<token::ApiKey> keys;
     /// When set, tokens must carry a chat grant for this service.
     std::optional<std::string> chat_service_sid;
@@ -39,7 +46,6 @@ struct ServerOptions {
 };
 
 class Listener;
-class MemoryBroker;
 class RestApi;
 
 class Server {
@@ -70,7 +76,8 @@ private:
     std::unique_ptr<IoPool> pool_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<Metrics> metrics_;
-    std::unique_ptr<MemoryBroker> broker_;
+    std::unique_ptr<Broker> broker_;
+    std::unique_ptr<StoreWorkers> workers_;
     std::unique_ptr<Hub> hub_;
     std::unique_ptr<TokenGate> tokens_;
     std::unique_ptr<ChatService> chat_;

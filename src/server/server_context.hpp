@@ -1,12 +1,14 @@
 #pragma once
 
-// What every connection shares: settings, the token gate, the chat service, the hub, metrics.
+// What every connection shares: settings, the token gate, the chat service, the hub, the store
+// workers, metrics.
 // Owned by Server; sessions hold a reference, so the context outlives every session (the server
 // joins its io threads before destroying it).
 
 #include "server/chat_service.hpp"
 #include "server/hub.hpp"
 #include "server/metrics.hpp"
+#include "server/store_workers.hpp"
 #include "server/token_gate.hpp"
 
 #include <parley/token/api_key.hpp>
@@ -40,6 +42,7 @@ struct ServerContext {
     TokenGate& tokens;
     ChatService& chat;
     Hub& hub;
+    StoreWorkers& workers;
     Metrics& metrics;
     const token::Clock& clock;
 };

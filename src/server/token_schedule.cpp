@@ -20,10 +20,10 @@ TokenSchedule scheduleFor(token::UnixSeconds expires_at, token::TimePoint now,
     return schedule;
 }
 
-RateLimiter::RateLimiter(double rate_per_second, double burst, Clock::time_point now)
+RateLimiter::RateLimiter(double rate_per_second, double burst, TimePoint now)
     : rate_(rate_per_second), burst_(burst), tokens_(burst), last_(now) {}
 
-bool RateLimiter::allow(Clock::time_point now) {
+bool RateLimiter::allow(TimePoint now) {
     const double elapsed = std::chrono::duration<double>(now - last_).count();
     last_ = now;
     tokens_ = std::min(burst_, tokens_ + std::max(0.0, elapsed) * rate_);

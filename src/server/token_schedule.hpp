@@ -22,21 +22,22 @@ struct TokenSchedule {
 TokenSchedule scheduleFor(token::UnixSeconds expires_at, token::TimePoint now,
                           std::chrono::seconds window);
 
-/// Token bucket for a connection's frames: `rate` per second, bursts up to `burst`.
+/// Token bucket for a connection's frames: `rate` per second, bursts up to `burst`. Time comes
+/// from the session's clock; a step back refills nothing.
 class RateLimiter {
 public:
-    using Clock = std::chrono::steady_clock;
+    using TimePoint = token::TimePoint;
 
-    RateLimiter(double rate_per_second, double burst, Clock::time_point now);
+    RateLimiter(double rate_per_second, double burst, TimePoint now);
 
     /// Takes one token if there is one.
-    bool allow(Clock::time_point now);
+    bool allow(TimePoint now);
 
 private:
     double rate_;
     double burst_;
     double tokens_;
-    Clock::time_point last_;
+    TimePoint last_;
 };
 
 } // namespace parley::server

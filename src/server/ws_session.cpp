@@ -1,6 +1,5 @@
 #include "server/ws_session.hpp"
 
-#include "protocol/lifecycle_frames.hpp"
 #include "protocol/names.hpp"
 
 #include <boost/asio/post.hpp>
@@ -11,32 +10,15 @@ namespace parley::server {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using protocol::CloseCode;
-using protocol::ErrorCode;
-using protocol::Json;
-
-namespace {
-
-std::int64_t unixMillis(token::TimePoint time) {
-    return time.time_since_epoch().count();
-}
-std::int64_t unixSeconds(token::UnixSeconds time) {
-    return time.time_since_epoch().count();
-}
-
-} // namespace
 
 WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context)
-    : ws_(std::move(socket)), context_(context), init_timer_(ws_.get_executor()),
-      warn_timer_(ws_.get_executor()), expiry_timer_(ws_.get_executor()),
-      rate_(context.settings.rate_per_second, context.settings.rate_burst,
-            RateLimiter::Clock::now()) {
-    context_.metrics.connectionOpened();
-}
+    : ws_(std::move(socket)), context_(context), scheduler_(ws_.get_executor(), context.clock),
+      core_(context, scheduler_, *this) {}
 
 WsSession::~WsSession() {
-    // finish() logs and updates the hub; neither may take the process down from a destructor.
+    // end() logs and updates the hub; neither may take the process down from a destructor.
     try {
-        finish(close_reason_);
+        end(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError);
     } catch (...) { // NOLINT(bugprone-empty-catch): nothing useful to do this late.
     }
 }
@@ -55,278 +37,93 @@ void WsSession::run(const UpgradeRequest& request) {
 
 void WsSession::onAccept(beast::error_code error) {
     if (error) {
-        finish(CloseReason::kNetworkError);
+        end(CloseReason::kNetworkError);
         return;
     }
     accepted_ = true;
-    if (pending_close_) {
-        startClose();
+    if (close_requested_) {
+        startClose(); // shutdown came during the handshake
         return;
     }
-    init_timer_.expires_after(context_.settings.init_timeout);
-    init_timer_.async_wait([self = shared_from_this()](beast::error_code timer_error) {
-        if (!timer_error && !self->initialized_) {
-            self->closeWith(CloseCode::kInitTimeout, CloseReason::kInitTimeout);
-        }
-    });
-    readNext();
+    core_.start(shared_from_this());
 }
 
 void WsSession::readNext() {
+    if (reading_ || ended_ || !accepted_) {
+        return;
+    }
+    reading_ = true;
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
         self->onRead(error);
     });
 }
 
 void WsSession::onRead(beast::error_code error) {
+    reading_ = false;
     if (error) {
         if (error == websocket::error::message_too_big) {
-            finish(CloseReason::kTooBig);
-        } else if (pending_close_) {
-            finish(close_reason_);
+            end(CloseReason::kTooBig);
+        } else if (core_.closing()) {
+            end(core_.closeReason());
         } else if (error == websocket::error::closed) {
-            finish(CloseReason::kClientClosed);
+            end(CloseReason::kClientClosed);
         } else {
-            finish(CloseReason::kNetworkError);
+            end(CloseReason::kNetworkError);
         }
         return;
     }
     const std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    if (!pending_close_) {
-        if (rate_.allow(RateLimiter::Clock::now())) {
-            rate_strikes_ = 0;
-            handleFrame(text);
-        } else {
-            // Parsed only for its id, so the client knows which request was refused.
-            const auto refused = protocol::parseRequest(text);
-            send(protocol::errorReply(refused ? std::optional{refused->id} : std::nullopt,
-                                      static_cast<int>(ErrorCode::kRateLimited),
-                                      protocol::describe(ErrorCode::kRateLimited)));
-            if (++rate_strikes_ >= context_.settings.rate_strikes) {
-                closeWith(CloseCode::kRateLimited, CloseReason::kRateLimited);
-            }
-        }
-    }
-    readNext();
-}
-
-void WsSession::handleFrame(std::string_view text) {
-    auto request = protocol::parseRequest(text);
-    if (!request) {
-        protocolError(request.error().id, request.error().code, request.error().message);
+    if (core_.closing()) {
+        readNext(); // drained until the peer answers our close
         return;
     }
-    const std::string_view op = request->op;
-    if (op == protocol::op::kInit) {
-        handleInit(*request);
-    } else if (!initialized_) {
-        protocolError(request->id, ErrorCode::kInitRequired,
-                      protocol::describe(ErrorCode::kInitRequired));
-    } else if (op == protocol::op::kUpdateToken) {
-        handleUpdateToken(*request);
-    } else if (op == protocol::op::kPing) {
-        send(protocol::okReply(request->id, {{"server_time", unixMillis(context_.clock.now())}}));
-    } else if (ChatService::handles(op)) {
-        handleChat(*request);
-    } else {
-        protocolError(request->id, ErrorCode::kUnknownOp, "unknown op \"" + request->op + "\"");
-    }
-}
-
-void WsSession::protocolError(std::optional<std::uint64_t> id, ErrorCode code,
-                              std::string_view message) {
-    send(protocol::errorReply(id, static_cast<int>(code), message));
-    if (++protocol_errors_ >= context_.settings.max_protocol_errors) {
-        closeWith(CloseCode::kProtocolError, CloseReason::kProtocolError);
-    }
-}
-
-void WsSession::handleInit(const protocol::Request& request) {
-    if (initialized_) {
-        protocolError(request.id, ErrorCode::kAlreadyInitialized,
-                      protocol::describe(ErrorCode::kAlreadyInitialized));
-        return;
-    }
-    bool rejected = false;
-    const auto claims = verifiedToken(request, rejected);
-    if (!claims) {
-        if (rejected) {
-            closeWith(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
-        }
-        return;
-    }
-    // Attached before its channels are read, so a membership added by another connection in
-    // between still reaches this one through Hub::memberAdded.
-    if (!context_.hub.attach(claims->identity(), shared_from_this(), {},
-                             context_.settings.max_connections_per_identity)) {
-        send(protocol::errorReply(request.id, static_cast<int>(ErrorCode::kTooManyConnections),
-                                  protocol::describe(ErrorCode::kTooManyConnections)));
-        closeWith(CloseCode::kRateLimited, CloseReason::kRateLimited);
-        return;
-    }
-    attached_ = true;
-    const auto channels = context_.chat.channelsOf(claims->identity());
-    if (!channels) {
-        send(protocol::errorReply(request.id, static_cast<int>(ErrorCode::kInternal),
-                                  protocol::describe(ErrorCode::kInternal)));
-        context_.hub.detach(claims->identity(), this);
-        attached_ = false;
-        return;
-    }
-    for (const std::string& channel : *channels) {
-        context_.hub.memberAdded(channel, claims->identity());
-    }
-    initialized_ = true;
-    identity_ = claims->identity();
-    token_id_ = claims->token_id;
-    init_timer_.cancel();
-    spdlog::info("connection start: identity={} expires_at={}", identity_,
-                 unixSeconds(claims->expires_at));
-    sendTokenReply(request.id, claims->expires_at);
-    armTokenTimers(claims->expires_at);
-}
-
-std::optional<token::Claims> WsSession::verifiedToken(const protocol::Request& request,
-                                                      bool& rejected) {
-    const auto token = protocol::stringArg(request, "token");
-    if (!token) {
-        protocolError(request.id, token.error().code, token.error().message);
-        return std::nullopt;
-    }
-    auto claims = context_.tokens.verify(*token);
-    if (!claims) {
-        rejected = true;
-        send(protocol::errorReply(request.id, claims.error().wireCode(), claims.error().message));
-        spdlog::info("{} rejected for identity={}: {} {}", request.op,
-                     identity_.empty() ? "(none)" : identity_, claims.error().wireCode(),
-                     claims.error().message);
-        return std::nullopt;
-    }
-    return std::move(*claims);
-}
-
-void WsSession::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at) {
-    send(protocol::okReply(id, {{"identity", identity_},
-                                {"expires_at", unixSeconds(expires_at)},
-                                {"server_time", unixMillis(context_.clock.now())}}));
-}
-
-void WsSession::handleUpdateToken(const protocol::Request& request) {
-    bool rejected = false;
-    // On failure the old token stays in force until its own exp (rule 3).
-    const auto claims = verifiedToken(request, rejected);
-    if (!claims) {
-        return;
-    }
-    if (claims->identity() != identity_) {
-        send(protocol::errorReply(request.id, static_cast<int>(token::TokenError::kInvalidGrants),
-                                  "update_token cannot change the identity from \"" + identity_ +
-                                      "\" to \"" + claims->identity() + "\""));
-        return;
-    }
-    sendTokenReply(request.id, claims->expires_at);
-    // The same token sent again is not a new token: its events were already scheduled or sent,
-    // and each fires at most once per token (rule 4).
-    const bool same_token = !claims->token_id.empty() && claims->token_id == token_id_ &&
-                            claims->expires_at == expires_at_;
-    if (!same_token) {
-        token_id_ = claims->token_id;
-        armTokenTimers(claims->expires_at);
-    }
-}
-
-void WsSession::handleChat(const protocol::Request& request) {
-    auto result = context_.chat.handle(identity_, request);
-    if (result) {
-        send(protocol::okReply(request.id, *result));
-        return;
-    }
-    const ErrorCode code = result.error().code;
-    if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kUnknownOp) {
-        protocolError(request.id, code, result.error().message);
-    } else {
-        send(protocol::errorReply(request.id, static_cast<int>(code), result.error().message));
-    }
-}
-
-void WsSession::armTokenTimers(token::UnixSeconds expires_at) {
-    expires_at_ = expires_at;
-    const std::uint64_t generation = ++token_generation_;
-    const TokenSchedule schedule =
-        scheduleFor(expires_at, context_.clock.now(), context_.settings.about_to_expire_window);
-    warn_timer_.cancel();
-    if (schedule.warn_now) {
-        sendAboutToExpire();
-    } else {
-        warn_timer_.expires_after(schedule.warn_in);
-        warn_timer_.async_wait([self = shared_from_this(), generation](beast::error_code error) {
-            if (!error && generation == self->token_generation_) {
-                self->sendAboutToExpire();
-            }
-        });
-    }
-    expiry_timer_.expires_after(schedule.expire_in);
-    expiry_timer_.async_wait([self = shared_from_this(), generation](beast::error_code error) {
-        if (!error && generation == self->token_generation_) {
-            self->sendExpired();
-        }
-    });
-}
-
-void WsSession::sendAboutToExpire() {
-    if (pending_close_) {
-        return;
-    }
-    context_.metrics.lifecycleEventSent(LifecycleEvent::kAboutToExpire);
-    send(protocol::tokenAboutToExpireFrame(unixSeconds(expires_at_),
-                                           unixMillis(context_.clock.now())));
-}
-
-void WsSession::sendExpired() {
-    if (pending_close_) {
-        return;
-    }
-    context_.metrics.lifecycleEventSent(LifecycleEvent::kExpired);
-    send(protocol::tokenExpiredFrame(unixMillis(context_.clock.now())));
-    closeWith(CloseCode::kTokenExpired, CloseReason::kTokenExpired);
+    core_.onFrame(text);
 }
 
 void WsSession::deliver(const Payload& payload) {
     boost::asio::post(ws_.get_executor(),
-                      [self = shared_from_this(), payload] { self->send(payload); });
+                      [self = shared_from_this(), payload] { self->core_.deliver(payload); });
 }
 
 void WsSession::close(CloseCode code) {
     boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code] {
-        self->closeWith(code, code == CloseCode::kGoingAway ? CloseReason::kShutdown
-                                                            : CloseReason::kProtocolError);
+        if (!self->accepted_) {
+            self->close_requested_ = true;
+            return;
+        }
+        self->core_.close(code, code == CloseCode::kGoingAway ? CloseReason::kShutdown
+                                                              : CloseReason::kProtocolError);
     });
 }
 
-void WsSession::send(std::string frame) {
-    send(std::make_shared<const std::string>(std::move(frame)));
-}
-
-void WsSession::send(Payload payload) {
-    if (pending_close_ || finished_) {
+void WsSession::send(Payload frame) {
+    if (ended_ || close_started_) {
         return;
     }
     if (queue_.size() >= context_.settings.max_queued_frames) {
-        spdlog::warn("identity={} reads too slowly; dropping the connection", identity_);
-        closeWith(CloseCode::kRateLimited, CloseReason::kRateLimited);
+        spdlog::warn("identity={} reads too slowly; dropping the connection", core_.identity());
+        core_.close(CloseCode::kRateLimited, CloseReason::kRateLimited);
         return;
     }
-    queue_.push_back(std::move(payload));
+    queue_.push_back(std::move(frame));
     if (!writing_) {
         writeNext();
     }
 }
 
+void WsSession::closeAfterQueued(CloseCode /*code*/) {
+    close_requested_ = true;
+    if (!writing_) {
+        startClose();
+    }
+    readNext(); // the peer's close frame completes the handshake
+}
+
 void WsSession::writeNext() {
     if (queue_.empty()) {
         writing_ = false;
-        if (pending_close_) {
+        if (close_requested_) {
             startClose();
         }
         return;
@@ -342,52 +139,33 @@ void WsSession::onWrite(beast::error_code error) {
     if (error) {
         writing_ = false;
         queue_.clear();
-        finish(CloseReason::kNetworkError);
+        end(CloseReason::kNetworkError);
         return;
     }
     queue_.pop_front();
     writeNext();
 }
 
-void WsSession::closeWith(CloseCode code, CloseReason reason) {
-    if (pending_close_ || finished_) {
+void WsSession::startClose() {
+    if (close_started_ || ended_) {
         return;
     }
-    pending_close_ = code;
-    close_reason_ = reason;
-    init_timer_.cancel();
-    warn_timer_.cancel();
-    expiry_timer_.cancel();
-    // Before the handshake completes there is nothing to close yet; onAccept closes instead.
-    if (accepted_ && !writing_) {
-        startClose();
-    }
-}
-
-void WsSession::startClose() {
-    websocket::close_reason reason{static_cast<websocket::close_code>(*pending_close_)};
-    reason.reason = protocol::describe(*pending_close_);
+    close_started_ = true;
+    const CloseCode code = core_.closing() ? core_.pendingClose() : CloseCode::kGoingAway;
+    websocket::close_reason reason{static_cast<websocket::close_code>(code)};
+    reason.reason = protocol::describe(code);
     ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
-        self->finish(self->close_reason_);
+        self->end(self->core_.closing() ? self->core_.closeReason() : CloseReason::kShutdown);
     });
 }
 
-void WsSession::finish(CloseReason reason) {
-    if (finished_) {
+void WsSession::end(CloseReason reason) {
+    if (ended_) {
         return;
     }
-    finished_ = true;
-    init_timer_.cancel();
-    warn_timer_.cancel();
-    expiry_timer_.cancel();
-    if (attached_) {
-        context_.hub.detach(identity_, this);
-        attached_ = false;
-    }
+    ended_ = true;
+    core_.finish(reason);
     context_.hub.untrack(this);
-    context_.metrics.connectionClosed(reason);
-    spdlog::info("connection end: identity={} reason={}", identity_.empty() ? "(none)" : identity_,
-                 closeReasonName(reason));
 }
 
 } // namespace parley::server

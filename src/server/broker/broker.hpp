@@ -1,9 +1,24 @@
 #pragma once
 
-// Fan-out of channel events between the chat service and the connected sessions. In-process
-// now (MemoryBroker); Redis pub/sub later, so that an event published on one node reaches the
-// sessions of every node. The session code never sees which one is in use.
+// Fan-out of channel events between the chat service and the sessions of every node. In-process
+// now (MemoryBroker); Redis pub/sub later, so an event published on one node reaches the hub of
+// every node. Chat logic never depends on an implementation's timing: what a network broker
+// cannot promise, this contract does not promise either.
+//
+// The contract every implementation meets (tests/unit/server/broker/broker_test.cpp checks it):
+// - publish() never calls a subscriber itself: delivery is asynchronous, on the broker's own
+//   threads, so a publisher may hold no assumption about when (or on which node) it arrives.
+// - Per topic, events reach each subscriber in publish order, and a subscriber's callbacks never
+//   run concurrently with each other.
+// - subscribe() takes effect before it returns: every event published after that reaches the
+//   subscriber. unsubscribe() likewise: nothing published after it returns is delivered (a
+//   callback already running may finish).
+// - At-most-once per subscription: a subscriber that must not miss an event (a session catching
+//   up after a reconnect) reads the store by index, never the broker.
+// - shutdown() stops delivery and waits for callbacks in progress. A subscriber may be destroyed
+//   only after that (the server shuts the broker down before its hub goes).
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,22 +28,48 @@ namespace parley::server {
 /// A serialized event frame, shared by every session it goes to.
 using Payload = std::shared_ptr<const std::string>;
 
+/// What happened in a channel: enough for a hub to route it without parsing the frame.
+struct ChannelEvent {
+    enum class Kind {
+        kMessage,
+        kMemberJoined,
+        kMemberLeft,
+    };
+    Kind kind = Kind::kMessage;
+    /// The channel's SID.
+    std::string channel;
+    /// The member who joined or left; the author of a message.
+    std::string identity;
+    /// The message's index (kMessage only).
+    std::int64_t index = -1;
+    /// The wire event, as every session receives it.
+    Payload frame;
+};
+
+/// Channel events go to `channelTopic(sid)`, seen by the nodes where a member is connected.
+/// Membership events also go to `identityTopic(identity)`, seen by the nodes where that identity
+/// is connected, so its sessions learn of a channel they did not know about.
+std::string channelTopic(std::string_view channel_sid);
+std::string identityTopic(std::string_view identity);
+bool isIdentityTopic(std::string_view topic);
+
 class BrokerSubscriber {
 public:
     virtual ~BrokerSubscriber() = default;
-    /// Called for each event published on a topic the subscriber is subscribed to. May be called
-    /// on any thread; must not block and must not call back into the broker.
-    virtual void onBrokerEvent(std::string_view topic, const Payload& payload) = 0;
+    /// Called on a broker thread for each event of a subscribed topic. Must not block; may call
+    /// subscribe and unsubscribe.
+    virtual void onBrokerEvent(std::string_view topic, const ChannelEvent& event) = 0;
 };
 
-/// Thread-safe. Topics are channel SIDs.
+/// Thread-safe.
 class Broker {
 public:
     virtual ~Broker() = default;
     virtual void subscribe(std::string_view topic, BrokerSubscriber& subscriber) = 0;
     virtual void unsubscribe(std::string_view topic, BrokerSubscriber& subscriber) = 0;
-    /// Delivers to every subscriber of `topic`, in publish order per topic.
-    virtual void publish(std::string_view topic, const Payload& payload) = 0;
+    virtual void publish(std::string_view topic, ChannelEvent event) = 0;
+    /// Stops delivering and waits for callbacks in progress. Idempotent.
+    virtual void shutdown() = 0;
 };
 
 } // namespace parley::server

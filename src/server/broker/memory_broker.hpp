@@ -1,27 +1,51 @@
 #pragma once
 
+// The in-process broker of a single node. Events are queued and delivered by one thread of the
+// broker's own, in publish order across all topics (stronger than the contract asks), so a
+// publisher never runs subscribers' code and never waits for a channel's fan-out.
+
 #include "server/broker/broker.hpp"
 
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace parley::server {
 
-/// The in-process broker for a single node. Publishing delivers synchronously on the caller's
-/// thread; subscribers hand the payload to their own executors.
 class MemoryBroker final : public Broker {
 public:
+    MemoryBroker();
+    ~MemoryBroker() override;
+    MemoryBroker(const MemoryBroker&) = delete;
+    MemoryBroker& operator=(const MemoryBroker&) = delete;
+
     void subscribe(std::string_view topic, BrokerSubscriber& subscriber) override;
     void unsubscribe(std::string_view topic, BrokerSubscriber& subscriber) override;
-    void publish(std::string_view topic, const Payload& payload) override;
+    void publish(std::string_view topic, ChannelEvent event) override;
+    void shutdown() override;
 
 private:
-    // Held only to read or change the map, never while calling a subscriber, so a subscriber may
-    // take its own locks (the hub does) without an ordering problem.
+    struct Queued {
+        std::string topic;
+        ChannelEvent event;
+    };
+
+    void deliverLoop();
+    void deliver(const Queued& queued);
+    bool subscribedLocked(std::string_view topic, const BrokerSubscriber* subscriber) const;
+
+    // Guards the subscriber map and the queue; never held while a subscriber runs, so a
+    // subscriber may take its own locks and call subscribe/unsubscribe.
     std::mutex mutex_;
+    std::condition_variable queued_cv_;
+    std::deque<Queued> queue_;
+    bool stopping_ = false;
     std::map<std::string, std::vector<BrokerSubscriber*>, std::less<>> subscribers_;
+    std::thread thread_;
 };
 
 } // namespace parley::server

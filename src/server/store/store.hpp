@@ -5,12 +5,15 @@
 // and passes the same typed test suite (tests/unit/server/store/store_test.cpp).
 //
 // Contract for every implementation:
-// - Thread-safe: any method may be called from any io thread concurrently.
+// - Thread-safe: any method may be called from any thread concurrently (the server calls it from
+//   its store workers, never from an io thread).
 // - Durable on return: when appendMessage returns a message it is committed, and survives
 //   kill -9 of the process.
 // - Message indexes are per channel, start at 0, increase by one, and never repeat, even across
 //   restarts.
 // - Times are unix milliseconds supplied by the caller (the store never reads a clock).
+
+#include "protocol/objects.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -22,13 +25,10 @@
 
 namespace parley::server {
 
-enum class ChannelType {
-    kPublic,
-    kPrivate,
-};
-
-std::string_view channelTypeName(ChannelType type);
-std::optional<ChannelType> parseChannelType(std::string_view name);
+// The protocol's names for channel types are the store's too.
+using protocol::ChannelType;
+using protocol::channelTypeName;
+using protocol::parseChannelType;
 
 /// Unix time in milliseconds, as the protocol carries it.
 using UnixMillis = std::chrono::sys_time<std::chrono::milliseconds>;

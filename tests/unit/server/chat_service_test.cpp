@@ -1,6 +1,8 @@
+#include "broker_barrier.hpp"
 #include "protocol/names.hpp"
 #include "server/broker/memory_broker.hpp"
 #include "server/chat_service.hpp"
+#include "server/hub.hpp"
 #include "server/store/sqlite_store.hpp"
 
 #include <parley/token/api_key.hpp>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,9 +73,11 @@ protected:
         auto opened = SqliteStore::open(directory_ / "parley.db");
         ASSERT_TRUE(opened) << opened.error();
         store_ = std::move(*opened);
-        chat_ = std::make_unique<ChatService>(*store_, broker_, hub_, metrics_, clock_);
+        chat_ = std::make_unique<ChatService>(*store_, broker_, workers_, metrics_, clock_);
     }
     void TearDown() override {
+        workers_.stop();
+        broker_.shutdown();
         chat_.reset();
         store_.reset();
         std::error_code ignored;
@@ -87,7 +92,21 @@ protected:
         if (!request) {
             return std::unexpected(OpError{ErrorCode::kMalformedFrame, "test frame did not parse"});
         }
-        return chat_->handle(identity, *request);
+        std::promise<OpResult> result;
+        chat_->handle(identity, *request, [&result](OpResult done) { result.set_value(done); });
+        auto answered = result.get_future();
+        if (answered.wait_for(10s) != std::future_status::ready) {
+            ADD_FAILURE() << "no answer within 10 s";
+            return std::unexpected(OpError{ErrorCode::kInternal, "timed out"});
+        }
+        barrier_.settle(); // what the op published has reached the sessions
+        return answered.get();
+    }
+
+    StoreResult<std::vector<std::string>> channelsOf(const std::string& identity) {
+        std::promise<StoreResult<std::vector<std::string>>> result;
+        chat_->channelsOf(identity, [&result](auto channels) { result.set_value(channels); });
+        return result.get_future().get();
     }
 
     /// The reply fields of an op expected to succeed.
@@ -128,9 +147,10 @@ protected:
     /// A session of `identity` attached to the hub with its channels, as init does.
     std::shared_ptr<RecordingSink> connect(const std::string& identity) {
         auto sink = std::make_shared<RecordingSink>();
-        const auto channels = chat_->channelsOf(identity);
+        EXPECT_TRUE(hub_.attach(identity, sink, 16));
+        const auto channels = channelsOf(identity);
         EXPECT_TRUE(channels);
-        EXPECT_TRUE(hub_.attach(identity, sink, channels.value_or(std::vector<std::string>{}), 16));
+        hub_.addChannels(identity, channels.value_or(std::vector<std::string>{}));
         return sink;
     }
 
@@ -152,7 +172,9 @@ protected:
     token::ManualClock clock_{kStart};
     Metrics metrics_;
     MemoryBroker broker_;
+    BrokerBarrier barrier_{broker_};
     Hub hub_{broker_};
+    StoreWorkers workers_{2};
     std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<ChatService> chat_;
     std::uint64_t next_id_ = 1;
@@ -216,7 +238,7 @@ TEST_F(ChatServiceTest, CreateMakesTheCreatorItsFirstMember) {
         ok("alice", protocol::op::kChannelMembers, {{"channel", "general"}}).at("members");
     EXPECT_EQ(members,
               (Json::array({{{"identity", "alice"}, {"joined_at", kStartMillis + 5000}}})));
-    const auto channels = chat_->channelsOf("alice");
+    const auto channels = channelsOf("alice");
     ASSERT_TRUE(channels);
     EXPECT_EQ(*channels, (std::vector<std::string>{channel.at("sid").get<std::string>()}));
 }
@@ -429,7 +451,7 @@ TEST_F(ChatServiceTest, AfterLeavingNoMoreEventsArrive) {
     send("alice", "general", "after bob left");
     ok("carol", protocol::op::kChannelJoin, {{"channel", "general"}});
     EXPECT_EQ(bob->events().size(), before);
-    const auto channels = chat_->channelsOf("bob");
+    const auto channels = channelsOf("bob");
     ASSERT_TRUE(channels);
     EXPECT_TRUE(channels->empty());
 }

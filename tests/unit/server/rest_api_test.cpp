@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,18 +80,21 @@ protected:
         // Wired as Server::create wires them (src/server/server.cpp).
         tokens_ = std::make_unique<TokenGate>(std::vector<token::ApiKey>{kKey, kOtherKey},
                                               token::VerifyPolicy{}, clock_, metrics_);
-        chat_ = std::make_unique<ChatService>(*store_, broker_, hub_, metrics_, clock_);
+        chat_ = std::make_unique<ChatService>(*store_, broker_, workers_, metrics_, clock_);
         context_ = std::make_unique<ServerContext>(ServerContext{
             .settings = SessionSettings{},
             .tokens = *tokens_,
             .chat = *chat_,
             .hub = hub_,
+            .workers = workers_,
             .metrics = metrics_,
             .clock = clock_,
         });
         rest_ = std::make_unique<RestApi>(*context_, *store_);
     }
     void TearDown() override {
+        workers_.stop();
+        broker_.shutdown();
         rest_.reset();
         context_.reset();
         chat_.reset();
@@ -108,7 +112,10 @@ protected:
             req.set(http::field::authorization, *authorization);
         }
         req.prepare_payload();
-        return rest_->handle(req);
+        // Through handle(), as the HTTP session calls it (store reads run on a worker).
+        std::promise<HttpResponse> response;
+        rest_->handle(req, [&response](HttpResponse answer) { response.set_value(std::move(answer)); });
+        return response.get_future().get();
     }
     HttpResponse get(std::string_view target,
                      std::optional<std::string> authorization = std::nullopt) const {
@@ -130,7 +137,9 @@ protected:
         args["op"] = name;
         const auto parsed = protocol::parseRequest(args.dump());
         EXPECT_TRUE(parsed);
-        const auto result = chat_->handle(identity, *parsed);
+        std::promise<OpResult> done;
+        chat_->handle(identity, *parsed, [&done](OpResult result) { done.set_value(result); });
+        const auto result = done.get_future().get();
         EXPECT_TRUE(result) << name << " " << args.dump();
         return result ? *result : Json{};
     }
@@ -160,6 +169,7 @@ protected:
     Metrics metrics_;
     MemoryBroker broker_;
     Hub hub_{broker_};
+    StoreWorkers workers_{2};
     std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<TokenGate> tokens_;
     std::unique_ptr<ChatService> chat_;
@@ -420,10 +430,10 @@ TEST_F(RestApiTest, ABadQueryIs400) {
 TEST_F(RestApiTest, KeepAliveFollowsTheRequest) {
     HttpRequest close_request{http::verb::get, "/healthz", 11};
     close_request.keep_alive(false);
-    EXPECT_FALSE(rest_->handle(close_request).keep_alive());
+    EXPECT_FALSE(rest_->answer(close_request).keep_alive());
     HttpRequest keep_request{http::verb::get, "/healthz", 11};
     keep_request.keep_alive(true);
-    EXPECT_TRUE(rest_->handle(keep_request).keep_alive());
+    EXPECT_TRUE(rest_->answer(keep_request).keep_alive());
 }
 
 } // namespace

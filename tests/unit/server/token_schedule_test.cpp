@@ -94,7 +94,7 @@ TEST(ScheduleFor, AnExpLongInThePastExpiresAtOnce) {
 
 // ---- RateLimiter ----
 
-const RateLimiter::Clock::time_point kStart{std::chrono::hours{1000}};
+const RateLimiter::TimePoint kStart{std::chrono::hours{1000}};
 
 TEST(RateLimiter, AllowsAFullBurstThenRefuses) {
     RateLimiter limiter{4.0, 3.0, kStart};

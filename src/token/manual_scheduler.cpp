@@ -1,10 +1,10 @@
-#include <parley/lifecycle/manual_scheduler.hpp>
+#include <parley/token/manual_scheduler.hpp>
 
 #include <algorithm>
 #include <iterator>
 #include <optional>
 
-namespace parley::lifecycle {
+namespace parley::token {
 
 void ManualScheduler::post(std::function<void()> task) {
     {
@@ -100,4 +100,4 @@ std::size_t ManualScheduler::pendingTimers() const {
     return timers_.size();
 }
 
-} // namespace parley::lifecycle
+} // namespace parley::token

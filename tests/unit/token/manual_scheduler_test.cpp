@@ -1,4 +1,4 @@
-#include <parley/lifecycle/manual_scheduler.hpp>
+#include <parley/token/manual_scheduler.hpp>
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-namespace parley::lifecycle {
+namespace parley::token {
 namespace {
 
 using namespace std::chrono_literals;
@@ -58,4 +58,4 @@ TEST(ManualScheduler, NeverRunsATaskInsideTheCallThatPostedIt) {
 }
 
 } // namespace
-} // namespace parley::lifecycle
+} // namespace parley::token

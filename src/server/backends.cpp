@@ -1,0 +1,48 @@
+#include "server/backends.hpp"
+
+#include "server/broker/memory_broker.hpp"
+#include "server/store/sqlite_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace parley::server {
+
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+
+} // namespace
+
+std::expected<std::unique_ptr<Store>, std::string>
+openStore(std::string_view spec, const std::filesystem::path& data_dir) {
+    std::filesystem::path directory = data_dir;
+    if (spec.starts_with(kSqlitePrefix) && spec.size() > kSqlitePrefix.size()) {
+        directory = spec.substr(kSqlitePrefix.size());
+    } else if (!spec.empty()) {
+        return std::unexpected("unknown store \"" + std::string{spec} +
+                               "\" (expected sqlite:DIR)");
+    }
+    std::error_code fs_error;
+    std::filesystem::create_directories(directory, fs_error);
+    if (fs_error) {
+        return std::unexpected("cannot create data directory " + directory.string() + ": " +
+                               fs_error.message());
+    }
+    auto store = SqliteStore::open(directory / "parley.db",
+                                   SqliteOptions{.on_error = [](std::string_view message) {
+                                       spdlog::error("store: {}", message);
+                                   }});
+    if (!store) {
+        return std::unexpected(store.error());
+    }
+    return std::unique_ptr<Store>{std::move(*store)};
+}
+
+std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec) {
+    if (spec.empty() || spec == "memory") {
+        return std::make_unique<MemoryBroker>();
+    }
+    return std::unexpected("unknown broker \"" + std::string{spec} + "\" (expected memory)");
+}
+
+} // namespace parley::server

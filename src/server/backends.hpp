@@ -1,0 +1,25 @@
+#pragma once
+
+// The one place where configuration picks the Store and the Broker (`--store`, `--broker`).
+// Today: `sqlite:DIR` (the default, DIR being the data directory) and `memory`; PostgreSQL and
+// Redis plug in here, behind the same interfaces and typed test suites.
+
+#include "server/broker/broker.hpp"
+#include "server/store/store.hpp"
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace parley::server {
+
+/// The store a spec names: "sqlite:DIR" (DIR/parley.db), or "" for SQLite in `data_dir`.
+std::expected<std::unique_ptr<Store>, std::string> openStore(std::string_view spec,
+                                                             const std::filesystem::path& data_dir);
+
+/// The broker a spec names: "memory" (or "").
+std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec);
+
+} // namespace parley::server

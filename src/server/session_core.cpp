@@ -1,0 +1,360 @@
+#include "server/session_core.hpp"
+
+#include "protocol/lifecycle_frames.hpp"
+#include "protocol/names.hpp"
+#include "protocol/replies.hpp"
+#include "protocol/requests.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace parley::server {
+
+using protocol::CloseCode;
+using protocol::ErrorCode;
+
+namespace {
+
+std::int64_t unixMillis(token::TimePoint time) {
+    return time.time_since_epoch().count();
+}
+
+std::int64_t unixSeconds(token::UnixSeconds time) {
+    return time.time_since_epoch().count();
+}
+
+std::string errorFrame(std::optional<std::uint64_t> id, ErrorCode code,
+                       std::string_view message = {}) {
+    return protocol::errorReply(id, static_cast<int>(code),
+                                message.empty() ? protocol::describe(code) : message);
+}
+
+} // namespace
+
+SessionCore::SessionCore(ServerContext& context, token::Scheduler& scheduler,
+                         SessionTransport& transport)
+    : context_(context), scheduler_(scheduler), transport_(transport),
+      rate_(context.settings.rate_per_second, context.settings.rate_burst,
+            scheduler.clock().now()) {
+    context_.metrics.connectionOpened();
+}
+
+SessionCore::~SessionCore() {
+    cancelTimers();
+}
+
+void SessionCore::start(const std::shared_ptr<SessionSink>& self) {
+    self_ = self;
+    self_address_ = self.get();
+    init_timer_ = scheduler_.scheduleAt(
+        scheduler_.clock().now() + context_.settings.init_timeout, [this] {
+            init_timer_ = 0;
+            if (!initialized_) {
+                close(CloseCode::kInitTimeout, CloseReason::kInitTimeout);
+            }
+        });
+    transport_.readNext();
+}
+
+void SessionCore::onFrame(std::string_view text) {
+    if (closing()) {
+        return;
+    }
+    if (!rate_.allow(scheduler_.clock().now())) {
+        refuseOverRate(text);
+        transport_.readNext();
+        return;
+    }
+    rate_strikes_ = 0;
+    auto request = protocol::parseRequest(text);
+    if (!request) {
+        protocolError(request.error().id, request.error().code, request.error().message);
+        transport_.readNext();
+        return;
+    }
+    handleFrame(std::move(*request));
+}
+
+void SessionCore::refuseOverRate(std::string_view text) {
+    // Parsed only for its id, so the client knows which request was refused.
+    const auto refused = protocol::parseRequest(text);
+    send(errorFrame(refused ? std::optional{refused->id} : std::nullopt, ErrorCode::kRateLimited));
+    if (++rate_strikes_ >= context_.settings.rate_strikes) {
+        close(CloseCode::kRateLimited, CloseReason::kRateLimited);
+    }
+}
+
+void SessionCore::handleFrame(protocol::Request request) {
+    const std::string_view op = request.op;
+    if (op == protocol::InitRequest::kOp) {
+        handleInit(std::move(request));
+        return; // reads on when init has answered
+    }
+    if (!initialized_) {
+        protocolError(request.id, ErrorCode::kInitRequired, {});
+    } else if (op == protocol::UpdateTokenRequest::kOp) {
+        handleUpdateToken(request);
+    } else if (op == protocol::PingRequest::kOp) {
+        send(protocol::okReply(request.id,
+                               protocol::pingReply(unixMillis(scheduler_.clock().now()))));
+    } else if (ChatService::handles(op)) {
+        handleChat(std::move(request));
+        return; // reads on when the op has answered
+    } else {
+        protocolError(request.id, ErrorCode::kUnknownOp, "unknown op \"" + request.op + "\"");
+    }
+    transport_.readNext();
+}
+
+void SessionCore::protocolError(std::optional<std::uint64_t> id, ErrorCode code,
+                                std::string_view message) {
+    send(errorFrame(id, code, message));
+    if (++protocol_errors_ >= context_.settings.max_protocol_errors) {
+        close(CloseCode::kProtocolError, CloseReason::kProtocolError);
+    }
+}
+
+void SessionCore::handleInit(protocol::Request request) {
+    if (initialized_) {
+        protocolError(request.id, ErrorCode::kAlreadyInitialized, {});
+        transport_.readNext();
+        return;
+    }
+    bool rejected = false;
+    auto claims = verifiedToken(request, rejected);
+    if (!claims) {
+        if (rejected) {
+            close(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
+        }
+        transport_.readNext();
+        return;
+    }
+    // Attached before its channels are read, so a membership change made meanwhile reaches it
+    // as a broker event.
+    if (!context_.hub.attach(claims->identity(), self_.lock(),
+                             context_.settings.max_connections_per_identity)) {
+        send(errorFrame(request.id, ErrorCode::kTooManyConnections));
+        close(CloseCode::kRateLimited, CloseReason::kRateLimited);
+        return;
+    }
+    attached_ = true;
+    identity_ = claims->identity();
+    op_in_flight_ = true;
+    context_.chat.channelsOf(
+        identity_, [this, keep = self_.lock(), id = request.id, claims = std::move(*claims)](
+                       StoreResult<std::vector<std::string>> channels) mutable {
+            if (channels) {
+                context_.hub.addChannels(claims.identity(), *channels);
+            }
+            scheduler_.post([this, keep, id, claims = std::move(claims), ok = channels.has_value()] {
+                onChannelsRead(id, claims, ok);
+            });
+        });
+}
+
+void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok) {
+    op_in_flight_ = false;
+    if (closing()) {
+        return;
+    }
+    if (!ok) {
+        send(errorFrame(id, ErrorCode::kInternal));
+        context_.hub.detach(identity_, self_address_);
+        attached_ = false;
+        identity_.clear();
+        held_events_.clear();
+        transport_.readNext();
+        return;
+    }
+    initialized_ = true;
+    token_id_ = claims.token_id;
+    scheduler_.cancel(init_timer_);
+    init_timer_ = 0;
+    spdlog::info("connection start: identity={} expires_at={}", identity_,
+                 unixSeconds(claims.expires_at));
+    sendTokenReply(id, claims.expires_at);
+    armTokenTimers(claims.expires_at);
+    for (auto& held : std::exchange(held_events_, {})) {
+        transport_.send(std::move(held));
+    }
+    transport_.readNext();
+}
+
+std::optional<token::Claims> SessionCore::verifiedToken(const protocol::Request& request,
+                                                        bool& rejected) {
+    // init and update_token carry the same argument.
+    const auto args = protocol::decodeArgs<protocol::InitRequest>(request.frame);
+    if (!args) {
+        protocolError(request.id, args.error().code, args.error().message);
+        return std::nullopt;
+    }
+    auto claims = context_.tokens.verify(args->token);
+    if (!claims) {
+        rejected = true;
+        send(protocol::errorReply(request.id, claims.error().wireCode(), claims.error().message));
+        spdlog::info("{} rejected for identity={}: {} {}", request.op,
+                     identity_.empty() ? "(none)" : identity_, claims.error().wireCode(),
+                     claims.error().message);
+        return std::nullopt;
+    }
+    return std::move(*claims);
+}
+
+void SessionCore::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at) {
+    send(protocol::okReply(
+        id, protocol::encodeReply(protocol::TokenReply{
+                .identity = identity_,
+                .expires_at = unixSeconds(expires_at),
+                .server_time = unixMillis(scheduler_.clock().now()),
+            })));
+}
+
+void SessionCore::handleUpdateToken(const protocol::Request& request) {
+    bool rejected = false;
+    // On failure the old token stays in force until its own exp (rule 3).
+    const auto claims = verifiedToken(request, rejected);
+    if (!claims) {
+        return;
+    }
+    if (claims->identity() != identity_) {
+        send(protocol::errorReply(request.id, static_cast<int>(token::TokenError::kInvalidGrants),
+                                  "update_token cannot change the identity from \"" + identity_ +
+                                      "\" to \"" + claims->identity() + "\""));
+        return;
+    }
+    sendTokenReply(request.id, claims->expires_at);
+    // The same token sent again is not a new token: its events were already scheduled or sent,
+    // and each fires at most once per token (rule 4).
+    const bool same_token = !claims->token_id.empty() && claims->token_id == token_id_ &&
+                            claims->expires_at == expires_at_;
+    if (!same_token) {
+        token_id_ = claims->token_id;
+        armTokenTimers(claims->expires_at);
+    }
+}
+
+void SessionCore::handleChat(protocol::Request request) {
+    op_in_flight_ = true;
+    const std::uint64_t id = request.id;
+    context_.chat.handle(identity_, std::move(request),
+                         [this, keep = self_.lock(), id](OpResult result) {
+                             // Serialized on the worker: a history page can be megabytes.
+                             std::optional<ErrorCode> error;
+                             std::string frame;
+                             if (result) {
+                                 frame = protocol::okReply(id, *result);
+                             } else {
+                                 error = result.error().code;
+                                 frame = errorFrame(id, *error, result.error().message);
+                             }
+                             scheduler_.post([this, keep, error, frame = std::move(frame)]() mutable {
+                                 onChatDone(error, std::move(frame));
+                             });
+                         });
+}
+
+void SessionCore::onChatDone(std::optional<ErrorCode> error, std::string frame) {
+    op_in_flight_ = false;
+    if (closing()) {
+        return;
+    }
+    send(std::move(frame));
+    if (error == ErrorCode::kInvalidArgument || error == ErrorCode::kUnknownOp) {
+        if (++protocol_errors_ >= context_.settings.max_protocol_errors) {
+            close(CloseCode::kProtocolError, CloseReason::kProtocolError);
+        }
+    }
+    transport_.readNext();
+}
+
+void SessionCore::armTokenTimers(token::UnixSeconds expires_at) {
+    expires_at_ = expires_at;
+    const token::TimePoint now = scheduler_.clock().now();
+    const TokenSchedule schedule =
+        scheduleFor(expires_at, now, context_.settings.about_to_expire_window);
+    scheduler_.cancel(warn_timer_);
+    scheduler_.cancel(expiry_timer_);
+    warn_timer_ = 0;
+    if (schedule.warn_now) {
+        sendAboutToExpire();
+    } else {
+        warn_timer_ = scheduler_.scheduleAt(now + schedule.warn_in, [this] {
+            warn_timer_ = 0;
+            sendAboutToExpire();
+        });
+    }
+    expiry_timer_ = scheduler_.scheduleAt(now + schedule.expire_in, [this] {
+        expiry_timer_ = 0;
+        sendExpired();
+    });
+}
+
+void SessionCore::cancelTimers() {
+    for (auto* timer : {&init_timer_, &warn_timer_, &expiry_timer_}) {
+        scheduler_.cancel(*timer);
+        *timer = 0;
+    }
+}
+
+void SessionCore::sendAboutToExpire() {
+    if (closing()) {
+        return;
+    }
+    context_.metrics.lifecycleEventSent(LifecycleEvent::kAboutToExpire);
+    send(protocol::tokenAboutToExpireFrame(unixSeconds(expires_at_),
+                                           unixMillis(scheduler_.clock().now())));
+}
+
+void SessionCore::sendExpired() {
+    if (closing()) {
+        return;
+    }
+    context_.metrics.lifecycleEventSent(LifecycleEvent::kExpired);
+    send(protocol::tokenExpiredFrame(unixMillis(scheduler_.clock().now())));
+    close(CloseCode::kTokenExpired, CloseReason::kTokenExpired);
+}
+
+void SessionCore::deliver(const Payload& payload) {
+    if (closing()) {
+        return;
+    }
+    if (!initialized_) {
+        // Events of its channels may arrive while init reads them; they follow the init reply.
+        held_events_.push_back(payload);
+        return;
+    }
+    transport_.send(payload);
+}
+
+void SessionCore::send(std::string frame) {
+    if (!closing()) {
+        transport_.send(std::make_shared<const std::string>(std::move(frame)));
+    }
+}
+
+void SessionCore::close(CloseCode code, CloseReason reason) {
+    if (closing()) {
+        return;
+    }
+    pending_close_ = code;
+    close_reason_ = reason;
+    cancelTimers();
+    held_events_.clear();
+    transport_.closeAfterQueued(code);
+}
+
+void SessionCore::finish(CloseReason reason) {
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    cancelTimers();
+    if (attached_) {
+        context_.hub.detach(identity_, self_address_);
+        attached_ = false;
+    }
+    context_.metrics.connectionClosed(reason);
+    spdlog::info("connection end: identity={} reason={}", identity_.empty() ? "(none)" : identity_,
+                 closeReasonName(reason));
+}
+
+} // namespace parley::server

@@ -1,0 +1,105 @@
+#pragma once
+
+// The protocol logic of one connection, free of sockets and of the real clock: init within the
+// init timeout, token checks, the token lifecycle (DESIGN.md rules 1-4: token_about_to_expire at
+// exp - W or at once, token_expired and close 4410 at exp, re-armed by every accepted
+// update_token), rate and protocol-error limits, and handing chat ops to the ChatService.
+//
+// Threading: every method runs on the session's scheduler (one io thread in production, the test
+// thread with a ManualScheduler). Results of store work are posted back to it.
+
+#include "protocol/frame.hpp"
+#include "server/metrics.hpp"
+#include "server/server_context.hpp"
+#include "server/session_sink.hpp"
+#include "server/session_transport.hpp"
+#include "server/token_schedule.hpp"
+
+#include <parley/token/claims.hpp>
+#include <parley/token/scheduler.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+class SessionCore {
+public:
+    SessionCore(ServerContext& context, token::Scheduler& scheduler, SessionTransport& transport);
+    ~SessionCore();
+    SessionCore(const SessionCore&) = delete;
+    SessionCore& operator=(const SessionCore&) = delete;
+
+    /// The connection is open: arms the init timeout and asks for the first frame. `self` is
+    /// the session the hub delivers to; store work in flight keeps it alive.
+    void start(const std::shared_ptr<SessionSink>& self);
+    void onFrame(std::string_view text);
+    /// A frame from the hub (a channel event).
+    void deliver(const Payload& payload);
+    /// Closes with `code` after what is queued; later frames and events are dropped.
+    void close(protocol::CloseCode code, CloseReason reason);
+    /// The connection is gone (closed by either side, or broken): detaches it from the hub and
+    /// counts it. Idempotent.
+    void finish(CloseReason reason);
+
+    bool closing() const { return pending_close_.has_value() || finished_; }
+    /// Why the connection is closing, and with which code (valid once closing() holds).
+    CloseReason closeReason() const { return close_reason_; }
+    protocol::CloseCode pendingClose() const {
+        return pending_close_.value_or(protocol::CloseCode::kGoingAway);
+    }
+    const std::string& identity() const { return identity_; }
+
+private:
+    void handleFrame(protocol::Request request);
+    void refuseOverRate(std::string_view text);
+    void handleInit(protocol::Request request);
+    void onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok);
+    void handleUpdateToken(const protocol::Request& request);
+    void handleChat(protocol::Request request);
+    void onChatDone(std::optional<protocol::ErrorCode> error, std::string frame);
+    /// The request's `token`, verified. On failure the error reply is sent already; `rejected`
+    /// tells a refused token (a 201xx code) from a missing or malformed argument.
+    std::optional<token::Claims> verifiedToken(const protocol::Request& request, bool& rejected);
+    void sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at);
+    void protocolError(std::optional<std::uint64_t> id, protocol::ErrorCode code,
+                       std::string_view message);
+    void reply(std::string frame);
+
+    void armTokenTimers(token::UnixSeconds expires_at);
+    void cancelTimers();
+    void sendAboutToExpire();
+    void sendExpired();
+    void send(std::string frame);
+
+    ServerContext& context_;
+    token::Scheduler& scheduler_;
+    SessionTransport& transport_;
+    std::weak_ptr<SessionSink> self_;
+    const SessionSink* self_address_ = nullptr; // for detach, when self_ can no longer be locked
+    std::vector<Payload> held_events_;          // events that came before the init reply
+
+    token::Scheduler::TimerId init_timer_ = 0;
+    token::Scheduler::TimerId warn_timer_ = 0;
+    token::Scheduler::TimerId expiry_timer_ = 0;
+    RateLimiter rate_;
+    std::size_t rate_strikes_ = 0;
+    std::size_t protocol_errors_ = 0;
+    /// An op is running on a store worker; the next frame is read when it answers.
+    bool op_in_flight_ = false;
+
+    // Token state: set by init, replaced by each accepted update_token.
+    bool initialized_ = false;
+    std::string identity_;
+    std::string token_id_; // jti of the token in force
+    token::UnixSeconds expires_at_{};
+
+    std::optional<protocol::CloseCode> pending_close_;
+    CloseReason close_reason_ = CloseReason::kClientClosed;
+    bool attached_ = false;
+    bool finished_ = false;
+};
+
+} // namespace parley::server

@@ -1,0 +1,45 @@
+#pragma once
+
+// The threads that run store work, so it never runs on an io thread: a user reading 16 MB of
+// history occupies a store worker, while every other user's frames keep flowing on the io
+// threads. Work that must keep its order (one channel's appends and their publishes) runs on
+// that key's strand: in posting order, one task at a time, while other keys run in parallel.
+//
+// The queue is bounded by its callers, not here: a session hands over one op at a time and reads
+// its next frame only when that op has answered.
+
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace parley::server {
+
+class StoreWorkers {
+public:
+    explicit StoreWorkers(unsigned threads);
+    ~StoreWorkers();
+    StoreWorkers(const StoreWorkers&) = delete;
+    StoreWorkers& operator=(const StoreWorkers&) = delete;
+
+    /// Runs `task` on a worker.
+    void post(std::function<void()> task);
+    /// Runs `task` after every task posted earlier with the same `key` has finished.
+    void postOrdered(const std::string& key, std::function<void()> task);
+    /// Waits for running tasks to finish and drops the queued ones. Idempotent.
+    void stop();
+
+private:
+    using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+
+    boost::asio::thread_pool pool_;
+    std::mutex mutex_;
+    // One per key ever used (a channel); a strand is a few words, and channels are few beside
+    // messages.
+    std::map<std::string, Strand, std::less<>> strands_;
+};
+
+} // namespace parley::server
