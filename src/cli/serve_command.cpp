@@ -16,6 +16,8 @@ struct ServeArgs {
     std::string config;
     std::string listen;
     std::string data;
+    std::string store;
+    std::string broker;
     std::string account_sid;
     std::string api_key;
     std::string api_secret;
@@ -69,6 +71,12 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     if (config.data_dir) {
         options.data_dir = *config.data_dir;
     }
+    if (config.store) {
+        options.store = *config.store;
+    }
+    if (config.broker) {
+        options.broker = *config.broker;
+    }
     if (config.chat_service_sid) {
         options.chat_service_sid = config.chat_service_sid;
     }
@@ -118,6 +126,12 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
     }
     if (!args.data.empty()) {
         options.data_dir = args.data;
+    }
+    if (!args.store.empty()) {
+        options.store = args.store;
+    }
+    if (!args.broker.empty()) {
+        options.broker = args.broker;
     }
     if (!args.chat_service.empty()) {
         options.chat_service_sid = args.chat_service;
@@ -210,6 +224,10 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
         ->check(CLI::ExistingFile);
     serve->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
     serve->add_option("--data", args->data, "Data directory for the database (default ./data)");
+    serve->add_option("--store", args->store,
+                      "Where channels and messages live: sqlite:DIR (default: SQLite in --data)");
+    serve->add_option("--broker", args->broker,
+                      "How events reach every node's sessions: memory (default, one node)");
     serve->add_option("--account-sid", args->account_sid, "Account SID the API key belongs to")
         ->envname("PARLEY_ACCOUNT_SID");
     serve->add_option("--api-key", args->api_key, "API key SID that signs tokens")

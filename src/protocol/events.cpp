@@ -1,5 +1,6 @@
 #include "protocol/events.hpp"
 
+#include "protocol/frame.hpp"
 #include "protocol/json_fields.hpp"
 #include "protocol/names.hpp"
 
@@ -17,10 +18,6 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 5> kEventNames{{
     {EventKind::kMemberJoined, event::kMemberJoined},
     {EventKind::kMemberLeft, event::kMemberLeft},
 }};
-
-std::string dump(const Json& json) {
-    return json.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
 
 std::optional<std::int64_t> serverTime(const Json& frame) {
     auto value = fields::optionalInteger(frame, "server_time");
@@ -76,14 +73,11 @@ std::optional<EventKind> parseEventKind(std::string_view name) {
 }
 
 std::string messageEvent(const MessageObject& message) {
-    return dump(Json{{"event", event::kMessage},
-                     {"channel", message.channel},
-                     {"message", toJson(message)}});
+    return eventFrame(event::kMessage, {{"channel", message.channel}, {"message", toJson(message)}});
 }
 
 std::string memberEvent(EventKind kind, const MemberEvent& member) {
-    return dump(Json{
-        {"event", eventName(kind)}, {"channel", member.channel}, {"identity", member.identity}});
+    return eventFrame(eventName(kind), {{"channel", member.channel}, {"identity", member.identity}});
 }
 
 std::expected<ServerFrame, std::string> parseServerFrame(std::string_view text) {

@@ -3,19 +3,6 @@
 #include "protocol/names.hpp"
 
 namespace parley::protocol {
-namespace {
-
-std::unexpected<FrameError> invalid(const Request& request, std::string message) {
-    return std::unexpected(FrameError{
-        .id = request.id, .code = ErrorCode::kInvalidArgument, .message = std::move(message)});
-}
-
-const Json* member(const Request& request, const char* name) {
-    const auto found = request.frame.find(name);
-    return found == request.frame.end() || found->is_null() ? nullptr : &*found;
-}
-
-} // namespace
 
 std::expected<Request, FrameError> parseRequest(std::string_view text) {
     if (text.size() > kMaxFrameBytes) {
@@ -40,41 +27,6 @@ std::expected<Request, FrameError> parseRequest(std::string_view text) {
     request.op = op->get<std::string>();
     request.frame = std::move(frame);
     return request;
-}
-
-std::expected<std::string, FrameError> stringArg(const Request& request, const char* name) {
-    const Json* value = member(request, name);
-    if (value == nullptr || !value->is_string() || value->get_ref<const std::string&>().empty()) {
-        return invalid(request, std::string{name} + " must be a non-empty string");
-    }
-    return value->get<std::string>();
-}
-
-std::expected<std::optional<std::string>, FrameError> optionalStringArg(const Request& request,
-                                                                        const char* name) {
-    const Json* value = member(request, name);
-    if (value == nullptr) {
-        return std::optional<std::string>{};
-    }
-    if (!value->is_string()) {
-        return invalid(request, std::string{name} + " must be a string");
-    }
-    return std::optional<std::string>{value->get<std::string>()};
-}
-
-std::expected<std::optional<std::int64_t>, FrameError> optionalIntArg(const Request& request,
-                                                                      const char* name) {
-    const Json* value = member(request, name);
-    if (value == nullptr) {
-        return std::optional<std::int64_t>{};
-    }
-    if (!value->is_number_integer()) {
-        return invalid(request, std::string{name} + " must be an integer");
-    }
-    if (value->is_number_unsigned() && value->get<std::uint64_t>() > INT64_MAX) {
-        return invalid(request, std::string{name} + " is out of range");
-    }
-    return std::optional<std::int64_t>{value->get<std::int64_t>()};
 }
 
 std::string okReply(std::uint64_t id, const Json& fields) {

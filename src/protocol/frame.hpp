@@ -38,14 +38,7 @@ struct FrameError {
 /// function is safe on its own (the WebSocket layer enforces the same limit first).
 std::expected<Request, FrameError> parseRequest(std::string_view text);
 
-/// Argument accessors: the value, or a kInvalidArgument error naming the argument.
-std::expected<std::string, FrameError> stringArg(const Request& request, const char* name);
-std::expected<std::optional<std::string>, FrameError> optionalStringArg(const Request& request,
-                                                                        const char* name);
-std::expected<std::optional<std::int64_t>, FrameError> optionalIntArg(const Request& request,
-                                                                      const char* name);
-
-/// Serialized frames, ready to send.
+/// Serialized frames, ready to send. Invalid UTF-8 in a string is replaced, never thrown.
 std::string okReply(std::uint64_t id, const Json& fields = Json::object());
 std::string errorReply(std::optional<std::uint64_t> id, int code, std::string_view message);
 std::string eventFrame(std::string_view name, const Json& fields = Json::object());

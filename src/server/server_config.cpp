@@ -84,6 +84,8 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     if (auto data = table["data"].value<std::string>()) {
         config.data_dir = *data;
     }
+    config.store = table["store"].value<std::string>();
+    config.broker = table["broker"].value<std::string>();
     config.chat_service_sid = table["chat_service"].value<std::string>();
     config.about_to_expire_window = table["about_to_expire_window"].value<std::int64_t>();
     config.threads = table["threads"].value<std::int64_t>();

@@ -5,6 +5,8 @@
 //
 //     listen = "0.0.0.0:8080"
 //     data = "/var/lib/parley"
+//     store = "sqlite:/var/lib/parley"
+//     broker = "memory"
 //     chat_service = "IS..."
 //     about_to_expire_window = 180
 //     [[keys]]
@@ -27,6 +29,8 @@ namespace parley::server {
 struct ConfigFile {
     std::optional<std::string> listen;
     std::optional<std::filesystem::path> data_dir;
+    std::optional<std::string> store;
+    std::optional<std::string> broker;
     std::optional<std::string> chat_service_sid;
     std::optional<std::int64_t> about_to_expire_window;
     std::optional<std::int64_t> threads;

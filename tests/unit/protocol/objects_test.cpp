@@ -1,0 +1,77 @@
+#include "protocol/objects.hpp"
+
+#include "protocol/events.hpp"
+#include "protocol/replies.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley::protocol {
+namespace {
+
+const MessageObject kMessage{.sid = "IM1",
+                             .index = 3,
+                             .channel = "CH1",
+                             .author = "alice",
+                             .body = "hi",
+                             .attributes_json = R"({"a":1})",
+                             .date_created = 1800000000000};
+
+TEST(Objects, AMessageRoundTripsWithAttributesAsAnObject) {
+    const Json json = toJson(kMessage);
+    EXPECT_EQ(json.at("attributes"), (Json{{"a", 1}}));
+    const auto read = readMessage(json);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(*read, kMessage);
+}
+
+TEST(Objects, AMessageWithAMissingOrMistypedFieldOrANegativeIndexIsRefused) {
+    for (const char* field : {"sid", "index", "channel", "author", "body"}) {
+        Json json = toJson(kMessage);
+        json.erase(field);
+        EXPECT_FALSE(readMessage(json)) << field;
+        json[field] = Json::array();
+        EXPECT_FALSE(readMessage(json)) << field;
+    }
+    Json negative = toJson(kMessage);
+    negative["index"] = -1;
+    EXPECT_FALSE(readMessage(negative));
+    EXPECT_FALSE(readMessage(Json::array()));
+}
+
+TEST(Objects, AChannelNeedsSidUniqueNameAndAKnownType) {
+    const ChannelObject channel{.sid = "CH1", .unique_name = "general", .type = ChannelType::kPrivate};
+    const auto read = readChannel(toJson(channel));
+    ASSERT_TRUE(read);
+    EXPECT_EQ(*read, channel);
+    Json unknown = toJson(channel);
+    unknown["type"] = "secret";
+    EXPECT_FALSE(readChannel(unknown));
+    Json no_sid = toJson(channel);
+    no_sid.erase("sid");
+    EXPECT_FALSE(readChannel(no_sid));
+}
+
+TEST(Objects, RepliesWithoutTheirFieldAreRefused) {
+    EXPECT_FALSE(readChannelReply(Json::object()));
+    EXPECT_FALSE(readMessagesReply(Json{{"messages", Json::object()}}));
+    EXPECT_FALSE(readMessagesReply(Json{{"messages", {toJson(kMessage), Json::object()}}}));
+    EXPECT_FALSE(readTokenReply(Json{{"identity", "a"}, {"expires_at", 1}}));
+    EXPECT_FALSE(readPingReply(Json{{"server_time", "now"}}));
+}
+
+TEST(Events, AServerFrameIsAReplyOrAnEventAndNothingElse) {
+    EXPECT_FALSE(parseServerFrame("[]"));
+    EXPECT_FALSE(parseServerFrame(R"({"reply_to":-1,"ok":true})"));
+    EXPECT_FALSE(parseServerFrame(R"({"reply_to":1})"));
+    EXPECT_FALSE(parseServerFrame(R"({"reply_to":1,"ok":false,"error":{"code":"x"}})"));
+    EXPECT_FALSE(parseServerFrame(R"({"something":1})"));
+    const auto unknown = parseServerFrame(R"({"event":"from_the_future","server_time":5})");
+    ASSERT_TRUE(unknown);
+    const auto& event = std::get<Event>(*unknown);
+    EXPECT_FALSE(event.kind.has_value());
+    EXPECT_EQ(event.server_time, 5);
+    EXPECT_FALSE(parseServerFrame(std::string(kMaxServerFrameBytes + 1, ' ')));
+}
+
+} // namespace
+} // namespace parley::protocol
