@@ -1,7 +1,6 @@
 // ChatClient's public face: operations as futures, listeners as lambdas or an interface.
 
 #include "client/chat_client_impl.hpp"
-#include "client/wire_types.hpp"
 
 #include <parley/client/chat_client.hpp>
 
@@ -83,29 +82,19 @@ std::pair<std::shared_ptr<std::promise<Result<T>>>, std::future<Result<T>>> make
     return {std::move(promise), std::move(future)};
 }
 
-// Sends `op` and converts a successful reply with `convert` (Json -> Result<T>). The arguments are
-// moved along, not copied: a message body may be 32 KiB.
-template <typename T, typename Convert>
-std::future<Result<T>> call(ChatClient::Impl& impl, std::string&& op, Json&& args,
-                            Convert convert) {
+// Runs `operation(core, done)` on the io thread; its outcome fulfils the future (kShutDown when
+// the client is shut down first). Arguments travel moved inside `operation`: a body can be 32 KiB.
+template <typename T, typename Operation>
+std::future<Result<T>> call(ChatClient::Impl& impl, Operation operation) {
     auto [promise, future] = makePromise<T>();
-    impl.request(std::move(op), std::move(args), [promise, convert](Result<Json> reply) {
-        if (!reply) {
-            promise->set_value(std::unexpected(reply.error()));
-            return;
-        }
-        promise->set_value(convert(*reply));
-    });
+    impl.run(
+        [promise, operation = std::move(operation)](ClientCore& core) mutable {
+            operation(core, [promise](Result<T> result) { promise->set_value(std::move(result)); });
+        },
+        [promise] {
+            promise->set_value(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
+        });
     return std::move(future);
-}
-
-Result<Channel> channelOf(const Json& reply) {
-    const auto found = reply.find("channel");
-    if (found == reply.end()) {
-        return std::unexpected(
-            Error::client(ClientErrorCode::kBadReply, "the reply has no channel"));
-    }
-    return readChannel(*found);
 }
 
 template <typename Field>
@@ -124,11 +113,11 @@ std::shared_ptr<ChatClient> ChatClient::create(std::string token, ChatClientOpti
         throw std::invalid_argument("ChatClient: " + url.error());
     }
     auto listener = std::move(options.listener);
-    auto impl = std::make_shared<Impl>(std::move(options));
+    auto impl = std::make_shared<Impl>(std::move(options), std::move(*url));
     if (listener) {
         impl->events().add(std::move(listener)).release(); // lives as long as the client
     }
-    impl->start(std::move(token), std::move(*url));
+    impl->start(std::move(token));
     return std::shared_ptr<ChatClient>(new ChatClient(std::move(impl)));
 }
 
@@ -143,133 +132,88 @@ void ChatClient::shutdown() {
 }
 
 std::future<Result<TokenInfo>> ChatClient::updateToken(std::string token) {
-    auto [promise, future] = makePromise<TokenInfo>();
-    impl_->updateToken(std::move(token), [promise](Result<TokenInfo> result) {
-        promise->set_value(std::move(result));
+    return call<TokenInfo>(*impl_, [token = std::move(token)](ClientCore& core, auto done) {
+        core.updateToken(token, std::move(done));
     });
-    return std::move(future);
 }
 
 void ChatClient::acceptToken(std::string token, UpdateDone done) {
-    impl_->updateToken(std::move(token), [done = std::move(done)](Result<TokenInfo> result) {
+    auto finish = [done = std::move(done)](Result<TokenInfo> result) {
         if (result) {
             done({});
         } else {
             done(std::unexpected(result.error()));
         }
-    });
+    };
+    impl_->run(
+        [token = std::move(token), finish](ClientCore& core) { core.updateToken(token, finish); },
+        [finish] { finish(std::unexpected(Error::client(ClientErrorCode::kShutDown))); });
 }
 
 std::future<Result<Channel>> ChatClient::createChannel(std::string unique_name, bool is_private,
-                                                       std::string friendly_name) {
-    Json args{{"unique_name", unique_name}, {"type", is_private ? "private" : "public"}};
-    if (!friendly_name.empty()) {
-        args["friendly_name"] = std::move(friendly_name);
-    }
-    auto impl = impl_;
-    return call<Channel>(*impl_, "channel.create", std::move(args), [impl](const Json& reply) {
-        auto channel = channelOf(reply);
-        if (channel) {
-            impl->trackJoined(*channel, /*brand_new=*/true);
-        }
-        return channel;
-    });
+                                                       std::string friendly_name,
+                                                       std::string attributes_json) {
+    return call<Channel>(
+        *impl_,
+        [unique_name = std::move(unique_name), is_private, friendly_name = std::move(friendly_name),
+         attributes_json = std::move(attributes_json)](ClientCore& core, auto done) mutable {
+            core.createChannel(std::move(unique_name), is_private, std::move(friendly_name),
+                               std::move(attributes_json), std::move(done));
+        });
 }
 
 std::future<Result<std::vector<Channel>>> ChatClient::listChannels() {
     return call<std::vector<Channel>>(
-        *impl_, "channel.list", Json::object(),
-        [](const Json& reply) { return readArray<Channel>(reply, "channels", readChannel); });
+        *impl_, [](ClientCore& core, auto done) { core.listChannels(std::move(done)); });
 }
 
 std::future<Result<Channel>> ChatClient::join(std::string channel) {
-    auto impl = impl_;
-    return call<Channel>(*impl_, "channel.join", Json{{"channel", channel}},
-                         [impl](const Json& reply) {
-                             auto joined = channelOf(reply);
-                             if (joined) {
-                                 impl->trackJoined(*joined, /*brand_new=*/false);
-                             }
-                             return joined;
+    return call<Channel>(*impl_,
+                         [channel = std::move(channel)](ClientCore& core, auto done) mutable {
+                             core.join(std::move(channel), std::move(done));
                          });
 }
 
 std::future<Result<Channel>> ChatClient::leave(std::string channel) {
-    auto impl = impl_;
-    return call<Channel>(*impl_, "channel.leave", Json{{"channel", channel}},
-                         [impl](const Json& reply) {
-                             auto left = channelOf(reply);
-                             if (left) {
-                                 impl->untrack(left->sid);
-                             }
-                             return left;
+    return call<Channel>(*impl_,
+                         [channel = std::move(channel)](ClientCore& core, auto done) mutable {
+                             core.leave(std::move(channel), std::move(done));
                          });
 }
 
 std::future<Result<std::vector<Member>>> ChatClient::members(std::string channel) {
     return call<std::vector<Member>>(
-        *impl_, "channel.members", Json{{"channel", channel}},
-        [](const Json& reply) { return readArray<Member>(reply, "members", readMember); });
+        *impl_, [channel = std::move(channel)](ClientCore& core, auto done) mutable {
+            core.members(std::move(channel), std::move(done));
+        });
 }
 
 std::future<Result<Channel>> ChatClient::addMember(std::string channel, std::string identity) {
-    return call<Channel>(*impl_, "channel.add_member",
-                         Json{{"channel", channel}, {"identity", identity}}, channelOf);
+    return call<Channel>(*impl_, [channel = std::move(channel), identity = std::move(identity)](
+                                     ClientCore& core, auto done) mutable {
+        core.addMember(std::move(channel), std::move(identity), std::move(done));
+    });
 }
 
 std::future<Result<Message>> ChatClient::send(std::string channel, std::string body,
                                               const std::string& attributes_json) {
-    Json args{{"channel", std::move(channel)}, {"body", std::move(body)}};
-    if (!attributes_json.empty()) {
-        auto attributes = Json::parse(attributes_json, nullptr, false);
-        if (attributes.is_discarded()) {
-            auto [promise, future] = makePromise<Message>();
-            promise->set_value(
-                std::unexpected(Error{.code = 50104, .message = "attributes is not valid JSON"}));
-            return std::move(future);
-        }
-        args["attributes"] = std::move(attributes);
-    }
-    return call<Message>(*impl_, "message.send", std::move(args), [](const Json& reply) {
-        const auto found = reply.find("message");
-        return found == reply.end()
-                   ? Result<Message>{std::unexpected(Error::client(ClientErrorCode::kBadReply))}
-                   : readMessage(*found);
+    return call<Message>(*impl_, [channel = std::move(channel), body = std::move(body),
+                                  attributes_json](ClientCore& core, auto done) mutable {
+        core.send(std::move(channel), std::move(body), attributes_json, std::move(done));
     });
 }
 
 std::future<Result<std::vector<Message>>> ChatClient::history(std::string channel,
                                                               HistoryQuery query) {
-    Json args{{"channel", channel}, {"limit", query.limit}};
-    if (query.before) {
-        args["before"] = *query.before;
-    }
-    if (query.after) {
-        args["after"] = *query.after;
-    }
     return call<std::vector<Message>>(
-        *impl_, "message.history", std::move(args),
-        [](const Json& reply) { return readArray<Message>(reply, "messages", readMessage); });
+        *impl_, [channel = std::move(channel), query](ClientCore& core, auto done) mutable {
+            core.history(std::move(channel), query, std::move(done));
+        });
 }
 
 std::future<Result<UnixMillis>> ChatClient::ping() {
-    auto [promise, future] = makePromise<UnixMillis>();
-    auto impl = impl_;
-    impl_->request("ping", Json::object(), [promise, impl](Result<Json> reply) {
-        if (!reply) {
-            promise->set_value(std::unexpected(reply.error()));
-            return;
-        }
-        const auto server_time = reply->find("server_time");
-        Result<UnixMillis> result =
-            server_time != reply->end() && server_time->is_number_integer()
-                ? Result<UnixMillis>{UnixMillis{
-                      std::chrono::milliseconds{server_time->get<std::int64_t>()}}}
-                : Result<UnixMillis>{std::unexpected(Error::client(ClientErrorCode::kBadReply))};
-        // Through the dispatcher, behind the events already queued.
-        impl->events().deliver([promise, result] { promise->set_value(result); });
-    });
-    return std::move(future);
+    return call<UnixMillis>(*impl_,
+                            [](ClientCore& core, auto done) { core.ping(std::move(done)); });
 }
 
 Subscription ChatClient::onConnected(std::function<void(const TokenInfo&, bool)> callback) {

@@ -1,6 +1,6 @@
 #include "client/ws_connection.hpp"
 
-#include "client/server_frame.hpp"
+#include "protocol/events.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -12,7 +12,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using boost::asio::ip::tcp;
 
-WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, Handlers handlers,
+WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, ConnectionHandlers handlers,
                            std::chrono::milliseconds connect_timeout)
     : resolver_(io), ws_(io), url_(std::move(url)), handlers_(std::move(handlers)),
       connect_timeout_(connect_timeout) {}
@@ -38,7 +38,7 @@ void WsConnection::onResolved(const tcp::resolver::results_type& results) {
                 self->end(0, "cannot connect: " + error.message());
                 return;
             }
-            self->ws_.read_message_max(kMaxServerFrameBytes);
+            self->ws_.read_message_max(protocol::kMaxServerFrameBytes);
             self->ws_.text(true);
             self->ws_.async_handshake(
                 self->url_.host + ":" + self->url_.port, self->url_.target,
@@ -143,6 +143,13 @@ void WsConnection::end(int close_code, std::string reason) {
         handlers_ = {};
         ended(close_code, std::move(reason));
     }
+}
+
+std::shared_ptr<Connection> WsTransport::open(const WsUrl& url, ConnectionHandlers handlers) {
+    auto connection =
+        std::make_shared<WsConnection>(*io_, url, std::move(handlers), connect_timeout_);
+    connection->start();
+    return connection;
 }
 
 } // namespace parley::client

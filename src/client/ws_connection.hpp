@@ -1,9 +1,11 @@
 #pragma once
 
 // One WebSocket connection of a ChatClient: resolve, connect, handshake, a read loop and a write
-// queue. It knows nothing of the protocol's meaning. Everything runs on the client's io thread;
-// the handlers are called there, `ended` exactly once unless `abort()` came first.
+// queue; the production Connection (transport.hpp). It knows nothing of the protocol's meaning.
+// Everything runs on the client's io thread; the handlers are called there, `ended` exactly once
+// unless `abort()` came first.
 
+#include "client/transport.hpp"
 #include "client/ws_url.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -20,24 +22,16 @@
 
 namespace parley::client {
 
-class WsConnection : public std::enable_shared_from_this<WsConnection> {
+class WsConnection final : public Connection, public std::enable_shared_from_this<WsConnection> {
 public:
-    struct Handlers {
-        std::function<void()> opened;
-        std::function<void(std::string text)> frame;
-        /// `close_code` is the server's close code, or 0 when the connection failed or broke.
-        std::function<void(int close_code, std::string reason)> ended;
-    };
-
-    WsConnection(boost::asio::io_context& io, WsUrl url, Handlers handlers,
+    WsConnection(boost::asio::io_context& io, WsUrl url, ConnectionHandlers handlers,
                  std::chrono::milliseconds connect_timeout);
 
     void start();
-    void send(std::string text);
+    void send(std::string text) override;
     /// A normal close (1000) initiated by the client; `ended` follows.
-    void close();
-    /// Drops the handlers and the socket at once; nothing is called afterwards.
-    void abort();
+    void close() override;
+    void abort() override;
 
 private:
     void onResolved(const boost::asio::ip::tcp::resolver::results_type& results);
@@ -48,7 +42,7 @@ private:
     boost::asio::ip::tcp::resolver resolver_;
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     WsUrl url_;
-    Handlers handlers_;
+    ConnectionHandlers handlers_;
     std::chrono::milliseconds connect_timeout_;
     boost::beast::flat_buffer buffer_;
     std::deque<std::string> writes_;
@@ -56,6 +50,19 @@ private:
     bool writing_ = false;
     bool closing_ = false;
     bool ended_ = false;
+};
+
+/// The production Transport: WebSocket connections on the client's io_context.
+class WsTransport final : public Transport {
+public:
+    WsTransport(boost::asio::io_context& io, std::chrono::milliseconds connect_timeout)
+        : io_(&io), connect_timeout_(connect_timeout) {}
+
+    std::shared_ptr<Connection> open(const WsUrl& url, ConnectionHandlers handlers) override;
+
+private:
+    boost::asio::io_context* io_;
+    std::chrono::milliseconds connect_timeout_;
 };
 
 } // namespace parley::client

@@ -103,8 +103,11 @@ public:
 
     // Chat operations mirror the protocol's ops. Issued while disconnected they wait (bounded) for
     // the next connection; one whose connection is lost after sending fails with kConnectionLost.
+    /// `attributes_json` is a JSON object as text (empty for none); anything else fails with the
+    /// server's code for it (50104) before it is sent.
     std::future<Result<Channel>> createChannel(std::string unique_name, bool is_private = false,
-                                               std::string friendly_name = {});
+                                               std::string friendly_name = {},
+                                               std::string attributes_json = {});
     std::future<Result<std::vector<Channel>>> listChannels();
     /// Joins and starts delivering the channel's new messages (messageAdded), including after
     /// reconnects, where what was missed is fetched from history first.
@@ -112,6 +115,7 @@ public:
     std::future<Result<Channel>> leave(std::string channel);
     std::future<Result<std::vector<Member>>> members(std::string channel);
     std::future<Result<Channel>> addMember(std::string channel, std::string identity);
+    /// `attributes_json` as for createChannel.
     std::future<Result<Message>> send(std::string channel, std::string body,
                                       const std::string& attributes_json = {});
     /// A page of history, oldest first: the newest `limit`, or those before/after an index.

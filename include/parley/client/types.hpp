@@ -57,8 +57,8 @@ std::string_view toString(ConnectionState state);
 
 /// Why a connection ended.
 struct Disconnect {
-    /// The WebSocket close code the server sent (4410 expired, 4401 rejected, 1001 going away,
-    /// ...), or 0 when the connection broke without one.
+    /// The WebSocket close code the server sent (docs/protocol.md's table: token expired, token
+    /// rejected, going away, ...), or 0 when the connection broke without one.
     int close_code = 0;
     std::string reason;
     /// Whether the client reconnects by itself; false when it needs a new token first.

@@ -1,67 +1,70 @@
-// The token half of ChatClient::Impl: updateToken in every connection state, the server's verdicts
-// and the lifecycle engine's events (DESIGN.md rules 1-5, 8, 9, 13).
+// The token half of ClientCore: updateToken in every connection state, the server's verdicts and
+// the lifecycle engine's events (DESIGN.md rules 1-5, 8, 9, 13).
 
-#include "client/chat_client_impl.hpp"
+#include "client/client_core.hpp"
 
 namespace parley::client {
 
-TokenInfo ChatClient::Impl::info(const lifecycle::CheckedToken& token) const {
+namespace {
+
+TokenInfo infoOf(const lifecycle::CheckedToken& token) {
     return TokenInfo{.identity = token.identity, .expires_at = token.expires_at};
 }
 
-void ChatClient::Impl::emitTokenError(const Error& error) {
+} // namespace
+
+void ClientCore::setIdentity(const std::string& identity) {
+    const std::lock_guard lock{identity_mutex_};
+    identity_ = identity;
+}
+
+void ClientCore::emitTokenError(const Error& error) {
     events_->emit([error](ChatClientListener& listener) { listener.onTokenError(error); });
 }
 
-void ChatClient::Impl::observeServerTime(std::optional<std::int64_t> server_time,
-                                         token::TimePoint sent) {
+void ClientCore::observeServerTime(std::optional<std::int64_t> server_time, token::TimePoint sent) {
     if (server_time) {
         lifecycle_.observeServerTime(token::TimePoint{std::chrono::milliseconds{*server_time}},
-                                     sent, options_.clock->now());
+                                     sent, scheduler_->clock().now());
     }
 }
 
-void ChatClient::Impl::updateToken(std::string token, TokenDone done) {
-    if (shut_down_.load()) {
+void ClientCore::updateToken(std::string_view token, Done<TokenInfo> done) {
+    if (state_ == ConnectionState::kShutDown) {
         done(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
         return;
     }
-    post([this, token = std::move(token), done = std::move(done)]() mutable {
-        applyUpdate(token, std::move(done));
-    });
-}
-
-void ChatClient::Impl::applyUpdate(const std::string& jwt, TokenDone done) {
     // The engine refuses another identity (20106), also after a refused token was forgotten.
-    auto checked = lifecycle_.check(jwt);
+    auto checked = lifecycle_.check(token);
     if (!checked) {
         const Error error{.code = checked.error().wireCode(), .message = checked.error().message};
         emitTokenError(error);
         done(std::unexpected(error));
         return;
     }
-    {
-        // Unset only when the client was created with a token refused before connecting.
-        const std::lock_guard lock{identity_mutex_};
-        identity_ = checked->identity;
-    }
+    // Unset before only when the client was created with a token refused before connecting.
+    setIdentity(checked->identity);
+    applyUpdate(*checked, std::move(done));
+}
+
+void ClientCore::applyUpdate(const lifecycle::CheckedToken& token, Done<TokenInfo> done) {
+    std::vector<Done<TokenInfo>> waiting;
+    waiting.push_back(std::move(done));
     if (initialized_) {
         // Rule 9: a live connection is kept; the server re-arms its timers on update_token.
-        std::vector<TokenDone> waiting;
-        waiting.push_back(std::move(done));
-        sendUpdate(*checked, std::move(waiting));
+        sendUpdate(token, std::move(waiting));
         return;
     }
-    // Connecting, reconnecting or waiting: the next init carries the new token; a waiting client
-    // connects now rather than after its backoff.
-    holdForNextInit(*checked, {std::move(done)});
+    // Connecting, reconnecting or waiting: the next init carries the new token; a client between
+    // attempts or waiting for a token connects now rather than after its backoff.
+    holdForNextInit(token, std::move(waiting));
     if (!connection_) {
         connect();
     }
 }
 
-void ChatClient::Impl::holdForNextInit(const lifecycle::CheckedToken& token,
-                                       std::vector<TokenDone> done) {
+void ClientCore::holdForNextInit(const lifecycle::CheckedToken& token,
+                                 std::vector<Done<TokenInfo>> done) {
     if (pending_token_ && pending_token_->token.serial > token.serial) {
         // A newer token is already waiting; these callers learn its outcome.
         for (auto& callback : done) {
@@ -77,11 +80,11 @@ void ChatClient::Impl::holdForNextInit(const lifecycle::CheckedToken& token,
     pending_token_ = PendingToken{.token = token, .done = std::move(done)};
 }
 
-void ChatClient::Impl::sendUpdate(const lifecycle::CheckedToken& token,
-                                  std::vector<TokenDone> done) {
-    const auto sent = options_.clock->now();
-    sendNow("update_token", Json{{"token", token.jwt}},
-            [this, token, sent, done = std::move(done)](Result<Json> reply) mutable {
+void ClientCore::sendUpdate(const lifecycle::CheckedToken& token,
+                            std::vector<Done<TokenInfo>> done) {
+    const auto sent = scheduler_->clock().now();
+    sendNow(protocol::UpdateTokenRequest{.token = token.jwt},
+            [this, token, sent, done = std::move(done)](const Result<Json>& reply) mutable {
                 if (!reply &&
                     reply.error().code == static_cast<int>(ClientErrorCode::kConnectionLost)) {
                     holdForNextInit(token, std::move(done)); // the next init carries it
@@ -96,29 +99,28 @@ void ChatClient::Impl::sendUpdate(const lifecycle::CheckedToken& token,
                 }
                 acceptToken(token, sent, *reply);
                 for (auto& callback : done) {
-                    callback(info(token));
+                    callback(infoOf(token));
                 }
             });
 }
 
 // The server accepted `token` (init or update_token). A late reply for a token older than the
 // current one changes nothing (the engine refuses it) and fires no event.
-void ChatClient::Impl::acceptToken(const lifecycle::CheckedToken& token, token::TimePoint sent,
-                                   const Json& reply) {
-    const auto server_time = reply.find("server_time");
-    if (server_time != reply.end() && server_time->is_number_integer()) {
-        observeServerTime(server_time->get<std::int64_t>(), sent);
+void ClientCore::acceptToken(const lifecycle::CheckedToken& token, token::TimePoint sent,
+                             const Json& reply) {
+    if (auto verdict = tokenFromReply(reply)) {
+        observeServerTime(verdict->server_time, sent);
     }
     const bool was_current = lifecycle_.current() && lifecycle_.current()->jwt == token.jwt;
     if (lifecycle_.setToken(token) && !was_current) {
-        events_->emit([accepted = info(token)](ChatClientListener& listener) {
+        events_->emit([accepted = infoOf(token)](ChatClientListener& listener) {
             listener.onTokenUpdated(accepted);
         });
     }
 }
 
 // The server refused `token`. The previous token, if still valid, stays in force (rule 3).
-void ChatClient::Impl::rejectToken(const Error& error, const lifecycle::CheckedToken& token) {
+void ClientCore::rejectToken(const Error& error, const lifecycle::CheckedToken& token) {
     emitTokenError(error);
     if (lifecycle_.current() && lifecycle_.current()->serial == token.serial) {
         // The current token itself was refused (at init): nothing to fall back to.
@@ -126,14 +128,14 @@ void ChatClient::Impl::rejectToken(const Error& error, const lifecycle::CheckedT
     }
 }
 
-void ChatClient::Impl::onAboutToExpire(const lifecycle::CheckedToken& token) {
-    events_->emit([expiring = info(token)](ChatClientListener& listener) {
+void ClientCore::onAboutToExpire(const lifecycle::CheckedToken& token) {
+    events_->emit([expiring = infoOf(token)](ChatClientListener& listener) {
         listener.onTokenAboutToExpire(expiring);
     });
 }
 
-void ChatClient::Impl::onExpired(const lifecycle::CheckedToken& token) {
-    events_->emit([expired = info(token)](ChatClientListener& listener) {
+void ClientCore::onExpired(const lifecycle::CheckedToken& token) {
+    events_->emit([expired = infoOf(token)](ChatClientListener& listener) {
         listener.onTokenExpired(expired);
     });
     if (!connection_ && !pending_token_) {

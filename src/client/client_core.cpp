@@ -1,0 +1,271 @@
+// The connection half of ClientCore: connect, init, frames, loss and reconnect, shutdown.
+
+#include "client/client_core.hpp"
+
+#include "protocol/codes.hpp"
+
+#include <utility>
+#include <variant>
+
+namespace parley::client {
+
+namespace {
+
+constexpr int kTokenExpiredClose = static_cast<int>(protocol::CloseCode::kTokenExpired);
+
+} // namespace
+
+ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
+                       Transport& transport, EventDispatcher& events, std::uint64_t seed)
+    : options_(&options), url_(std::move(url)), scheduler_(&scheduler), transport_(&transport),
+      events_(&events),
+      lifecycle_(
+          scheduler,
+          lifecycle::LifecycleOptions{.about_to_expire_window = options.about_to_expire_window,
+                                      .wait_for_server_time = true},
+          lifecycle::LifecycleCallbacks{
+              .about_to_expire = [this](const auto& token) { onAboutToExpire(token); },
+              .expired = [this](const auto& token) { onExpired(token); },
+          }),
+      backoff_(options.reconnect, seed), requests_(options.max_queued_requests),
+      channels_(
+          [this](std::string_view op, Json args, ReplyHandler on_reply) {
+              if (!initialized_) { // catch-up waits for the next init
+                  on_reply(std::unexpected(Error::client(ClientErrorCode::kConnectionLost)));
+                  return;
+              }
+              sendNow(op, std::move(args), std::move(on_reply));
+          },
+          [this](Message&& message) {
+              events_->emit([message = std::move(message)](ChatClientListener& listener) {
+                  listener.onMessageAdded(message);
+              });
+          }) {}
+
+ClientCore::~ClientCore() {
+    scheduler_->cancel(reconnect_timer_);
+    if (connection_) {
+        connection_->abort(); // none of its handlers may reach a destroyed core
+    }
+}
+
+void ClientCore::start(std::string_view token) {
+    auto checked = lifecycle_.check(token);
+    if (!checked) {
+        emitTokenError(
+            Error{.code = checked.error().wireCode(), .message = checked.error().message});
+        waitForToken(); // refused before connecting
+        return;
+    }
+    setIdentity(checked->identity);
+    lifecycle_.setToken(*checked);
+    connect();
+}
+
+std::shared_ptr<Connection> ClientCore::shutdown(std::function<void()> closed) {
+    state_ = ConnectionState::kShutDown;
+    requests_.fail(ClientErrorCode::kShutDown, /*queued_too=*/true);
+    if (pending_token_) {
+        auto waiting = std::exchange(pending_token_, std::nullopt);
+        for (auto& done : waiting->done) {
+            done(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
+        }
+    }
+    lifecycle_.clear();
+    scheduler_->cancel(reconnect_timer_);
+    reconnect_timer_ = 0;
+    channels_.clear();
+    if (connection_) {
+        closed_ = std::move(closed);
+        connection_->close();
+    }
+    return connection_;
+}
+
+ChatClientStats ClientCore::stats() const {
+    return ChatClientStats{
+        .state = state_,
+        .open_sockets = connection_ && state_ != ConnectionState::kShutDown ? 1 : 0,
+        .armed_timers = (lifecycle_.timerArmed() ? 1 : 0) + (reconnect_timer_ != 0 ? 1 : 0),
+        .connect_attempts = connect_attempts_,
+        .queued_requests = requests_.queued(),
+    };
+}
+
+std::string ClientCore::identity() const {
+    const std::lock_guard lock{identity_mutex_};
+    return identity_;
+}
+
+void ClientCore::setState(ConnectionState state) {
+    if (state_ == state || state_ == ConnectionState::kShutDown) {
+        return;
+    }
+    state_ = state;
+    events_->emit(
+        [state](ChatClientListener& listener) { listener.onConnectionStateChanged(state); });
+}
+
+bool ClientCore::hasUsableToken() const {
+    return pending_token_ || (lifecycle_.current() && !lifecycle_.expired());
+}
+
+// One socket at most: a new connection only when the previous one has ended.
+void ClientCore::connect() {
+    if (connection_ || state_ == ConnectionState::kShutDown) {
+        return;
+    }
+    scheduler_->cancel(reconnect_timer_);
+    reconnect_timer_ = 0;
+    if (!hasUsableToken()) {
+        waitForToken(); // rule 11: never reconnect with a token known to have expired
+        return;
+    }
+    setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
+    ++connect_attempts_;
+    const std::uint64_t serial = ++connection_serial_;
+    connection_ =
+        transport_->open(url_, ConnectionHandlers{
+                                   .opened =
+                                       [this, serial] {
+                                           if (serial == connection_serial_) {
+                                               onOpened();
+                                           }
+                                       },
+                                   .frame =
+                                       [this, serial](const std::string& text) {
+                                           if (serial == connection_serial_) {
+                                               onFrame(text);
+                                           }
+                                       },
+                                   .ended =
+                                       [this, serial](int close_code, const std::string& reason) {
+                                           if (serial == connection_serial_) {
+                                               onEnded(close_code, reason);
+                                           }
+                                       },
+                               });
+}
+
+void ClientCore::onOpened() {
+    if (!hasUsableToken()) {
+        connection_->close(); // rule 11: the token expired while the connection was opening
+        return;
+    }
+    // The newest token: also one that updateToken gave while the connection was opening.
+    init_token_ = pending_token_ ? pending_token_->token : *lifecycle_.current();
+    const auto sent = scheduler_->clock().now();
+    sendNow(protocol::InitRequest{.token = init_token_->jwt},
+            [this, sent](const Result<Json>& reply) { onInitReply(reply, sent); });
+}
+
+void ClientCore::onInitReply(const Result<Json>& reply, token::TimePoint sent) {
+    const lifecycle::CheckedToken token = *init_token_;
+    // The callers of updateToken whose token this init carried learn its outcome now.
+    std::vector<Done<TokenInfo>> done;
+    if (pending_token_ && pending_token_->token.serial == token.serial) {
+        done = std::move(pending_token_->done);
+        pending_token_.reset();
+    }
+    if (!reply) {
+        if (reply.error().isTokenError()) {
+            rejectToken(reply.error(), token);
+            for (auto& callback : done) {
+                callback(std::unexpected(reply.error()));
+            }
+        } else if (!done.empty()) {
+            holdForNextInit(token, std::move(done)); // not the token's fault: try it again
+        }
+        // The server closes the socket after a refused init; onEnded decides what next.
+        return;
+    }
+    acceptToken(token, sent, *reply);
+    for (auto& callback : done) {
+        callback(TokenInfo{.identity = token.identity, .expires_at = token.expires_at});
+    }
+    onConnected();
+}
+
+void ClientCore::onConnected() {
+    initialized_ = true;
+    backoff_.reset();
+    const bool reconnected = ever_connected_;
+    ever_connected_ = true;
+    setState(ConnectionState::kConnected);
+    const TokenInfo accepted{.identity = init_token_->identity,
+                             .expires_at = init_token_->expires_at};
+    events_->emit([accepted, reconnected](ChatClientListener& listener) {
+        listener.onConnected(accepted, reconnected);
+    });
+    if (pending_token_) { // a newer token arrived while init was in flight
+        auto newer = std::exchange(pending_token_, std::nullopt);
+        sendUpdate(newer->token, std::move(newer->done));
+    }
+    requests_.flush(*connection_);
+    channels_.resync();
+}
+
+void ClientCore::onFrame(const std::string& text) {
+    auto frame = protocol::parseServerFrame(text);
+    if (!frame) {
+        return; // a frame we cannot read is dropped; its request fails when the connection ends
+    }
+    if (auto* event = std::get_if<protocol::Event>(&*frame)) {
+        observeServerTime(event->server_time, scheduler_->clock().now());
+        onEvent(*event);
+        return;
+    }
+    requests_.complete(std::get<protocol::Reply>(std::move(*frame)));
+}
+
+void ClientCore::onEnded(int close_code, const std::string& reason) {
+    connection_.reset();
+    const bool was_connected = std::exchange(initialized_, false);
+    requests_.fail(ClientErrorCode::kConnectionLost, /*queued_too=*/false);
+    if (state_ == ConnectionState::kShutDown) {
+        if (auto closed = std::exchange(closed_, {})) {
+            closed(); // the close handshake finished: nothing left to wait for
+        }
+        return;
+    }
+    if (close_code == kTokenExpiredClose) {
+        lifecycle_.onServerExpired();
+    }
+    const bool will_reconnect = hasUsableToken() && close_code != kTokenExpiredClose;
+    if (was_connected || !will_reconnect) {
+        events_->emit([disconnect = Disconnect{.close_code = close_code,
+                                               .reason = reason,
+                                               .will_reconnect = will_reconnect}](
+                          ChatClientListener& listener) { listener.onDisconnected(disconnect); });
+    }
+    if (will_reconnect) {
+        scheduleReconnect();
+    } else {
+        waitForToken();
+    }
+}
+
+void ClientCore::scheduleReconnect() {
+    setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
+    scheduler_->cancel(reconnect_timer_);
+    reconnect_timer_ = scheduler_->scheduleAt(scheduler_->clock().now() + backoff_.next(), [this] {
+        reconnect_timer_ = 0;
+        connect();
+    });
+}
+
+void ClientCore::waitForToken() {
+    scheduler_->cancel(reconnect_timer_);
+    reconnect_timer_ = 0;
+    setState(ConnectionState::kWaitingForToken);
+}
+
+void ClientCore::sendNow(std::string_view op, Json args, ReplyHandler on_reply) {
+    if (!connection_) {
+        on_reply(std::unexpected(Error::client(ClientErrorCode::kConnectionLost)));
+        return;
+    }
+    requests_.send(*connection_, op, std::move(args), std::move(on_reply));
+}
+
+} // namespace parley::client

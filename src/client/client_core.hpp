@@ -1,0 +1,149 @@
+#pragma once
+
+// The ChatClient's state machine, with no I/O and no thread of its own: it runs on a serial
+// lifecycle::Scheduler (whose clock it reads), opens connections through a Transport, and tells
+// the app through an EventDispatcher. ChatClient::Impl wraps it with the io thread, the Asio
+// scheduler and WebSocket connections; unit tests drive it with a ManualScheduler, a ManualClock
+// and an in-memory transport, event by event.
+//
+// What it does (DESIGN.md lifecycle rules 1-13): connect and `init`; requests, queued (bounded)
+// while there is no connection; reconnect with capped backoff and full jitter, never with a token
+// known to have expired; rejoin and catch up by index; updateToken in every state; the token
+// lifecycle's events; shutdown.
+//
+// Threading: every method but identity() must be called on the scheduler's thread; every callback
+// (an operation's `done`, the transport's handlers) runs there too.
+
+#include "client/channel_sync.hpp"
+#include "client/event_dispatcher.hpp"
+#include "client/request_table.hpp"
+#include "client/transport.hpp"
+
+#include <parley/client/chat_client.hpp>
+#include <parley/lifecycle/backoff.hpp>
+#include <parley/lifecycle/scheduler.hpp>
+#include <parley/lifecycle/token_lifecycle.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::client {
+
+class ClientCore {
+public:
+    template <typename T> using Done = std::function<void(Result<T>)>;
+
+    /// Uses `options`' about_to_expire_window, reconnect and max_queued_requests. `seed` feeds
+    /// the reconnect jitter. Every reference must outlive the core.
+    ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
+               Transport& transport, EventDispatcher& events, std::uint64_t seed);
+    ~ClientCore();
+    ClientCore(const ClientCore&) = delete;
+    ClientCore& operator=(const ClientCore&) = delete;
+
+    /// Pre-checks `token` and connects with it; a refused token fires tokenError and leaves the
+    /// client waiting for updateToken.
+    void start(std::string_view token);
+    /// Rule 9: accepted in every state (see ChatClient::updateToken).
+    void updateToken(std::string_view token, Done<TokenInfo> done);
+    /// Fails whatever waits with kShutDown, forgets timers, channels and the token, and closes
+    /// the connection, which it returns (null when there was none) so the owner can bound the
+    /// close; `closed` runs when that connection has ended.
+    std::shared_ptr<Connection> shutdown(std::function<void()> closed);
+
+    // The chat operations of ChatClient, same meaning.
+    void createChannel(std::string unique_name, bool is_private, std::string friendly_name,
+                       std::string attributes_json, Done<Channel> done);
+    void listChannels(Done<std::vector<Channel>> done);
+    void join(std::string channel, Done<Channel> done);
+    void leave(std::string channel, Done<Channel> done);
+    void members(std::string channel, Done<std::vector<Member>> done);
+    void addMember(std::string channel, std::string identity, Done<Channel> done);
+    void send(std::string channel, std::string body, std::string_view attributes_json,
+              Done<Message> done);
+    void history(std::string channel, ChatClient::HistoryQuery query,
+                 Done<std::vector<Message>> done);
+    /// Completes through the dispatcher, behind the events already queued (a barrier).
+    void ping(Done<UnixMillis> done);
+
+    /// What the client holds now; `armed_timers` counts the core's own (lifecycle, reconnect).
+    ChatClientStats stats() const;
+    /// The identity of the client's tokens (empty until one passed the pre-check). Any thread.
+    std::string identity() const;
+
+private:
+    struct PendingToken {
+        lifecycle::CheckedToken token;
+        std::vector<Done<TokenInfo>> done;
+    };
+
+    // Connection (client_core.cpp).
+    void connect();
+    void onOpened();
+    void onInitReply(const Result<Json>& reply, token::TimePoint sent);
+    void onConnected();
+    void onFrame(const std::string& text);
+    void onEnded(int close_code, const std::string& reason);
+    void scheduleReconnect();
+    void waitForToken();
+    void setState(ConnectionState state);
+    bool hasUsableToken() const;
+    void sendNow(std::string_view op, Json args, ReplyHandler on_reply);
+    template <typename R> void sendNow(const R& request, ReplyHandler on_reply) {
+        sendNow(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
+    }
+
+    // Tokens (client_core_tokens.cpp).
+    void setIdentity(const std::string& identity);
+    void applyUpdate(const lifecycle::CheckedToken& token, Done<TokenInfo> done);
+    void sendUpdate(const lifecycle::CheckedToken& token, std::vector<Done<TokenInfo>> done);
+    void holdForNextInit(const lifecycle::CheckedToken& token, std::vector<Done<TokenInfo>> done);
+    void acceptToken(const lifecycle::CheckedToken& token, token::TimePoint sent,
+                     const Json& reply);
+    void rejectToken(const Error& error, const lifecycle::CheckedToken& token);
+    void onAboutToExpire(const lifecycle::CheckedToken& token);
+    void onExpired(const lifecycle::CheckedToken& token);
+    void observeServerTime(std::optional<std::int64_t> server_time, token::TimePoint sent);
+    void emitTokenError(const Error& error);
+
+    // Events and requests (client_core_requests.cpp).
+    void onEvent(const protocol::Event& event);
+    void onMemberEvent(protocol::EventKind kind, const Json& event);
+    void submit(std::string_view op, Json args, ReplyHandler on_reply);
+    template <typename R> void submit(const R& request, ReplyHandler on_reply) {
+        submit(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
+    }
+
+    const ChatClientOptions* options_;
+    WsUrl url_;
+    lifecycle::Scheduler* scheduler_;
+    Transport* transport_;
+    EventDispatcher* events_;
+    lifecycle::TokenLifecycle lifecycle_;
+    lifecycle::Backoff backoff_;
+    RequestTable requests_;
+    ChannelSync channels_;
+
+    ConnectionState state_ = ConnectionState::kConnecting;
+    std::shared_ptr<Connection> connection_;
+    // Which connection the transport's handlers speak of: those of an older one are ignored.
+    std::uint64_t connection_serial_ = 0;
+    bool initialized_ = false;
+    bool ever_connected_ = false;
+    std::uint64_t connect_attempts_ = 0;
+    lifecycle::Scheduler::TimerId reconnect_timer_ = 0;
+    std::optional<PendingToken> pending_token_;
+    std::optional<lifecycle::CheckedToken> init_token_; // what the current connection's init sent
+    std::function<void()> closed_;                      // after shutdown: the close completed
+
+    mutable std::mutex identity_mutex_;
+    std::string identity_;
+};
+
+} // namespace parley::client
