@@ -28,7 +28,8 @@ TEST(Http, MetricsCountWhatHappened) {
     ServerProcess server{{"--about-to-expire-window", "2"}};
     {
         WsTestClient ok{server.port()};
-        ASSERT_EQ(ok.request("init", {{"token", mintToken("alice", 1s)}})["ok"], true);
+        // 2-3 s left (exp is in whole seconds): time for the ops below before the token runs out.
+        ASSERT_EQ(ok.request("init", {{"token", mintToken("alice", 3s)}})["ok"], true);
         ASSERT_EQ(ok.request("channel.create", {{"unique_name", "m"}})["ok"], true);
         ASSERT_EQ(ok.request("message.send", {{"channel", "m"}, {"body", "1"}})["ok"], true);
         ASSERT_TRUE(ok.waitForEvent("token_about_to_expire").has_value());

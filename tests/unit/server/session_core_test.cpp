@@ -1,0 +1,341 @@
+// The protocol logic of one connection, event by event on a manual clock: init timeout, the
+// token lifecycle at exact instants (exp - W, exp), renewal, rate and protocol-error limits. The
+// chat service, store, broker and hub are the real ones; only time and the socket are stand-ins.
+
+#include "server/session_core.hpp"
+
+#include "broker_barrier.hpp"
+#include "server/broker/memory_broker.hpp"
+#include "server/hub.hpp"
+#include "server/store/sqlite_store.hpp"
+
+#include <parley/token/access_token_builder.hpp>
+#include <parley/token/manual_scheduler.hpp>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::CloseCode;
+using protocol::Json;
+
+const token::ApiKey kKey{.sid = "SK" + std::string(32, 'a'),
+                         .account_sid = "AC" + std::string(32, 'b'),
+                         .secret = "session-core-test-secret"};
+const token::TimePoint kStart{std::chrono::milliseconds{1'800'000'000'000}};
+constexpr auto kWindow = 180s;
+
+// The session's socket, in memory: what the core sends, how it closes, how often it reads.
+class TestSession final : public SessionSink,
+                          public SessionTransport,
+                          public std::enable_shared_from_this<TestSession> {
+public:
+    TestSession(ServerContext& context, token::ManualScheduler& scheduler)
+        : scheduler_(scheduler), core(context, scheduler, *this) {}
+
+    void deliver(const Payload& payload) override {
+        scheduler_.post([self = shared_from_this(), payload] { self->core.deliver(payload); });
+    }
+    void close(CloseCode code) override {
+        scheduler_.post([self = shared_from_this(), code] {
+            self->core.close(code, CloseReason::kShutdown);
+        });
+    }
+    void send(Payload frame) override { frames.push_back(Json::parse(*frame)); }
+    void closeAfterQueued(CloseCode code) override { closed = code; }
+    void readNext() override { ++reads; }
+
+    std::vector<Json> events(std::string_view name) const {
+        std::vector<Json> out;
+        for (const Json& frame : frames) {
+            if (frame.value("event", "") == name) {
+                out.push_back(frame);
+            }
+        }
+        return out;
+    }
+
+    token::ManualScheduler& scheduler_;
+    SessionCore core;
+    std::vector<Json> frames;
+    std::optional<CloseCode> closed;
+    int reads = 0;
+};
+
+class SessionCoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string pattern = std::filesystem::temp_directory_path() / "parley-session-XXXXXX";
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        directory_ = pattern;
+        auto opened = SqliteStore::open(directory_ / "parley.db");
+        ASSERT_TRUE(opened) << opened.error();
+        store_ = std::move(*opened);
+        chat_ = std::make_unique<ChatService>(*store_, broker_, workers_, metrics_, clock_);
+        settings_.about_to_expire_window = kWindow;
+        settings_.init_timeout = 10s;
+        context_ = std::make_unique<ServerContext>(ServerContext{.settings = settings_,
+                                                                 .tokens = tokens_,
+                                                                 .chat = *chat_,
+                                                                 .hub = hub_,
+                                                                 .workers = workers_,
+                                                                 .metrics = metrics_,
+                                                                 .clock = clock_});
+    }
+    void TearDown() override {
+        sessions_.clear();
+        workers_.stop();
+        broker_.shutdown();
+        std::error_code ignored;
+        std::filesystem::remove_all(directory_, ignored);
+    }
+
+    std::shared_ptr<TestSession> open() {
+        auto session = std::make_shared<TestSession>(*context_, scheduler_);
+        session->core.start(session);
+        sessions_.push_back(session);
+        return session;
+    }
+
+    std::string token(const std::string& identity, std::chrono::seconds ttl) const {
+        auto minted = token::AccessTokenBuilder{kKey}
+                          .identity(identity)
+                          .ttl(ttl)
+                          .minimumTtl(-86400s)
+                          .chat(token::ChatGrant{})
+                          .mint(clock_);
+        EXPECT_TRUE(minted);
+        return minted.value_or("");
+    }
+
+    /// Sends a request frame and runs the session until its reply (store work included) is in.
+    Json request(TestSession& session, std::string_view op, Json args = Json::object()) {
+        const std::uint64_t id = next_id_++;
+        args["id"] = id;
+        args["op"] = op;
+        session.core.onFrame(args.dump());
+        std::optional<Json> reply;
+        scheduler_.runUntil(
+            [&] {
+                for (const Json& frame : session.frames) {
+                    if (frame.value("reply_to", std::uint64_t{0}) == id) {
+                        reply = frame;
+                        return true;
+                    }
+                }
+                return false;
+            },
+            10s);
+        EXPECT_TRUE(reply.has_value()) << op << ": no reply";
+        return reply.value_or(Json{});
+    }
+
+    Json init(TestSession& session, std::chrono::seconds ttl, const std::string& who = "alice") {
+        const Json reply = request(session, "init", {{"token", token(who, ttl)}});
+        EXPECT_EQ(reply.value("ok", false), true) << reply.dump();
+        return reply;
+    }
+
+    static std::int64_t millis(token::TimePoint time) { return time.time_since_epoch().count(); }
+
+    std::filesystem::path directory_;
+    token::ManualClock clock_{kStart};
+    token::ManualScheduler scheduler_{clock_};
+    Metrics metrics_;
+    TokenGate tokens_{{kKey}, token::VerifyPolicy{}, clock_, metrics_};
+    MemoryBroker broker_;
+    BrokerBarrier barrier_{broker_};
+    Hub hub_{broker_};
+    StoreWorkers workers_{2};
+    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<ChatService> chat_;
+    SessionSettings settings_;
+    std::unique_ptr<ServerContext> context_;
+    std::vector<std::shared_ptr<TestSession>> sessions_;
+    std::uint64_t next_id_ = 1;
+};
+
+TEST_F(SessionCoreTest, InitRepliesWithIdentityExpiryAndTheServersClock) {
+    auto session = open();
+    const Json reply = init(*session, 600s);
+    EXPECT_EQ(reply["identity"], "alice");
+    EXPECT_EQ(reply["expires_at"], millis(kStart) / 1000 + 600);
+    EXPECT_EQ(reply["server_time"], millis(kStart));
+}
+
+TEST_F(SessionCoreTest, ClosesWith4408AtTheInitTimeoutAndNotBefore) {
+    auto session = open();
+    scheduler_.advance(10s - 1ms);
+    EXPECT_FALSE(session->closed);
+    scheduler_.advance(1ms);
+    EXPECT_EQ(session->closed, CloseCode::kInitTimeout);
+}
+
+TEST_F(SessionCoreTest, AnInitInTimeDisarmsTheInitTimeout) {
+    auto session = open();
+    init(*session, 600s);
+    scheduler_.advance(11s);
+    EXPECT_FALSE(session->closed);
+}
+
+TEST_F(SessionCoreTest, WarnsAtExactlyExpMinusWOnceThenExpiresAtExpAndCloses4410) {
+    auto session = open();
+    const Json reply = init(*session, 600s);
+    const token::TimePoint exp = kStart + 600s;
+    scheduler_.advance(600s - kWindow - 1ms);
+    EXPECT_TRUE(session->events("token_about_to_expire").empty());
+    scheduler_.advance(1ms);
+    const auto warnings = session->events("token_about_to_expire");
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_EQ(warnings[0]["expires_at"], reply["expires_at"]);
+    EXPECT_EQ(warnings[0]["server_time"], millis(exp - kWindow));
+    scheduler_.advance(kWindow - 1ms);
+    EXPECT_TRUE(session->events("token_expired").empty());
+    EXPECT_FALSE(session->closed);
+    scheduler_.advance(1ms);
+    const auto expired = session->events("token_expired");
+    ASSERT_EQ(expired.size(), 1U);
+    EXPECT_EQ(expired[0]["server_time"], millis(exp));
+    EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
+    EXPECT_EQ(session->events("token_about_to_expire").size(), 1U);
+}
+
+TEST_F(SessionCoreTest, WarnsAtOnceWhenWOrLessIsLeftAndNotWhenMoreIs) {
+    auto at_w = open();
+    init(*at_w, kWindow);
+    EXPECT_EQ(at_w->events("token_about_to_expire").size(), 1U);
+    auto above_w = open();
+    init(*above_w, kWindow + 1s, "bob");
+    EXPECT_TRUE(above_w->events("token_about_to_expire").empty());
+    scheduler_.advance(1s);
+    EXPECT_EQ(above_w->events("token_about_to_expire").size(), 1U);
+}
+
+TEST_F(SessionCoreTest, ARenewalRearmsBothTimersFromTheNewExp) {
+    auto session = open();
+    init(*session, 300s);
+    scheduler_.advance(300s - kWindow);
+    ASSERT_EQ(session->events("token_about_to_expire").size(), 1U);
+    const Json renewed = request(*session, "update_token", {{"token", token("alice", 600s)}});
+    ASSERT_EQ(renewed["ok"], true) << renewed.dump();
+    const token::TimePoint new_exp = clock_.now() + 600s;
+    scheduler_.advance(600s - kWindow - 1ms); // far past the old exp
+    EXPECT_TRUE(session->events("token_expired").empty());
+    EXPECT_EQ(session->events("token_about_to_expire").size(), 1U);
+    scheduler_.advance(1ms);
+    ASSERT_EQ(session->events("token_about_to_expire").size(), 2U);
+    EXPECT_EQ(session->events("token_about_to_expire")[1]["expires_at"], renewed["expires_at"]);
+    scheduler_.advance(kWindow);
+    ASSERT_EQ(session->events("token_expired").size(), 1U);
+    EXPECT_EQ(session->events("token_expired")[0]["server_time"], millis(new_exp));
+}
+
+TEST_F(SessionCoreTest, TheSameTokenAgainFiresNothingTwice) {
+    auto session = open();
+    const std::string same = token("alice", 600s);
+    ASSERT_EQ(request(*session, "init", {{"token", same}})["ok"], true);
+    scheduler_.advance(600s - kWindow);
+    ASSERT_EQ(session->events("token_about_to_expire").size(), 1U);
+    ASSERT_EQ(request(*session, "update_token", {{"token", same}})["ok"], true);
+    scheduler_.advance(kWindow);
+    EXPECT_EQ(session->events("token_about_to_expire").size(), 1U);
+    EXPECT_EQ(session->events("token_expired").size(), 1U);
+}
+
+TEST_F(SessionCoreTest, ARefusedUpdateKeepsTheOldTokenUntilItsOwnExp) {
+    auto session = open();
+    init(*session, 300s);
+    EXPECT_EQ(request(*session, "update_token", {{"token", token("bob", 600s)}})["error"]["code"],
+              20106);
+    EXPECT_EQ(request(*session, "update_token", {{"token", token("alice", -1s)}})["error"]["code"],
+              20104);
+    EXPECT_FALSE(session->closed);
+    scheduler_.advance(300s);
+    EXPECT_EQ(session->events("token_expired").size(), 1U);
+    EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
+}
+
+TEST_F(SessionCoreTest, AnExpiredTokenAtInitGets20104AndCloses4401) {
+    auto session = open();
+    const Json reply = request(*session, "init", {{"token", token("alice", -5s)}});
+    EXPECT_EQ(reply["error"]["code"], 20104);
+    EXPECT_EQ(session->closed, CloseCode::kTokenRejected);
+}
+
+TEST_F(SessionCoreTest, OpsBeforeInitGet50004) {
+    auto session = open();
+    EXPECT_EQ(request(*session, "channel.list")["error"]["code"], 50004);
+    EXPECT_FALSE(session->closed);
+}
+
+TEST_F(SessionCoreTest, RepeatedProtocolErrorsClose4400) {
+    auto session = open();
+    for (std::size_t i = 1; i < settings_.max_protocol_errors; ++i) {
+        session->core.onFrame("not json");
+        EXPECT_FALSE(session->closed) << i;
+    }
+    session->core.onFrame("not json");
+    EXPECT_EQ(session->closed, CloseCode::kProtocolError);
+}
+
+TEST_F(SessionCoreTest, FramesOverTheRateGet50429AndRepeatedOnesClose4429) {
+    auto session = open();
+    init(*session, 600s);
+    const auto burst = static_cast<int>(settings_.rate_burst);
+    for (int i = 1; i < burst; ++i) { // init took one
+        session->core.onFrame(R"({"id":1000,"op":"ping"})");
+    }
+    session->core.onFrame(R"({"id":2000,"op":"ping"})");
+    EXPECT_EQ(session->frames.back()["error"]["code"], 50429);
+    EXPECT_EQ(session->frames.back()["reply_to"], 2000);
+    for (std::size_t i = 1; i < settings_.rate_strikes; ++i) {
+        session->core.onFrame(R"({"id":3000,"op":"ping"})");
+    }
+    EXPECT_EQ(session->closed, CloseCode::kRateLimited);
+}
+
+TEST_F(SessionCoreTest, ReadsTheNextFrameOnlyWhenAChatOpHasAnswered) {
+    auto session = open();
+    init(*session, 600s);
+    const int reads = session->reads;
+    session->core.onFrame(R"({"id":50,"op":"channel.list"})");
+    EXPECT_EQ(session->reads, reads) << "asked for a frame while channel.list was running";
+    scheduler_.runUntil([&] { return session->reads > reads; }, 10s);
+    EXPECT_EQ(session->reads, reads + 1);
+    EXPECT_EQ(session->frames.back()["reply_to"], 50);
+}
+
+TEST_F(SessionCoreTest, ChannelEventsReachTheSessionAfterItsInitReply) {
+    auto bob = open();
+    init(*bob, 600s, "bob");
+    ASSERT_EQ(request(*bob, "channel.create", {{"unique_name", "general"}})["ok"], true);
+    auto alice = open();
+    init(*alice, 600s);
+    ASSERT_EQ(request(*alice, "channel.join", {{"channel", "general"}})["ok"], true);
+    ASSERT_EQ(request(*bob, "message.send", {{"channel", "general"}, {"body", "hi"}})["ok"], true);
+    barrier_.settle();
+    scheduler_.runUntil([&] { return !alice->events("message").empty(); }, 10s);
+    ASSERT_EQ(alice->events("message").size(), 1U);
+    EXPECT_EQ(alice->events("message")[0]["message"]["body"], "hi");
+    EXPECT_EQ(alice->frames.front()["reply_to"], 1U + 2U) << "the init reply comes first";
+}
+
+TEST_F(SessionCoreTest, FinishDetachesFromTheHub) {
+    auto session = open();
+    init(*session, 600s);
+    EXPECT_EQ(hub_.sessionCount(), 1U);
+    session->core.finish(CloseReason::kClientClosed);
+    EXPECT_EQ(hub_.sessionCount(), 0U);
+}
+
+} // namespace
+} // namespace parley::server
