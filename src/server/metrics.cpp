@@ -17,7 +17,7 @@ std::string_view closeReasonName(CloseReason reason) {
     case CloseReason::kTokenRejected:
         return "token_rejected";
     case CloseReason::kTokenExpired:
-        return "token_expired";
+        return "token_expired"; // protocol-spelling: ok (a close reason label, not the event)
     case CloseReason::kProtocolError:
         return "protocol_error";
     case CloseReason::kRateLimited:
