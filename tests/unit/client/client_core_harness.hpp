@@ -110,7 +110,7 @@ public:
 template <typename T> struct Outcome {
     std::optional<Result<T>> result;
     ClientCore::Done<T> done() {
-        return [this](Result<T> value) { result = std::move(value); };
+        return [this](Result<T> value) { result.emplace(std::move(value)); };
     }
 };
 

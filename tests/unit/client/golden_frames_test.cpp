@@ -1,0 +1,275 @@
+#include "client/client_core.hpp"
+#include "client/client_core_harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+// The golden frames of tests/protocol/golden, as the C++ client meets them: every request is what
+// a ClientCore sends for the same operation (the golden ids are one session's: init is 1, then
+// one operation each), every reply and event goes into a ClientCore as the server's frame and
+// comes out as the SDK types and events an app sees. A golden file that no test here uses fails
+// the coverage check of its kind, so a new shape cannot go untested on the client side.
+//
+// Replies and events are decoded only: the client has no encoder for them (the server's golden
+// test re-encodes them).
+
+namespace parley::client::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Events = std::vector<std::string>;
+
+const TimePoint kGoldenNow{std::chrono::milliseconds{1'800'000'000'000}};
+const std::string kGeneral = "CH0123456789abcdef0123456789abcdef";
+const std::string kTeam = "CHfedcba9876543210fedcba9876543210";
+const std::string kBody = "hello \u00e9\u4e16\"quoted\"";
+
+std::string text(const std::string& file) {
+    std::ifstream in{fs::path{PARLEY_GOLDEN_DIR} / file};
+    EXPECT_TRUE(in) << file;
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+Json golden(const std::string& file) {
+    return Json::parse(text(file));
+}
+
+std::set<std::string> filesOfKind(const std::string& prefix) {
+    std::set<std::string> out;
+    for (const auto& entry : fs::directory_iterator{PARLEY_GOLDEN_DIR}) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with(prefix) && name.ends_with(".json")) {
+            out.insert(name);
+        }
+    }
+    return out;
+}
+
+// A ClientCore at the golden session's time, connected by the golden init reply.
+class GoldenSession {
+public:
+    GoldenSession() { h.clock.set(kGoldenNow); }
+
+    /// Starts with the golden token and opens the connection: init (id 1) is sent.
+    void start() {
+        h.core->start(token());
+        h.settle();
+        h.connection().open();
+    }
+    /// start(), then the golden init reply.
+    void connect() {
+        start();
+        receive("reply.init.json");
+    }
+    std::string token() const { return golden("request.init.json")["token"]; }
+
+    /// Sends `file` as the server's frame.
+    void receive(const std::string& file) {
+        received.insert(file);
+        h.serverSends(text(file));
+    }
+    /// The next frame the client sent, recorded as what the client does for `file`.
+    void sent(const std::string& file) {
+        h.settle();
+        const auto request = h.connection().take();
+        frames[file] = request.frame;
+    }
+
+    CoreHarness h;
+    std::map<std::string, Json> frames;
+    std::set<std::string> received;
+};
+
+void expectGeneral(const Result<Channel>& channel) {
+    ASSERT_TRUE(channel) << channel.error().message;
+    EXPECT_EQ(channel->sid, kGeneral);
+    EXPECT_EQ(channel->unique_name, "general");
+    EXPECT_EQ(channel->friendly_name, "General");
+    EXPECT_EQ(channel->type, "public");
+    EXPECT_EQ(Json::parse(channel->attributes), (Json{{"topic", "anything"}}));
+    EXPECT_EQ(channel->created_by, "alice");
+}
+
+void expectTeam(const Channel& channel) {
+    EXPECT_EQ(channel.sid, kTeam);
+    EXPECT_EQ(channel.unique_name, "team");
+    EXPECT_EQ(channel.type, "private");
+    EXPECT_EQ(channel.attributes, "{}");
+    EXPECT_EQ(channel.created_by, "bob");
+}
+
+void expectFirstMessage(const Message& message) {
+    EXPECT_EQ(message.sid, "IM0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(message.index, 0);
+    EXPECT_EQ(message.channel, kGeneral);
+    EXPECT_EQ(message.author, "alice");
+    EXPECT_EQ(message.body, kBody);
+    EXPECT_EQ(Json::parse(message.attributes), (Json{{"importance", "high"}}));
+    EXPECT_EQ(message.date_created.time_since_epoch().count(), 1800000001000);
+}
+
+// Every operation once, in the golden ids' order, each answered by its golden reply.
+struct Operations {
+    Outcome<Channel> created, joined, left, added;
+    Outcome<std::vector<Channel>> listed;
+    Outcome<std::vector<Member>> members;
+    Outcome<TokenInfo> updated;
+    Outcome<Message> sent;
+    Outcome<std::vector<Message>> history;
+    Outcome<UnixMillis> pinged;
+
+    void issue(GoldenSession& s, const std::string& token) {
+        ClientCore& core = *s.h.core;
+        core.createChannel("general", false, "General", R"({"topic":"anything"})", created.done());
+        s.sent("request.channel.create.json");
+        core.listChannels(listed.done());
+        s.sent("request.channel.list.json");
+        core.join("general", joined.done());
+        s.sent("request.channel.join.json");
+        core.leave(kGeneral, left.done());
+        s.sent("request.channel.leave.json");
+        core.members("general", members.done());
+        s.sent("request.channel.members.json");
+        core.updateToken(token, updated.done());
+        s.sent("request.update_token.json");
+        core.addMember("team", "carol", added.done());
+        s.sent("request.channel.add_member.json");
+        core.send("general", kBody, R"({"importance":"high"})", sent.done());
+        s.sent("request.message.send.json");
+        core.history("general", {.after = 41, .limit = 500}, history.done());
+        s.sent("request.message.history.json");
+        core.ping(pinged.done());
+        s.sent("request.ping.json");
+    }
+};
+
+TEST(GoldenFrames, EveryRequestIsWhatTheClientSends) {
+    GoldenSession session;
+    session.start();
+    session.sent("request.init.json");
+    session.receive("reply.init.json");
+    Operations{}.issue(session, session.token());
+    for (const auto& file : filesOfKind("request.")) {
+        ASSERT_TRUE(session.frames.contains(file)) << file << ": no client operation sends it";
+        EXPECT_EQ(session.frames[file], golden(file)) << file;
+    }
+}
+
+TEST(GoldenFrames, EveryReplyReadsIntoTheSdkTypes) {
+    GoldenSession session;
+    session.connect();
+    EXPECT_EQ(session.h.log->only({"connected"}), (Events{"connected:alice"}));
+    const auto token = tokenFromReply(golden("reply.init.json"));
+    ASSERT_TRUE(token);
+    EXPECT_EQ(token->identity, "alice");
+    EXPECT_EQ(token->expires_at, 1800003600);
+    EXPECT_EQ(token->server_time, 1800000000123);
+
+    Operations ops;
+    ops.issue(session, session.token());
+    for (const std::string op :
+         {"channel.create", "channel.list", "channel.join", "channel.leave", "channel.members",
+          "update_token", "channel.add_member", "message.send", "message.history", "ping"}) {
+        session.receive("reply." + op + ".json");
+    }
+    ASSERT_TRUE(ops.created.result && ops.joined.result && ops.left.result);
+    expectGeneral(*ops.created.result);
+    ASSERT_TRUE(ops.listed.result && *ops.listed.result && ops.listed.result->value().size() == 2);
+    expectGeneral(ops.listed.result->value()[0]);
+    expectTeam(ops.listed.result->value()[1]);
+    expectGeneral(*ops.joined.result);
+    expectGeneral(*ops.left.result);
+    ASSERT_TRUE(ops.members.result && *ops.members.result);
+    const auto& members = ops.members.result->value();
+    ASSERT_EQ(members.size(), 2U);
+    EXPECT_EQ(members[0].identity, "alice");
+    EXPECT_EQ(members[0].joined_at.time_since_epoch().count(), 1800000000123);
+    EXPECT_EQ(members[1].identity, "bob");
+    EXPECT_EQ(members[1].joined_at.time_since_epoch().count(), 1800000000999);
+    ASSERT_TRUE(ops.updated.result && *ops.updated.result);
+    EXPECT_EQ(ops.updated.result->value().identity, "alice");
+    EXPECT_EQ(ops.updated.result->value().expires_at.time_since_epoch().count(), 1800003600);
+    ASSERT_TRUE(ops.added.result && *ops.added.result);
+    expectTeam(ops.added.result->value());
+    ASSERT_TRUE(ops.sent.result && *ops.sent.result);
+    expectFirstMessage(ops.sent.result->value());
+    ASSERT_TRUE(ops.history.result && *ops.history.result);
+    const auto& history = ops.history.result->value();
+    ASSERT_EQ(history.size(), 2U);
+    expectFirstMessage(history[0]);
+    EXPECT_EQ(history[1].index, 1);
+    EXPECT_EQ(history[1].author, "bob");
+    EXPECT_EQ(history[1].body, "");
+    EXPECT_EQ(history[1].attributes, "{}");
+    ASSERT_TRUE(ops.pinged.result && *ops.pinged.result);
+    EXPECT_EQ(ops.pinged.result->value().time_since_epoch().count(), 1800000005000);
+
+    // The refusals, each in a session of its own where its id is the refused request's.
+    GoldenSession refused_init;
+    refused_init.start();
+    refused_init.receive("reply.error.token.json");
+    EXPECT_EQ(refused_init.h.log->only({"token"}),
+              (Events{tokenError(token::TokenError::kExpired)}));
+    GoldenSession refused_join;
+    refused_join.connect();
+    Outcome<Channel> created, joined;
+    Outcome<std::vector<Channel>> listed;
+    refused_join.h.core->createChannel("general", false, "", "", created.done());
+    refused_join.h.core->listChannels(listed.done());
+    refused_join.h.core->join("general", joined.done());
+    refused_join.receive("reply.error.json");
+    ASSERT_TRUE(joined.result && !*joined.result);
+    EXPECT_EQ(joined.result->error().code, static_cast<int>(protocol::ErrorCode::kChannelNotFound));
+    EXPECT_EQ(joined.result->error().message, "channel not found");
+
+    for (const auto& file : filesOfKind("reply.")) {
+        EXPECT_TRUE(session.received.contains(file) || refused_init.received.contains(file) ||
+                    refused_join.received.contains(file))
+            << file << ": no client test reads it";
+    }
+}
+
+TEST(GoldenFrames, EveryEventReachesTheAppAsItsSdkEvent) {
+    GoldenSession session;
+    session.connect();
+    session.h.log->clear();
+    for (const std::string name :
+         {"member_joined", "member_left", "message", "token_about_to_expire", "token_expired"}) {
+        session.receive("event." + name + ".json");
+    }
+    EXPECT_EQ(session.h.log->events,
+              (Events{"memberJoined:" + kGeneral + ":bob", "memberLeft:" + kGeneral + ":bob",
+                      "message:" + kGeneral + ":0", "tokenAboutToExpire", "tokenExpired"}));
+    ASSERT_EQ(session.h.log->messages.size(), 1U);
+    expectFirstMessage(session.h.log->messages.front());
+    const auto expiry = expiryFromEvent(golden("event.token_about_to_expire.json"));
+    ASSERT_TRUE(expiry);
+    EXPECT_EQ(expiry->time_since_epoch().count(), 1800003600);
+    for (const auto& file : filesOfKind("event.")) {
+        EXPECT_TRUE(session.received.contains(file)) << file << ": no client test reads it";
+    }
+}
+
+TEST(GoldenFrames, EveryGoldenFileIsARequestAReplyOrAnEvent) {
+    for (const auto& entry : fs::directory_iterator{PARLEY_GOLDEN_DIR}) {
+        const std::string name = entry.path().filename().string();
+        if (name.ends_with(".json")) {
+            EXPECT_TRUE(name.starts_with("request.") || name.starts_with("reply.") ||
+                        name.starts_with("event."))
+                << name << " is of a kind the client's golden tests do not know";
+        }
+    }
+    EXPECT_FALSE(filesOfKind("request.").empty());
+}
+
+} // namespace
+} // namespace parley::client::testing
