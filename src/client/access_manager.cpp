@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -239,11 +240,13 @@ private:
         if (!options_.provider) {
             return;
         }
-        // Rule 10: a random point early in the window spreads renewals of shared expiries.
+        // Rule 10: a random point early in the window spreads renewals of shared expiries. The
+        // spread is at most the whole window, so renewal never starts after exp.
         const auto window =
             std::chrono::duration_cast<std::chrono::milliseconds>(options_.about_to_expire_window);
-        std::uniform_real_distribution<double> spread{0.0, std::max(0.0, options_.renewal_spread) *
-                                                               static_cast<double>(window.count())};
+        std::uniform_real_distribution<double> spread{
+            0.0,
+            std::clamp(options_.renewal_spread, 0.0, 1.0) * static_cast<double>(window.count())};
         const std::chrono::milliseconds delay{static_cast<std::int64_t>(spread(random_))};
         scheduleRenewal(delay);
     }

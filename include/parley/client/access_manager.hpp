@@ -62,7 +62,8 @@ struct AccessManagerOptions {
     lifecycle::BackoffPolicy retry{.initial = std::chrono::milliseconds{1000},
                                    .max = std::chrono::milliseconds{60'000},
                                    .multiplier = 2.0};
-    /// Renewal starts at a uniformly random point in the first `renewal_spread` of W.
+    /// Renewal starts at a uniformly random point in the first `renewal_spread` of W (taken in
+    /// [0, 1], so never after exp).
     double renewal_spread = 0.25;
     /// Seed for the jitter; random by default, fixed in tests.
     std::optional<std::uint64_t> seed;

@@ -1,4 +1,7 @@
+#include "protocol/codes.hpp"
+
 #include <parley/client/error.hpp>
+#include <parley/token/error.hpp>
 
 #include <gtest/gtest.h>
 
@@ -23,10 +26,15 @@ TEST(ClientError, EveryCodeHasItsOwnSentence) {
     }
 }
 
-TEST(ClientError, TokenCodesAreTold) {
-    EXPECT_TRUE((Error{.code = 20101}).isTokenError());
-    EXPECT_TRUE((Error{.code = 20157}).isTokenError());
-    EXPECT_FALSE((Error{.code = 50100}).isTokenError());
+TEST(ClientError, TokenCodesAreToldFromEveryOtherCode) {
+    for (const auto code : token::kAllTokenErrors) {
+        EXPECT_TRUE((Error{.code = static_cast<int>(code)}).isTokenError())
+            << static_cast<int>(code);
+    }
+    for (const auto code : protocol::kAllErrorCodes) {
+        EXPECT_FALSE((Error{.code = static_cast<int>(code)}).isTokenError())
+            << static_cast<int>(code);
+    }
 }
 
 } // namespace
