@@ -102,28 +102,8 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     }
 }
 
-std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
-    ServerOptions options;
-    std::optional<std::string> listen;
-    if (!args.config.empty()) {
-        auto config = server::loadConfigFile(args.config);
-        if (!config) {
-            return std::unexpected(config.error());
-        }
-        applyConfigFile(*config, options);
-        listen = config->listen;
-    }
-    if (!args.listen.empty()) {
-        listen = args.listen;
-    }
-    if (listen) {
-        auto address = server::parseListenAddress(*listen);
-        if (!address) {
-            return std::unexpected(address.error());
-        }
-        options.host = address->first;
-        options.port = address->second;
-    }
+// Flags override the config file.
+void applyFlags(const ServeArgs& args, ServerOptions& options) {
     if (!args.data.empty()) {
         options.data_dir = args.data;
     }
@@ -155,6 +135,31 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
     if (args.max_per_identity) {
         options.session.max_connections_per_identity = *args.max_per_identity;
     }
+}
+
+std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
+    ServerOptions options;
+    std::optional<std::string> listen;
+    if (!args.config.empty()) {
+        auto config = server::loadConfigFile(args.config);
+        if (!config) {
+            return std::unexpected(config.error());
+        }
+        applyConfigFile(*config, options);
+        listen = config->listen;
+    }
+    if (!args.listen.empty()) {
+        listen = args.listen;
+    }
+    if (listen) {
+        auto address = server::parseListenAddress(*listen);
+        if (!address) {
+            return std::unexpected(address.error());
+        }
+        options.host = address->first;
+        options.port = address->second;
+    }
+    applyFlags(args, options);
     auto keys = configuredKeys(args);
     if (!keys) {
         return std::unexpected(keys.error());

@@ -65,13 +65,14 @@ Server::~Server() {
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions options,
                                                                    const token::Clock& clock) {
-    auto store = openStore(options.store, options.data_dir);
-    if (!store) {
-        return std::unexpected(store.error());
-    }
+    // The broker first: a misspelt one is refused before the store makes any file.
     auto broker = openBroker(options.broker);
     if (!broker) {
         return std::unexpected(broker.error());
+    }
+    auto store = openStore(options.store, options.data_dir);
+    if (!store) {
+        return std::unexpected(store.error());
     }
     std::unique_ptr<Server> server{new Server(std::move(options))};
     server->store_ = std::move(*store);
