@@ -1,6 +1,6 @@
 #pragma once
 
-// Records a ChatClient's events as short strings ("tokenExpired", "disconnected:4410",
+// Records a ChatClient's events as short strings ("tokenExpired", "disconnected:<close code>",
 // "message:CH..:3:bob:hi") and lets a test wait for one with a deadline, never a sleep.
 
 #include <parley/client/chat_client.hpp>

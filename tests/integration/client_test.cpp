@@ -1,9 +1,17 @@
 // The client SDK end to end: real ChatClients and AccessManagers against the real `parley serve`,
-// with W and TTLs of a few seconds (DESIGN.md lifecycle rules 1-13 as a user sees them).
+// with W and TTLs of a few seconds (DESIGN.md lifecycle rules 1-13 as a user sees them). These
+// check the wiring: that the server's frames, closes and clock reach the SDK's events. The logic
+// (exact instants, orders, backoff, bounds) is tested event by event with a manual clock in
+// tests/unit/client; here TTLs leave seconds of slack and every wait has a generous deadline.
 
 #include "client_event_log.hpp"
 #include "server_process.hpp"
 #include "ws_test_client.hpp"
+
+// Self-contained headers of the protocol module (this target has no src/ include path): the one
+// spelling of close codes and op names.
+#include "../../src/protocol/codes.hpp"
+#include "../../src/protocol/names.hpp"
 
 #include <parley/client/access_manager.hpp>
 #include <parley/client/chat_client.hpp>
@@ -21,6 +29,19 @@ using namespace std::chrono_literals;
 using client::ChatClient;
 using client::ChatClientOptions;
 using client::ConnectionState;
+using token::TokenError;
+
+std::string tokenError(TokenError code) {
+    return "tokenError:" + std::to_string(static_cast<int>(code));
+}
+
+std::string disconnected(protocol::CloseCode code) {
+    return "disconnected:" + std::to_string(static_cast<int>(code));
+}
+
+int codeOf(TokenError code) {
+    return static_cast<int>(code);
+}
 
 std::string urlOf(std::uint16_t port) {
     return "ws://127.0.0.1:" + std::to_string(port) + "/v1/ws";
@@ -101,17 +122,17 @@ private:
     std::unique_ptr<ServerProcess> server_;
 };
 
-TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTokenError20104AndNoConnectedEvent) {
+TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTheExpiredCodeAndNoConnectedEvent) {
     ServerProcess server;
     Client alice{server.port(), mintTokenAt("alice", std::chrono::system_clock::now() - 10s, 5s)};
-    ASSERT_TRUE(alice.log->waitFor("tokenError:20104"));
+    ASSERT_TRUE(alice.log->waitFor(tokenError(TokenError::kExpired)));
     ASSERT_TRUE(
         eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     // Before any server time the device's clock judges nothing: one init, refused by the server
     // with the same code, and no retry once the expiry is known.
     EXPECT_EQ(alice.chat->stats().connect_attempts, 1U);
     EXPECT_EQ(alice.log->only({"token", "connected"}),
-              (std::vector<std::string>{"tokenError:20104"}));
+              (std::vector<std::string>{tokenError(TokenError::kExpired)}));
 }
 
 TEST(ClientEndToEnd, ATokenTheServerRefusesAtInitGivesItsCodeAndNoConnectedEvent) {
@@ -121,7 +142,7 @@ TEST(ClientEndToEnd, ATokenTheServerRefusesAtInitGivesItsCodeAndNoConnectedEvent
     const auto forged = token::AccessTokenBuilder{stranger}.identity("alice").ttl(600s).mint(
         token::SystemClock::instance());
     Client alice{server.port(), *forged};
-    ASSERT_TRUE(alice.log->waitFor("tokenError:20107"));
+    ASSERT_TRUE(alice.log->waitFor(tokenError(TokenError::kInvalidSignature)));
     ASSERT_TRUE(
         eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     EXPECT_EQ(alice.log->count("connected:alice"), 0U);
@@ -130,11 +151,12 @@ TEST(ClientEndToEnd, ATokenTheServerRefusesAtInitGivesItsCodeAndNoConnectedEvent
 
 TEST(ClientEndToEnd, ExpiryWithoutRenewalGivesTokenExpiredThenDisconnected) {
     ServerProcess server{{"--about-to-expire-window", "1"}};
-    Client alice{server.port(), mintToken("alice", 3s)};
-    ASSERT_TRUE(alice.log->waitFor("disconnected:4410"));
-    EXPECT_EQ(alice.log->only({"token", "disconnected", "connected"}),
-              (std::vector<std::string>{"connected:alice", "tokenAboutToExpire", "tokenExpired",
-                                        "disconnected:4410"}));
+    Client alice{server.port(), mintToken("alice", 6s)};
+    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
+    const auto expired_close = disconnected(protocol::CloseCode::kTokenExpired);
+    ASSERT_TRUE(alice.log->waitFor(expired_close, 1, 20s));
+    EXPECT_EQ(alice.log->only({"token", "disconnected"}),
+              (std::vector<std::string>{"tokenAboutToExpire", "tokenExpired", expired_close}));
     ASSERT_TRUE(
         eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     EXPECT_EQ(alice.chat->stats().open_sockets, 0);
@@ -147,25 +169,33 @@ TEST(ClientEndToEnd, ExpiryWithoutRenewalGivesTokenExpiredThenDisconnected) {
     EXPECT_TRUE(alice.chat->createChannel("after-expiry").get());
 }
 
-TEST(ClientEndToEnd, RenewalByProviderKeepsTheConnectionAndLosesNoMessage) {
-    ServerProcess server{{"--about-to-expire-window", "2"}};
+TEST(ClientEndToEnd, RenewalByProviderMakesOneCallPerRenewalAndLosesNoMessage) {
+    ServerProcess server{{"--about-to-expire-window", "3"}};
     std::atomic<int> provider_calls{0};
     auto manager = client::AccessManager::create(
-        mintToken("alice", 4s),
+        mintToken("alice", 6s),
         client::AccessManagerOptions{
-            .about_to_expire_window = 2s,
+            .about_to_expire_window = 3s,
             .provider = client::blockingProvider([&provider_calls]() -> client::ProviderResult {
                 // Fails twice at the first renewal, then keeps succeeding.
                 if (++provider_calls <= 2) {
                     return std::unexpected(client::ProviderError{.message = "flaky backend"});
                 }
-                return mintToken("alice", 4s);
+                return mintToken("alice", 6s);
             }),
             .retry = {.initial = 50ms, .max = 100ms},
         });
+    // The calls made when each renewal was accepted, read inside the manager's own event: no
+    // other renewal can start while the manager's thread delivers it, so the count is exact.
+    std::mutex mutex;
+    std::vector<int> calls_at_renewal;
+    auto renewals = manager->onTokenUpdated([&](const client::TokenInfo&) {
+        const std::lock_guard lock{mutex};
+        calls_at_renewal.push_back(provider_calls.load());
+    });
     // Two clients of one user share the manager's token.
-    Client alice{server.port(), *manager->token(), 2s};
-    Client alice_phone{server.port(), *manager->token(), 2s};
+    Client alice{server.port(), *manager->token(), 3s};
+    Client alice_phone{server.port(), *manager->token(), 3s};
     manager->attach(alice.chat);
     manager->attach(alice_phone.chat);
     ASSERT_TRUE(alice.log->waitFor("connected:alice"));
@@ -177,24 +207,34 @@ TEST(ClientEndToEnd, RenewalByProviderKeepsTheConnectionAndLosesNoMessage) {
     ASSERT_TRUE(bob.chat->join("renewals").get());
     // Bob talks across three renewals; each message is waited for, so none is in doubt.
     int sent = 0;
-    while (alice.log->count("tokenUpdated") < 3 && sent < 1000) {
+    while (alice.log->count("tokenUpdated") < 3 && sent < 2000) {
         std::this_thread::sleep_for(30ms); // pacing under the server's 50 frames/s rate limit
         auto message = bob.chat->send("renewals", "m" + std::to_string(sent)).get();
         ASSERT_TRUE(message) << message.error().message;
         ++sent;
         ASSERT_TRUE(alice.log->waitForMessages(static_cast<std::size_t>(sent)));
     }
-    ASSERT_GE(alice.log->count("tokenUpdated"), 3U);
+    manager->shutdown(); // no renewal after this; the counts below are final
+    std::vector<int> calls;
+    {
+        const std::lock_guard lock{mutex};
+        calls = calls_at_renewal;
+    }
+    ASSERT_GE(calls.size(), 3U);
+    for (std::size_t renewal = 0; renewal < calls.size(); ++renewal) {
+        EXPECT_EQ(calls[renewal], static_cast<int>(renewal) + 3)
+            << "two failures, then exactly one call per renewal for both clients";
+    }
     ASSERT_TRUE(alice_phone.log->waitForMessages(static_cast<std::size_t>(sent)));
     EXPECT_EQ(indexesOf(alice.log->messages()), range(sent));
     EXPECT_EQ(indexesOf(alice_phone.log->messages()), range(sent));
     for (auto* user : {&alice, &alice_phone}) {
+        ASSERT_TRUE(user->log->waitFor("tokenUpdated", calls.size()));
+        EXPECT_EQ(user->log->count("tokenUpdated"), calls.size()) << "each renewal once";
         EXPECT_EQ(user->log->count("tokenExpired"), 0U);
         EXPECT_TRUE(user->log->only({"disconnected"}).empty());
         EXPECT_EQ(user->chat->stats().connect_attempts, 1U) << "renewal never reconnects";
     }
-    EXPECT_GE(provider_calls.load(), 5) << "two failures, then one call per renewal";
-    manager->shutdown();
 }
 
 TEST(ClientEndToEnd, ServerRestartMidConversationLosesAndRepeatsNothing) {
@@ -234,8 +274,8 @@ TEST(ClientEndToEnd, UpdateTokenWhileReconnectingIsUsedByTheNextInit) {
     ASSERT_TRUE(
         eventually([&] { return alice.chat->stats().state == ConnectionState::kReconnecting; }));
     auto update = alice.chat->updateToken(mintToken("alice", 900s));
-    EXPECT_EQ(update.wait_for(200ms), std::future_status::timeout)
-        << "waits for the server's verdict";
+    EXPECT_EQ(update.wait_for(0s), std::future_status::timeout)
+        << "the server's verdict comes with the next init";
     server.start();
     ASSERT_EQ(update.wait_for(10s), std::future_status::ready);
     auto accepted = update.get();
@@ -244,25 +284,25 @@ TEST(ClientEndToEnd, UpdateTokenWhileReconnectingIsUsedByTheNextInit) {
     EXPECT_EQ(alice.log->count("tokenUpdated"), 1U);
 }
 
-TEST(ClientEndToEnd, AnotherIdentityIsRefusedWith20106AndTheConnectionStays) {
+TEST(ClientEndToEnd, AnotherIdentityIsRefusedAsInvalidGrantsAndTheConnectionStays) {
     ServerProcess server;
     Client alice{server.port(), mintToken("alice", 600s)};
     ASSERT_TRUE(alice.log->waitFor("connected:alice"));
     auto refused = alice.chat->updateToken(mintToken("mallory", 600s)).get();
     ASSERT_FALSE(refused);
-    EXPECT_EQ(refused.error().code, 20106);
-    ASSERT_TRUE(alice.log->waitFor("tokenError:20106"));
+    EXPECT_EQ(refused.error().code, codeOf(TokenError::kInvalidGrants));
+    ASSERT_TRUE(alice.log->waitFor(tokenError(TokenError::kInvalidGrants)));
     EXPECT_TRUE(alice.chat->ping().get()) << "the old token stays in force";
     EXPECT_EQ(alice.chat->stats().connect_attempts, 1U);
 }
 
 TEST(ClientEndToEnd, NoReconnectAttemptWithATokenKnownToBeExpired) {
     auto server = std::make_unique<ServerProcess>();
-    Client alice{server->port(), mintToken("alice", 3s)};
+    Client alice{server->port(), mintToken("alice", 5s)};
     ASSERT_TRUE(alice.log->waitFor("connected:alice"));
-    server->stop(SIGKILL); // the connection breaks before the server could close it with 4410
+    server->stop(SIGKILL); // the connection breaks before the server could close it at exp
     server.reset();
-    ASSERT_TRUE(alice.log->waitFor("tokenExpired"));
+    ASSERT_TRUE(alice.log->waitFor("tokenExpired", 1, 20s));
     ASSERT_TRUE(
         eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
     // Reconnects only ever start from the reconnect timer: with no timer armed, none can follow.
@@ -287,7 +327,7 @@ TEST(ClientEndToEnd, ALongOutageHoldsOneSocketAndAFixedSetOfTimers) {
             return stats.connect_attempts >= 60;
         },
         20s));
-    EXPECT_GE(samples, 10);
+    EXPECT_GE(samples, 2) << "the bounds were checked during the outage, not only at its end";
 }
 
 TEST(ClientEndToEnd, ShutdownThenAnotherIdentityInTheSameProcess) {
@@ -299,7 +339,7 @@ TEST(ClientEndToEnd, ShutdownThenAnotherIdentityInTheSameProcess) {
     EXPECT_EQ(alice->chat->stats().state, ConnectionState::kShutDown);
     auto late = alice->chat->send("handover", "after shutdown").get();
     ASSERT_FALSE(late);
-    EXPECT_EQ(late.error().code, 51001);
+    EXPECT_EQ(late.error().code, static_cast<int>(client::ClientErrorCode::kShutDown));
     const auto events_at_shutdown = alice->log->events().size();
 
     Client bob{server.port(), mintToken("bob", 600s)};
@@ -312,7 +352,7 @@ TEST(ClientEndToEnd, ShutdownThenAnotherIdentityInTheSameProcess) {
 
 TEST(ClientEndToEnd, LambdasAndTheListenerInterfaceGetTheSameEvents) {
     ServerProcess server{{"--about-to-expire-window", "1"}};
-    Client alice{server.port(), mintToken("alice", 2s)};
+    Client alice{server.port(), mintToken("alice", 5s)};
     std::mutex mutex;
     std::vector<std::string> from_lambdas;
     auto record = [&](std::string event) {
@@ -327,7 +367,7 @@ TEST(ClientEndToEnd, LambdasAndTheListenerInterfaceGetTheSameEvents) {
     subscriptions.push_back(alice.chat->onDisconnected([&](const client::Disconnect& d) {
         record("disconnected:" + std::to_string(d.close_code));
     }));
-    ASSERT_TRUE(alice.log->waitFor("disconnected:4410"));
+    ASSERT_TRUE(alice.log->waitFor(disconnected(protocol::CloseCode::kTokenExpired), 1, 20s));
     ASSERT_TRUE(eventually([&] {
         const std::lock_guard lock{mutex};
         return from_lambdas.size() >= 2;
@@ -358,8 +398,8 @@ TEST(ClientEndToEnd, AClockJumpPastBothDueTimesFiresEachEventOnce) {
 }
 
 TEST(ClientEndToEnd, UpdateTokenInsideACallbackRenewsWithoutDeadlockOrReconnect) {
-    ServerProcess server{{"--about-to-expire-window", "2"}};
-    Client alice{server.port(), mintToken("alice", 3s), 2s};
+    ServerProcess server{{"--about-to-expire-window", "3"}};
+    Client alice{server.port(), mintToken("alice", 6s), 3s};
     std::atomic<bool> renewed{false};
     // Blocking on the future inside the callback: the future is fulfilled on the network thread,
     // not the callback thread, so this cannot deadlock.
@@ -369,7 +409,7 @@ TEST(ClientEndToEnd, UpdateTokenInsideACallbackRenewsWithoutDeadlockOrReconnect)
             EXPECT_TRUE(result) << result.error().message;
         }
     });
-    ASSERT_TRUE(alice.log->waitFor("tokenUpdated"));
+    ASSERT_TRUE(alice.log->waitFor("tokenUpdated", 1, 20s));
     EXPECT_TRUE(alice.chat->ping().get());
     EXPECT_EQ(alice.log->count("tokenExpired"), 0U);
     EXPECT_EQ(alice.chat->stats().connect_attempts, 1U);
@@ -382,23 +422,28 @@ TEST(ClientEndToEnd, TheSameCauseGivesTheSameCodeWhereverItIsFound) {
     const std::string mallory = mintToken("mallory", 600s);
     // At create (the SDK's pre-check).
     Client refused{server.port(), expired};
-    ASSERT_TRUE(refused.log->waitFor("tokenError:20104"));
+    ASSERT_TRUE(refused.log->waitFor(tokenError(TokenError::kExpired)));
     // On updateToken of a live client.
     Client alice{server.port(), mintToken("alice", 600s)};
     ASSERT_TRUE(alice.log->waitFor("connected:alice"));
     auto update = alice.chat->updateToken(expired).get();
     ASSERT_FALSE(update);
-    EXPECT_EQ(update.error().code, 20104);
+    EXPECT_EQ(update.error().code, codeOf(TokenError::kExpired));
     auto other = alice.chat->updateToken(mallory).get();
     ASSERT_FALSE(other);
-    EXPECT_EQ(other.error().code, 20106);
+    EXPECT_EQ(other.error().code, codeOf(TokenError::kInvalidGrants));
     // At the server, for a client that does not pre-check: init and update_token.
+    const std::string init{protocol::op::kInit};
+    const std::string update_token{protocol::op::kUpdateToken};
     WsTestClient raw{server.port()};
-    EXPECT_EQ(raw.request("init", {{"token", mintToken("alice", 600s)}})["ok"], true);
-    EXPECT_EQ(raw.request("update_token", {{"token", expired}})["error"]["code"], 20104);
-    EXPECT_EQ(raw.request("update_token", {{"token", mallory}})["error"]["code"], 20106);
+    EXPECT_EQ(raw.request(init, {{"token", mintToken("alice", 600s)}})["ok"], true);
+    EXPECT_EQ(raw.request(update_token, {{"token", expired}})["error"]["code"],
+              codeOf(TokenError::kExpired));
+    EXPECT_EQ(raw.request(update_token, {{"token", mallory}})["error"]["code"],
+              codeOf(TokenError::kInvalidGrants));
     WsTestClient raw_init{server.port()};
-    EXPECT_EQ(raw_init.request("init", {{"token", expired}})["error"]["code"], 20104);
+    EXPECT_EQ(raw_init.request(init, {{"token", expired}})["error"]["code"],
+              codeOf(TokenError::kExpired));
 }
 
 } // namespace
