@@ -45,9 +45,14 @@ int main(int argc, char** argv) {
         std::cout << "#" << message.index << " " << message.author << ": " << message.body << '\n';
     });
 
+    // Join the lobby, creating it the first time; if someone else created it meanwhile, join
+    // theirs.
     auto channel = client->join("lobby").get();
-    if (!channel && channel.error().code == 50100) {
+    if (!channel) {
         channel = client->createChannel("lobby").get();
+    }
+    if (!channel) {
+        channel = client->join("lobby").get();
     }
     if (!channel) {
         std::cerr << "cannot join lobby: " << channel.error().message << '\n';

@@ -1,5 +1,7 @@
 #include "cli/chat_session.hpp"
 
+#include "protocol/codes.hpp"
+
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -32,6 +34,11 @@ std::pair<std::string, std::string> splitWord(const std::string& text) {
         return {text.substr(start), {}};
     }
     return {text.substr(start, space - start), text.substr(space + 1)};
+}
+
+// The server's codes for the same causes, so a script reads one code either way.
+int codeOf(protocol::ErrorCode code) {
+    return static_cast<int>(code);
 }
 
 const client::Error kNoReply =
@@ -156,7 +163,8 @@ void ChatSession::execute(client::ChatClient& client, const std::string& line) {
     if (line[0] != '/') {
         if (current_channel_.empty()) {
             printer_->commandError(
-                "send", client::Error{.code = 50003, .message = "join a channel first: /join C"});
+                "send", client::Error{.code = codeOf(protocol::ErrorCode::kInvalidArgument),
+                                      .message = "join a channel first: /join C"});
             return;
         }
         send(client, current_channel_, line);
@@ -189,17 +197,22 @@ void ChatSession::execute(client::ChatClient& client, const std::string& line) {
             "/join C, /leave C, /send C TEXT, /history C [N], "
             "/update-token JWT, /quit; a plain line goes to the current channel");
     } else {
-        printer_->commandError(command, client::Error{.code = 50002,
-                                                      .message = "unknown or incomplete command; "
-                                                                 "/help lists them"});
+        printer_->commandError(command,
+                               client::Error{.code = codeOf(protocol::ErrorCode::kUnknownOp),
+                                             .message = "unknown or incomplete command; "
+                                                        "/help lists them"});
     }
 }
 
 void ChatSession::join(client::ChatClient& client, const std::string& channel) {
     auto joined = await(client.join(channel));
-    if (joined && !*joined && joined->error().code == 50100) { // not found: create it, public
+    if (joined && !*joined &&
+        joined->error().code == codeOf(protocol::ErrorCode::kChannelNotFound)) {
+        // Not found: create it, public.
         joined = await(client.createChannel(channel));
-        if (joined && !*joined && joined->error().code == 50102) { // created meanwhile by another
+        if (joined && !*joined &&
+            joined->error().code == codeOf(protocol::ErrorCode::kUniqueNameTaken)) {
+            // Created meanwhile by someone else: join theirs.
             joined = await(client.join(channel));
         }
     }
@@ -231,8 +244,9 @@ void ChatSession::history(client::ChatClient& client, const std::string& argumen
         try {
             limit = static_cast<std::size_t>(std::stoul(count));
         } catch (const std::exception&) {
-            printer_->commandError("/history",
-                                   client::Error{.code = 50003, .message = "N must be a number"});
+            printer_->commandError(
+                "/history", client::Error{.code = codeOf(protocol::ErrorCode::kInvalidArgument),
+                                          .message = "N must be a number"});
             return;
         }
     }

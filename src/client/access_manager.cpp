@@ -194,7 +194,7 @@ private:
     // A token from the provider or the app, re-checked against the state now (rule 10): well
     // formed, not expired, the same identity, newer than the current one.
     std::expected<TokenInfo, Error> offer(const std::string& jwt) {
-        auto checked = lifecycle_.check(jwt); // 20106 for another identity, among the rest
+        auto checked = lifecycle_.check(jwt); // invalid grants for another identity, among the rest
         if (!checked) {
             const Error error = errorOf(checked.error());
             emitError(error);

@@ -20,7 +20,7 @@ template <typename T, typename Read> ReplyHandler reading(Read read, ClientCore:
 }
 
 // Attributes as the SDK takes them (JSON text, empty for none), checked here so that what the
-// server would refuse with 50104 is refused with the same code before it is sent.
+// server would refuse (invalid attributes) is refused with the same code before it is sent.
 std::expected<std::string, Error> attributesOf(std::string_view text) {
     if (text.empty()) {
         return std::string{"{}"};

@@ -34,7 +34,8 @@ void ClientCore::updateToken(std::string_view token, Done<TokenInfo> done) {
         done(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
         return;
     }
-    // The engine refuses another identity (20106), also after a refused token was forgotten.
+    // The engine refuses another identity (invalid grants), also after a refused token was
+    // forgotten.
     auto checked = lifecycle_.check(token);
     if (!checked) {
         const Error error{.code = checked.error().wireCode(), .message = checked.error().message};

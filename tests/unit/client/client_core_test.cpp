@@ -195,7 +195,7 @@ TEST(ClientCore, NeverReconnectsWithATokenKnownToHaveExpired) {
 
 TEST(ClientCore, ATokenRefusedAtInitGivesItsCodeAndNoRetry) {
     CoreHarness h;
-    // Expired before the client knows the server's time: the server judges it, with 20104.
+    // Expired before the client knows the server's time: the server judges it, with its code.
     h.core->start(tokenFor("alice", kT0 - kTtl - 1s, kTtl));
     h.settle();
     h.connection().open();

@@ -43,6 +43,17 @@ Json golden(const std::string& file) {
     return Json::parse(text(file));
 }
 
+// The golden file of a request, reply or event, named by the protocol's names.
+std::string request(std::string_view op) {
+    return "request." + std::string{op} + ".json";
+}
+std::string reply(std::string_view op) {
+    return "reply." + std::string{op} + ".json";
+}
+std::string event(std::string_view name) {
+    return "event." + std::string{name} + ".json";
+}
+
 std::set<std::string> filesOfKind(const std::string& prefix) {
     std::set<std::string> out;
     for (const auto& entry : fs::directory_iterator{PARLEY_GOLDEN_DIR}) {
@@ -68,9 +79,9 @@ public:
     /// start(), then the golden init reply.
     void connect() {
         start();
-        receive("reply.init.json");
+        receive(reply(protocol::op::kInit));
     }
-    std::string token() const { return golden("request.init.json")["token"]; }
+    std::string token() const { return golden(request(protocol::op::kInit))["token"]; }
 
     /// Sends `file` as the server's frame.
     void receive(const std::string& file) {
@@ -130,33 +141,33 @@ struct Operations {
     void issue(GoldenSession& s, const std::string& token) {
         ClientCore& core = *s.h.core;
         core.createChannel("general", false, "General", R"({"topic":"anything"})", created.done());
-        s.sent("request.channel.create.json");
+        s.sent(request(protocol::op::kChannelCreate));
         core.listChannels(listed.done());
-        s.sent("request.channel.list.json");
+        s.sent(request(protocol::op::kChannelList));
         core.join("general", joined.done());
-        s.sent("request.channel.join.json");
+        s.sent(request(protocol::op::kChannelJoin));
         core.leave(kGeneral, left.done());
-        s.sent("request.channel.leave.json");
+        s.sent(request(protocol::op::kChannelLeave));
         core.members("general", members.done());
-        s.sent("request.channel.members.json");
+        s.sent(request(protocol::op::kChannelMembers));
         core.updateToken(token, updated.done());
-        s.sent("request.update_token.json");
+        s.sent(request(protocol::op::kUpdateToken));
         core.addMember("team", "carol", added.done());
-        s.sent("request.channel.add_member.json");
+        s.sent(request(protocol::op::kChannelAddMember));
         core.send("general", kBody, R"({"importance":"high"})", sent.done());
-        s.sent("request.message.send.json");
+        s.sent(request(protocol::op::kMessageSend));
         core.history("general", {.after = 41, .limit = 500}, history.done());
-        s.sent("request.message.history.json");
+        s.sent(request(protocol::op::kMessageHistory));
         core.ping(pinged.done());
-        s.sent("request.ping.json");
+        s.sent(request(protocol::op::kPing));
     }
 };
 
 TEST(GoldenFrames, EveryRequestIsWhatTheClientSends) {
     GoldenSession session;
     session.start();
-    session.sent("request.init.json");
-    session.receive("reply.init.json");
+    session.sent(request(protocol::op::kInit));
+    session.receive(reply(protocol::op::kInit));
     Operations{}.issue(session, session.token());
     for (const auto& file : filesOfKind("request.")) {
         ASSERT_TRUE(session.frames.contains(file)) << file << ": no client operation sends it";
@@ -168,7 +179,7 @@ TEST(GoldenFrames, EveryReplyReadsIntoTheSdkTypes) {
     GoldenSession session;
     session.connect();
     EXPECT_EQ(session.h.log->only({"connected"}), (Events{"connected:alice"}));
-    const auto token = tokenFromReply(golden("reply.init.json"));
+    const auto token = tokenFromReply(golden(reply(protocol::op::kInit)));
     ASSERT_TRUE(token);
     EXPECT_EQ(token->identity, "alice");
     EXPECT_EQ(token->expires_at, 1800003600);
@@ -176,10 +187,12 @@ TEST(GoldenFrames, EveryReplyReadsIntoTheSdkTypes) {
 
     Operations ops;
     ops.issue(session, session.token());
-    for (const std::string op :
-         {"channel.create", "channel.list", "channel.join", "channel.leave", "channel.members",
-          "update_token", "channel.add_member", "message.send", "message.history", "ping"}) {
-        session.receive("reply." + op + ".json");
+    for (const auto op :
+         {protocol::op::kChannelCreate, protocol::op::kChannelList, protocol::op::kChannelJoin,
+          protocol::op::kChannelLeave, protocol::op::kChannelMembers, protocol::op::kUpdateToken,
+          protocol::op::kChannelAddMember, protocol::op::kMessageSend,
+          protocol::op::kMessageHistory, protocol::op::kPing}) {
+        session.receive(reply(op));
     }
     ASSERT_TRUE(ops.created.result && ops.joined.result && ops.left.result);
     expectGeneral(*ops.created.result);
@@ -242,16 +255,17 @@ TEST(GoldenFrames, EveryEventReachesTheAppAsItsSdkEvent) {
     GoldenSession session;
     session.connect();
     session.h.log->clear();
-    for (const std::string name :
-         {"member_joined", "member_left", "message", "token_about_to_expire", "token_expired"}) {
-        session.receive("event." + name + ".json");
+    for (const auto name :
+         {protocol::event::kMemberJoined, protocol::event::kMemberLeft, protocol::event::kMessage,
+          protocol::event::kTokenAboutToExpire, protocol::event::kTokenExpired}) {
+        session.receive(event(name));
     }
     EXPECT_EQ(session.h.log->events,
               (Events{"memberJoined:" + kGeneral + ":bob", "memberLeft:" + kGeneral + ":bob",
                       "message:" + kGeneral + ":0", "tokenAboutToExpire", "tokenExpired"}));
     ASSERT_EQ(session.h.log->messages.size(), 1U);
     expectFirstMessage(session.h.log->messages.front());
-    const auto expiry = expiryFromEvent(golden("event.token_about_to_expire.json"));
+    const auto expiry = expiryFromEvent(golden(event(protocol::event::kTokenAboutToExpire)));
     ASSERT_TRUE(expiry);
     EXPECT_EQ(expiry->time_since_epoch().count(), 1800003600);
     for (const auto& file : filesOfKind("event.")) {
