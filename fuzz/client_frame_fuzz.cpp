@@ -141,39 +141,37 @@ bool mayUntrack(const std::string& line) {
     return std::get<protocol::Event>(*frame).kind == protocol::EventKind::kMemberLeft;
 }
 
-void fuzzSession(std::string_view script) {
-    const token::TimePoint start{std::chrono::milliseconds{1'700'000'000'000}};
-    token::ManualClock clock{start};
-    lifecycle::ManualScheduler scheduler{clock};
-    FuzzTransport transport;
-    FuzzConnection::last_id = 0;
-    auto recorder = std::make_shared<Recorder>();
-    auto events = client::EventDispatcher::create(
-        [&scheduler](std::function<void()> task) { scheduler.post(std::move(task)); });
-    events->add(recorder).release();
-    const client::ChatClientOptions options{.about_to_expire_window = 60s};
-    client::ClientCore core{options,   client::WsUrl{.host = "fuzz", .port = "80", .target = "/"},
-                            scheduler, transport,
-                            *events,   7};
-    const token::ApiKey key{.sid = "SK0123456789abcdef0123456789abcdef",
-                            .account_sid = "AC0123456789abcdef0123456789abcdef",
-                            .secret = "fuzz-secret"};
-    core.start(*token::AccessTokenBuilder{key}.identity("alice").ttl(600s).mint(clock));
-    core.join("CH1", [](auto) {});
-    core.ping([](auto) {});
-    scheduler.runReady();
-    transport.current->handlers.opened();
-    for (std::size_t begin = 0; begin <= script.size();) {
-        const std::size_t end = std::min(script.find('\n', begin), script.size());
-        const std::string line{script.substr(begin, end - begin)};
-        begin = end + 1;
-        auto& handlers = transport.current->handlers;
+// A ClientCore on a manual clock, connected through a FuzzTransport, asked to join CH1 and to ping
+// before its init is answered.
+class Session {
+public:
+    Session() {
+        FuzzConnection::last_id = 0;
+        events_->add(recorder_).release();
+        const token::ApiKey key{.sid = "SK0123456789abcdef0123456789abcdef",
+                                .account_sid = "AC0123456789abcdef0123456789abcdef",
+                                .secret = "fuzz-secret"};
+        core_.start(*token::AccessTokenBuilder{key}.identity("alice").ttl(600s).mint(clock_));
+        core_.join("CH1", [](auto) {});
+        core_.ping([](auto) {});
+        scheduler_.runReady();
+        transport_.current->handlers.opened();
+    }
+    ~Session() {
+        core_.shutdown({});
+        scheduler_.runReady();
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void play(const std::string& line) {
+        auto& handlers = transport_.current->handlers;
         if (line == "tick") {
-            scheduler.advance(10s);
+            scheduler_.advance(10s);
         } else if (line == "open") {
-            scheduler.advance(60s);
-            if (transport.current->handlers.opened) {
-                transport.current->handlers.opened();
+            scheduler_.advance(60s);
+            if (transport_.current->handlers.opened) {
+                transport_.current->handlers.opened();
             }
         } else if (line.starts_with("close ") && handlers.ended) {
             auto ended = std::exchange(handlers.ended, {});
@@ -181,14 +179,33 @@ void fuzzSession(std::string_view script) {
             ended(std::atoi(line.c_str() + 6), "fuzz");
         } else if (handlers.frame) {
             if (mayUntrack(line)) {
-                recorder->order.last.clear();
+                recorder_->order.last.clear();
             }
             handlers.frame(line);
         }
-        scheduler.runReady();
+        scheduler_.runReady();
     }
-    core.shutdown({});
-    scheduler.runReady();
+
+private:
+    token::ManualClock clock_{token::TimePoint{std::chrono::milliseconds{1'700'000'000'000}}};
+    lifecycle::ManualScheduler scheduler_{clock_};
+    FuzzTransport transport_;
+    std::shared_ptr<Recorder> recorder_ = std::make_shared<Recorder>();
+    std::shared_ptr<client::EventDispatcher> events_ = client::EventDispatcher::create(
+        [this](std::function<void()> task) { scheduler_.post(std::move(task)); });
+    client::ChatClientOptions options_{.about_to_expire_window = 60s};
+    client::ClientCore core_{options_,   client::WsUrl{.host = "fuzz", .port = "80", .target = "/"},
+                             scheduler_, transport_,
+                             *events_,   /*seed=*/7};
+};
+
+void fuzzSession(std::string_view script) {
+    Session session;
+    for (std::size_t begin = 0; begin <= script.size();) {
+        const std::size_t end = std::min(script.find('\n', begin), script.size());
+        session.play(std::string{script.substr(begin, end - begin)});
+        begin = end + 1;
+    }
 }
 
 } // namespace

@@ -50,7 +50,7 @@ private:
         bool fetching = false;
     };
 
-    template <typename R> void call(const R& request, ReplyHandler on_reply) {
+    template <typename R> void call(const R& request, ReplyHandler&& on_reply) {
         send_(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
     }
     void deliver(std::vector<Message> messages);

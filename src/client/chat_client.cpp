@@ -158,7 +158,7 @@ std::future<Result<Channel>> ChatClient::createChannel(std::string unique_name, 
         [unique_name = std::move(unique_name), is_private, friendly_name = std::move(friendly_name),
          attributes_json = std::move(attributes_json)](ClientCore& core, auto done) mutable {
             core.createChannel(std::move(unique_name), is_private, std::move(friendly_name),
-                               std::move(attributes_json), std::move(done));
+                               attributes_json, std::move(done));
         });
 }
 

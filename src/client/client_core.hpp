@@ -59,7 +59,7 @@ public:
 
     // The chat operations of ChatClient, same meaning.
     void createChannel(std::string unique_name, bool is_private, std::string friendly_name,
-                       std::string attributes_json, Done<Channel> done);
+                       std::string_view attributes_json, Done<Channel> done);
     void listChannels(Done<std::vector<Channel>> done);
     void join(std::string channel, Done<Channel> done);
     void leave(std::string channel, Done<Channel> done);

@@ -47,7 +47,7 @@ void ClientCore::submit(std::string_view op, Json args, ReplyHandler on_reply) {
 }
 
 void ClientCore::createChannel(std::string unique_name, bool is_private, std::string friendly_name,
-                               std::string attributes_json, Done<Channel> done) {
+                               std::string_view attributes_json, Done<Channel> done) {
     auto attributes = attributesOf(attributes_json);
     if (!attributes) {
         done(std::unexpected(attributes.error()));
@@ -60,31 +60,34 @@ void ClientCore::createChannel(std::string unique_name, bool is_private, std::st
     if (!friendly_name.empty()) {
         request.friendly_name = std::move(friendly_name);
     }
-    submit(request, reading<Channel>(channelFromReply, [this, done](Result<Channel> channel) {
-               if (channel) {
-                   channels_.joined(channel->sid, /*brand_new=*/true);
-               }
-               done(std::move(channel));
-           }));
+    submit(request, reading<Channel>(channelFromReply,
+                                     [this, done = std::move(done)](Result<Channel> channel) {
+                                         if (channel) {
+                                             channels_.joined(channel->sid, /*brand_new=*/true);
+                                         }
+                                         done(std::move(channel));
+                                     }));
 }
 
 void ClientCore::listChannels(Done<std::vector<Channel>> done) {
-    submit(protocol::ChannelListRequest{}, reading<std::vector<Channel>>(channelsFromReply, done));
+    submit(protocol::ChannelListRequest{},
+           reading<std::vector<Channel>>(channelsFromReply, std::move(done)));
 }
 
 void ClientCore::join(std::string channel, Done<Channel> done) {
-    submit(protocol::ChannelJoinRequest{.channel = std::move(channel)},
-           reading<Channel>(channelFromReply, [this, done](Result<Channel> joined) {
-               if (joined) {
-                   channels_.joined(joined->sid, /*brand_new=*/false);
-               }
-               done(std::move(joined));
-           }));
+    submit(
+        protocol::ChannelJoinRequest{.channel = std::move(channel)},
+        reading<Channel>(channelFromReply, [this, done = std::move(done)](Result<Channel> joined) {
+            if (joined) {
+                channels_.joined(joined->sid, /*brand_new=*/false);
+            }
+            done(std::move(joined));
+        }));
 }
 
 void ClientCore::leave(std::string channel, Done<Channel> done) {
     submit(protocol::ChannelLeaveRequest{.channel = std::move(channel)},
-           reading<Channel>(channelFromReply, [this, done](Result<Channel> left) {
+           reading<Channel>(channelFromReply, [this, done = std::move(done)](Result<Channel> left) {
                if (left) {
                    channels_.left(left->sid);
                }
@@ -94,13 +97,13 @@ void ClientCore::leave(std::string channel, Done<Channel> done) {
 
 void ClientCore::members(std::string channel, Done<std::vector<Member>> done) {
     submit(protocol::ChannelMembersRequest{.channel = std::move(channel)},
-           reading<std::vector<Member>>(membersFromReply, done));
+           reading<std::vector<Member>>(membersFromReply, std::move(done)));
 }
 
 void ClientCore::addMember(std::string channel, std::string identity, Done<Channel> done) {
     submit(protocol::ChannelAddMemberRequest{.channel = std::move(channel),
                                              .identity = std::move(identity)},
-           reading<Channel>(channelFromReply, done));
+           reading<Channel>(channelFromReply, std::move(done)));
 }
 
 void ClientCore::send(std::string channel, std::string body, std::string_view attributes_json,
@@ -113,7 +116,7 @@ void ClientCore::send(std::string channel, std::string body, std::string_view at
     submit(protocol::MessageSendRequest{.channel = std::move(channel),
                                         .body = std::move(body),
                                         .attributes_json = std::move(*attributes)},
-           reading<Message>(messageFromReply, done));
+           reading<Message>(messageFromReply, std::move(done)));
 }
 
 void ClientCore::history(std::string channel, ChatClient::HistoryQuery query,
@@ -122,11 +125,11 @@ void ClientCore::history(std::string channel, ChatClient::HistoryQuery query,
                                            .before = query.before,
                                            .after = query.after,
                                            .limit = static_cast<std::int64_t>(query.limit)},
-           reading<std::vector<Message>>(messagesFromReply, done));
+           reading<std::vector<Message>>(messagesFromReply, std::move(done)));
 }
 
 void ClientCore::ping(Done<UnixMillis> done) {
-    submit(protocol::PingRequest{}, [this, done](const Result<Json>& reply) {
+    submit(protocol::PingRequest{}, [this, done = std::move(done)](const Result<Json>& reply) {
         Result<UnixMillis> result = reply ? serverTimeFromReply(*reply)
                                           : Result<UnixMillis>{std::unexpected(reply.error())};
         if (state_ == ConnectionState::kShutDown) {
