@@ -17,8 +17,7 @@ constexpr int kTokenExpiredClose = static_cast<int>(protocol::CloseCode::kTokenE
 
 ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
                        Transport& transport, EventDispatcher& events, std::uint64_t seed)
-    : options_(&options), url_(std::move(url)), scheduler_(&scheduler), transport_(&transport),
-      events_(&events),
+    : url_(std::move(url)), scheduler_(&scheduler), transport_(&transport), events_(&events),
       lifecycle_(
           scheduler,
           lifecycle::LifecycleOptions{.about_to_expire_window = options.about_to_expire_window,

@@ -39,8 +39,8 @@ class ClientCore {
 public:
     template <typename T> using Done = std::function<void(Result<T>)>;
 
-    /// Uses `options`' about_to_expire_window, reconnect and max_queued_requests. `seed` feeds
-    /// the reconnect jitter. Every reference must outlive the core.
+    /// Takes `options`' about_to_expire_window, reconnect and max_queued_requests. `seed` feeds
+    /// the reconnect jitter. The scheduler, transport and dispatcher must outlive the core.
     ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
                Transport& transport, EventDispatcher& events, std::uint64_t seed);
     ~ClientCore();
@@ -120,7 +120,6 @@ private:
         submit(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
     }
 
-    const ChatClientOptions* options_;
     WsUrl url_;
     lifecycle::Scheduler* scheduler_;
     Transport* transport_;

@@ -92,7 +92,9 @@ void ClientCore::sendUpdate(const lifecycle::CheckedToken& token,
                     return;
                 }
                 if (!reply) {
-                    rejectToken(reply.error(), token);
+                    if (reply.error().isTokenError()) {
+                        rejectToken(reply.error(), token);
+                    } // else not a verdict on the token (rate limited, shut down): no tokenError
                     for (auto& callback : done) {
                         callback(std::unexpected(reply.error()));
                     }

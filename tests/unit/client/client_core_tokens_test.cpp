@@ -77,6 +77,26 @@ TEST(ClientCoreTokens, ATokenTheServerRefusesLeavesTheOldOneInForce) {
     EXPECT_EQ(h.core->stats().state, ConnectionState::kConnected);
 }
 
+TEST(ClientCoreTokens, AFailureThatIsNoVerdictOnTheTokenFiresNoTokenError) {
+    CoreHarness h;
+    h.connectWith(h.aliceToken());
+    Outcome<TokenInfo> limited;
+    h.core->updateToken(h.aliceToken(kTtl * 2), limited.done());
+    h.settle();
+    const int rate_limited = static_cast<int>(protocol::ErrorCode::kRateLimited);
+    h.replyError(h.connection().take(), rate_limited);
+    ASSERT_TRUE(limited.result);
+    EXPECT_EQ(limited.result->error().code, rate_limited);
+    Outcome<TokenInfo> cut_short;
+    h.core->updateToken(h.aliceToken(kTtl * 2), cut_short.done());
+    h.settle();
+    (void)h.core->shutdown({});
+    ASSERT_TRUE(cut_short.result);
+    EXPECT_EQ(cut_short.result->error().code, static_cast<int>(ClientErrorCode::kShutDown));
+    h.settle();
+    EXPECT_TRUE(h.log->only({"tokenError"}).empty());
+}
+
 TEST(ClientCoreTokens, ThePreCheckRefusesWithTheServersCodesAndSendsNothing) {
     CoreHarness h;
     h.connectWith(h.aliceToken());
