@@ -2,6 +2,8 @@
 
 #include "protocol/json_fields.hpp"
 
+#include <array>
+
 namespace parley::protocol {
 
 namespace {
@@ -78,8 +80,8 @@ Json encodeArgs(const MessageSendRequest& request) {
 
 Json encodeArgs(const MessageHistoryRequest& request) {
     Json args{{"channel", request.channel}};
-    const std::pair<const char*, const std::optional<std::int64_t>*> optional[] = {
-        {"before", &request.before}, {"after", &request.after}, {"limit", &request.limit}};
+    const std::array<std::pair<const char*, const std::optional<std::int64_t>*>, 3> optional{
+        {{"before", &request.before}, {"after", &request.after}, {"limit", &request.limit}}};
     for (const auto& [name, value] : optional) {
         if (value->has_value()) {
             args[name] = **value;

@@ -15,7 +15,10 @@ AsioTimerScheduler::~AsioTimerScheduler() {
     for (auto& slot : state_->slots) {
         slot->id = 0;
         slot->task = nullptr;
-        slot->timer.cancel();
+        try {
+            slot->timer.cancel();
+        } catch (...) { // NOLINT(bugprone-empty-catch): the handler sees alive == false anyway.
+        }
     }
 }
 

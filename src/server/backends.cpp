@@ -19,8 +19,7 @@ openStore(std::string_view spec, const std::filesystem::path& data_dir) {
     if (spec.starts_with(kSqlitePrefix) && spec.size() > kSqlitePrefix.size()) {
         directory = spec.substr(kSqlitePrefix.size());
     } else if (!spec.empty()) {
-        return std::unexpected("unknown store \"" + std::string{spec} +
-                               "\" (expected sqlite:DIR)");
+        return std::unexpected("unknown store \"" + std::string{spec} + "\" (expected sqlite:DIR)");
     }
     std::error_code fs_error;
     std::filesystem::create_directories(directory, fs_error);

@@ -48,22 +48,24 @@ ChatService::ChatService(Store& store, Broker& broker, StoreWorkers& workers, Me
                          const token::Clock& clock)
     : store_(store), broker_(broker), workers_(workers), metrics_(metrics), clock_(clock) {}
 
-template <typename Args, OpResult (ChatService::*Op)(const std::string&, Args)>
+template <typename Args, ChatService::Op<Args> kOp>
 OpResult ChatService::withArgs(const std::string& identity, const Json& frame) {
-    auto args = protocol::decodeArgs<Args>(frame);
+    const auto args = protocol::decodeArgs<Args>(frame);
     if (!args) {
         return shapeFailure(args.error());
     }
-    return (this->*Op)(identity, std::move(*args));
+    return (this->*kOp)(identity, *args);
 }
 
 ChatService::Route ChatService::routeFor(std::string_view op) {
     using namespace protocol;
-    static const std::array<std::pair<std::string_view, Route>, 7> kRoutes{{
-        {ChannelCreateRequest::kOp, &ChatService::withArgs<ChannelCreateRequest, &ChatService::create>},
+    static const std::array<std::pair<std::string_view, Route>, 7> routes{{
+        {ChannelCreateRequest::kOp,
+         &ChatService::withArgs<ChannelCreateRequest, &ChatService::create>},
         {ChannelListRequest::kOp, &ChatService::withArgs<ChannelListRequest, &ChatService::list>},
         {ChannelJoinRequest::kOp, &ChatService::withArgs<ChannelJoinRequest, &ChatService::join>},
-        {ChannelLeaveRequest::kOp, &ChatService::withArgs<ChannelLeaveRequest, &ChatService::leave>},
+        {ChannelLeaveRequest::kOp,
+         &ChatService::withArgs<ChannelLeaveRequest, &ChatService::leave>},
         {ChannelMembersRequest::kOp,
          &ChatService::withArgs<ChannelMembersRequest, &ChatService::members>},
         {ChannelAddMemberRequest::kOp,
@@ -71,7 +73,7 @@ ChatService::Route ChatService::routeFor(std::string_view op) {
         {MessageHistoryRequest::kOp,
          &ChatService::withArgs<MessageHistoryRequest, &ChatService::history>},
     }};
-    for (const auto& [name, route] : kRoutes) {
+    for (const auto& [name, route] : routes) {
         if (name == op) {
             return route;
         }
@@ -91,8 +93,11 @@ void ChatService::handle(std::string identity, protocol::Request request, Done d
             return;
         }
         const Route route = routeFor(request.op);
-        done(route != nullptr ? (this->*route)(identity, request.frame)
-                              : error(ErrorCode::kUnknownOp, "unknown op \"" + request.op + "\""));
+        if (route == nullptr) {
+            done(error(ErrorCode::kUnknownOp, "unknown op \"" + request.op + "\""));
+            return;
+        }
+        done((this->*route)(identity, request.frame));
     });
 }
 
@@ -146,14 +151,14 @@ void ChatService::publishMembership(protocol::EventKind kind, const std::string&
     broker_.publish(channelTopic(channel), std::move(event));
 }
 
-OpResult ChatService::create(const std::string& identity, protocol::ChannelCreateRequest args) {
-    std::string friendly_name = args.friendly_name.value_or(args.unique_name);
+OpResult ChatService::create(const std::string& identity,
+                             const protocol::ChannelCreateRequest& args) {
     const auto channel = store_.createChannel(NewChannel{
         .sid = makeSid("CH"),
-        .unique_name = std::move(args.unique_name),
-        .friendly_name = std::move(friendly_name),
+        .unique_name = args.unique_name,
+        .friendly_name = args.friendly_name.value_or(args.unique_name),
         .type = args.type,
-        .attributes_json = std::move(args.attributes_json),
+        .attributes_json = args.attributes_json,
         .created_by = identity,
         .now = clock_.now(),
     });
@@ -164,7 +169,8 @@ OpResult ChatService::create(const std::string& identity, protocol::ChannelCreat
     return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::list(const std::string& identity, protocol::ChannelListRequest /*args*/) {
+OpResult ChatService::list(const std::string& identity,
+                           const protocol::ChannelListRequest& /*args*/) {
     const auto channels = store_.listChannels(identity);
     if (!channels) {
         return storeError(channels.error());
@@ -172,7 +178,7 @@ OpResult ChatService::list(const std::string& identity, protocol::ChannelListReq
     return protocol::channelsReply(toWire(*channels));
 }
 
-OpResult ChatService::join(const std::string& identity, protocol::ChannelJoinRequest args) {
+OpResult ChatService::join(const std::string& identity, const protocol::ChannelJoinRequest& args) {
     const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
@@ -187,7 +193,8 @@ OpResult ChatService::join(const std::string& identity, protocol::ChannelJoinReq
     return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::leave(const std::string& identity, protocol::ChannelLeaveRequest args) {
+OpResult ChatService::leave(const std::string& identity,
+                            const protocol::ChannelLeaveRequest& args) {
     const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
@@ -203,7 +210,8 @@ OpResult ChatService::leave(const std::string& identity, protocol::ChannelLeaveR
     return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::members(const std::string& identity, protocol::ChannelMembersRequest args) {
+OpResult ChatService::members(const std::string& identity,
+                              const protocol::ChannelMembersRequest& args) {
     const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
@@ -216,7 +224,7 @@ OpResult ChatService::members(const std::string& identity, protocol::ChannelMemb
 }
 
 OpResult ChatService::addMember(const std::string& identity,
-                                protocol::ChannelAddMemberRequest args) {
+                                const protocol::ChannelAddMemberRequest& args) {
     const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
@@ -259,12 +267,12 @@ void ChatService::send(const std::string& identity, const Json& frame, Done done
     const std::string sid = channel->sid;
     workers_.postOrdered(sid, [this, identity, channel = std::move(*channel),
                                args = std::move(*args), done = std::move(done)]() mutable {
-        done(append(identity, channel, std::move(args)));
+        append(identity, channel, std::move(args), done);
     });
 }
 
-OpResult ChatService::append(const std::string& identity, const Channel& channel,
-                             protocol::MessageSendRequest args) {
+void ChatService::append(const std::string& identity, const Channel& channel,
+                         protocol::MessageSendRequest args, const Done& done) {
     const auto started = std::chrono::steady_clock::now();
     const auto message = store_.appendMessage(NewMessage{
         .sid = makeSid("IM"),
@@ -275,21 +283,22 @@ OpResult ChatService::append(const std::string& identity, const Channel& channel
         .now = clock_.now(),
     });
     if (!message) {
-        return storeError(message.error());
+        done(storeError(message.error()));
+        return;
     }
     metrics_.messageStored(std::chrono::steady_clock::now() - started);
-    protocol::MessageObject wire = toWire(*message);
-    broker_.publish(channelTopic(channel.sid),
-                    ChannelEvent{.kind = ChannelEvent::Kind::kMessage,
-                                 .channel = channel.sid,
-                                 .identity = identity,
-                                 .index = message->index,
-                                 .frame = std::make_shared<const std::string>(
-                                     protocol::messageEvent(wire))});
-    return protocol::messageReply(wire);
+    const protocol::MessageObject wire = toWire(*message);
+    auto frame = std::make_shared<const std::string>(protocol::messageEvent(wire));
+    done(protocol::messageReply(wire));
+    broker_.publish(channelTopic(channel.sid), ChannelEvent{.kind = ChannelEvent::Kind::kMessage,
+                                                            .channel = channel.sid,
+                                                            .identity = identity,
+                                                            .index = message->index,
+                                                            .frame = std::move(frame)});
 }
 
-OpResult ChatService::history(const std::string& identity, protocol::MessageHistoryRequest args) {
+OpResult ChatService::history(const std::string& identity,
+                              const protocol::MessageHistoryRequest& args) {
     const auto channel = visibleChannel(identity, args.channel);
     if (!channel) {
         return std::unexpected(channel.error());
@@ -297,13 +306,15 @@ OpResult ChatService::history(const std::string& identity, protocol::MessageHist
     if (args.before.has_value() && args.after.has_value()) {
         return error(ErrorCode::kInvalidArgument, "give before or after, not both");
     }
-    const auto page = args.limit.value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
+    const auto page =
+        args.limit.value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
     if (page < 1 || page > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
         return error(ErrorCode::kInvalidArgument, "limit must be between 1 and 500");
     }
-    const auto messages = store_.history(
-        channel->sid,
-        HistoryQuery{.before = args.before, .after = args.after, .limit = static_cast<std::size_t>(page)});
+    const auto messages =
+        store_.history(channel->sid, HistoryQuery{.before = args.before,
+                                                  .after = args.after,
+                                                  .limit = static_cast<std::size_t>(page)});
     if (!messages) {
         return storeError(messages.error());
     }

@@ -5,9 +5,15 @@
 // what happened on the Broker; the hubs of every node turn that into frames for sessions.
 //
 // Order: a channel's messages are appended and published on that channel's strand, one at a
-// time, so they are published in index order and every subscriber sees them in index order;
-// sends to different channels do not wait for each other, and no lock is held across the store
-// or the broker.
+// time, so this node publishes them in index order and every subscriber sees them in index
+// order; sends to different channels do not wait for each other, and no lock is held across the
+// store or the broker. (Across nodes, each node's strand orders only its own senders: a
+// subscriber of a network broker fills gaps by index from the store.)
+//
+// Membership changes are published before the op answers, so once a join is answered the
+// broker has the join ahead of any message sent after it. A message's event is published after
+// its reply has been handed to `done`, so the sender's connection gets the reply first (its
+// session posts the reply to its io thread before the broker can post the event there).
 
 #include "protocol/codes.hpp"
 #include "protocol/events.hpp"
@@ -54,20 +60,22 @@ public:
 
 private:
     using Route = OpResult (ChatService::*)(const std::string&, const protocol::Json&);
+    template <typename Args> using Op = OpResult (ChatService::*)(const std::string&, const Args&);
+
     static Route routeFor(std::string_view op);
-    template <typename Args, OpResult (ChatService::*Op)(const std::string&, Args)>
+    template <typename Args, Op<Args> kOp>
     OpResult withArgs(const std::string& identity, const protocol::Json& frame);
 
-    OpResult create(const std::string& identity, protocol::ChannelCreateRequest args);
-    OpResult list(const std::string& identity, protocol::ChannelListRequest args);
-    OpResult join(const std::string& identity, protocol::ChannelJoinRequest args);
-    OpResult leave(const std::string& identity, protocol::ChannelLeaveRequest args);
-    OpResult members(const std::string& identity, protocol::ChannelMembersRequest args);
-    OpResult addMember(const std::string& identity, protocol::ChannelAddMemberRequest args);
-    OpResult history(const std::string& identity, protocol::MessageHistoryRequest args);
+    OpResult create(const std::string& identity, const protocol::ChannelCreateRequest& args);
+    OpResult list(const std::string& identity, const protocol::ChannelListRequest& args);
+    OpResult join(const std::string& identity, const protocol::ChannelJoinRequest& args);
+    OpResult leave(const std::string& identity, const protocol::ChannelLeaveRequest& args);
+    OpResult members(const std::string& identity, const protocol::ChannelMembersRequest& args);
+    OpResult addMember(const std::string& identity, const protocol::ChannelAddMemberRequest& args);
+    OpResult history(const std::string& identity, const protocol::MessageHistoryRequest& args);
     void send(const std::string& identity, const protocol::Json& frame, Done done);
-    OpResult append(const std::string& identity, const Channel& channel,
-                    protocol::MessageSendRequest args);
+    void append(const std::string& identity, const Channel& channel,
+                protocol::MessageSendRequest args, const Done& done);
 
     /// The channel `reference` (SID or unique name) names, if `identity` may see it.
     std::expected<Channel, OpError> visibleChannel(const std::string& identity,

@@ -65,11 +65,14 @@ void Hub::detach(const std::string& identity, const SessionSink* session) {
 
 void Hub::addChannels(const std::string& identity, const std::vector<std::string>& channels) {
     const std::lock_guard lock{mutex_};
-    if (!identities_.contains(identity)) {
+    const auto connected = identities_.find(identity);
+    if (connected == identities_.end()) {
         return; // every session of it has gone meanwhile
     }
     for (const std::string& channel : channels) {
-        joinLocked(channel, identity);
+        if (!connected->second.left.contains(channel)) {
+            joinLocked(channel, identity);
+        }
     }
 }
 
@@ -124,8 +127,7 @@ std::size_t Hub::sessionCount() const {
 }
 
 void Hub::onBrokerEvent(std::string_view topic, const ChannelEvent& event) {
-    const Targets targets =
-        isIdentityTopic(topic) ? onIdentityEvent(event) : onChannelEvent(event);
+    const Targets targets = isIdentityTopic(topic) ? onIdentityEvent(event) : onChannelEvent(event);
     for (const auto& session : targets) {
         session->deliver(event.frame);
     }
@@ -169,11 +171,14 @@ Hub::Targets Hub::onIdentityEvent(const ChannelEvent& event) {
     if (event.kind == ChannelEvent::Kind::kMessage || !identities_.contains(event.identity)) {
         return targets;
     }
+    Connected& connected = identities_.find(event.identity)->second;
     if (event.kind == ChannelEvent::Kind::kMemberJoined) {
+        connected.left.erase(event.channel);
         joinLocked(event.channel, event.identity);
     }
     sessionsOfLocked(event.identity, targets);
     if (event.kind == ChannelEvent::Kind::kMemberLeft) {
+        connected.left.insert(event.channel);
         leaveLocked(event.channel, event.identity);
     }
     return targets;

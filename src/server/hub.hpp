@@ -39,7 +39,8 @@ public:
                 std::size_t max_per_identity);
     void detach(const std::string& identity, const SessionSink* session);
     /// The channels `identity` belonged to when its session read the store. Call after attach,
-    /// so a membership change in between is not lost (it arrives as an event too).
+    /// so a membership change in between is not lost: a join arrives as an event too, and a
+    /// channel left since attach (by an event) is not added back from the older read.
     void addChannels(const std::string& identity, const std::vector<std::string>& channels);
 
     /// Every open connection, initialized or not, is tracked so shutdown can close them all.
@@ -56,6 +57,9 @@ private:
     struct Connected {
         std::vector<std::weak_ptr<SessionSink>> sessions;
         std::set<std::string, std::less<>> channels;
+        // Channels left (by a broker event) while connected and not joined again: a store read
+        // made before the leave must not add them back.
+        std::set<std::string, std::less<>> left;
     };
 
     Targets onChannelEvent(const ChannelEvent& event);

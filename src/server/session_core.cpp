@@ -45,8 +45,8 @@ SessionCore::~SessionCore() {
 void SessionCore::start(const std::shared_ptr<SessionSink>& self) {
     self_ = self;
     self_address_ = self.get();
-    init_timer_ = scheduler_.scheduleAt(
-        scheduler_.clock().now() + context_.settings.init_timeout, [this] {
+    init_timer_ =
+        scheduler_.scheduleAt(scheduler_.clock().now() + context_.settings.init_timeout, [this] {
             init_timer_ = 0;
             if (!initialized_) {
                 close(CloseCode::kInitTimeout, CloseReason::kInitTimeout);
@@ -145,9 +145,8 @@ void SessionCore::handleInit(protocol::Request request) {
             if (channels) {
                 context_.hub.addChannels(claims.identity(), *channels);
             }
-            scheduler_.post([this, keep, id, claims = std::move(claims), ok = channels.has_value()] {
-                onChannelsRead(id, claims, ok);
-            });
+            scheduler_.post([this, keep, id, claims = std::move(claims),
+                             ok = channels.has_value()] { onChannelsRead(id, claims, ok); });
         });
 }
 
@@ -200,12 +199,11 @@ std::optional<token::Claims> SessionCore::verifiedToken(const protocol::Request&
 }
 
 void SessionCore::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at) {
-    send(protocol::okReply(
-        id, protocol::encodeReply(protocol::TokenReply{
-                .identity = identity_,
-                .expires_at = unixSeconds(expires_at),
-                .server_time = unixMillis(scheduler_.clock().now()),
-            })));
+    send(protocol::okReply(id, protocol::encodeReply(protocol::TokenReply{
+                                   .identity = identity_,
+                                   .expires_at = unixSeconds(expires_at),
+                                   .server_time = unixMillis(scheduler_.clock().now()),
+                               })));
 }
 
 void SessionCore::handleUpdateToken(const protocol::Request& request) {
@@ -235,21 +233,21 @@ void SessionCore::handleUpdateToken(const protocol::Request& request) {
 void SessionCore::handleChat(protocol::Request request) {
     op_in_flight_ = true;
     const std::uint64_t id = request.id;
-    context_.chat.handle(identity_, std::move(request),
-                         [this, keep = self_.lock(), id](OpResult result) {
-                             // Serialized on the worker: a history page can be megabytes.
-                             std::optional<ErrorCode> error;
-                             std::string frame;
-                             if (result) {
-                                 frame = protocol::okReply(id, *result);
-                             } else {
-                                 error = result.error().code;
-                                 frame = errorFrame(id, *error, result.error().message);
-                             }
-                             scheduler_.post([this, keep, error, frame = std::move(frame)]() mutable {
-                                 onChatDone(error, std::move(frame));
-                             });
-                         });
+    context_.chat.handle(
+        identity_, std::move(request), [this, keep = self_.lock(), id](OpResult result) {
+            // Serialized on the worker: a history page can be megabytes.
+            std::optional<ErrorCode> error;
+            std::string frame;
+            if (result) {
+                frame = protocol::okReply(id, *result);
+            } else {
+                error = result.error().code;
+                frame = errorFrame(id, *error, result.error().message);
+            }
+            scheduler_.post([this, keep, error, frame = std::move(frame)]() mutable {
+                onChatDone(error, std::move(frame));
+            });
+        });
 }
 
 void SessionCore::onChatDone(std::optional<ErrorCode> error, std::string frame) {

@@ -14,7 +14,13 @@
 //   subscriber. unsubscribe() likewise: nothing published after it returns is delivered (a
 //   callback already running may finish).
 // - At-most-once per subscription: a subscriber that must not miss an event (a session catching
-//   up after a reconnect) reads the store by index, never the broker.
+//   up after a reconnect) reads the store by index, never the broker. A hub subscribes to a
+//   channel when it handles a join, so a message published just after the join but before that
+//   subscription may not reach it: the memory broker avoids this by handling every event in one
+//   order and choosing subscribers at delivery; a network broker must fill such gaps from the
+//   store by index (a node sees a channel's indexes jump).
+// - subscribe() and unsubscribe() must not block on the network: the hub calls them under its
+//   lock, from its broker callback too.
 // - shutdown() stops delivery and waits for callbacks in progress. A subscriber may be destroyed
 //   only after that (the server shuts the broker down before its hub goes).
 

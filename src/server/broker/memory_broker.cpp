@@ -34,15 +34,16 @@ bool MemoryBroker::subscribedLocked(std::string_view topic,
                                     const BrokerSubscriber* subscriber) const {
     const auto found = subscribers_.find(topic);
     return found != subscribers_.end() &&
-           std::find(found->second.begin(), found->second.end(), subscriber) !=
-               found->second.end();
+           std::find(found->second.begin(), found->second.end(), subscriber) != found->second.end();
 }
 
 void MemoryBroker::publish(std::string_view topic, ChannelEvent event) {
     {
         const std::lock_guard lock{mutex_};
-        if (stopping_ || !subscribers_.contains(topic)) {
-            return; // nobody to tell: like pub/sub, an event with no subscriber is gone
+        // Subscribers are looked up when the event is delivered, not now: a hub may subscribe in
+        // reaction to an event queued ahead of this one (a join), and must get what follows it.
+        if (stopping_) {
+            return;
         }
         queue_.push_back(Queued{.topic = std::string{topic}, .event = std::move(event)});
     }

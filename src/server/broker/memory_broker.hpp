@@ -1,8 +1,9 @@
 #pragma once
 
 // The in-process broker of a single node. Events are queued and delivered by one thread of the
-// broker's own, in publish order across all topics (stronger than the contract asks), so a
-// publisher never runs subscribers' code and never waits for a channel's fan-out.
+// broker's own, in publish order across all topics (stronger than the contract asks), each to the
+// subscribers its topic has when it is delivered. A publisher never runs subscribers' code and
+// never waits for a channel's fan-out.
 
 #include "server/broker/broker.hpp"
 

@@ -34,8 +34,9 @@ public:
         const std::size_t target = ++sent_;
         broker_.publish(kTopic, ChannelEvent{});
         std::unique_lock lock{mutex_};
-        ASSERT_TRUE(changed_.wait_for(lock, std::chrono::seconds{10}, [&] { return seen_ >= target; }))
-            << "the broker did not deliver within 10 s";
+        ASSERT_TRUE(changed_.wait_for(lock, std::chrono::seconds{10}, [&] {
+            return seen_ >= target;
+        })) << "the broker did not deliver within 10 s";
     }
 
     void onBrokerEvent(std::string_view /*topic*/, const ChannelEvent& /*event*/) override {

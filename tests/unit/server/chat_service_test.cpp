@@ -99,8 +99,18 @@ protected:
             ADD_FAILURE() << "no answer within 10 s";
             return std::unexpected(OpError{ErrorCode::kInternal, "timed out"});
         }
-        barrier_.settle(); // what the op published has reached the sessions
+        settle();
         return answered.get();
+    }
+
+    /// Waits until what the last op published has reached the sessions: the op publishes after
+    /// its answer, on the one worker, so a task queued behind it runs once it has published; the
+    /// broker barrier then waits for the deliveries.
+    void settle() {
+        std::promise<void> drained;
+        workers_.post([&drained] { drained.set_value(); });
+        drained.get_future().wait();
+        barrier_.settle();
     }
 
     StoreResult<std::vector<std::string>> channelsOf(const std::string& identity) {
@@ -174,7 +184,7 @@ protected:
     MemoryBroker broker_;
     BrokerBarrier barrier_{broker_};
     Hub hub_{broker_};
-    StoreWorkers workers_{2};
+    StoreWorkers workers_{1}; // one, so settle() can queue behind an op
     std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<ChatService> chat_;
     std::uint64_t next_id_ = 1;

@@ -1,5 +1,5 @@
-#include "server/broker/memory_broker.hpp"
 #include "broker_barrier.hpp"
+#include "server/broker/memory_broker.hpp"
 #include "server/hub.hpp"
 
 #include <gtest/gtest.h>
@@ -99,7 +99,6 @@ public:
     std::vector<std::string> identity_calls;
 
 private:
-
     void record(std::string_view verb, std::string_view topic) {
         const std::lock_guard lock{mutex_};
         if (isIdentityTopic(topic)) {
@@ -111,13 +110,13 @@ private:
         }
     }
     void membership(ChannelEvent::Kind kind, std::string_view channel, std::string_view identity) {
-        const ChannelEvent event{.kind = kind,
-                                 .channel = std::string{channel},
-                                 .identity = std::string{identity},
-                                 .frame = payload(std::string{kind == ChannelEvent::Kind::kMemberJoined
-                                                                  ? "joined "
-                                                                  : "left "} +
-                                                  std::string{identity})};
+        const ChannelEvent event{
+            .kind = kind,
+            .channel = std::string{channel},
+            .identity = std::string{identity},
+            .frame = payload(
+                std::string{kind == ChannelEvent::Kind::kMemberJoined ? "joined " : "left "} +
+                std::string{identity})};
         publish(identityTopic(identity), event);
         publish(channelTopic(channel), event);
         settle();
@@ -537,6 +536,21 @@ TEST_F(HubTest, SubscribesToAnIdentityTopicWhileTheIdentityHasSessionsHere) {
     EXPECT_EQ(broker_.identity_calls, (Calls{"subscribe bob"}));
     hub_.detach("bob", laptop.get());
     EXPECT_EQ(broker_.identity_calls, (Calls{"subscribe bob", "unsubscribe bob"}));
+}
+
+// A session's init reads its channels from the store on a worker; a leave can land between that
+// read and addChannels, and must not be undone by the older read.
+TEST_F(HubTest, ALeaveBetweenTheStoreReadAndAddChannelsIsNotUndone) {
+    const auto bob = sink();
+    ASSERT_TRUE(hub_.attach("bob", bob, kNoLimit));
+    broker_.memberLeft("CH1", "bob");
+    hub_.addChannels("bob", {"CH1", "CH2"});
+    broker_.publishMessage("CH1", payload("not for bob"));
+    broker_.publishMessage("CH2", payload("for bob"));
+    EXPECT_EQ(bob->frames(), (Frames{"left bob", "for bob"}));
+    broker_.memberJoined("CH1", "bob"); // back again: delivered again
+    broker_.publishMessage("CH1", payload("welcome back"));
+    EXPECT_EQ(bob->frames(), (Frames{"left bob", "for bob", "joined bob", "welcome back"}));
 }
 
 TEST_F(HubTest, ChannelsAddedForAnIdentityWithNoSessionLeftAreIgnored) {

@@ -114,7 +114,8 @@ protected:
         req.prepare_payload();
         // Through handle(), as the HTTP session calls it (store reads run on a worker).
         std::promise<HttpResponse> response;
-        rest_->handle(req, [&response](HttpResponse answer) { response.set_value(std::move(answer)); });
+        rest_->handle(req,
+                      [&response](HttpResponse answer) { response.set_value(std::move(answer)); });
         return response.get_future().get();
     }
     HttpResponse get(std::string_view target,

@@ -2,11 +2,10 @@
 // token lifecycle at exact instants (exp - W, exp), renewal, rate and protocol-error limits. The
 // chat service, store, broker and hub are the real ones; only time and the socket are stand-ins.
 
-#include "server/session_core.hpp"
-
 #include "broker_barrier.hpp"
 #include "server/broker/memory_broker.hpp"
 #include "server/hub.hpp"
+#include "server/session_core.hpp"
 #include "server/store/sqlite_store.hpp"
 
 #include <parley/token/access_token_builder.hpp>
@@ -46,9 +45,8 @@ public:
         scheduler_.post([self = shared_from_this(), payload] { self->core.deliver(payload); });
     }
     void close(CloseCode code) override {
-        scheduler_.post([self = shared_from_this(), code] {
-            self->core.close(code, CloseReason::kShutdown);
-        });
+        scheduler_.post(
+            [self = shared_from_this(), code] { self->core.close(code, CloseReason::kShutdown); });
     }
     void send(Payload frame) override { frames.push_back(Json::parse(*frame)); }
     void closeAfterQueued(CloseCode code) override { closed = code; }
@@ -92,9 +90,12 @@ protected:
                                                                  .clock = clock_});
     }
     void TearDown() override {
-        sessions_.clear();
+        // No more store work or deliveries, then the tasks they posted (which hold sessions),
+        // then the sessions: the scheduler must outlive every session that arms timers on it.
         workers_.stop();
         broker_.shutdown();
+        scheduler_.runReady();
+        sessions_.clear();
         std::error_code ignored;
         std::filesystem::remove_all(directory_, ignored);
     }
