@@ -1,5 +1,6 @@
 #include <parley/client/error.hpp>
 #include <parley/client/types.hpp>
+#include <parley/token/error.hpp>
 
 namespace parley::client {
 
@@ -23,6 +24,13 @@ std::string_view describe(ClientErrorCode code) {
 Error Error::client(ClientErrorCode code, std::string message) {
     return Error{.code = static_cast<int>(code),
                  .message = message.empty() ? std::string{describe(code)} : std::move(message)};
+}
+
+bool Error::isTokenError() const {
+    // Every token code shares its hundreds with the first one; a newer server's (revocation, say)
+    // must still count as a token error, so this is not a lookup in kAllTokenErrors.
+    constexpr int kTokenHundreds = static_cast<int>(token::TokenError::kInvalidToken) / 100;
+    return code / 100 == kTokenHundreds;
 }
 
 std::string_view toString(ConnectionState state) {

@@ -34,8 +34,9 @@ struct Error {
     std::string message;
 
     static Error client(ClientErrorCode code, std::string message = {});
-    /// Whether the code is a token code (20101-20157).
-    bool isTokenError() const { return code >= 20100 && code < 20200; }
+    /// Whether the code is a token code (the 201xx range of parley::token::TokenError, codes
+    /// added to it later included).
+    bool isTokenError() const;
 };
 
 } // namespace parley::client

@@ -37,5 +37,16 @@ TEST(ClientError, TokenCodesAreToldFromEveryOtherCode) {
     }
 }
 
+TEST(ClientError, EveryCodeOfTheTokenRangeIsATokenErrorAndNothingBesideIt) {
+    // Codes a later server adds to the range (revocation) count too.
+    const int first = static_cast<int>(token::TokenError::kInvalidToken) / 100 * 100;
+    for (int code = first; code < first + 100; ++code) {
+        EXPECT_TRUE((Error{.code = code}).isTokenError()) << code;
+    }
+    EXPECT_FALSE((Error{.code = first - 1}).isTokenError());
+    EXPECT_FALSE((Error{.code = first + 100}).isTokenError());
+    EXPECT_FALSE((Error{.code = -first}).isTokenError());
+}
+
 } // namespace
 } // namespace parley::client
