@@ -8,7 +8,7 @@
 #include "server/broker/memory_broker.hpp"
 #include "server/chat_service.hpp"
 #include "server/hub.hpp"
-#include "server/store/sqlite_store.hpp"
+#include "temp_sqlite_store.hpp"
 
 #include <parley/token/api_key.hpp>
 
@@ -70,22 +70,9 @@ constexpr std::int64_t kStartMillis = 1'800'000'000'123;
 
 class ChatServiceTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-chat-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        auto opened = SqliteStore::open(directory_ / "parley.db");
-        ASSERT_TRUE(opened) << opened.error();
-        store_ = std::move(*opened);
-        chat_ = std::make_unique<ChatService>(*store_, broker_, workers_, metrics_, clock_);
-    }
     void TearDown() override {
         workers_.stop();
         broker_.shutdown();
-        chat_.reset();
-        store_.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
     }
 
     OpResult call(const std::string& identity, std::string_view op, Json args = Json::object()) {
@@ -182,15 +169,15 @@ protected:
         return indexes;
     }
 
-    std::filesystem::path directory_;
+    TempSqliteStore store_{"parley-chat"};
     token::ManualClock clock_{kStart};
     Metrics metrics_;
     MemoryBroker broker_;
     BrokerBarrier barrier_{broker_};
     Hub hub_{broker_};
     StoreWorkers workers_{1}; // one, so settle() can queue behind an op
-    std::unique_ptr<SqliteStore> store_;
-    std::unique_ptr<ChatService> chat_;
+    std::unique_ptr<ChatService> chat_ =
+        std::make_unique<ChatService>(*store_, broker_, workers_, metrics_, clock_);
     std::uint64_t next_id_ = 1;
 };
 

@@ -5,7 +5,7 @@
 
 #include "server/broker/memory_broker.hpp"
 #include "server/rest_api.hpp"
-#include "server/store/sqlite_store.hpp"
+#include "temp_sqlite_store.hpp"
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/token_verifier.hpp>
@@ -75,12 +75,6 @@ constexpr std::int64_t kStartMillis = 1'800'000'000'000;
 class RestApiTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-rest-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        auto opened = SqliteStore::open(directory_ / "parley.db");
-        ASSERT_TRUE(opened) << opened.error();
-        store_ = std::move(*opened);
         // Wired as Server::create wires them (src/server/server.cpp).
         tokens_ = std::make_unique<TokenGate>(std::vector<token::ApiKey>{kKey, kOtherKey},
                                               token::VerifyPolicy{}, clock_, metrics_);
@@ -103,9 +97,6 @@ protected:
         context_.reset();
         chat_.reset();
         tokens_.reset();
-        store_.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
     }
 
     HttpResponse request(http::verb method, std::string_view target,
@@ -169,13 +160,12 @@ protected:
         return out;
     }
 
-    std::filesystem::path directory_;
+    TempSqliteStore store_{"parley-rest"};
     token::ManualClock clock_{token::TimePoint{std::chrono::milliseconds{kStartMillis}}};
     Metrics metrics_;
     MemoryBroker broker_;
     Hub hub_{broker_};
     StoreWorkers workers_{2};
-    std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<TokenGate> tokens_;
     std::unique_ptr<ChatService> chat_;
     std::unique_ptr<ServerContext> context_;

@@ -2,11 +2,12 @@
 // token lifecycle at exact instants (exp - W, exp), renewal, rate and protocol-error limits. The
 // chat service, store, broker and hub are the real ones; only time and the socket are stand-ins.
 
+#include "server/session_core.hpp"
+
 #include "broker_barrier.hpp"
 #include "server/broker/memory_broker.hpp"
 #include "server/hub.hpp"
-#include "server/session_core.hpp"
-#include "server/store/sqlite_store.hpp"
+#include "temp_sqlite_store.hpp"
 
 #include <parley/token/access_token_builder.hpp>
 #include <parley/token/manual_scheduler.hpp>
@@ -72,12 +73,6 @@ public:
 class SessionCoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-session-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        auto opened = SqliteStore::open(directory_ / "parley.db");
-        ASSERT_TRUE(opened) << opened.error();
-        store_ = std::move(*opened);
         chat_ = std::make_unique<ChatService>(*store_, broker_, workers_, metrics_, clock_);
         settings_.about_to_expire_window = kWindow;
         settings_.init_timeout = 10s;
@@ -96,8 +91,6 @@ protected:
         broker_.shutdown();
         scheduler_.runReady();
         sessions_.clear();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
     }
 
     std::shared_ptr<TestSession> open() {
@@ -148,7 +141,7 @@ protected:
 
     static std::int64_t millis(token::TimePoint time) { return time.time_since_epoch().count(); }
 
-    std::filesystem::path directory_;
+    TempSqliteStore store_{"parley-session"};
     token::ManualClock clock_{kStart};
     token::ManualScheduler scheduler_{clock_};
     Metrics metrics_;
@@ -157,7 +150,6 @@ protected:
     BrokerBarrier barrier_{broker_};
     Hub hub_{broker_};
     StoreWorkers workers_{2};
-    std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<ChatService> chat_;
     SessionSettings settings_;
     std::unique_ptr<ServerContext> context_;
