@@ -73,11 +73,13 @@ std::optional<EventKind> parseEventKind(std::string_view name) {
 }
 
 std::string messageEvent(const MessageObject& message) {
-    return eventFrame(event::kMessage, {{"channel", message.channel}, {"message", toJson(message)}});
+    return eventFrame(event::kMessage,
+                      {{"channel", message.channel}, {"message", toJson(message)}});
 }
 
 std::string memberEvent(EventKind kind, const MemberEvent& member) {
-    return eventFrame(eventName(kind), {{"channel", member.channel}, {"identity", member.identity}});
+    return eventFrame(eventName(kind),
+                      {{"channel", member.channel}, {"identity", member.identity}});
 }
 
 std::expected<ServerFrame, std::string> parseServerFrame(std::string_view text) {

@@ -80,9 +80,8 @@ Decoded<TokenReply> readTokenReply(const Json& reply) {
     if (!identity || !expires_at || !server_time) {
         return shapeError("malformed token reply");
     }
-    return TokenReply{.identity = std::move(*identity),
-                      .expires_at = *expires_at,
-                      .server_time = *server_time};
+    return TokenReply{
+        .identity = std::move(*identity), .expires_at = *expires_at, .server_time = *server_time};
 }
 
 Decoded<ChannelObject> readChannelReply(const Json& reply) {

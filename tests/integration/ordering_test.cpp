@@ -57,8 +57,8 @@ TEST(Ordering, EveryMemberGetsConcurrentSendsInIndexOrder) {
         threads.emplace_back([&sender] {
             std::vector<std::uint64_t> sent;
             for (int n = 0; n < kPerSender; ++n) {
-                sent.push_back(
-                    sender->send("message.send", {{"channel", "busy"}, {"body", std::to_string(n)}}));
+                sent.push_back(sender->send("message.send",
+                                            {{"channel", "busy"}, {"body", std::to_string(n)}}));
             }
             for (const std::uint64_t id : sent) {
                 const auto reply = sender->waitForReply(id, 10s);

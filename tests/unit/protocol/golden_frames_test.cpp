@@ -129,7 +129,9 @@ const std::map<std::string, Encoder>& encoders() {
              return tokenExpiredFrame(golden(n).at("server_time").get<std::int64_t>());
          }},
         {"event.message",
-         [](const std::string& n) { return messageEvent(valueOf(readMessageEvent(golden(n)), n)); }},
+         [](const std::string& n) {
+             return messageEvent(valueOf(readMessageEvent(golden(n)), n));
+         }},
         {"event.member_joined",
          [](const std::string& n) { return memberRoundTrip(n, EventKind::kMemberJoined); }},
         {"event.member_left",
@@ -162,12 +164,12 @@ TEST(GoldenFrames, RoundTripThroughTheServersDecodersAndEncoders) {
 }
 
 TEST(GoldenFrames, EventNamesRoundTrip) {
-    for (const EventKind kind : {EventKind::kTokenAboutToExpire, EventKind::kTokenExpired,
-                                 EventKind::kMessage, EventKind::kMemberJoined,
-                                 EventKind::kMemberLeft}) {
+    for (const EventKind kind :
+         {EventKind::kTokenAboutToExpire, EventKind::kTokenExpired, EventKind::kMessage,
+          EventKind::kMemberJoined, EventKind::kMemberLeft}) {
         EXPECT_EQ(parseEventKind(eventName(kind)), kind);
-        EXPECT_TRUE(std::filesystem::exists(kGolden /
-                                            ("event." + std::string{eventName(kind)} + ".json")));
+        EXPECT_TRUE(
+            std::filesystem::exists(kGolden / ("event." + std::string{eventName(kind)} + ".json")));
     }
     EXPECT_EQ(parseEventKind("no_such_event"), std::nullopt);
 }

@@ -1,6 +1,5 @@
-#include "protocol/json_fields.hpp"
-
 #include "protocol/frame.hpp"
+#include "protocol/json_fields.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +21,6 @@ Request request(std::string_view text) {
 Json frame(std::string_view text) {
     return request(text).frame;
 }
-
 
 TEST(JsonFields, StringReturnsAPresentString) {
     const Request parsed = request(R"({"id":1,"op":"x","channel":"general"})");
@@ -46,8 +44,8 @@ TEST(JsonFields, StringRefusesAbsentNullEmptyOrWrongTypeNamingTheArgument) {
 }
 
 TEST(JsonFields, OptionalStringReturnsAPresentStringIncludingAnEmptyOne) {
-    const auto present =
-        fields::optionalString(frame(R"({"id":1,"op":"x","friendly_name":"Gen"})"), "friendly_name");
+    const auto present = fields::optionalString(frame(R"({"id":1,"op":"x","friendly_name":"Gen"})"),
+                                                "friendly_name");
     ASSERT_TRUE(present);
     EXPECT_EQ(*present, "Gen");
     const auto empty =
@@ -79,7 +77,8 @@ TEST(JsonFields, OptionalStringRefusesAWrongTypeNamingTheArgument) {
 
 TEST(JsonFields, OptionalIntegerReturnsPresentIntegersAcrossTheInt64Range) {
     const auto value = [](std::string_view number) {
-        const auto parsed = fields::optionalInteger(frame(R"({"id":1,"op":"x","after":)" + std::string{number} + "}"), "after");
+        const auto parsed = fields::optionalInteger(
+            frame(R"({"id":1,"op":"x","after":)" + std::string{number} + "}"), "after");
         EXPECT_TRUE(parsed) << number;
         EXPECT_TRUE(parsed && parsed->has_value()) << number;
         return parsed && parsed->has_value() ? **parsed : std::int64_t{-12345};
@@ -122,7 +121,6 @@ TEST(JsonFields, OptionalIntegerRefusesAnUnsignedValueAboveInt64Max) {
     }
 }
 
-
 TEST(JsonFields, AttributesAreAnObjectOfBoundedSizeAndDefaultToEmpty) {
     const auto absent = fields::attributes(frame(R"({"id":1,"op":"x"})"), 16);
     ASSERT_TRUE(absent);
@@ -130,9 +128,9 @@ TEST(JsonFields, AttributesAreAnObjectOfBoundedSizeAndDefaultToEmpty) {
     const auto small = fields::attributes(frame(R"({"id":1,"op":"x","attributes":{"a":1}})"), 16);
     ASSERT_TRUE(small);
     EXPECT_EQ(*small, R"({"a":1})");
-    for (const std::string_view text : {R"({"id":1,"op":"x","attributes":[1]})",
-                                        R"({"id":1,"op":"x","attributes":"{}"})",
-                                        R"({"id":1,"op":"x","attributes":{"long":"0123456789"}})"}) {
+    for (const std::string_view text :
+         {R"({"id":1,"op":"x","attributes":[1]})", R"({"id":1,"op":"x","attributes":"{}"})",
+          R"({"id":1,"op":"x","attributes":{"long":"0123456789"}})"}) {
         const auto refused = fields::attributes(frame(text), 16);
         ASSERT_FALSE(refused) << text;
         EXPECT_EQ(refused.error().code, ErrorCode::kInvalidAttributes) << text;

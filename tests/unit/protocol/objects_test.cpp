@@ -1,6 +1,5 @@
-#include "protocol/objects.hpp"
-
 #include "protocol/events.hpp"
+#include "protocol/objects.hpp"
 #include "protocol/replies.hpp"
 
 #include <gtest/gtest.h>
@@ -39,7 +38,8 @@ TEST(Objects, AMessageWithAMissingOrMistypedFieldOrANegativeIndexIsRefused) {
 }
 
 TEST(Objects, AChannelNeedsSidUniqueNameAndAKnownType) {
-    const ChannelObject channel{.sid = "CH1", .unique_name = "general", .type = ChannelType::kPrivate};
+    const ChannelObject channel{
+        .sid = "CH1", .unique_name = "general", .type = ChannelType::kPrivate};
     const auto read = readChannel(toJson(channel));
     ASSERT_TRUE(read);
     EXPECT_EQ(*read, channel);

@@ -1,6 +1,5 @@
-#include "protocol/requests.hpp"
-
 #include "protocol/frame.hpp"
+#include "protocol/requests.hpp"
 
 #include <gtest/gtest.h>
 
@@ -93,8 +92,9 @@ TEST(Requests, EncodeLeavesOutWhatIsNotGiven) {
               (Json{{"id", 4}, {"op", "message.history"}, {"channel", "c"}, {"after", 9}}));
     EXPECT_EQ(Json::parse(encodeRequest(5, MessageSendRequest{.channel = "c", .body = "hi"})),
               (Json{{"id", 5}, {"op", "message.send"}, {"channel", "c"}, {"body", "hi"}}));
-    EXPECT_EQ(Json::parse(encodeRequest(6, ChannelCreateRequest{.unique_name = "a"})),
-              (Json{{"id", 6}, {"op", "channel.create"}, {"unique_name", "a"}, {"type", "public"}}));
+    EXPECT_EQ(
+        Json::parse(encodeRequest(6, ChannelCreateRequest{.unique_name = "a"})),
+        (Json{{"id", 6}, {"op", "channel.create"}, {"unique_name", "a"}, {"type", "public"}}));
 }
 
 } // namespace
