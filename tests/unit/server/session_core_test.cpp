@@ -2,11 +2,10 @@
 // token lifecycle at exact instants (exp - W, exp), renewal, rate and protocol-error limits. The
 // chat service, store, broker and hub are the real ones; only time and the socket are stand-ins.
 
-#include "server/session_core.hpp"
-
 #include "broker_barrier.hpp"
 #include "server/broker/memory_broker.hpp"
 #include "server/hub.hpp"
+#include "server/session_core.hpp"
 #include "temp_sqlite_store.hpp"
 
 #include <parley/token/access_token_builder.hpp>
