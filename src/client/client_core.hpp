@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <string_view>
 #include <vector>
 
@@ -116,8 +117,10 @@ private:
     void onEvent(const protocol::Event& event);
     void onMemberEvent(protocol::EventKind kind, const Json& event);
     void submit(std::string_view op, Json args, ReplyHandler on_reply);
-    template <typename R> void submit(const R& request, ReplyHandler on_reply) {
-        submit(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
+    // Forwarded, so a message body (up to 32 KiB) is moved into the frame, not copied.
+    template <typename R> void submit(R&& request, ReplyHandler on_reply) {
+        submit(std::remove_cvref_t<R>::kOp, protocol::encodeArgs(std::forward<R>(request)),
+               std::move(on_reply));
     }
 
     WsUrl url_;

@@ -78,6 +78,14 @@ Json encodeArgs(const MessageSendRequest& request) {
     return args;
 }
 
+Json encodeArgs(MessageSendRequest&& request) {
+    Json args{{"channel", std::move(request.channel)}, {"body", std::move(request.body)}};
+    if (request.attributes_json != "{}") {
+        args["attributes"] = fields::attributesObject(request.attributes_json);
+    }
+    return args;
+}
+
 Json encodeArgs(const MessageHistoryRequest& request) {
     Json args{{"channel", request.channel}};
     const std::array<std::pair<const char*, const std::optional<std::int64_t>*>, 3> optional{

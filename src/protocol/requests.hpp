@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace parley::protocol {
 
@@ -86,13 +88,15 @@ Json encodeArgs(const ChannelLeaveRequest& request);
 Json encodeArgs(const ChannelMembersRequest& request);
 Json encodeArgs(const ChannelAddMemberRequest& request);
 Json encodeArgs(const MessageSendRequest& request);
+/// Moves the body (up to 32 KiB) into the JSON instead of copying it.
+Json encodeArgs(MessageSendRequest&& request);
 Json encodeArgs(const MessageHistoryRequest& request);
 Json encodeArgs(const PingRequest& request);
 
 /// `{"id": id, "op": kOp, ...arguments}`, serialized.
 std::string encodeRequest(std::uint64_t id, std::string_view op, Json args);
-template <typename R> std::string encodeRequest(std::uint64_t id, const R& request) {
-    return encodeRequest(id, R::kOp, encodeArgs(request));
+template <typename R> std::string encodeRequest(std::uint64_t id, R&& request) {
+    return encodeRequest(id, std::remove_cvref_t<R>::kOp, encodeArgs(std::forward<R>(request)));
 }
 
 /// Reads the arguments of op R from a whole request frame; a missing or mistyped argument is a

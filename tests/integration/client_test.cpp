@@ -5,13 +5,10 @@
 // tests/unit/client; here TTLs leave seconds of slack and every wait has a generous deadline.
 
 #include "client_event_log.hpp"
+#include "protocol/codes.hpp"
+#include "protocol/names.hpp"
 #include "server_process.hpp"
 #include "ws_test_client.hpp"
-
-// Self-contained headers of the protocol module (this target has no src/ include path): the one
-// spelling of close codes and op names.
-#include "../../src/protocol/codes.hpp"
-#include "../../src/protocol/names.hpp"
 
 #include <parley/client/access_manager.hpp>
 #include <parley/client/chat_client.hpp>
