@@ -1,5 +1,7 @@
 #include "server/metrics.hpp"
 
+#include "protocol/events.hpp"
+
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
@@ -69,12 +71,20 @@ void Metrics::storeCommit(std::chrono::nanoseconds latency) {
                                   std::memory_order_relaxed);
 }
 
-std::string Metrics::render() const {
-    std::ostringstream out;
+void Metrics::renderConnections(std::ostream& out) const {
     out << "# HELP parley_connections_open WebSocket connections currently open.\n"
         << "# TYPE parley_connections_open gauge\n"
         << "parley_connections_open " << open_connections_.load() << "\n";
+    out << "# HELP parley_connections_closed_total Connections ended, by reason.\n"
+        << "# TYPE parley_connections_closed_total counter\n";
+    for (std::size_t i = 0; i < kCloseReasonCount; ++i) {
+        out << "parley_connections_closed_total{reason=\""
+            << closeReasonName(static_cast<CloseReason>(i)) << "\"} " << closed_.at(i).load()
+            << "\n";
+    }
+}
 
+void Metrics::renderTokens(std::ostream& out) const {
     out << "# HELP parley_tokens_verified_total Tokens verified at init and update_token, by "
            "result code (0 = valid).\n"
         << "# TYPE parley_tokens_verified_total counter\n"
@@ -84,26 +94,21 @@ std::string Metrics::render() const {
             << static_cast<int>(token::kAllTokenErrors.at(i)) << "\"} "
             << tokens_failed_.at(i).load() << "\n";
     }
-
+    // Labelled with the events' wire names.
     out << "# HELP parley_lifecycle_events_total Token lifecycle events sent to clients.\n"
         << "# TYPE parley_lifecycle_events_total counter\n"
-        << "parley_lifecycle_events_total{event=\"token_about_to_expire\"} "
+        << "parley_lifecycle_events_total{event=\""
+        << protocol::eventName(protocol::EventKind::kTokenAboutToExpire) << "\"} "
         << lifecycle_events_.at(0).load() << "\n"
-        << "parley_lifecycle_events_total{event=\"token_expired\"} "
+        << "parley_lifecycle_events_total{event=\""
+        << protocol::eventName(protocol::EventKind::kTokenExpired) << "\"} "
         << lifecycle_events_.at(1).load() << "\n";
+}
 
-    out << "# HELP parley_connections_closed_total Connections ended, by reason.\n"
-        << "# TYPE parley_connections_closed_total counter\n";
-    for (std::size_t i = 0; i < kCloseReasonCount; ++i) {
-        out << "parley_connections_closed_total{reason=\""
-            << closeReasonName(static_cast<CloseReason>(i)) << "\"} " << closed_.at(i).load()
-            << "\n";
-    }
-
+void Metrics::renderStore(std::ostream& out) const {
     out << "# HELP parley_messages_stored_total Messages committed to the store.\n"
         << "# TYPE parley_messages_stored_total counter\n"
         << "parley_messages_stored_total " << messages_stored_.load() << "\n";
-
     out << "# HELP parley_store_commit_seconds Latency of store commits.\n"
         << "# TYPE parley_store_commit_seconds histogram\n";
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
@@ -116,6 +121,13 @@ std::string Metrics::render() const {
         << "parley_store_commit_seconds_sum " << std::setprecision(15)
         << static_cast<double>(commit_nanos_total_.load()) / 1e9 << "\n"
         << "parley_store_commit_seconds_count " << commit_count_.load() << "\n";
+}
+
+std::string Metrics::render() const {
+    std::ostringstream out;
+    renderConnections(out);
+    renderTokens(out);
+    renderStore(out);
     return out.str();
 }
 

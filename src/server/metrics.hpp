@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace parley::server {
@@ -51,6 +52,10 @@ public:
     std::string render() const;
 
 private:
+    void renderConnections(std::ostream& out) const;
+    void renderTokens(std::ostream& out) const;
+    void renderStore(std::ostream& out) const;
+
     static constexpr std::array<double, 12> kLatencyBuckets = {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
 
