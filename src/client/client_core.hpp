@@ -30,8 +30,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace parley::client {
