@@ -188,6 +188,7 @@ ServerChild::start(const ServerChildOptions& options) {
         "--log-level",
         options.log_level,
     };
+    args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);
     for (std::string& arg : args) {

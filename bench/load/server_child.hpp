@@ -62,6 +62,8 @@ struct ServerChildOptions {
     std::string log_level = "warn";
     /// Kept after the run when set, for reading the server log.
     bool keep_temp_dir = false;
+    /// More `parley serve` flags, appended after the ones above (e.g. `--rate-limit`, `1000`).
+    std::vector<std::string> extra_args;
 };
 
 /// A `parley serve --listen 127.0.0.1:0` child with a fresh temporary directory. It dies with this

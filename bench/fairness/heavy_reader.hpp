@@ -1,0 +1,91 @@
+#pragma once
+
+// The heavy user of the fairness run: it fills a channel with large messages, then reads the
+// whole channel back with `message.history` again and again, one request in flight, each reply a
+// page of about messages x body bytes (16.5 MB with the defaults). Its replies are counted, not
+// parsed, except the first, which is checked to hold the whole page: the client's time goes to
+// reading, so the server is what it loads.
+//
+// Threading: start() and startReading() run on the io_context's thread (the run posts
+// them); the atomics may be read from any thread.
+
+#include "chat_socket.hpp"
+
+#include <simdjson.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace parley::bench {
+
+struct HeavyOptions {
+    std::size_t messages = 500;
+    /// The protocol's largest body, 32 KiB.
+    std::size_t body_bytes = 32768;
+    /// message.history's largest page.
+    std::size_t page = 500;
+    /// message.send requests in flight while filling.
+    std::size_t fill_window = 8;
+};
+
+class HeavyReader {
+public:
+    HeavyReader(boost::asio::io_context& io, const Endpoint& server, std::string token,
+                HeavyOptions options);
+
+    /// Connects, creates the channel and sends the messages; filled() once every one was
+    /// acknowledged and came back as an event.
+    void start();
+    /// Loops message.history until stopReading().
+    void startReading();
+    /// Any thread: the page in flight is the last.
+    void stopReading() { reading_.store(false); }
+
+    bool filled() const { return filled_.load(); }
+    bool failed() const { return failed_.load(); }
+    std::string error() const;
+    std::uint64_t pages() const { return pages_.load(); }
+    std::uint64_t pageBytes() const { return page_bytes_.load(); }
+    bool requestInFlight() const { return in_flight_.load(); }
+
+private:
+    static constexpr std::uint64_t kInitId = 1;
+    static constexpr std::uint64_t kCreateId = 2;
+    static constexpr std::uint64_t kFirstId = 3;
+    /// Replies at least this long are history pages, counted without being parsed.
+    static constexpr std::size_t kUnparsedBytes = std::size_t{1} << 20U;
+
+    void onFrame(std::string_view text);
+    void onReply(std::uint64_t id, simdjson::dom::element root);
+    void sendMessage();
+    void requestPage();
+    void onPage();
+    void fail(const std::string& why);
+
+    PlainChatSocket socket_;
+    simdjson::dom::parser parser_;
+    std::string token_;
+    HeavyOptions options_;
+    std::string body_;
+    std::string channel_sid_;
+    std::uint64_t next_id_ = kFirstId;
+    std::size_t sent_ = 0;
+    std::size_t acked_ = 0;
+    std::size_t events_ = 0;
+    bool page_checked_ = false;
+    /// Size of the frame being handled.
+    std::size_t frame_bytes_ = 0;
+    std::atomic<bool> filled_{false};
+    std::atomic<bool> reading_{false};
+    std::atomic<bool> in_flight_{false};
+    std::atomic<bool> failed_{false};
+    std::atomic<std::uint64_t> pages_{0};
+    std::atomic<std::uint64_t> page_bytes_{0};
+    mutable std::mutex error_mutex_;
+    std::string error_;
+};
+
+} // namespace parley::bench
