@@ -18,12 +18,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <utility>
 
 namespace parley::bench {
 
+// Asio's AsyncStream concept names the members (get_executor, async_read_some, ...), and Beast's
+// teardown customisation the free functions.
+// NOLINTBEGIN(readability-identifier-naming)
 class ReadAheadSocket {
 public:
     /// Bound to the io_context's own executor type: copying and destroying the type-erased
@@ -34,7 +38,7 @@ public:
     using next_layer_type = Socket;
 
     explicit ReadAheadSocket(boost::asio::io_context& io)
-        : socket_(io), storage_(std::make_unique_for_overwrite<char[]>(kStorageBytes)) {}
+        : socket_(io), storage_(std::make_unique_for_overwrite<Storage>()) {}
 
     executor_type get_executor() noexcept { return socket_.get_executor(); }
     Socket& next_layer() noexcept { return socket_; }
@@ -53,6 +57,7 @@ public:
 
 private:
     static constexpr std::size_t kStorageBytes = 8192;
+    using Storage = std::array<char, kStorageBytes>;
 
     template <class MutableBuffers> struct ReadOp {
         enum class Step { kStart, kFromStorage, kIntoStorage, kDirect };
@@ -89,8 +94,8 @@ private:
                 owner.socket_.async_read_some(buffers, std::move(self));
             } else {
                 step = Step::kIntoStorage;
-                owner.socket_.async_read_some(
-                    boost::asio::buffer(owner.storage_.get(), kStorageBytes), std::move(self));
+                owner.socket_.async_read_some(boost::asio::buffer(*owner.storage_),
+                                              std::move(self));
             }
         }
     };
@@ -98,13 +103,14 @@ private:
     /// Copies buffered bytes into `buffers`; returns how many.
     template <class MutableBuffers> std::size_t take(const MutableBuffers& buffers) {
         const std::size_t copied = boost::asio::buffer_copy(
-            buffers, boost::asio::buffer(storage_.get() + begin_, end_ - begin_));
+            buffers, boost::asio::buffer(storage_->data() + begin_, end_ - begin_));
         begin_ += copied;
         return copied;
     }
 
     Socket socket_;
-    std::unique_ptr<char[]> storage_;
+    /// Not zeroed: thousands of connections would touch 8 KiB each for nothing.
+    std::unique_ptr<Storage> storage_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
 };
@@ -121,5 +127,6 @@ void async_teardown(boost::beast::role_type role, ReadAheadSocket& socket,
     boost::beast::websocket::async_teardown(role, socket.next_layer(),
                                             std::forward<TeardownHandler>(handler));
 }
+// NOLINTEND(readability-identifier-naming)
 
 } // namespace parley::bench

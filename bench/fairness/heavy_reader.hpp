@@ -6,8 +6,8 @@
 // parsed, except the first, which is checked to hold the whole page: the client's time goes to
 // reading, so the server is what it loads.
 //
-// Threading: start() and startReading() run on the io_context's thread (the run posts
-// them); the atomics may be read from any thread.
+// Threading: start() and startReading() run on the io_context's thread (the run posts them);
+// stopReading() and the other accessors may be called from any thread.
 
 #include "chat_socket.hpp"
 
