@@ -138,7 +138,6 @@ void SessionCore::handleInit(protocol::Request request) {
     }
     attached_ = true;
     identity_ = claims->identity();
-    op_in_flight_ = true;
     context_.chat.channelsOf(
         identity_, [this, keep = self_.lock(), id = request.id, claims = std::move(*claims)](
                        StoreResult<std::vector<std::string>> channels) mutable {
@@ -151,7 +150,6 @@ void SessionCore::handleInit(protocol::Request request) {
 }
 
 void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok) {
-    op_in_flight_ = false;
     if (closing()) {
         return;
     }
@@ -231,7 +229,6 @@ void SessionCore::handleUpdateToken(const protocol::Request& request) {
 }
 
 void SessionCore::handleChat(protocol::Request request) {
-    op_in_flight_ = true;
     const std::uint64_t id = request.id;
     context_.chat.handle(
         identity_, std::move(request), [this, keep = self_.lock(), id](OpResult result) {
@@ -251,7 +248,6 @@ void SessionCore::handleChat(protocol::Request request) {
 }
 
 void SessionCore::onChatDone(std::optional<ErrorCode> error, std::string frame) {
-    op_in_flight_ = false;
     if (closing()) {
         return;
     }

@@ -87,8 +87,6 @@ private:
     RateLimiter rate_;
     std::size_t rate_strikes_ = 0;
     std::size_t protocol_errors_ = 0;
-    /// An op is running on a store worker; the next frame is read when it answers.
-    bool op_in_flight_ = false;
 
     // Token state: set by init, replaced by each accepted update_token.
     bool initialized_ = false;
