@@ -129,7 +129,10 @@ void ChatPrinter::managerError(const client::Error& error) {
 void ChatPrinter::commandResult(const std::string& kind, const json& fields,
                                 const std::string& human) {
     json event{{"event", kind}};
-    event.update(fields);
+    // `{}` as an argument is JSON null, not an empty object: nothing to add then.
+    if (fields.is_object()) {
+        event.update(fields);
+    }
     emit(event, human);
 }
 

@@ -193,7 +193,7 @@ void ChatSession::execute(client::ChatClient& client, const std::string& line) {
         updateToken(client, splitWord(rest).first);
     } else if (command == "/help") {
         printer_->commandResult(
-            "help", {},
+            "help", nlohmann::json::object(),
             "/join C, /leave C, /send C TEXT, /history C [N], "
             "/update-token JWT, /quit; a plain line goes to the current channel");
     } else {

@@ -250,5 +250,15 @@ TEST(ChatCli, UnknownCommandsAndMissingChannelsAreReportedNotFatal) {
     EXPECT_EQ(chat.waitForExit(), 0);
 }
 
+TEST(ChatCli, HelpListsTheCommandsAndKeepsRunning) {
+    ServerProcess server;
+    ChatProcess chat{
+        {"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json"}};
+    chat.write("/help");
+    ASSERT_TRUE(chat.waitForEvent("help")) << "no help line (did /help crash parley chat?)";
+    chat.write("/quit");
+    EXPECT_EQ(chat.waitForExit(), 0);
+}
+
 } // namespace
 } // namespace parley::testing
