@@ -81,20 +81,4 @@ std::string mintToken(const token::ApiKey& key, const std::string& identity,
     return *minted;
 }
 
-std::expected<void, std::string> raiseDescriptorLimit(std::size_t connections) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    const rlim_t needed = static_cast<rlim_t>(connections) + 128;
-    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
-        return std::unexpected("need " + std::to_string(needed) +
-                               " file descriptors but the hard limit (ulimit -Hn) is " +
-                               std::to_string(limit.rlim_max));
-    }
-    limit.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return std::unexpected("setrlimit(RLIMIT_NOFILE) failed");
-    }
-    return {};
-}
-
 } // namespace parley::bench
