@@ -57,14 +57,30 @@ TEST(ChatCliCommands, CreateAddMembersAndListWork) {
     EXPECT_EQ(bob.waitForExit(), 0);
 }
 
-TEST(ChatCliCommands, AJoinEventNamesTheChannel) {
+TEST(ChatCliCommands, JoinEventsNameTheChannel) {
     ServerProcess server;
-    ChatProcess alice{argsFor(server, "alice")};
-    alice.write("/join general");
-    const auto joined = alice.waitForEvent("memberJoined");
-    ASSERT_TRUE(joined);
-    EXPECT_EQ((*joined)["channel"], "general") << "the event showed the channel's SID";
+    const TempDir state;
+    {
+        ChatProcess alice{argsFor(server, "alice"), state.path()};
+        alice.write("/join general");
+        const auto joined = alice.waitForEvent("memberJoined");
+        ASSERT_TRUE(joined);
+        EXPECT_EQ((*joined)["channel"], "general");
+        alice.write("/quit");
+        ASSERT_EQ(alice.waitForExit(), 0);
+    }
+    // A member since an earlier run sees someone join: the channel is named, not its SID.
+    ChatProcess alice{argsFor(server, "alice"), state.path()};
+    ASSERT_TRUE(alice.waitForEvent("connected"));
+    ChatProcess bob{argsFor(server, "bob")};
+    bob.write("/join general");
+    const auto seen = alice.waitForEvent("memberJoined");
+    ASSERT_TRUE(seen);
+    EXPECT_EQ((*seen)["identity"], "bob");
+    EXPECT_EQ((*seen)["channel"], "general") << "the event showed the channel's SID";
+    bob.write("/quit");
     alice.write("/quit");
+    EXPECT_EQ(bob.waitForExit(), 0);
     EXPECT_EQ(alice.waitForExit(), 0);
 }
 
