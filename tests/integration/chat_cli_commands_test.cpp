@@ -111,5 +111,21 @@ TEST(ChatCliCommands, HelpListsEveryCommandAndIncompleteOnesPrintTheirUsage) {
     EXPECT_EQ(alice.waitForExit(), 0);
 }
 
+TEST(ChatCliCommands, TheConnectionLimitPerIdentityIsShownNotRetriedSilently) {
+    ServerProcess server{{"--max-connections-per-identity", "1"}};
+    ChatProcess first{argsFor(server, "alice")};
+    ASSERT_TRUE(first.waitForEvent("connected"));
+    ChatProcess second{argsFor(server, "alice")};
+    const auto refused = second.waitForEvent("disconnected");
+    ASSERT_TRUE(refused) << "the refused init was retried without a word";
+    EXPECT_NE((*refused)["reason"].get<std::string>().find("50430"), std::string::npos) << *refused;
+    EXPECT_EQ((*refused)["will_reconnect"], true);
+    second.write("/join general");
+    second.write("/quit");
+    EXPECT_EQ(second.waitForExit(), 0) << "/quit waited for a connection that cannot come";
+    first.write("/quit");
+    EXPECT_EQ(first.waitForExit(), 0);
+}
+
 } // namespace
 } // namespace parley::testing
