@@ -13,6 +13,10 @@ namespace {
 
 constexpr int kTokenExpiredClose = static_cast<int>(protocol::CloseCode::kTokenExpired);
 
+std::string refusalText(const Error& refusal) {
+    return "init refused: " + std::to_string(refusal.code) + " " + refusal.message;
+}
+
 } // namespace
 
 ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
@@ -193,8 +197,13 @@ void ClientCore::onInitReply(const Result<Json>& reply, token::TimePoint sent) {
             for (auto& callback : done) {
                 callback(std::unexpected(reply.error()));
             }
-        } else if (!done.empty()) {
-            holdForNextInit(token, std::move(done)); // not the token's fault: try it again
+        } else {
+            // Not the token's fault (too many connections for this identity, say): the server
+            // closes the socket next, and that disconnected event says why.
+            init_refusal_ = reply.error();
+            if (!done.empty()) {
+                holdForNextInit(token, std::move(done)); // try it again
+            }
         }
         // The server closes the socket after a refused init; onEnded decides what next.
         return;
@@ -261,9 +270,10 @@ void ClientCore::onEnded(int close_code, const std::string& reason) {
         lifecycle_.onServerExpired();
     }
     const bool will_reconnect = hasUsableToken() && close_code != kTokenExpiredClose;
-    if (was_connected || !will_reconnect) {
+    const auto refusal = std::exchange(init_refusal_, std::nullopt);
+    if (was_connected || !will_reconnect || refusal) {
         events_->emit([disconnect = Disconnect{.close_code = close_code,
-                                               .reason = reason,
+                                               .reason = refusal ? refusalText(*refusal) : reason,
                                                .will_reconnect = will_reconnect}](
                           ChatClientListener& listener) { listener.onDisconnected(disconnect); });
     }

@@ -151,6 +151,8 @@ private:
     std::optional<PendingToken> pending_token_;
     std::optional<lifecycle::CheckedToken> init_token_; // what the current connection's init sent
     std::function<void()> closed_;                      // after shutdown: the close completed
+    // Init refused for a reason other than the token: told by the disconnected event that follows.
+    std::optional<Error> init_refusal_;
 
     mutable std::mutex identity_mutex_;
     std::string identity_;
