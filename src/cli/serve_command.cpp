@@ -1,5 +1,6 @@
 #include "cli/serve_command.hpp"
 
+#include "server/log_text.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 
@@ -179,45 +180,55 @@ void printDevSetup(const server::DevKeys& dev, const ServerOptions& options, con
     std::cout << "\n\n" << std::flush;
 }
 
+// The development key, made (or read) only once the server holds its port: a start that fails
+// leaves no key behind and prints none.
+bool useDevKeys(server::Server& server, ServerOptions& options, const char* program) {
+    auto dev = server::loadOrCreateDevKeys(options.data_dir);
+    if (!dev) {
+        std::cerr << "error: " << dev.error() << '\n';
+        return false;
+    }
+    options.keys.push_back(dev->key);
+    server.replaceKeys(options.keys);
+    printDevSetup(*dev, options, program);
+    return true;
+}
+
+std::optional<std::vector<token::ApiKey>> reloadKeys(const ServeArgs& args) {
+    auto keys = configuredKeys(args);
+    if (!keys) {
+        spdlog::error("reload failed, keeping the current keys: {}", keys.error());
+        return std::nullopt;
+    }
+    if (keys->empty()) {
+        spdlog::warn("reload found no keys; keeping the current keys");
+        return std::nullopt;
+    }
+    return std::move(*keys);
+}
+
 int runServe(const ServeArgs& args, const char* program) {
     spdlog::set_level(spdlog::level::from_str(args.log_level));
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    server::useServerLogFormat();
     auto options = buildOptions(args);
     if (!options) {
         std::cerr << "error: " << options.error() << '\n';
         return 2;
-    }
-    if (options->keys.empty()) {
-        auto dev = server::loadOrCreateDevKeys(options->data_dir);
-        if (!dev) {
-            std::cerr << "error: " << dev.error() << '\n';
-            return 2;
-        }
-        options->keys.push_back(dev->key);
-        printDevSetup(*dev, *options, program);
     }
     auto server = server::Server::create(*options, token::SystemClock::instance());
     if (!server) {
         std::cerr << "error: " << server.error() << '\n';
         return 2;
     }
-    const auto endpoint = (*server)->endpoint();
-    std::cout << "Connect with: " << program << " chat --url ws://" << options->host << ':'
-              << endpoint.port() << "/v1/ws --token <token>\n"
-              << "Health: http://" << options->host << ':' << endpoint.port() << "/healthz\n"
+    if (options->keys.empty() && !useDevKeys(**server, *options, program)) {
+        return 2;
+    }
+    const std::string address = server::hostPort(options->host, (*server)->endpoint().port());
+    std::cout << "Connect with: " << program << " chat --url ws://" << address
+              << "/v1/ws --token <token>\n"
+              << "Health: http://" << address << "/healthz\n"
               << std::flush;
-    return (*server)->run([args]() -> std::optional<std::vector<token::ApiKey>> {
-        auto keys = configuredKeys(args);
-        if (!keys) {
-            spdlog::error("reload failed, keeping the current keys: {}", keys.error());
-            return std::nullopt;
-        }
-        if (keys->empty()) {
-            spdlog::warn("reload found no keys; keeping the current keys");
-            return std::nullopt;
-        }
-        return std::move(*keys);
-    });
+    return (*server)->run([args] { return reloadKeys(args); });
 }
 
 } // namespace

@@ -111,7 +111,10 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
-        return httpError(request, http::status::method_not_allowed, "only GET is supported");
+        auto response =
+            httpError(request, http::status::method_not_allowed, "only GET is supported");
+        response.set(http::field::allow, "GET, HEAD"); // a 405 must say what is (RFC 9110, 15.5.6)
+        return response;
     }
     if (path == "/healthz") {
         return respond(request, http::status::ok, "ok\n", "text/plain");
@@ -121,8 +124,14 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
                        "text/plain; version=0.0.4");
     }
     if (path == protocol::kWebSocketPath) {
-        return httpError(request, http::status::upgrade_required,
-                         "this endpoint speaks WebSocket only");
+        // A 426 must name the protocol to upgrade to (RFC 9110, 15.5.22), and Upgrade goes with
+        // a Connection option of the same name (7.8); keep_alive() adds back close/keep-alive.
+        auto response = httpError(request, http::status::upgrade_required,
+                                  "this endpoint speaks WebSocket only");
+        response.set(http::field::upgrade, "websocket");
+        response.set(http::field::connection, "Upgrade");
+        response.keep_alive(request.keep_alive());
+        return response;
     }
     constexpr std::string_view kChannels = kChannelsPath;
     if (path == kChannels || path.starts_with("/v1/channels/")) {
