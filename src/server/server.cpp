@@ -82,8 +82,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     server->hub_ = std::make_unique<Hub>(*server->broker_);
     server->tokens_ = std::make_unique<TokenGate>(
         server->options_.keys, policyFor(server->options_), clock, *server->metrics_);
-    server->chat_ = std::make_unique<ChatService>(*server->store_, *server->broker_,
-                                                  *server->workers_, *server->metrics_, clock);
+    server->chat_ =
+        std::make_unique<ChatService>(*server->store_, *server->broker_, *server->workers_,
+                                      *server->metrics_, clock, server->options_.chat);
     server->context_ = std::make_unique<ServerContext>(ServerContext{
         .settings = server->options_.session,
         .tokens = *server->tokens_,

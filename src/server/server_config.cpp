@@ -67,6 +67,9 @@ std::optional<std::string> checkRanges(const ConfigFile& config) {
     if (config.max_connections_per_identity && *config.max_connections_per_identity < 1) {
         return "limits.max_connections_per_identity must be at least 1";
     }
+    if (config.max_channels_per_identity && *config.max_channels_per_identity < 1) {
+        return "limits.max_channels_per_identity must be at least 1";
+    }
     return std::nullopt;
 }
 
@@ -94,6 +97,8 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     config.rate_burst = table["limits"]["rate_burst"].value<double>();
     config.max_connections_per_identity =
         table["limits"]["max_connections_per_identity"].value<std::int64_t>();
+    config.max_channels_per_identity =
+        table["limits"]["max_channels_per_identity"].value<std::int64_t>();
     if (auto problem = checkRanges(config)) {
         return std::unexpected(file.string() + ": " + *problem);
     }
