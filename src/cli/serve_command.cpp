@@ -29,6 +29,7 @@ struct ServeArgs {
     std::optional<double> rate;
     std::optional<double> burst;
     std::optional<std::size_t> max_per_identity;
+    std::optional<std::size_t> max_channels;
     std::string log_level = "info";
 };
 
@@ -101,6 +102,10 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
         options.session.max_connections_per_identity =
             static_cast<std::size_t>(*config.max_connections_per_identity);
     }
+    if (config.max_channels_per_identity) {
+        options.chat.max_channels_per_identity =
+            static_cast<std::size_t>(*config.max_channels_per_identity);
+    }
 }
 
 // Flags override the config file.
@@ -135,6 +140,9 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     }
     if (args.max_per_identity) {
         options.session.max_connections_per_identity = *args.max_per_identity;
+    }
+    if (args.max_channels) {
+        options.chat.max_channels_per_identity = *args.max_channels;
     }
 }
 
@@ -269,6 +277,10 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     serve
         ->add_option("--max-connections-per-identity", args->max_per_identity,
                      "Connections one identity may hold (default 16)")
+        ->check(CLI::PositiveNumber);
+    serve
+        ->add_option("--max-channels-per-identity", args->max_channels,
+                     "Channels one identity may create (default 1000)")
         ->check(CLI::PositiveNumber);
     serve->add_option("--log-level", args->log_level, "Log detail")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))

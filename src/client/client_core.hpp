@@ -100,6 +100,9 @@ private:
     void setState(ConnectionState state);
     bool hasUsableToken() const;
     void sendNow(std::string_view op, Json args, ReplyHandler on_reply);
+    /// listChannels from the page `page_token` names, with `so_far` the channels before it.
+    void listChannelsFrom(std::optional<std::string> page_token, std::vector<Channel> so_far,
+                          Done<std::vector<Channel>> done);
     template <typename R> void sendNow(const R& request, ReplyHandler on_reply) {
         sendNow(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
     }

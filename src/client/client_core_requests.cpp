@@ -4,6 +4,10 @@
 #include "client/client_core.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/names.hpp"
+#include "protocol/paging.hpp"
+
+#include <algorithm>
+#include <iterator>
 
 namespace parley::client {
 
@@ -71,8 +75,41 @@ void ClientCore::createChannel(std::string unique_name, bool is_private, std::st
 }
 
 void ClientCore::listChannels(Done<std::vector<Channel>> done) {
-    submit(protocol::ChannelListRequest{},
-           reading<std::vector<Channel>>(channelsFromReply, std::move(done)));
+    listChannelsFrom(std::nullopt, {}, std::move(done));
+}
+
+// Pages on until the server says the list is complete, so an app gets every channel in one
+// result, as it did before the server paged. Pages are as large as the server allows, to take
+// the fewest round trips. A page that names a next one but brings nothing would never end: it is
+// a bad reply.
+void ClientCore::listChannelsFrom(std::optional<std::string> page_token,
+                                  std::vector<Channel> so_far, Done<std::vector<Channel>> done) {
+    protocol::ChannelListRequest request{
+        .page = {.page_size = static_cast<std::int64_t>(protocol::kMaxPageSize),
+                 .page_token = std::move(page_token)}};
+    submit(request, [this, so_far = std::move(so_far),
+                     done = std::move(done)](const Result<Json>& reply) mutable {
+        if (!reply) {
+            done(std::unexpected(reply.error()));
+            return;
+        }
+        auto page = channelsFromReply(*reply);
+        if (!page) {
+            done(std::unexpected(page.error()));
+            return;
+        }
+        if (page->next_page_token && page->channels.empty()) {
+            done(std::unexpected(
+                Error::client(ClientErrorCode::kBadReply, "a channel page without channels")));
+            return;
+        }
+        std::ranges::move(page->channels, std::back_inserter(so_far));
+        if (!page->next_page_token) {
+            done(std::move(so_far));
+            return;
+        }
+        listChannelsFrom(std::move(page->next_page_token), std::move(so_far), std::move(done));
+    });
 }
 
 void ClientCore::join(std::string channel, Done<Channel> done) {

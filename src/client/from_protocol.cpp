@@ -75,8 +75,17 @@ Read<Channel> channelFromReply(const Json& reply) {
     return convert(protocol::readChannelReply(reply), toChannel);
 }
 
-Read<std::vector<Channel>> channelsFromReply(const Json& reply) {
-    return convertAll(protocol::readChannelsReply(reply), toChannel);
+Read<ChannelsPage> channelsFromReply(const Json& reply) {
+    auto page = protocol::readChannelsReply(reply);
+    if (!page) {
+        return std::unexpected(badReply(page.error()));
+    }
+    auto channels = convertAll(std::move(page->channels), toChannel);
+    if (!channels) {
+        return std::unexpected(channels.error());
+    }
+    return ChannelsPage{.channels = std::move(*channels),
+                        .next_page_token = std::move(page->next_page_token)};
 }
 
 Read<std::vector<Member>> membersFromReply(const Json& reply) {

@@ -36,6 +36,8 @@ enum class ErrorCode {
     kRateLimited = 50429,
     /// Too many connections for this identity.
     kTooManyConnections = 50430,
+    /// This identity has created as many channels as the server allows.
+    kTooManyChannels = 50431,
     /// The server failed (storage); the request may be retried.
     kInternal = 50500,
 };
@@ -45,7 +47,7 @@ inline constexpr std::array kAllErrorCodes = {
     ErrorCode::kInitRequired,      ErrorCode::kAlreadyInitialized, ErrorCode::kChannelNotFound,
     ErrorCode::kNotAMember,        ErrorCode::kUniqueNameTaken,    ErrorCode::kBodyTooLarge,
     ErrorCode::kInvalidAttributes, ErrorCode::kRateLimited,        ErrorCode::kTooManyConnections,
-    ErrorCode::kInternal,
+    ErrorCode::kTooManyChannels,   ErrorCode::kInternal,
 };
 
 /// One sentence per code.

@@ -96,8 +96,11 @@ Json channelReply(const ChannelObject& channel) {
     return {{"channel", toJson(channel)}};
 }
 
-Json channelsReply(const std::vector<ChannelObject>& channels) {
-    return {{"channels", arrayOf(channels)}};
+Json channelsReply(const std::vector<ChannelObject>& channels,
+                   const std::optional<std::string>& next_page_token) {
+    Json reply{{"channels", arrayOf(channels)}};
+    writeNextPageToken(next_page_token, reply);
+    return reply;
 }
 
 Json membersReply(const std::vector<MemberObject>& members) {
@@ -110,6 +113,13 @@ Json messageReply(const MessageObject& message) {
 
 Json messagesReply(const std::vector<MessageObject>& messages) {
     return {{"messages", arrayOf(messages)}};
+}
+
+Json messagesReply(const std::vector<MessageObject>& messages,
+                   const std::optional<std::string>& next_page_token) {
+    Json reply = messagesReply(messages);
+    writeNextPageToken(next_page_token, reply);
+    return reply;
 }
 
 Json pingReply(std::int64_t server_time) {
@@ -134,8 +144,16 @@ Decoded<ChannelObject> readChannelReply(const Json& reply) {
     return readObject(reply, "channel", readChannel);
 }
 
-Decoded<std::vector<ChannelObject>> readChannelsReply(const Json& reply) {
-    return readArray<ChannelObject>(reply, "channels", readChannel);
+Decoded<ChannelsPage> readChannelsReply(const Json& reply) {
+    auto channels = readArray<ChannelObject>(reply, "channels", readChannel);
+    if (!channels) {
+        return std::unexpected(channels.error());
+    }
+    auto next = readNextPageToken(reply);
+    if (!next) {
+        return std::unexpected(next.error());
+    }
+    return ChannelsPage{.channels = std::move(*channels), .next_page_token = std::move(*next)};
 }
 
 Decoded<std::vector<MemberObject>> readMembersReply(const Json& reply) {

@@ -4,6 +4,7 @@
 // C++ client reads them. Each encoder returns the members that go beside `reply_to` and `ok`.
 
 #include "protocol/objects.hpp"
+#include "protocol/paging.hpp"
 #include "protocol/shape_error.hpp"
 
 #include <cstdint>
@@ -30,23 +31,34 @@ struct TokenReply {
     std::optional<ConnectionLimits> limits;
 };
 
+/// One page of `channel.list` (and of REST `/v1/channels`).
+struct ChannelsPage {
+    std::vector<ChannelObject> channels;
+    std::optional<std::string> next_page_token; // nullopt on the last page
+};
+
 Json encodeReply(const TokenReply& reply);
 /// `channel.create`, `channel.join`, `channel.leave`, `channel.add_member`.
 Json channelReply(const ChannelObject& channel);
-/// `channel.list`.
-Json channelsReply(const std::vector<ChannelObject>& channels);
+/// `channel.list`: the page and its `next_page_token` (null on the last page).
+Json channelsReply(const std::vector<ChannelObject>& channels,
+                   const std::optional<std::string>& next_page_token);
 /// `channel.members`.
 Json membersReply(const std::vector<MemberObject>& members);
 /// `message.send`.
 Json messageReply(const MessageObject& message);
 /// `message.history`, oldest first.
 Json messagesReply(const std::vector<MessageObject>& messages);
+/// A page of REST `/v1/channels/C/messages`: messagesReply plus `next_page_token`.
+Json messagesReply(const std::vector<MessageObject>& messages,
+                   const std::optional<std::string>& next_page_token);
 /// `ping`.
 Json pingReply(std::int64_t server_time);
 
 Decoded<TokenReply> readTokenReply(const Json& reply);
 Decoded<ChannelObject> readChannelReply(const Json& reply);
-Decoded<std::vector<ChannelObject>> readChannelsReply(const Json& reply);
+/// A reply without `next_page_token` (a server before paging) is the last page.
+Decoded<ChannelsPage> readChannelsReply(const Json& reply);
 Decoded<std::vector<MemberObject>> readMembersReply(const Json& reply);
 Decoded<MessageObject> readMessageReply(const Json& reply);
 Decoded<std::vector<MessageObject>> readMessagesReply(const Json& reply);

@@ -2,6 +2,7 @@
 
 #include "protocol/names.hpp"
 #include "protocol/replies.hpp"
+#include "server/page_token.hpp"
 #include "server/sid.hpp"
 #include "server/wire_objects.hpp"
 
@@ -27,6 +28,8 @@ std::unexpected<OpError> storeError(StoreError failure) {
         return error(ErrorCode::kChannelNotFound);
     case StoreError::kUniqueNameTaken:
         return error(ErrorCode::kUniqueNameTaken);
+    case StoreError::kQuotaExceeded:
+        return error(ErrorCode::kTooManyChannels);
     case StoreError::kFailed:
         break;
     }
@@ -45,8 +48,9 @@ ChannelEvent::Kind channelEventKind(protocol::EventKind kind) {
 } // namespace
 
 ChatService::ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
-                         const token::Clock& clock)
-    : store_(store), broker_(broker), workers_(workers), metrics_(metrics), clock_(clock) {}
+                         const token::Clock& clock, ChatServiceOptions options)
+    : store_(store), broker_(broker), workers_(workers), metrics_(metrics), clock_(clock),
+      options_(options) {}
 
 template <typename Args, ChatService::Op<Args> kOp>
 OpResult ChatService::withArgs(const std::string& identity, const Json& frame) {
@@ -161,21 +165,37 @@ OpResult ChatService::create(const std::string& identity,
         .attributes_json = args.attributes_json,
         .created_by = identity,
         .now = clock_.now(),
+        .creator_quota = options_.max_channels_per_identity,
     });
     if (!channel) {
+        if (channel.error() == StoreError::kQuotaExceeded) {
+            return error(ErrorCode::kTooManyChannels,
+                         "this identity has created its " +
+                             std::to_string(options_.max_channels_per_identity) +
+                             " channels, the most this server allows");
+        }
         return storeError(channel.error());
     }
     publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity);
     return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::list(const std::string& identity,
-                           const protocol::ChannelListRequest& /*args*/) {
-    const auto channels = store_.listChannels(identity);
-    if (!channels) {
-        return storeError(channels.error());
+OpResult ChatService::list(const std::string& identity, const protocol::ChannelListRequest& args) {
+    ChannelPageQuery query{.limit = protocol::pageSizeOf(args.page)};
+    if (args.page.page_token) {
+        query.after = readChannelsPageToken(*args.page.page_token);
+        if (!query.after) {
+            return error(ErrorCode::kInvalidArgument, "page_token is not one this server gave");
+        }
     }
-    return protocol::channelsReply(toWire(*channels));
+    const auto page = store_.listChannels(identity, query);
+    if (!page) {
+        // A well-formed token naming no channel was not made here either.
+        return page.error() == StoreError::kNotFound
+                   ? error(ErrorCode::kInvalidArgument, "page_token is not one this server gave")
+                   : storeError(page.error());
+    }
+    return protocol::channelsReply(toWire(page->channels), nextChannelsPageToken(*page));
 }
 
 OpResult ChatService::join(const std::string& identity, const protocol::ChannelJoinRequest& args) {

@@ -40,13 +40,19 @@ struct OpError {
 
 using OpResult = std::expected<protocol::Json, OpError>;
 
+struct ChatServiceOptions {
+    /// Channels one identity may create (50431 beyond), so one identity cannot fill every
+    /// member's channel list; 1000 is far above what a person makes by hand.
+    std::size_t max_channels_per_identity = 1000;
+};
+
 class ChatService {
 public:
     using Done = std::function<void(OpResult)>;
     using ChannelsDone = std::function<void(StoreResult<std::vector<std::string>>)>;
 
     ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
-                const token::Clock& clock);
+                const token::Clock& clock, ChatServiceOptions options = {});
 
     /// True for the ops this service handles.
     static bool handles(std::string_view op);
@@ -89,6 +95,7 @@ private:
     StoreWorkers& workers_;
     Metrics& metrics_;
     const token::Clock& clock_;
+    ChatServiceOptions options_;
 };
 
 } // namespace parley::server

@@ -106,7 +106,8 @@ void Server::wire(const token::Clock& clock) {
     workers_ = std::make_unique<StoreWorkers>(std::max(1U, options_.store_threads));
     hub_ = std::make_unique<Hub>(*broker_);
     tokens_ = std::make_unique<TokenGate>(options_.keys, policyFor(options_), clock, *metrics_);
-    chat_ = std::make_unique<ChatService>(*store_, *broker_, *workers_, *metrics_, clock);
+    chat_ = std::make_unique<ChatService>(*store_, *broker_, *workers_, *metrics_, clock,
+                                          options_.chat);
     context_ = std::make_unique<ServerContext>(ServerContext{
         .settings = options_.session,
         .tokens = *tokens_,

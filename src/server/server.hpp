@@ -39,6 +39,8 @@ struct ServerOptions {
     /// When set, tokens must carry a chat grant for this service.
     std::optional<std::string> chat_service_sid;
     SessionSettings session;
+    /// Per-identity quotas of the chat ops.
+    ChatServiceOptions chat;
     /// io threads; one per core by default.
     unsigned threads = std::max(1U, std::thread::hardware_concurrency());
     /// How long shutdown waits for connections to close before dropping them.

@@ -93,6 +93,7 @@ const std::vector<Key>& limitsKeys() {
         {"rate_burst", number(&ConfigFile::rate_burst, 1, false)},
         {"max_connections_per_identity",
          integer(&ConfigFile::max_connections_per_identity, 1, kNoMax)},
+        {"max_channels_per_identity", integer(&ConfigFile::max_channels_per_identity, 1, kNoMax)},
     };
     return keys;
 }

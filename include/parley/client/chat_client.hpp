@@ -111,6 +111,9 @@ public:
     std::future<Result<Channel>> createChannel(std::string unique_name, bool is_private = false,
                                                std::string friendly_name = {},
                                                std::string attributes_json = {});
+    /// Every channel this identity can see (public ones and its private ones), oldest first.
+    /// The server sends the list in pages; this asks for page after page until the last, so the
+    /// result is the whole list. A failure on any page fails the whole call, with that error.
     std::future<Result<std::vector<Channel>>> listChannels();
     /// Joins and starts delivering the channel's new messages (messageAdded), including after
     /// reconnects, where what was missed is fetched from history first.

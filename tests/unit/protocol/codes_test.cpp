@@ -42,8 +42,9 @@ TEST(ErrorCode, KeepsTheDocumentedWireValues) {
     EXPECT_EQ(static_cast<int>(ErrorCode::kInvalidAttributes), 50104);
     EXPECT_EQ(static_cast<int>(ErrorCode::kRateLimited), 50429);
     EXPECT_EQ(static_cast<int>(ErrorCode::kTooManyConnections), 50430);
+    EXPECT_EQ(static_cast<int>(ErrorCode::kTooManyChannels), 50431);
     EXPECT_EQ(static_cast<int>(ErrorCode::kInternal), 50500);
-    EXPECT_EQ(kAllErrorCodes.size(), 13U);
+    EXPECT_EQ(kAllErrorCodes.size(), 14U);
 }
 
 TEST(ErrorCode, AValueOutsideTheEnumStillHasADescription) {
