@@ -67,6 +67,10 @@ std::optional<std::string> checkRanges(const ConfigFile& config) {
     if (config.max_connections_per_identity && *config.max_connections_per_identity < 1) {
         return "limits.max_connections_per_identity must be at least 1";
     }
+    if (config.max_outbox_bytes &&
+        *config.max_outbox_bytes < static_cast<std::int64_t>(kMinOutboxBytes)) {
+        return "limits.max_outbox_bytes must be at least " + std::to_string(kMinOutboxBytes);
+    }
     return std::nullopt;
 }
 
@@ -94,6 +98,7 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     config.rate_burst = table["limits"]["rate_burst"].value<double>();
     config.max_connections_per_identity =
         table["limits"]["max_connections_per_identity"].value<std::int64_t>();
+    config.max_outbox_bytes = table["limits"]["max_outbox_bytes"].value<std::int64_t>();
     if (auto problem = checkRanges(config)) {
         return std::unexpected(file.string() + ": " + *problem);
     }

@@ -38,6 +38,7 @@ struct ConfigFile {
     std::optional<double> rate_per_second;
     std::optional<double> rate_burst;
     std::optional<std::int64_t> max_connections_per_identity;
+    std::optional<std::int64_t> max_outbox_bytes;
     std::vector<token::ApiKey> keys;
 };
 

@@ -212,7 +212,8 @@ TEST(ChatCli, TokenCommandRenewsBeforeExpiryWithoutDisconnecting) {
     ServerProcess server{{"--about-to-expire-window", "2"}};
     const std::string mint = parleyBinary() + " token mint --account-sid " + kTestKey.account_sid +
                              " --api-key " + kTestKey.sid + " --api-secret " + kTestKey.secret +
-                             " --identity alice --ttl 4 --min-ttl 1";
+                             " --identity alice --ttl 4 --min-ttl 1 --chat-service IS" +
+                             std::string(32, '3');
     ChatProcess chat{{"--url", urlOf(server), "--token-command", mint, "--events-json",
                       "--about-to-expire-window", "2"}};
     ASSERT_TRUE(chat.waitForEvent("connected"));
