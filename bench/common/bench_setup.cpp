@@ -72,7 +72,7 @@ ServerOutcome stopBenchServer(load::ServerChild& child, bool run_failed) {
 
 std::string mintToken(const token::ApiKey& key, const std::string& identity,
                       std::chrono::seconds ttl) {
-    auto minted = token::AccessTokenBuilder{key}.identity(identity).ttl(ttl).mint(
+    auto minted = token::AccessTokenBuilder{key}.identity(identity).ttl(ttl).chat({}).mint(
         token::SystemClock::instance());
     if (!minted) {
         throw std::runtime_error("minting a token for " + identity +

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <limits>
 
 namespace parley::cli {
 namespace {
@@ -30,6 +31,7 @@ struct ServeArgs {
     std::optional<double> burst;
     std::optional<std::size_t> max_per_identity;
     std::optional<std::size_t> max_channels;
+    std::optional<std::size_t> max_outbox_bytes;
     std::string log_level = "info";
 };
 
@@ -106,6 +108,9 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
         options.chat.max_channels_per_identity =
             static_cast<std::size_t>(*config.max_channels_per_identity);
     }
+    if (config.max_outbox_bytes) {
+        options.session.max_outbox_bytes = static_cast<std::size_t>(*config.max_outbox_bytes);
+    }
 }
 
 // Flags override the config file.
@@ -144,6 +149,9 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     if (args.max_channels) {
         options.chat.max_channels_per_identity = *args.max_channels;
     }
+    if (args.max_outbox_bytes) {
+        options.session.max_outbox_bytes = *args.max_outbox_bytes;
+    }
 }
 
 std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
@@ -177,14 +185,18 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
     return options;
 }
 
+// The server needs a chat grant in every token. Without --chat-service any service is accepted;
+// this one is derived from the account, so the printed command stays the same across restarts.
+std::string devChatService(const token::ApiKey& key) {
+    return "IS" + key.account_sid.substr(2);
+}
+
 void printDevSetup(const server::DevKeys& dev, const ServerOptions& options, const char* program) {
     std::cout << (dev.created ? "Created" : "Using") << " the development API key in "
               << dev.file.string() << ".\nMint a token for it with:\n\n  " << program
               << " token mint --account-sid " << dev.key.account_sid << " --api-key " << dev.key.sid
-              << " --api-secret " << dev.key.secret << " --identity alice --ttl 3600";
-    if (options.chat_service_sid) {
-        std::cout << " --chat-service " << *options.chat_service_sid;
-    }
+              << " --api-secret " << dev.key.secret << " --identity alice --ttl 3600"
+              << " --chat-service " << options.chat_service_sid.value_or(devChatService(dev.key));
     std::cout << "\n\n" << std::flush;
 }
 
@@ -282,6 +294,11 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
         ->add_option("--max-channels-per-identity", args->max_channels,
                      "Channels one identity may create (default 1000)")
         ->check(CLI::PositiveNumber);
+    serve
+        ->add_option("--max-outbox-bytes", args->max_outbox_bytes,
+                     "Unsent bytes a connection may hold before it is closed as too slow "
+                     "(default 4194304)")
+        ->check(CLI::Range(server::kMinOutboxBytes, std::numeric_limits<std::size_t>::max()));
     serve->add_option("--log-level", args->log_level, "Log detail")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();

@@ -50,6 +50,8 @@ std::string_view describe(CloseCode code) {
         return "no init in time";
     case CloseCode::kTokenExpired:
         return "token expired";
+    case CloseCode::kTooSlow:
+        return "too slow";
     case CloseCode::kRateLimited:
         return "rate limited";
     }

@@ -67,6 +67,9 @@ enum class CloseCode : std::uint16_t {
     kInitTimeout = 4408,
     /// The token expired without a newer one; get a new token, then reconnect.
     kTokenExpired = 4410,
+    /// The client read too slowly: its unsent output passed the server's byte limit.
+    /// Reconnect and page on by index.
+    kTooSlow = 4413,
     /// Rate limited or too many connections; back off, then reconnect.
     kRateLimited = 4429,
 };
@@ -74,7 +77,7 @@ enum class CloseCode : std::uint16_t {
 inline constexpr std::array kAllCloseCodes = {
     CloseCode::kGoingAway,     CloseCode::kMessageTooBig, CloseCode::kProtocolError,
     CloseCode::kTokenRejected, CloseCode::kInitTimeout,   CloseCode::kTokenExpired,
-    CloseCode::kRateLimited,
+    CloseCode::kTooSlow,       CloseCode::kRateLimited,
 };
 
 /// The close reason text sent with `code`.

@@ -1,5 +1,6 @@
 #include "server/chat_service.hpp"
 
+#include "protocol/history_budget.hpp"
 #include "protocol/names.hpp"
 #include "protocol/replies.hpp"
 #include "server/page_token.hpp"
@@ -38,6 +39,13 @@ std::unexpected<OpError> storeError(StoreError failure) {
 
 std::unexpected<OpError> shapeFailure(const protocol::ShapeError& failure) {
     return error(failure.code, failure.message);
+}
+
+std::unexpected<OpError> tokenExpired(token::TimePoint valid_until) {
+    const auto exp = std::chrono::floor<std::chrono::seconds>(valid_until.time_since_epoch());
+    return std::unexpected(OpError{.code = ErrorCode::kInternal,
+                                   .message = "token expired at " + std::to_string(exp.count()),
+                                   .token_expired = true});
 }
 
 ChannelEvent::Kind channelEventKind(protocol::EventKind kind) {
@@ -90,10 +98,19 @@ bool ChatService::handles(std::string_view op) {
 }
 
 void ChatService::handle(std::string identity, protocol::Request request, Done done) {
-    workers_.post([this, identity = std::move(identity), request = std::move(request),
+    handle(std::move(identity), std::move(request), token::TimePoint::max(), std::move(done));
+}
+
+void ChatService::handle(std::string identity, protocol::Request request,
+                         token::TimePoint valid_until, Done done) {
+    workers_.post([this, identity = std::move(identity), request = std::move(request), valid_until,
                    done = std::move(done)]() mutable {
+        if (clock_.now() >= valid_until) {
+            done(tokenExpired(valid_until));
+            return;
+        }
         if (request.op == protocol::MessageSendRequest::kOp) {
-            send(identity, request.frame, std::move(done));
+            send(identity, request.frame, valid_until, std::move(done));
             return;
         }
         const Route route = routeFor(request.op);
@@ -267,7 +284,8 @@ OpResult ChatService::addMember(const std::string& identity,
 }
 
 // Checked in parallel on any worker; appended and published on the channel's strand.
-void ChatService::send(const std::string& identity, const Json& frame, Done done) {
+void ChatService::send(const std::string& identity, const Json& frame, token::TimePoint valid_until,
+                       Done done) {
     auto args = protocol::decodeArgs<protocol::MessageSendRequest>(frame);
     if (!args) {
         done(shapeFailure(args.error()));
@@ -285,14 +303,23 @@ void ChatService::send(const std::string& identity, const Json& frame, Done done
         return;
     }
     const std::string sid = channel->sid;
-    workers_.postOrdered(sid, [this, identity, channel = std::move(*channel),
-                               args = std::move(*args), done = std::move(done)]() mutable {
-        append(identity, channel, std::move(args), done);
-    });
+    workers_.postOrdered(sid,
+                         [this, identity, channel = std::move(*channel), args = std::move(*args),
+                          valid_until, done = std::move(done)]() mutable {
+                             append(identity, channel, std::move(args), valid_until, done);
+                         });
 }
 
 void ChatService::append(const std::string& identity, const Channel& channel,
-                         protocol::MessageSendRequest args, const Done& done) {
+                         protocol::MessageSendRequest args, token::TimePoint valid_until,
+                         const Done& done) {
+    // The date the message is stored with is the instant checked against exp: the strand may
+    // have kept it waiting behind other senders.
+    const token::TimePoint now = clock_.now();
+    if (now >= valid_until) {
+        done(tokenExpired(valid_until));
+        return;
+    }
     const auto started = std::chrono::steady_clock::now();
     const auto message = store_.appendMessage(NewMessage{
         .sid = makeSid("IM"),
@@ -300,7 +327,7 @@ void ChatService::append(const std::string& identity, const Channel& channel,
         .author = identity,
         .body = std::move(args.body),
         .attributes_json = std::move(args.attributes_json),
-        .now = clock_.now(),
+        .now = now,
     });
     if (!message) {
         done(storeError(message.error()));
@@ -334,7 +361,8 @@ OpResult ChatService::history(const std::string& identity,
     const auto messages =
         store_.history(channel->sid, HistoryQuery{.before = args.before,
                                                   .after = args.after,
-                                                  .limit = static_cast<std::size_t>(page)});
+                                                  .limit = static_cast<std::size_t>(page),
+                                                  .max_bytes = protocol::kMaxHistoryBytes});
     if (!messages) {
         return storeError(messages.error());
     }

@@ -36,6 +36,9 @@ namespace parley::server {
 struct OpError {
     protocol::ErrorCode code;
     std::string message;
+    /// The op reached the store at or after its token's exp and took no effect: the reply is
+    /// the token code 20104 (and the session ends as at expiry), not `code`.
+    bool token_expired = false;
 };
 
 using OpResult = std::expected<protocol::Json, OpError>;
@@ -60,6 +63,11 @@ public:
     /// Runs one op for `identity` on a store worker and calls `done` there, exactly once, with
     /// the reply's fields or the error. Thread-safe.
     void handle(std::string identity, protocol::Request request, Done done);
+    /// As above, for a session whose token expires at `valid_until`: an op that would take
+    /// effect at or after it (by this service's clock) fails with OpError::token_expired, so
+    /// nothing is stored with a date at or after exp however long the op waited for a worker.
+    void handle(std::string identity, protocol::Request request, token::TimePoint valid_until,
+                Done done);
 
     /// SIDs of the channels `identity` belongs to, for a new session; `done` runs on a worker.
     void channelsOf(std::string identity, ChannelsDone done);
@@ -79,9 +87,10 @@ private:
     OpResult members(const std::string& identity, const protocol::ChannelMembersRequest& args);
     OpResult addMember(const std::string& identity, const protocol::ChannelAddMemberRequest& args);
     OpResult history(const std::string& identity, const protocol::MessageHistoryRequest& args);
-    void send(const std::string& identity, const protocol::Json& frame, Done done);
+    void send(const std::string& identity, const protocol::Json& frame,
+              token::TimePoint valid_until, Done done);
     void append(const std::string& identity, const Channel& channel,
-                protocol::MessageSendRequest args, const Done& done);
+                protocol::MessageSendRequest args, token::TimePoint valid_until, const Done& done);
 
     /// The channel `reference` (SID or unique name) names, if `identity` may see it.
     std::expected<Channel, OpError> visibleChannel(const std::string& identity,

@@ -26,6 +26,8 @@ std::string_view closeReasonName(CloseReason reason) {
         return "rate_limited";
     case CloseReason::kTooBig:
         return "too_big";
+    case CloseReason::kTooSlow:
+        return "too_slow";
     case CloseReason::kShutdown:
         return "shutdown";
     }

@@ -26,9 +26,10 @@ enum class CloseReason {
     kProtocolError,
     kRateLimited,
     kTooBig,
+    kTooSlow,
     kShutdown,
 };
-inline constexpr std::size_t kCloseReasonCount = 9;
+inline constexpr std::size_t kCloseReasonCount = 10;
 std::string_view closeReasonName(CloseReason reason);
 
 enum class LifecycleEvent {

@@ -19,11 +19,12 @@ using asio::ip::tcp;
 
 namespace {
 
-// With a chat service configured, tokens need a chat grant naming it (20106 otherwise). Without
-// one, any valid token of a known key is accepted, so a development server takes the tokens
-// `parley token mint` makes without extra flags.
+// Every token needs a chat grant (20106 otherwise): a key may also sign tokens for other
+// products (video, voice), and those must not open chat. With a chat service configured, the
+// grant must name it; without one, a grant for any service is accepted.
 token::VerifyPolicy policyFor(const ServerOptions& options) {
     token::VerifyPolicy policy;
+    policy.required_grant = token::GrantKind::kChat;
     policy.chat_service_sid = options.chat_service_sid;
     return policy;
 }

@@ -1,5 +1,6 @@
 #include "server/server_config.hpp"
 
+#include "server/server_context.hpp"
 #include "server/sid.hpp"
 
 #include <fcntl.h>
@@ -94,6 +95,8 @@ const std::vector<Key>& limitsKeys() {
         {"max_connections_per_identity",
          integer(&ConfigFile::max_connections_per_identity, 1, kNoMax)},
         {"max_channels_per_identity", integer(&ConfigFile::max_channels_per_identity, 1, kNoMax)},
+        {"max_outbox_bytes", integer(&ConfigFile::max_outbox_bytes,
+                                     static_cast<std::int64_t>(kMinOutboxBytes), kNoMax)},
     };
     return keys;
 }

@@ -39,6 +39,7 @@ struct ConfigFile {
     std::optional<double> rate_burst;
     std::optional<std::int64_t> max_connections_per_identity;
     std::optional<std::int64_t> max_channels_per_identity;
+    std::optional<std::int64_t> max_outbox_bytes;
     std::vector<token::ApiKey> keys;
 };
 

@@ -55,11 +55,15 @@ public:
 private:
     void handleFrame(protocol::Request request);
     void refuseOverRate(std::string_view text);
+    /// The token in force has reached its exp by the server's clock.
+    bool tokenExpired() const;
+    std::string expiredReply(std::optional<std::uint64_t> id) const;
+    void refuseExpired(std::string_view text);
     void handleInit(protocol::Request request);
     void onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok);
     void handleUpdateToken(const protocol::Request& request);
     void handleChat(protocol::Request request);
-    void onChatDone(std::optional<protocol::ErrorCode> error, std::string frame);
+    void onChatDone(std::optional<protocol::ErrorCode> error, bool expired, std::string frame);
     /// The request's `token`, verified. On failure the error reply is sent already; `rejected`
     /// tells a refused token (a 201xx code) from a missing or malformed argument.
     std::optional<token::Claims> verifiedToken(const protocol::Request& request, bool& rejected);
@@ -80,6 +84,7 @@ private:
     std::weak_ptr<SessionSink> self_;
     const SessionSink* self_address_ = nullptr; // for detach, when self_ can no longer be locked
     std::vector<Payload> held_events_;          // events that came before the init reply
+    std::size_t held_bytes_ = 0;                // their size
 
     token::Scheduler::TimerId init_timer_ = 0;
     token::Scheduler::TimerId warn_timer_ = 0;

@@ -199,7 +199,8 @@ inline std::string urlOf(const ServerProcess& server) {
 inline std::string mintCommand(const std::string& identity, int ttl_seconds = 600) {
     return parleyBinary() + " token mint --account-sid " + kTestKey.account_sid + " --api-key " +
            kTestKey.sid + " --api-secret " + kTestKey.secret + " --identity " + identity +
-           " --ttl " + std::to_string(ttl_seconds) + " --min-ttl 1";
+           " --ttl " + std::to_string(ttl_seconds) + " --min-ttl 1 --chat-service IS" +
+           std::string(32, '3');
 }
 
 } // namespace parley::testing

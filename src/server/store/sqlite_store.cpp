@@ -1,5 +1,6 @@
 #include "server/store/sqlite_store.hpp"
 
+#include "protocol/history_budget.hpp"
 #include "server/store/sqlite_schema.hpp"
 #include "server/store/sqlite_store_internal.hpp"
 
@@ -282,9 +283,15 @@ StoreResult<std::vector<Message>> SqliteStore::history(std::string_view channel_
         return fail();
     }
     std::vector<Message> messages;
+    std::size_t bytes = 0;
     StepResult step = StepResult::kDone;
     while ((step = page->step()) == StepResult::kRow) {
-        messages.push_back(readMessage(*page, channel_sid));
+        Message message = readMessage(*page, channel_sid);
+        bytes += protocol::historyBytes(message.author, message.body, message.attributes_json);
+        if (bytes > query.max_bytes && !messages.empty()) {
+            break; // rows come nearest-first, so the page keeps its start and ends early
+        }
+        messages.push_back(std::move(message));
     }
     if (step == StepResult::kError) {
         return fail();

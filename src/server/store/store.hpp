@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,10 +86,13 @@ struct NewMessage {
 
 /// Which page of a channel's history: messages with index < before, or > after (at most one of
 /// them set), at most `limit`, always returned oldest first. With neither, the newest `limit`.
+/// The page also stops before its messages count more than `max_bytes` (protocol::historyBytes),
+/// keeping those nearest the index it starts from; it always holds at least one message.
 struct HistoryQuery {
     std::optional<std::int64_t> before;
     std::optional<std::int64_t> after;
     std::size_t limit = 50;
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
 };
 
 /// Which page of a channel list: at most `limit` channels that come after the channel whose SID
