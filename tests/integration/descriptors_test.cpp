@@ -101,17 +101,49 @@ bool closedByPeer(tcp::socket& socket, std::chrono::milliseconds timeout) {
     return ::recv(socket.native_handle(), &byte, 1, 0) <= 0;
 }
 
+// Lowers the server's descriptor limit to what it holds now plus `spare`.
+void limitDescriptors(pid_t pid, std::size_t spare) {
+    rlimit limit{};
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit), 0);
+    limit.rlim_cur = openDescriptors(pid) + spare;
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0);
+}
+
+// Closes the idle connections, then waits until the server answers HTTP again.
+bool servesAgainAfterClosing(std::vector<tcp::socket>& idle, const ServerProcess& server) {
+    for (tcp::socket& socket : idle) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+    }
+    return waitUntil(
+        [&] {
+            try {
+                return server.get("/healthz").status == 200;
+            } catch (const std::exception&) {
+                return false; // shed while the server frees the idle connections' descriptors
+            }
+        },
+        10s);
+}
+
+// Each connection from `first` on is closed by the server (shed), none left in the backlog.
+void expectAllClosedByPeer(std::vector<tcp::socket>& sockets, std::size_t first) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    for (std::size_t i = first; i < sockets.size(); ++i) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        EXPECT_TRUE(closedByPeer(sockets[i], std::max(left, 0ms))) << "newcomer " << i;
+    }
+}
+
 TEST(Descriptors, OutOfDescriptorsTheServerShedsNewcomersWithoutSpinningAndServesAgain) {
     ServerProcess server;
     const pid_t pid = serverPid(server);
     ASSERT_GT(pid, 0);
-    // Room for a few connections beyond what the server holds now.
-    rlimit limit{};
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit), 0);
-    limit.rlim_cur = openDescriptors(pid) + 8;
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0);
+    limitDescriptors(pid, 8); // room for a few connections
 
     asio::io_context io;
+    // Idle connections use up the rest; the failure is logged once they do.
     const tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), server.port()};
     std::vector<tcp::socket> idle;
     const auto connectOne = [&] { idle.emplace_back(io).connect(endpoint); };
@@ -135,30 +167,12 @@ TEST(Descriptors, OutOfDescriptorsTheServerShedsNewcomersWithoutSpinningAndServe
     const auto cpu = cpuTime(pid) - cpu_before;
     EXPECT_LT(cpu.count(), 0.3 * elapsed.count())
         << "the server used " << cpu.count() << " s of CPU in " << elapsed.count() << " s";
-    // Each newcomer is closed (shed), none left hanging in the backlog.
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    for (std::size_t i = first_newcomer; i < idle.size(); ++i) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        EXPECT_TRUE(closedByPeer(idle[i], std::max(left, 0ms))) << "newcomer " << i;
-    }
+    expectAllClosedByPeer(idle, first_newcomer);
     const std::string log = server.output();
     EXPECT_LE(countLines(log, "accept failed"), 2U) << log.substr(0, 4096);
     EXPECT_LT(log.size(), 8192U) << log.substr(0, 4096);
 
-    for (tcp::socket& socket : idle) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-    }
-    ASSERT_TRUE(waitUntil(
-        [&] {
-            try {
-                return server.get("/healthz").status == 200;
-            } catch (const std::exception&) {
-                return false; // shed while the server frees the idle connections' descriptors
-            }
-        },
-        10s));
+    ASSERT_TRUE(servesAgainAfterClosing(idle, server));
     const std::string page = server.get("/metrics").body;
     EXPECT_GE(metric(page, "parley_accept_failures_total"), 1) << page;
     EXPECT_GE(metric(page, "parley_connections_shed_total"), 20) << page;

@@ -62,6 +62,8 @@ TEST(Metrics, RendersEveryDocumentedSeriesAtZeroBeforeAnythingHappens) {
         "parley_store_commit_seconds_bucket{le=\"+Inf\"}",
         "parley_store_commit_seconds_sum",
         "parley_store_commit_seconds_count",
+        "parley_accept_failures_total",
+        "parley_connections_shed_total",
     };
     for (const token::TokenError code : token::kAllTokenErrors) {
         expected.push_back("parley_tokens_verified_total{code=\"" +
@@ -81,6 +83,15 @@ TEST(Metrics, RendersEveryDocumentedSeriesAtZeroBeforeAnythingHappens) {
     EXPECT_EQ(all.size(), expected.size()) << metrics.render();
 }
 
+TEST(Metrics, CountsFailedAcceptsAndShedConnections) {
+    Metrics metrics;
+    metrics.acceptFailed(3);
+    metrics.acceptFailed(0);
+    const std::string text = metrics.render();
+    EXPECT_NE(text.find("\nparley_accept_failures_total 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nparley_connections_shed_total 3\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, EveryMetricHasHelpAndType) {
     const std::string text = Metrics{}.render();
     const std::map<std::string, std::string> types = {
@@ -90,6 +101,8 @@ TEST(Metrics, EveryMetricHasHelpAndType) {
         {"parley_connections_closed_total", "counter"},
         {"parley_messages_stored_total", "counter"},
         {"parley_store_commit_seconds", "histogram"},
+        {"parley_accept_failures_total", "counter"},
+        {"parley_connections_shed_total", "counter"},
     };
     for (const auto& [name, type] : types) {
         EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;
