@@ -80,12 +80,12 @@ Read<ChannelsPage> channelsFromReply(const Json& reply) {
     if (!page) {
         return std::unexpected(badReply(page.error()));
     }
-    auto channels = convertAll(std::move(page->channels), toChannel);
-    if (!channels) {
-        return std::unexpected(channels.error());
+    ChannelsPage out{.next_page_token = std::move(page->next_page_token)};
+    out.channels.reserve(page->channels.size());
+    for (auto& channel : page->channels) {
+        out.channels.push_back(toChannel(std::move(channel)));
     }
-    return ChannelsPage{.channels = std::move(*channels),
-                        .next_page_token = std::move(page->next_page_token)};
+    return out;
 }
 
 Read<std::vector<Member>> membersFromReply(const Json& reply) {

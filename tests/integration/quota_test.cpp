@@ -5,6 +5,8 @@
 #include "server_process.hpp"
 #include "ws_test_client.hpp"
 
+#include <parley/client/chat_client.hpp>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -49,7 +51,7 @@ std::vector<std::string> namesIn(const std::vector<Json>& pages) {
     std::vector<std::string> names;
     for (const Json& page : pages) {
         for (const Json& channel : page["channels"]) {
-            names.push_back(channel["unique_name"]);
+            names.push_back(channel["unique_name"].get<std::string>());
         }
     }
     return names;
@@ -182,6 +184,27 @@ TEST(Paging, ABadPageSizeOrTokenIsRefusedWith50003AndTheServerStaysUp) {
     EXPECT_EQ(namesIn({second}), (std::vector<std::string>{"two"}));
 }
 
+TEST(Paging, TheSdksListChannelsFollowsThePagesToTheEnd) {
+    // More channels than one page of the largest size the SDK asks for (500).
+    ServerProcess server{{"--rate-limit", "5000", "--rate-burst", "5000"}};
+    auto alice = connect(server, "alice");
+    constexpr int kChannels = 520;
+    for (int i = 0; i < kChannels; ++i) {
+        ASSERT_EQ(create(*alice, "s" + std::to_string(i))["ok"], true) << i;
+    }
+    auto bob = client::ChatClient::create(
+        mintToken("bob", 600s),
+        client::ChatClientOptions{.url = "ws://127.0.0.1:" + std::to_string(server.port()) +
+                                         "/v1/ws"});
+    const auto listed = bob->listChannels().get();
+    ASSERT_TRUE(listed) << listed.error().message;
+    ASSERT_EQ(listed->size(), static_cast<std::size_t>(kChannels));
+    for (int i = 0; i < kChannels; ++i) {
+        EXPECT_EQ((*listed)[static_cast<std::size_t>(i)].unique_name, "s" + std::to_string(i));
+    }
+    bob->shutdown();
+}
+
 TEST(Paging, RestChannelsPageEveryChannelOnce) {
     ServerProcess server;
     auto alice = connect(server, "alice");
@@ -221,7 +244,7 @@ std::vector<std::int64_t> indexesIn(const std::vector<Json>& pages) {
     std::vector<std::int64_t> indexes;
     for (const Json& page : pages) {
         for (const Json& message : page["messages"]) {
-            indexes.push_back(message["index"]);
+            indexes.push_back(message["index"].get<std::int64_t>());
         }
     }
     return indexes;

@@ -1,3 +1,5 @@
+// The channel half of SqliteStore (sqlite_store.cpp has the rest).
+
 #include "server/store/sqlite_store_internal.hpp"
 
 #include <algorithm>
@@ -6,8 +8,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-// The channel half of SqliteStore (sqlite_store.cpp has the rest).
 
 namespace parley::server {
 

@@ -172,7 +172,9 @@ struct PagedList {
     Outcome<std::vector<Channel>> listed;
 
     void run(GoldenSession& s) {
-        s.connect();
+        s.start();
+        s.sent(request(protocol::op::kInit));
+        s.receive(reply(protocol::op::kInit));
         Outcome<Channel> created;
         s.h.core->createChannel("general", false, "General", R"({"topic":"anything"})",
                                 created.done());
@@ -182,6 +184,7 @@ struct PagedList {
         s.receive(kListPageReply);
         EXPECT_FALSE(listed.result) << "done before the last page";
         s.sent(kListPageRequest);
+        EXPECT_EQ(s.frames[kListPageRequest], golden(kListPageRequest));
         Json last = golden(reply(protocol::op::kChannelList));
         last["reply_to"] = 4;
         s.h.serverSends(last.dump());

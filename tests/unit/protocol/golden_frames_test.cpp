@@ -120,7 +120,10 @@ const std::map<std::string, Encoder>& encoders() {
         {"reply.message.send",
          [](const std::string& n) { return replyRoundTrip(n, readMessageReply, messageReply); }},
         {"reply.message.history",
-         [](const std::string& n) { return replyRoundTrip(n, readMessagesReply, messagesReply); }},
+         [](const std::string& n) {
+             return replyRoundTrip(n, readMessagesReply,
+                                   [](const auto& page) { return messagesReply(page); });
+         }},
         {"reply.ping",
          [](const std::string& n) { return replyRoundTrip(n, readPingReply, pingReply); }},
         {"reply.error", errorRoundTrip},

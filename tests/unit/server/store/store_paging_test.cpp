@@ -1,7 +1,7 @@
 // The Store contract for paged channel lists and the per-creator channel quota, run against every
 // implementation (store_suite.hpp): a PostgreSQL store must page and count the same way.
 
-#include "server/store/store_suite.hpp"
+#include "store_suite.hpp"
 
 #include <gtest/gtest.h>
 

@@ -113,7 +113,7 @@ protected:
                           .friendly_name = "Friendly",
                           .type = type,
                           .created_by = std::move(creator),
-                          .now = at(++clock_ * 1s)};
+                          .now = at(++clock_ * std::chrono::seconds{1})};
     }
 
     /// Creates a channel; a failure throws bad_expected_access, which fails the test.
@@ -130,7 +130,7 @@ protected:
                                        .channel_sid = channel.sid,
                                        .author = std::move(author),
                                        .body = std::move(body),
-                                       .now = at(++clock_ * 1s)})
+                                       .now = at(++clock_ * std::chrono::seconds{1})})
             .value();
     }
 

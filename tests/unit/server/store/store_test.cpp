@@ -1,4 +1,4 @@
-#include "server/store/store_suite.hpp"
+#include "store_suite.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
