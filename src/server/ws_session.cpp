@@ -98,7 +98,7 @@ void WsSession::close(CloseCode code) {
 }
 
 void WsSession::send(Payload frame) {
-    if (ended_ || close_started_) {
+    if (ended_ || close_started_ || close_requested_) { // nothing after the close is asked for
         return;
     }
     if (queued_bytes_ + frame->size() > context_.settings.max_outbox_bytes) {

@@ -9,6 +9,7 @@
 #include <parley/client/chat_client.hpp>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <csignal>
 

@@ -69,7 +69,8 @@ private:
 std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
                       std::optional<std::string> chat_service = std::nullopt);
 
-/// A token with a chat grant issued at `issued` (any instant, past included) expiring `ttl` later.
+/// A token with a chat grant issued at `issued` (any instant, past included) expiring `ttl`
+/// later.
 std::string mintTokenAt(const std::string& identity, std::chrono::system_clock::time_point issued,
                         std::chrono::seconds ttl);
 

@@ -350,25 +350,40 @@ TEST_F(SessionCoreTest, ARenewalArrivingAtExpIsTooLate) {
     EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
 }
 
+// Runs `task` on a store worker and waits for it: with the other worker held, every task posted
+// to the pool before it has run by then.
+void drainWorkers(StoreWorkers& workers) {
+    std::promise<void> ran;
+    workers.post([&ran] { ran.set_value(); });
+    ran.get_future().wait();
+}
+
 TEST_F(SessionCoreTest, AMessageThatReachesTheStoreAtExpIsRefusedAndNotStored) {
     auto session = open();
     init(*session, 600s);
     const Json created = request(*session, "channel.create", {{"unique_name", "general"}});
-    const std::string sid = created["channel"]["sid"];
+    const auto sid = created["channel"]["sid"].get<std::string>();
     // The channel's strand is busy until the clock has reached exp, as under load.
     std::promise<void> release;
     workers_.postOrdered(sid, [wait = release.get_future().share()] { wait.wait(); });
     clock_.set(kStart + 600s - 1ms);
     session->core.onFrame(R"({"id":90,"op":"message.send","channel":"general","body":"late"})");
+    drainWorkers(workers_); // checked before exp, then queued on the strand
     clock_.set(kStart + 600s);
     release.set_value();
-    scheduler_.runUntil([&] { return session->closed.has_value(); }, 10s);
+    std::promise<void> appended;
+    workers_.postOrdered(sid, [&appended] { appended.set_value(); });
+    appended.get_future().wait();
+    scheduler_.runReady(); // the reply was posted before the expiry timer runs
+    ASSERT_GE(session->frames.size(), 2U);
     EXPECT_EQ(session->frames[session->frames.size() - 2]["reply_to"], 90);
     EXPECT_EQ(session->frames[session->frames.size() - 2]["error"]["code"], 20104);
+    EXPECT_EQ(session->events("token_expired").size(), 1U);
     EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
     const auto stored = store_->history(sid, HistoryQuery{});
     ASSERT_TRUE(stored);
-    EXPECT_TRUE(stored->empty()) << "stored at " << stored->front().date_created;
+    EXPECT_TRUE(stored->empty()) << "stored at "
+                                 << stored->front().date_created.time_since_epoch().count();
 }
 
 TEST_F(SessionCoreTest, FinishDetachesFromTheHub) {

@@ -33,7 +33,8 @@ protected:
     }
     std::vector<std::int64_t> page(HistoryQuery query) {
         std::vector<std::int64_t> out;
-        for (const Message& message : store_->history(channel_.sid, query).value()) {
+        const auto messages = store_->history(channel_.sid, query);
+        for (const Message& message : messages.value()) {
             out.push_back(message.index);
         }
         return out;
