@@ -3,6 +3,7 @@
 
 #include "client/client_core.hpp"
 #include "protocol/codes.hpp"
+#include "protocol/names.hpp"
 
 namespace parley::client {
 
@@ -39,10 +40,10 @@ std::expected<std::string, Error> attributesOf(std::string_view text) {
 void ClientCore::submit(std::string_view op, Json args, ReplyHandler on_reply) {
     if (state_ == ConnectionState::kShutDown) {
         on_reply(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
-    } else if (initialized_) {
-        sendNow(op, std::move(args), std::move(on_reply));
     } else {
-        requests_.queue(op, std::move(args), std::move(on_reply));
+        // Queued (bounded) until a connection has done init and the server's rate lets it go.
+        requests_.enqueue(op, std::move(args), std::move(on_reply), RequestTable::Lane::kApp);
+        pump();
     }
 }
 
@@ -108,6 +109,14 @@ void ClientCore::addMember(std::string channel, std::string identity, Done<Chann
 
 void ClientCore::send(std::string channel, std::string body, std::string_view attributes_json,
                       Done<Message> done) {
+    if (body.size() > protocol::kMaxBodyBytes) {
+        // Refused here, with the server's code for it, rather than sent to be refused.
+        done(std::unexpected(Error{.code = static_cast<int>(protocol::ErrorCode::kBodyTooLarge),
+                                   .message = "message too long: " + std::to_string(body.size()) +
+                                              " bytes, at most " +
+                                              std::to_string(protocol::kMaxBodyBytes)}));
+        return;
+    }
     auto attributes = attributesOf(attributes_json);
     if (!attributes) {
         done(std::unexpected(attributes.error()));

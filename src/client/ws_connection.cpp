@@ -3,7 +3,9 @@
 #include "protocol/events.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/websocket/error.hpp>
 
 namespace parley::client {
@@ -17,13 +19,36 @@ WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, ConnectionHan
     : resolver_(io), ws_(io), url_(std::move(url)), handlers_(std::move(handlers)),
       connect_timeout_(connect_timeout) {}
 
+namespace {
+
+// What a failed TCP connect means to a person, by its cause.
+ConnectionError connectError(const beast::error_code& error, const WsUrl& url,
+                             std::chrono::milliseconds timeout) {
+    const std::string where = url.host + ":" + url.port;
+    if (error == beast::error::timeout) {
+        return {.cause = ConnectionError::Cause::kTimedOut,
+                .message = "no answer from " + where + " within " +
+                           std::to_string(timeout.count() / 1000) + " s"};
+    }
+    if (error == boost::asio::error::connection_refused) {
+        return {.cause = ConnectionError::Cause::kRefused,
+                .message = "connection refused by " + where + " (is the server running there?)"};
+    }
+    return {.cause = ConnectionError::Cause::kNetwork,
+            .message = "cannot connect to " + where + ": " + error.message()};
+}
+
+} // namespace
+
 void WsConnection::start() {
     resolver_.async_resolve(
         url_.host, url_.port,
         [self = shared_from_this()](beast::error_code error,
                                     const tcp::resolver::results_type& results) {
             if (error) {
-                self->end(0, "cannot resolve the host: " + error.message());
+                self->fail({.cause = ConnectionError::Cause::kUnresolved,
+                            .message = "cannot resolve the host " + self->url_.host + ": " +
+                                       error.message()});
                 return;
             }
             self->onResolved(results);
@@ -31,35 +56,59 @@ void WsConnection::start() {
 }
 
 void WsConnection::onResolved(const tcp::resolver::results_type& results) {
+    // The deadline covers the connect and the upgrade: a server that accepts and never answers
+    // times out too.
     beast::get_lowest_layer(ws_).expires_after(connect_timeout_);
     beast::get_lowest_layer(ws_).async_connect(
         results, [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
             if (error) {
-                self->end(0, "cannot connect: " + error.message());
+                self->fail(connectError(error, self->url_, self->connect_timeout_));
                 return;
             }
             self->ws_.read_message_max(protocol::kMaxServerFrameBytes);
             self->ws_.text(true);
             self->ws_.async_handshake(
-                self->url_.host + ":" + self->url_.port, self->url_.target,
-                [self](beast::error_code handshake_error) {
-                    if (handshake_error) {
-                        self->end(0, "WebSocket handshake failed: " + handshake_error.message());
-                        return;
-                    }
-                    // From here the WebSocket's own timeouts apply (pings while idle), not the
-                    // connect deadline.
-                    beast::get_lowest_layer(self->ws_).expires_never();
-                    self->ws_.set_option(
-                        websocket::stream_base::timeout::suggested(beast::role_type::client));
-                    self->open_ = true;
-                    if (self->handlers_.opened) {
-                        self->handlers_.opened();
-                    }
-                    self->readNext();
-                    self->writeNext();
-                });
+                self->upgrade_, self->url_.hostHeader(), self->url_.target,
+                [self](beast::error_code handshake_error) { self->onHandshake(handshake_error); });
         });
+}
+
+void WsConnection::onHandshake(const beast::error_code& error) {
+    if (error) {
+        const int status = static_cast<int>(upgrade_.result_int());
+        if (status != 0 && status != 101) {
+            fail({.cause = ConnectionError::Cause::kHttpStatus,
+                  .message = "the server refused the WebSocket upgrade of " + url_.target +
+                             " with HTTP " + std::to_string(status) + " " +
+                             std::string{upgrade_.reason()},
+                  .http_status = status});
+        } else {
+            fail(
+                error == beast::error::timeout
+                    ? connectError(error, url_, connect_timeout_)
+                    : ConnectionError{.message = "WebSocket handshake failed: " + error.message()});
+        }
+        return;
+    }
+    // From here the WebSocket's own timeouts apply (pings while idle), not the connect deadline.
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    open_ = true;
+    if (handlers_.opened) {
+        handlers_.opened();
+    }
+    readNext();
+    writeNext();
+}
+
+void WsConnection::fail(ConnectionError error) {
+    if (ended_) {
+        return;
+    }
+    if (auto failed = std::move(handlers_.failed)) {
+        failed(error);
+    }
+    end(0, std::move(error.message));
 }
 
 void WsConnection::readNext() {

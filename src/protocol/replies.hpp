@@ -7,16 +7,27 @@
 #include "protocol/shape_error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace parley::protocol {
+
+/// What the server lets one connection send, announced in the `init` reply so that a client can
+/// pace its requests within it instead of being refused (50429, then close 4429): a token bucket
+/// of `rate_burst` frames refilled at `rate_per_second`, every text frame counting.
+struct ConnectionLimits {
+    double rate_per_second = 0;
+    double rate_burst = 0;
+};
 
 /// The reply to `init` and `update_token`.
 struct TokenReply {
     std::string identity;
     std::int64_t expires_at = 0;  // unix seconds
     std::int64_t server_time = 0; // unix milliseconds
+    /// `limits`: in the `init` reply only (a server that predates it sends none).
+    std::optional<ConnectionLimits> limits;
 };
 
 Json encodeReply(const TokenReply& reply);

@@ -168,7 +168,7 @@ void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, 
     init_timer_ = 0;
     spdlog::info("connection start: identity={} expires_at={}", identity_,
                  unixSeconds(claims.expires_at));
-    sendTokenReply(id, claims.expires_at);
+    sendTokenReply(id, claims.expires_at, /*with_limits=*/true);
     armTokenTimers(claims.expires_at);
     for (auto& held : std::exchange(held_events_, {})) {
         transport_.send(std::move(held));
@@ -196,12 +196,17 @@ std::optional<token::Claims> SessionCore::verifiedToken(const protocol::Request&
     return std::move(*claims);
 }
 
-void SessionCore::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at) {
-    send(protocol::okReply(id, protocol::encodeReply(protocol::TokenReply{
-                                   .identity = identity_,
-                                   .expires_at = unixSeconds(expires_at),
-                                   .server_time = unixMillis(scheduler_.clock().now()),
-                               })));
+void SessionCore::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at,
+                                 bool with_limits) {
+    protocol::TokenReply reply{.identity = identity_,
+                               .expires_at = unixSeconds(expires_at),
+                               .server_time = unixMillis(scheduler_.clock().now())};
+    if (with_limits) { // announced once, so a client can pace itself within them
+        reply.limits =
+            protocol::ConnectionLimits{.rate_per_second = context_.settings.rate_per_second,
+                                       .rate_burst = context_.settings.rate_burst};
+    }
+    send(protocol::okReply(id, protocol::encodeReply(reply)));
 }
 
 void SessionCore::handleUpdateToken(const protocol::Request& request) {

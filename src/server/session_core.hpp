@@ -63,7 +63,7 @@ private:
     /// The request's `token`, verified. On failure the error reply is sent already; `rejected`
     /// tells a refused token (a 201xx code) from a missing or malformed argument.
     std::optional<token::Claims> verifiedToken(const protocol::Request& request, bool& rejected);
-    void sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at);
+    void sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at, bool with_limits = false);
     void protocolError(std::optional<std::uint64_t> id, protocol::ErrorCode code,
                        std::string_view message);
     void reply(std::string frame);

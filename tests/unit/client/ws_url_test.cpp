@@ -20,9 +20,24 @@ TEST(WsUrl, DefaultsToPort80AndTheRootPath) {
     EXPECT_EQ(url->target, "/");
 }
 
+TEST(WsUrl, TakesAnIPv6AddressInBrackets) {
+    auto url = parseWsUrl("ws://[::1]:8080/v1/ws");
+    ASSERT_TRUE(url);
+    EXPECT_EQ(url->host, "::1") << "without brackets, as the resolver takes it";
+    EXPECT_EQ(url->port, "8080");
+    EXPECT_EQ(url->target, "/v1/ws");
+    EXPECT_EQ(url->hostHeader(), "[::1]:8080");
+    auto no_port = parseWsUrl("ws://[fe80::1]/");
+    ASSERT_TRUE(no_port);
+    EXPECT_EQ(no_port->host, "fe80::1");
+    EXPECT_EQ(no_port->port, "80");
+    EXPECT_EQ(parseWsUrl("ws://127.0.0.1:9/")->hostHeader(), "127.0.0.1:9");
+}
+
 TEST(WsUrl, RefusesWhatItCannotConnectTo) {
-    for (const char* bad : {"", "http://x:1/", "wss://x:1/", "ws://", "ws://:80/", "ws://x:/",
-                            "ws://x:99999/", "ws://x:12a/", "ws://x:123456/"}) {
+    for (const char* bad :
+         {"", "http://x:1/", "wss://x:1/", "ws://", "ws://:80/", "ws://x:/", "ws://x:99999/",
+          "ws://x:12a/", "ws://x:123456/", "ws://[::1", "ws://[::1]x:80/", "ws://[]:80/"}) {
         EXPECT_FALSE(parseWsUrl(bad)) << bad;
     }
     EXPECT_EQ(parseWsUrl("wss://x/").error(),
