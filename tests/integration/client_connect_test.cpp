@@ -147,23 +147,23 @@ TEST(ClientPacing, ThreeHundredMessagesBackToBackAreAllAcknowledgedAndDeliveredI
     auto recorder = std::make_shared<Recorder>();
     auto chat = clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws", recorder);
     ASSERT_TRUE(chat->createChannel("pasted").get());
-    constexpr int kLines = 300;
+    constexpr std::size_t kLines = 300;
     std::vector<std::future<client::Result<client::Message>>> sent;
-    for (int i = 0; i < kLines; ++i) { // as fast as a paste: no waiting between them
+    for (std::size_t i = 0; i < kLines; ++i) { // as fast as a paste: no waiting between them
         sent.push_back(chat->send("pasted", "line " + std::to_string(i)));
     }
-    for (int i = 0; i < kLines; ++i) {
+    for (std::size_t i = 0; i < kLines; ++i) {
         ASSERT_EQ(sent[i].wait_for(60s), std::future_status::ready) << "line " << i;
         const auto message = sent[i].get();
         ASSERT_TRUE(message) << "line " << i << ": " << message.error().code << " "
                              << message.error().message;
-        EXPECT_EQ(message->index, i);
+        EXPECT_EQ(message->index, static_cast<std::int64_t>(i));
         EXPECT_EQ(message->body, "line " + std::to_string(i));
     }
     ASSERT_TRUE(recorder->waitUntil([&] { return recorder->messages.size() >= kLines; }));
     const std::lock_guard lock{recorder->mutex};
-    for (int i = 0; i < kLines; ++i) {
-        EXPECT_EQ(recorder->messages[i].index, i);
+    for (std::size_t i = 0; i < kLines; ++i) {
+        EXPECT_EQ(recorder->messages[i].index, static_cast<std::int64_t>(i));
     }
     EXPECT_TRUE(recorder->disconnects.empty()) << "no close (4429)";
     EXPECT_EQ(chat->stats().connect_attempts, 1U);
