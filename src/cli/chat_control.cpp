@@ -10,7 +10,6 @@ namespace {
 constexpr std::string_view kQuit = "/quit";
 // How often a wait on a future looks again; short enough that nobody notices.
 constexpr std::chrono::milliseconds kPollInterval{10};
-constexpr std::chrono::milliseconds kProbeInterval{250};
 
 bool isCommand(const std::string& line, std::string_view command) {
     return line.starts_with(command) &&
@@ -75,23 +74,8 @@ ChatControl::Next ChatControl::next() {
         if (lines_.empty() && input_ended_) {
             return Leave{};
         }
-        if (!quit_read_ || !unreachable_probe_) {
-            changed_.wait(lock);
-        } else if (changed_.wait_for(lock, kProbeInterval) == std::cv_status::timeout) {
-            // A /quit waits behind lines that wait for the server: has the client failed yet?
-            const auto probe = unreachable_probe_;
-            lock.unlock();
-            const bool unreachable = probe();
-            lock.lock();
-            reachable_ = reachable_ && !unreachable;
-        }
+        changed_.wait(lock);
     }
-}
-
-void ChatControl::setUnreachableProbe(std::function<bool()> probe) {
-    const std::lock_guard lock{mutex_};
-    unreachable_probe_ = std::move(probe);
-    changed_.notify_all();
 }
 
 void ChatControl::setReachable(bool reachable) {

@@ -52,9 +52,6 @@ public:
     /// False after a failed connection attempt or while waiting for a token, true once
     /// connected: a /quit read while unreachable acts at once.
     void setReachable(bool reachable);
-    /// Asked every quarter second while a /quit waits (and never otherwise): true when the
-    /// client has failed to connect at least once, for a client whose events do not say so.
-    void setUnreachableProbe(std::function<bool()> probe);
     /// Lines that need the server may run from now on (after the first catch-up).
     void serverReady();
     /// Runs `task` on the command loop, ahead of waiting lines.
@@ -98,7 +95,6 @@ private:
     bool reachable_ = true;
     bool server_ready_ = false;
     std::optional<End> end_;
-    std::function<bool()> unreachable_probe_;
 };
 
 } // namespace parley::cli

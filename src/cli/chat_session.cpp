@@ -137,14 +137,6 @@ int ChatSession::run(const std::shared_ptr<client::ChatClient>& client) {
         const std::lock_guard lock{naming_mutex_};
         client_ = client;
     }
-    control_->setUnreachableProbe([weak = std::weak_ptr{client}] {
-        const auto held = weak.lock();
-        if (!held) {
-            return true;
-        }
-        const auto stats = held->stats();
-        return stats.state != client::ConnectionState::kConnected && stats.connect_attempts > 1;
-    });
     for (;;) {
         auto next = control_->next();
         if (auto* end = std::get_if<ChatControl::End>(&next)) {

@@ -74,5 +74,18 @@ TEST(ChatCliConnect, AnIpv6LiteralUrlIsUsed) {
     EXPECT_EQ(chat.waitForExit(), 0) << "the URL was refused (exit 2) or /quit waited";
 }
 
+TEST(ChatCliConnect, QuitRightAfterStartingNeverHangs) {
+    // Leaving while the first connection is still resolving once left a socket open that kept
+    // shutdown() waiting (a lookup finishing after the abort went on to connect).
+    ServerProcess server;
+    for (int run = 0; run < 30; ++run) {
+        ChatProcess chat{{"--url", urlOf(server), "--token", mintToken("alice", 600s),
+                          "--events-json", "--no-state-file"}};
+        chat.write("/help");
+        chat.write("/quit");
+        ASSERT_EQ(chat.waitForExit(), 0) << "run " << run;
+    }
+}
+
 } // namespace
 } // namespace parley::testing
