@@ -16,6 +16,7 @@
 
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 namespace parley::cli {
 
@@ -26,6 +27,19 @@ constexpr int kUsageError = 2;
 // The first token waits for the command however long it takes (with its retries); /quit and
 // exit status 77 end the wait.
 constexpr std::chrono::hours kFirstTokenWait{24 * 365};
+
+constexpr std::string_view kFooter =
+    "Commands on stdin: /join C (creates C as public if missing), /leave C, /create C\n"
+    "[private], /add C IDENTITY, /list, /members C, /send C TEXT, /history C [N],\n"
+    "/update-token JWT, /help, /quit; a plain line goes to the current channel.\n"
+    "On each connection it lists your channels and shows what arrived in them since the\n"
+    "last message you saw (kept per identity and channel in the state file).\n"
+    "Exit status: 0 on /quit or end of input, 1 when the client ends because of its token\n"
+    "(refused or expired with nothing to renew it, or --token-command exited 77),\n"
+    "2 on bad usage.\n"
+    "--token-command runs with /bin/sh for the first token, for every renewal and again\n"
+    "after a refused token; it prints the token and exits 0, or exits 77 when the user may\n"
+    "no longer have one (parley chat exits 1); any other failure is retried with backoff.";
 
 struct ChatArgs {
     std::string url;
@@ -66,6 +80,17 @@ std::filesystem::path statePath(const ChatArgs& args) {
     return args.state_file.empty() ? defaultStatePath() : std::filesystem::path{args.state_file};
 }
 
+// The AccessManager that renews the token through --token-command.
+std::shared_ptr<client::AccessManager> renewer(const std::string& command, const std::string& token,
+                                               std::chrono::seconds window) {
+    return client::AccessManager::create(token, client::AccessManagerOptions{
+                                                    .about_to_expire_window = window,
+                                                    .provider = client::blockingProvider([command] {
+                                                        return runTokenCommand(command);
+                                                    }),
+                                                });
+}
+
 int runChat(const ChatArgs& args) {
     if (auto url = client::parseWsUrl(args.url); !url) {
         std::cerr << "parley chat: --url " << args.url << ": " << url.error() << '\n';
@@ -96,12 +121,7 @@ int runChat(const ChatArgs& args) {
     std::shared_ptr<client::AccessManager> manager;
     client::Subscription manager_errors;
     if (renews) {
-        manager = client::AccessManager::create(
-            *token, client::AccessManagerOptions{
-                        .about_to_expire_window = window,
-                        .provider = client::blockingProvider(
-                            [command = args.token_command] { return runTokenCommand(command); }),
-                    });
+        manager = renewer(args.token_command, *token, window);
         manager_errors = manager->onError(
             [&session](const client::Error& error) { session.onManagerError(error); });
         manager->attach(client);
@@ -125,18 +145,7 @@ void addChatCommand(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<ChatArgs>();
     auto* chat = app.add_subcommand(
         "chat", "A terminal chat client that shows the token lifecycle as it happens");
-    chat->footer(
-        "Commands on stdin: /join C (creates C as public if missing), /leave C, /create C\n"
-        "[private], /add C IDENTITY, /list, /members C, /send C TEXT, /history C [N],\n"
-        "/update-token JWT, /help, /quit; a plain line goes to the current channel.\n"
-        "On each connection it lists your channels and shows what arrived in them since the\n"
-        "last message you saw (kept per identity and channel in the state file).\n"
-        "Exit status: 0 on /quit or end of input, 1 when the client ends because of its token\n"
-        "(refused or expired with nothing to renew it, or --token-command exited 77),\n"
-        "2 on bad usage.\n"
-        "--token-command runs with /bin/sh for the first token, for every renewal and again\n"
-        "after a refused token; it prints the token and exits 0, or exits 77 when the user may\n"
-        "no longer have one (parley chat exits 1); any other failure is retried with backoff.");
+    chat->footer(std::string{kFooter});
     chat->add_option("--url", args->url, "The server's WebSocket URL, ws://HOST:PORT/v1/ws")
         ->required();
     auto* token = chat->add_option("--token", args->token, "An access token (JWT)");

@@ -85,6 +85,19 @@ void ChatPrinter::onConnectionStateChanged(client::ConnectionState state) {
     emit({{"event", "connectionStateChanged"}, {"state", name}}, "connection: " + name);
 }
 
+void ChatPrinter::onConnectionError(const client::ConnectionError& error) {
+    json event{{"event", "connectionError"},
+               {"cause", std::string{client::toString(error.cause)}},
+               {"message", error.message},
+               {"http_status", error.http_status},
+               {"attempt", error.attempt},
+               {"will_retry", error.will_retry},
+               {"retry_in_ms", error.retry_in.count()}};
+    emit(event, "cannot connect (attempt " + std::to_string(error.attempt) + "): " + error.message +
+                    (error.will_retry ? "; trying again in " + secondsText(error.retry_in)
+                                      : "; waiting for a new token"));
+}
+
 void ChatPrinter::onTokenAboutToExpire(const client::TokenInfo& token) {
     emit({{"event", "tokenAboutToExpire"}, {"expires_at", unixSeconds(token.expires_at)}},
          "token expires in " + left(token) +

@@ -24,6 +24,7 @@ public:
 
     void onConnected(const client::TokenInfo& token, bool reconnected) override;
     void onConnectionStateChanged(client::ConnectionState state) override;
+    void onConnectionError(const client::ConnectionError& error) override;
     void onTokenAboutToExpire(const client::TokenInfo& token) override;
     void onTokenExpired(const client::TokenInfo& token) override;
     void onTokenUpdated(const client::TokenInfo& token) override;

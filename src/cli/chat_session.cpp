@@ -44,6 +44,10 @@ public:
                                         why() + "; no --token-command was given to renew it");
         }
     }
+    void onConnectionError(const client::ConnectionError& error) override {
+        session_->control_->setReachable(false); // a /quit now leaves at once
+        printer().onConnectionError(error);
+    }
     void onTokenAboutToExpire(const client::TokenInfo& t) override {
         printer().onTokenAboutToExpire(t);
     }

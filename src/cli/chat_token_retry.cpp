@@ -115,23 +115,7 @@ bool TokenRetry::fetchOnce() {
         manager = shared_->manager;
     }
     if (!*result) {
-        const client::ProviderError& error = result->error();
-        if (error.terminal) {
-            printer_->tokenCommandFailed(error.message);
-            control_->endWith(1, "the token command failed for good: " + error.message);
-            return false;
-        }
-        if (!have_first_) {
-            control_->setReachable(false); // a /quit typed now leaves at once
-        }
-        const auto delay = backoff_.next();
-        printer_->tokenRetry(error.message, delay);
-        if (!waitFor(delay)) {
-            return false;
-        }
-        const std::lock_guard lock{shared_->mutex};
-        shared_->wanted = true;
-        return true;
+        return onFailure(result->error());
     }
     if (!have_first_) {
         have_first_ = true;
@@ -146,6 +130,26 @@ bool TokenRetry::fetchOnce() {
             refused();
         }
     }
+    return true;
+}
+
+// The command gave no token: end (77), or run it again after the backoff.
+bool TokenRetry::onFailure(const client::ProviderError& error) {
+    if (error.terminal) {
+        printer_->tokenCommandFailed(error.message);
+        control_->endWith(1, "the token command failed for good: " + error.message);
+        return false;
+    }
+    if (!have_first_) {
+        control_->setReachable(false); // a /quit typed now leaves at once
+    }
+    const auto delay = backoff_.next();
+    printer_->tokenRetry(error.message, delay);
+    if (!waitFor(delay)) {
+        return false;
+    }
+    const std::lock_guard lock{shared_->mutex};
+    shared_->wanted = true;
     return true;
 }
 

@@ -48,6 +48,7 @@ private:
     struct Shared; // what the detached command runs share with this object
     void loop();
     bool fetchOnce();
+    bool onFailure(const client::ProviderError& error);
     std::optional<client::ProviderResult> runCommand();
     bool waitFor(std::chrono::milliseconds delay);
 

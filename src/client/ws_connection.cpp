@@ -45,6 +45,11 @@ void WsConnection::start() {
         url_.host, url_.port,
         [self = shared_from_this()](beast::error_code error,
                                     const tcp::resolver::results_type& results) {
+            if (self->ended_) {
+                // Aborted meanwhile: cancel() cannot stop a lookup already running, and
+                // connecting now would leave a socket nobody closes (shutdown would hang on it).
+                return;
+            }
             if (error) {
                 self->fail({.cause = ConnectionError::Cause::kUnresolved,
                             .message = "cannot resolve the host " + self->url_.host + ": " +
@@ -61,6 +66,9 @@ void WsConnection::onResolved(const tcp::resolver::results_type& results) {
     beast::get_lowest_layer(ws_).expires_after(connect_timeout_);
     beast::get_lowest_layer(ws_).async_connect(
         results, [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
+            if (self->ended_) {
+                return; // aborted meanwhile: the socket is closed, no handshake on it
+            }
             if (error) {
                 self->fail(connectError(error, self->url_, self->connect_timeout_));
                 return;
@@ -175,9 +183,10 @@ void WsConnection::abort() {
     ended_ = true;
     resolver_.cancel();
     beast::error_code ignored;
-    auto& socket = beast::get_lowest_layer(ws_).socket();
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    // The stream's close, not the socket's: it also cancels the connect deadline, whose pending
+    // timer would otherwise keep the io thread (and so shutdown()) waiting for up to 10 s.
+    beast::get_lowest_layer(ws_).close();
 }
 
 void WsConnection::end(int close_code, std::string reason) {
@@ -186,8 +195,7 @@ void WsConnection::end(int close_code, std::string reason) {
     }
     ended_ = true;
     writes_.clear();
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    beast::get_lowest_layer(ws_).close(); // the socket and the connect deadline's timer
     if (auto ended = std::move(handlers_.ended)) {
         handlers_ = {};
         ended(close_code, std::move(reason));
