@@ -14,14 +14,6 @@ using protocol::ErrorCode;
 
 namespace {
 
-std::int64_t unixMillis(token::TimePoint time) {
-    return time.time_since_epoch().count();
-}
-
-std::int64_t unixSeconds(token::UnixSeconds time) {
-    return time.time_since_epoch().count();
-}
-
 std::string errorFrame(std::optional<std::uint64_t> id, ErrorCode code,
                        std::string_view message = {}) {
     return protocol::errorReply(id, static_cast<int>(code),

@@ -20,12 +20,21 @@
 #include <parley/token/claims.hpp>
 #include <parley/token/scheduler.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace parley::server {
+
+/// The wire's instants: unix milliseconds (`server_time`, `timestamp`) and unix seconds (`exp`).
+inline std::int64_t unixMillis(token::TimePoint time) {
+    return time.time_since_epoch().count();
+}
+inline std::int64_t unixSeconds(token::UnixSeconds time) {
+    return time.time_since_epoch().count();
+}
 
 class SessionCore {
 public:

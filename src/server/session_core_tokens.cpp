@@ -10,18 +10,6 @@ namespace parley::server {
 
 using protocol::CloseCode;
 
-namespace {
-
-std::int64_t unixMillis(token::TimePoint time) {
-    return time.time_since_epoch().count();
-}
-
-std::int64_t unixSeconds(token::UnixSeconds time) {
-    return time.time_since_epoch().count();
-}
-
-} // namespace
-
 bool SessionCore::tokenExpired() const {
     return scheduler_.clock().now() >= token::TimePoint{expires_at_};
 }

@@ -4,6 +4,7 @@
 // 100 % and a log line per failure.
 
 #include "server_process.hpp"
+#include "wait_until.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -77,18 +78,6 @@ pid_t serverPid(const ServerProcess& server) {
 double metric(const std::string& page, const std::string& name) {
     const auto at = page.find("\n" + name + " ");
     return at == std::string::npos ? -1 : std::stod(page.substr(at + name.size() + 2));
-}
-
-// Waits until `predicate` holds or `timeout` passes; whether it held.
-template <typename Predicate> bool waitUntil(Predicate predicate, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!predicate()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
 }
 
 // Whether the server closed `socket` (end of stream or reset) within `timeout`.

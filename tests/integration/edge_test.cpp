@@ -3,6 +3,7 @@
 // say what to do, and an IPv6 listen address printed as a URL.
 
 #include "server_process.hpp"
+#include "wait_until.hpp"
 #include "ws_test_client.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -47,17 +48,6 @@ std::string startFailure(std::vector<std::string> args, const std::filesystem::p
     }
     ADD_FAILURE() << "parley serve started";
     return {};
-}
-
-template <typename Predicate> bool waitUntil(Predicate predicate, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!predicate()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
 }
 
 TEST(Edge, ControlCharactersInAnIdentityCannotForgeALogLine) {

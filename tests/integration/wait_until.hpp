@@ -1,0 +1,25 @@
+#pragma once
+
+// Waiting on a condition with a deadline, for tests that watch another process (a log file, a
+// metric, a socket) where there is no event to wait on. The deadline fails the wait; it is never
+// the assertion.
+
+#include <chrono>
+#include <thread>
+
+namespace parley::testing {
+
+/// Polls `predicate` every 10 ms until it holds or `timeout` passes; whether it held.
+template <typename Predicate>
+bool waitUntil(Predicate predicate, std::chrono::steady_clock::duration timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!predicate()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return true;
+}
+
+} // namespace parley::testing
