@@ -20,6 +20,7 @@ struct ChatArgs {
     std::string token_command;
     bool events_json = false;
     long long window = 180;
+    std::string ca_file;
 };
 
 int runChat(const ChatArgs& args) {
@@ -39,6 +40,7 @@ int runChat(const ChatArgs& args) {
     auto client = client::ChatClient::create(
         token,
         client::ChatClientOptions{.url = args.url,
+                                  .ca_file = args.ca_file,
                                   .about_to_expire_window = std::chrono::seconds{args.window},
                                   .listener = session.listener()});
     std::shared_ptr<client::AccessManager> manager;
@@ -78,8 +80,12 @@ void addChatCommand(CLI::App& app, int& exit_code) {
         "--token-command runs with /bin/sh for every new token; it prints the token and exits 0,\n"
         "or exits 77 when the user may no longer have one (renewal stops), any other status to\n"
         "be retried with backoff.");
-    chat->add_option("--url", args->url, "The server's WebSocket URL, ws://HOST:PORT/v1/ws")
+    chat->add_option("--url", args->url,
+                     "The server's WebSocket URL, ws://HOST:PORT/v1/ws (wss:// for TLS)")
         ->required();
+    chat->add_option("--ca-file", args->ca_file,
+                     "For wss://: trust the CA certificates in this PEM file instead of the "
+                     "system's");
     auto* token = chat->add_option("--token", args->token, "An access token (JWT)");
     auto* command = chat->add_option("--token-command", args->token_command,
                                      "A shell command that prints a new token; enables automatic "

@@ -29,6 +29,8 @@ struct ServeArgs {
     std::optional<double> burst;
     std::optional<std::size_t> max_per_identity;
     std::string log_level = "info";
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 // The key from the flags (or PARLEY_* environment), if any. The three go together: a key without
@@ -100,6 +102,10 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
         options.session.max_connections_per_identity =
             static_cast<std::size_t>(*config.max_connections_per_identity);
     }
+    if (config.tls_cert || config.tls_key) {
+        options.tls = server::TlsFiles{.certificate = config.tls_cert.value_or(""),
+                                       .private_key = config.tls_key.value_or("")};
+    }
 }
 
 // Flags override the config file.
@@ -137,6 +143,30 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     }
 }
 
+// The certificate and key come together, each from its flag or else from the config file.
+std::expected<std::optional<server::TlsFiles>, std::string>
+tlsFiles(const ServeArgs& args, const std::optional<server::TlsFiles>& from_config) {
+    server::TlsFiles files = from_config.value_or(server::TlsFiles{});
+    if (!args.tls_cert.empty()) {
+        files.certificate = args.tls_cert;
+    }
+    if (!args.tls_key.empty()) {
+        files.private_key = args.tls_key;
+    }
+    if (files.certificate.empty() && files.private_key.empty()) {
+        return std::nullopt;
+    }
+    if (files.certificate.empty() || files.private_key.empty()) {
+        return std::unexpected(
+            std::string{"--tls-cert and --tls-key (tls_cert, tls_key) must be given together"});
+    }
+    // Checked now, before anything is printed or made; the server loads them again.
+    if (auto loaded = server::loadServerTlsContext(files); !loaded) {
+        return std::unexpected(loaded.error());
+    }
+    return files;
+}
+
 std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
     ServerOptions options;
     std::optional<std::string> listen;
@@ -160,6 +190,11 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
         options.port = address->second;
     }
     applyFlags(args, options);
+    auto tls = tlsFiles(args, options.tls);
+    if (!tls) {
+        return std::unexpected(tls.error());
+    }
+    options.tls = *tls;
     auto keys = configuredKeys(args);
     if (!keys) {
         return std::unexpected(keys.error());
@@ -202,9 +237,11 @@ int runServe(const ServeArgs& args, const char* program) {
         return 2;
     }
     const auto endpoint = (*server)->endpoint();
-    std::cout << "Connect with: " << program << " chat --url ws://" << options->host << ':'
-              << endpoint.port() << "/v1/ws --token <token>\n"
-              << "Health: http://" << options->host << ':' << endpoint.port() << "/healthz\n"
+    const std::string secure = options->tls ? "s" : "";
+    std::cout << "Connect with: " << program << " chat --url ws" << secure << "://" << options->host
+              << ':' << endpoint.port() << "/v1/ws --token <token>\n"
+              << "Health: http" << secure << "://" << options->host << ':' << endpoint.port()
+              << "/healthz\n"
               << std::flush;
     return (*server)->run([args]() -> std::optional<std::vector<token::ApiKey>> {
         auto keys = configuredKeys(args);
@@ -259,6 +296,9 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
         ->add_option("--max-connections-per-identity", args->max_per_identity,
                      "Connections one identity may hold (default 16)")
         ->check(CLI::PositiveNumber);
+    serve->add_option("--tls-cert", args->tls_cert,
+                      "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
+    serve->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
     serve->add_option("--log-level", args->log_level, "Log detail")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();

@@ -1,5 +1,6 @@
 #include "client/ws_connection.hpp"
 
+#include "client/tls_client.hpp"
 #include "protocol/events.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -11,11 +12,30 @@ namespace parley::client {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using boost::asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+ClientStream makeStream(boost::asio::io_context& io, const WsUrl& url,
+                        boost::asio::ssl::context* tls) {
+    if (url.tls) {
+        return ClientStream{TlsStream{beast::tcp_stream{io}, *tls}};
+    }
+    return ClientStream{beast::tcp_stream{io}};
+}
+
+beast::tcp_stream& tcpOf(ClientStream& stream) {
+    return stream.visit(
+        [](auto& layer) -> beast::tcp_stream& { return beast::get_lowest_layer(layer); });
+}
+
+} // namespace
 
 WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, ConnectionHandlers handlers,
-                           std::chrono::milliseconds connect_timeout)
-    : resolver_(io), ws_(io), url_(std::move(url)), handlers_(std::move(handlers)),
-      connect_timeout_(connect_timeout) {}
+                           std::chrono::milliseconds connect_timeout,
+                           std::shared_ptr<boost::asio::ssl::context> tls)
+    : resolver_(io), tls_(std::move(tls)), ws_(makeStream(io, url, tls_.get())),
+      url_(std::move(url)), handlers_(std::move(handlers)), connect_timeout_(connect_timeout) {}
 
 void WsConnection::start() {
     resolver_.async_resolve(
@@ -31,34 +51,58 @@ void WsConnection::start() {
 }
 
 void WsConnection::onResolved(const tcp::resolver::results_type& results) {
-    beast::get_lowest_layer(ws_).expires_after(connect_timeout_);
-    beast::get_lowest_layer(ws_).async_connect(
-        results, [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
-            if (error) {
-                self->end(0, "cannot connect: " + error.message());
+    // One deadline covers the TCP connect and both handshakes.
+    tcpOf(ws_.next_layer()).expires_after(connect_timeout_);
+    tcpOf(ws_.next_layer())
+        .async_connect(results,
+                       [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
+                           if (error) {
+                               self->end(0, "cannot connect: " + error.message());
+                               return;
+                           }
+                           if (self->url_.tls) {
+                               self->handshakeTls();
+                           } else {
+                               self->handshakeWebSocket();
+                           }
+                       });
+}
+
+void WsConnection::handshakeTls() {
+    auto& secure = *ws_.next_layer().get<TlsStream>();
+    prepareTls(secure.native_handle(), url_.host);
+    secure.async_handshake(boost::asio::ssl::stream_base::client,
+                           [self = shared_from_this()](beast::error_code error) {
+                               if (error) {
+                                   auto* tls = self->ws_.next_layer().get<TlsStream>();
+                                   self->end(0, describeTlsFailure(tls->native_handle(), error));
+                                   return;
+                               }
+                               self->handshakeWebSocket();
+                           });
+}
+
+void WsConnection::handshakeWebSocket() {
+    ws_.read_message_max(protocol::kMaxServerFrameBytes);
+    ws_.text(true);
+    ws_.async_handshake(
+        url_.host + ":" + url_.port, url_.target,
+        [self = shared_from_this()](beast::error_code handshake_error) {
+            if (handshake_error) {
+                self->end(0, "WebSocket handshake failed: " + handshake_error.message());
                 return;
             }
-            self->ws_.read_message_max(protocol::kMaxServerFrameBytes);
-            self->ws_.text(true);
-            self->ws_.async_handshake(
-                self->url_.host + ":" + self->url_.port, self->url_.target,
-                [self](beast::error_code handshake_error) {
-                    if (handshake_error) {
-                        self->end(0, "WebSocket handshake failed: " + handshake_error.message());
-                        return;
-                    }
-                    // From here the WebSocket's own timeouts apply (pings while idle), not the
-                    // connect deadline.
-                    beast::get_lowest_layer(self->ws_).expires_never();
-                    self->ws_.set_option(
-                        websocket::stream_base::timeout::suggested(beast::role_type::client));
-                    self->open_ = true;
-                    if (self->handlers_.opened) {
-                        self->handlers_.opened();
-                    }
-                    self->readNext();
-                    self->writeNext();
-                });
+            // From here the WebSocket's own timeouts apply (pings while idle), not the connect
+            // deadline.
+            beast::get_lowest_layer(self->ws_).expires_never();
+            self->ws_.set_option(
+                websocket::stream_base::timeout::suggested(beast::role_type::client));
+            self->open_ = true;
+            if (self->handlers_.opened) {
+                self->handlers_.opened();
+            }
+            self->readNext();
+            self->writeNext();
         });
 }
 
@@ -147,7 +191,7 @@ void WsConnection::end(int close_code, std::string reason) {
 
 std::shared_ptr<Connection> WsTransport::open(const WsUrl& url, ConnectionHandlers handlers) {
     auto connection =
-        std::make_shared<WsConnection>(*io_, url, std::move(handlers), connect_timeout_);
+        std::make_shared<WsConnection>(*io_, url, std::move(handlers), connect_timeout_, tls_);
     connection->start();
     return connection;
 }

@@ -6,23 +6,23 @@ namespace parley::client {
 
 std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
     constexpr std::string_view kScheme = "ws://";
+    constexpr std::string_view kTlsScheme = "wss://";
     if (url.size() > 2048) {
         return std::unexpected("the URL is longer than 2048 characters");
     }
-    if (!url.starts_with(kScheme)) {
-        return std::unexpected(url.starts_with("wss://")
-                                   ? "wss:// is not supported; use ws:// (behind a TLS proxy)"
-                                   : "the URL must start with ws://");
+    WsUrl out;
+    out.tls = url.starts_with(kTlsScheme);
+    if (!out.tls && !url.starts_with(kScheme)) {
+        return std::unexpected("the URL must start with ws:// or wss://");
     }
-    url.remove_prefix(kScheme.size());
+    url.remove_prefix(out.tls ? kTlsScheme.size() : kScheme.size());
     const auto slash = url.find('/');
     const std::string_view authority = url.substr(0, slash);
-    WsUrl out;
     out.target = slash == std::string_view::npos ? "/" : std::string{url.substr(slash)};
     const auto colon = authority.rfind(':');
     if (colon == std::string_view::npos) {
         out.host = std::string{authority};
-        out.port = "80";
+        out.port = out.tls ? "443" : "80";
     } else {
         out.host = std::string{authority.substr(0, colon)};
         out.port = std::string{authority.substr(colon + 1)};

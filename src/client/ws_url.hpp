@@ -1,6 +1,7 @@
 #pragma once
 
-// `ws://host:port/path` split into what a TCP connect and a WebSocket handshake need.
+// `ws://host:port/path` or `wss://...` split into what a TCP connect, a TLS handshake and a
+// WebSocket handshake need.
 
 #include <expected>
 #include <string>
@@ -12,10 +13,12 @@ struct WsUrl {
     std::string host;
     std::string port; // a service name or number, as the resolver takes it
     std::string target;
+    /// wss://: TLS, the server's certificate verified for `host`.
+    bool tls = false;
 };
 
-/// Fails with a message for anything but `ws://HOST[:PORT][/PATH]` (wss is not supported: run
-/// the server behind a TLS proxy and point the client at the proxy through a local tunnel).
+/// Fails with a message for anything but `ws://HOST[:PORT][/PATH]` or `wss://...` (default
+/// ports 80 and 443).
 std::expected<WsUrl, std::string> parseWsUrl(std::string_view url);
 
 } // namespace parley::client

@@ -65,6 +65,14 @@ Server::~Server() {
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions options,
                                                                    const token::Clock& clock) {
+    std::unique_ptr<asio::ssl::context> tls;
+    if (options.tls) {
+        auto loaded = loadServerTlsContext(*options.tls);
+        if (!loaded) {
+            return std::unexpected(loaded.error());
+        }
+        tls = std::move(*loaded);
+    }
     // The broker first: a misspelt one is refused before the store makes any file.
     auto broker = openBroker(options.broker);
     if (!broker) {
@@ -92,7 +100,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
         .workers = *server->workers_,
         .metrics = *server->metrics_,
         .clock = clock,
+        .tls = tls.get(),
     });
+    server->tls_ = std::move(tls);
     server->rest_ = std::make_unique<RestApi>(*server->context_, *server->store_);
     boost::system::error_code address_error;
     const auto address = asio::ip::make_address(server->options_.host, address_error);
@@ -135,8 +145,8 @@ int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_re
         };
     signals.async_wait(on_signal);
     listener_->run();
-    spdlog::info("parley serving on ws://{}:{}/v1/ws with {} threads", options_.host,
-                 endpoint().port(), pool_->size());
+    spdlog::info("parley serving on {}://{}:{}/v1/ws with {} threads", tls_ ? "wss" : "ws",
+                 options_.host, endpoint().port(), pool_->size());
     pool_->run();
     spdlog::info("parley stopped");
     return 0;

@@ -7,6 +7,7 @@
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
 #include "server/store_workers.hpp"
+#include "server/tls_context.hpp"
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/clock.hpp>
@@ -43,6 +44,9 @@ struct ServerOptions {
     unsigned threads = std::max(1U, std::thread::hardware_concurrency());
     /// How long shutdown waits for connections to close before dropping them.
     std::chrono::milliseconds shutdown_grace{5000};
+    /// Serve https:// and wss:// with this certificate and key (the same port, the same
+    /// endpoints); plain http:// and ws:// when unset.
+    std::optional<TlsFiles> tls;
 };
 
 class Listener;
@@ -50,7 +54,8 @@ class RestApi;
 
 class Server {
 public:
-    /// Opens the store and binds the port; an error message if either fails.
+    /// Loads the TLS files (if any), opens the store and binds the port; an error message if one
+    /// fails.
     static std::expected<std::unique_ptr<Server>, std::string> create(ServerOptions options,
                                                                       const token::Clock& clock);
     ~Server();
@@ -84,6 +89,7 @@ private:
     std::unique_ptr<ServerContext> context_;
     std::unique_ptr<RestApi> rest_;
     std::shared_ptr<Listener> listener_;
+    std::unique_ptr<boost::asio::ssl::context> tls_;
     bool stopping_ = false;
 };
 

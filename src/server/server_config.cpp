@@ -94,6 +94,12 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     config.rate_burst = table["limits"]["rate_burst"].value<double>();
     config.max_connections_per_identity =
         table["limits"]["max_connections_per_identity"].value<std::int64_t>();
+    if (auto cert = table["tls_cert"].value<std::string>()) {
+        config.tls_cert = *cert;
+    }
+    if (auto key = table["tls_key"].value<std::string>()) {
+        config.tls_key = *key;
+    }
     if (auto problem = checkRanges(config)) {
         return std::unexpected(file.string() + ": " + *problem);
     }

@@ -17,6 +17,10 @@
 #include <chrono>
 #include <cstddef>
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace parley::server {
 
 struct SessionSettings {
@@ -45,6 +49,8 @@ struct ServerContext {
     StoreWorkers& workers;
     Metrics& metrics;
     const token::Clock& clock;
+    /// The TLS certificate and key when the server serves https:// and wss://; null for plain.
+    boost::asio::ssl::context* tls = nullptr;
 };
 
 } // namespace parley::server

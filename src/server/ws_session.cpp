@@ -11,8 +11,8 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using protocol::CloseCode;
 
-WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context)
-    : ws_(std::move(socket)), context_(context), scheduler_(ws_.get_executor(), context.clock),
+WsSession::WsSession(WsStream&& stream, ServerContext& context)
+    : ws_(std::move(stream)), context_(context), scheduler_(ws_.get_executor(), context.clock),
       core_(context, scheduler_, *this) {}
 
 WsSession::~WsSession() {

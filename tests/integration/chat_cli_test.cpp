@@ -2,6 +2,7 @@
 // --events-json lines read from its stdout with a deadline.
 
 #include "server_process.hpp"
+#include "test_certificates.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -257,6 +258,24 @@ TEST(ChatCli, HelpListsTheCommandsAndKeepsRunning) {
     chat.write("/help");
     ASSERT_TRUE(chat.waitForEvent("help")) << "no help line (did /help crash parley chat?)";
     chat.write("/quit");
+    EXPECT_EQ(chat.waitForExit(), 0);
+}
+
+TEST(ChatCli, WssWithTheCaFileConnectsAndSends) {
+    const auto certs = TestCertificates::make("chat-cli");
+    ServerProcess server{
+        {"--tls-cert", certs.cert_file.string(), "--tls-key", certs.key_file.string()}};
+    ChatProcess chat{{"--url", "wss://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws",
+                      "--ca-file", certs.ca_file.string(), "--token", mintToken("alice", 600s),
+                      "--events-json"}};
+    ASSERT_TRUE(chat.waitForEvent("connected"));
+    chat.write("/join general");
+    ASSERT_TRUE(chat.waitForEvent("joined"));
+    chat.write("/send general hello over TLS");
+    const auto added = chat.waitForEvent("messageAdded");
+    ASSERT_TRUE(added);
+    EXPECT_EQ((*added)["body"], "hello over TLS");
+    chat.closeInput();
     EXPECT_EQ(chat.waitForExit(), 0);
 }
 
