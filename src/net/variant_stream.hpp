@@ -28,17 +28,19 @@
 
 namespace parley::net {
 
+template <typename Stream, typename... Alternatives>
+concept OneOf = (std::is_same_v<std::decay_t<Stream>, Alternatives> || ...);
+
 template <typename... Streams> class VariantStream {
 public:
     using executor_type = boost::asio::any_io_executor;
 
     /// Holds `stream`, which must be one of the alternatives.
-    template <typename Stream>
-    requires(std::is_same_v<std::decay_t<Stream>, Streams> ||
-             ...) explicit VariantStream(Stream&& stream)
-        : streams_(std::forward<Stream>(stream)) {}
+    template <OneOf<Streams...> Stream>
+    explicit VariantStream(Stream&& stream) : streams_(std::forward<Stream>(stream)) {}
 
-    executor_type get_executor() {
+    // Asio and Beast call these by their names: not our naming scheme.
+    executor_type get_executor() { // NOLINT(readability-identifier-naming)
         return std::visit([](auto& stream) -> executor_type { return stream.get_executor(); },
                           streams_);
     }
@@ -66,7 +68,8 @@ public:
     }
 
     /// Beast's tcp_stream timeout on the lowest layer; a bare socket has none (no effect).
-    void expires_after(std::chrono::steady_clock::duration timeout) {
+    void expires_after( // NOLINT(readability-identifier-naming)
+        std::chrono::steady_clock::duration timeout) {
         visit([timeout](auto& stream) {
             auto& lowest = boost::beast::get_lowest_layer(stream);
             if constexpr (requires { lowest.expires_after(timeout); }) {
@@ -74,7 +77,7 @@ public:
             }
         });
     }
-    void expires_never() {
+    void expires_never() { // NOLINT(readability-identifier-naming)
         visit([](auto& stream) {
             auto& lowest = boost::beast::get_lowest_layer(stream);
             if constexpr (requires { lowest.expires_never(); }) {
@@ -84,7 +87,8 @@ public:
     }
 
     template <typename MutableBuffers, typename Token>
-    auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    auto async_read_some( // NOLINT(readability-identifier-naming)
+        const MutableBuffers& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
             [this](auto handler, const MutableBuffers& target) {
                 visit([&](auto& stream) { stream.async_read_some(target, std::move(handler)); });
@@ -93,7 +97,8 @@ public:
     }
 
     template <typename ConstBuffers, typename Token>
-    auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    auto async_write_some( // NOLINT(readability-identifier-naming)
+        const ConstBuffers& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
             [this](auto handler, const ConstBuffers& source) {
                 visit([&](auto& stream) { stream.async_write_some(source, std::move(handler)); });
@@ -112,14 +117,15 @@ public:
         });
     }
     template <typename Handler>
-    friend void async_teardown(boost::beast::role_type role, VariantStream& stream,
-                               Handler&& handler) {
+    friend void async_teardown( // NOLINT(readability-identifier-naming)
+        boost::beast::role_type role, VariantStream& stream, Handler&& handler) {
         stream.visit([&](auto& alternative) {
             using boost::beast::websocket::async_teardown;
             async_teardown(role, alternative, std::forward<Handler>(handler));
         });
     }
-    friend void beast_close_socket(VariantStream& stream) {
+    friend void beast_close_socket( // NOLINT(readability-identifier-naming)
+        VariantStream& stream) {
         boost::system::error_code ignored;
         stream.socket().close(ignored);
     }
