@@ -72,29 +72,13 @@ ServerOutcome stopBenchServer(load::ServerChild& child, bool run_failed) {
 
 std::string mintToken(const token::ApiKey& key, const std::string& identity,
                       std::chrono::seconds ttl) {
-    auto minted = token::AccessTokenBuilder{key}.identity(identity).ttl(ttl).mint(
+    auto minted = token::AccessTokenBuilder{key}.identity(identity).ttl(ttl).chat({}).mint(
         token::SystemClock::instance());
     if (!minted) {
         throw std::runtime_error("minting a token for " + identity +
                                  " failed: " + minted.error().message);
     }
     return *minted;
-}
-
-std::expected<void, std::string> raiseDescriptorLimit(std::size_t connections) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    const rlim_t needed = static_cast<rlim_t>(connections) + 128;
-    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
-        return std::unexpected("need " + std::to_string(needed) +
-                               " file descriptors but the hard limit (ulimit -Hn) is " +
-                               std::to_string(limit.rlim_max));
-    }
-    limit.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return std::unexpected("setrlimit(RLIMIT_NOFILE) failed");
-    }
-    return {};
 }
 
 } // namespace parley::bench

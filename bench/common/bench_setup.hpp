@@ -12,8 +12,10 @@
 #include <cstddef>
 #include <expected>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace parley::bench {
@@ -50,6 +52,24 @@ struct ServerOutcome {
 /// Stops the server (SIGTERM, then SIGKILL after a grace period).
 ServerOutcome stopBenchServer(load::ServerChild& child, bool run_failed);
 
+/// Starts the server, calls `measure(child)` to fill `report`, stops the server and records how it
+/// ended in `report.server_status` and `report.server_log_tail`. Returns false (after saying why on
+/// stderr, prefixed with `program`) when the server did not start.
+template <class Report, class Measure>
+bool measureAgainstServer(std::string_view program, const BenchServerOptions& options,
+                          Report& report, Measure measure) {
+    auto server = startBenchServer(options);
+    if (!server) {
+        std::cerr << program << ": " << server.error() << "\n";
+        return false;
+    }
+    measure(**server);
+    auto outcome = stopBenchServer(**server, !report.ok());
+    report.server_status = std::move(outcome.status);
+    report.server_log_tail = std::move(outcome.log_tail);
+    return true;
+}
+
 /// Pins the calling thread (and threads it starts later) to one core.
 std::expected<void, std::string> pinCurrentThread(unsigned cpu);
 
@@ -57,10 +77,6 @@ std::expected<void, std::string> pinCurrentThread(unsigned cpu);
 /// --chat-service, so no grant is needed.
 std::string mintToken(const token::ApiKey& key, const std::string& identity,
                       std::chrono::seconds ttl = std::chrono::hours{1});
-
-/// Soft RLIMIT_NOFILE up to what `connections` loopback connections need in this process and in
-/// the server, which inherits it.
-std::expected<void, std::string> raiseDescriptorLimit(std::size_t connections);
 
 /// Polls `done` every `step` until it is true or `timeout` passes; returns the last answer.
 template <class Predicate>

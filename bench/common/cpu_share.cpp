@@ -1,9 +1,39 @@
 #include "cpu_share.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 namespace parley::bench {
+
+namespace {
+
+/// Busy time of core 0 from /proc/stat: every column but idle and iowait (guest time is already
+/// counted in user and nice).
+std::chrono::duration<double> core0Busy() {
+    std::ifstream stat{"/proc/stat"};
+    std::string line;
+    while (std::getline(stat, line)) {
+        if (line.rfind("cpu0 ", 0) != 0) {
+            continue;
+        }
+        std::istringstream fields{line.substr(5)};
+        std::array<double, 8> ticks{}; // user nice system idle iowait irq softirq steal
+        for (double& tick : ticks) {
+            fields >> tick;
+        }
+        const double busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
+        return std::chrono::duration<double>{busy / static_cast<double>(::sysconf(_SC_CLK_TCK))};
+    }
+    return {};
+}
+
+} // namespace
 
 CpuSample sampleCpu(const load::ProcessProbe& server) {
     return CpuSample{
@@ -11,6 +41,7 @@ CpuSample sampleCpu(const load::ProcessProbe& server) {
         .client = load::selfCpuTime(),
         .server = server.cpuTime().value_or(std::chrono::duration<double>{}),
         .server_run_queue_wait = server.runQueueWait().value_or(std::chrono::duration<double>{}),
+        .core0_busy = core0Busy(),
     };
 }
 
@@ -23,11 +54,13 @@ CpuShare cpuBetween(const CpuSample& from, const CpuSample& to) {
     share.client_cores = (to.client - from.client).count() / wall;
     share.server_cores = (to.server - from.server).count() / wall;
     share.server_waiting = (to.server_run_queue_wait - from.server_run_queue_wait).count() / wall;
+    const double core0 = (to.core0_busy - from.core0_busy).count() / wall;
+    share.others_on_core0 = std::max(0.0, core0 - share.server_cores);
     return share;
 }
 
 std::string saturationVerdict(const CpuShare& share, unsigned server_cores_usable,
-                              unsigned client_cores_usable) {
+                              unsigned client_cores_usable, bool pinned) {
     constexpr double kSaturated = 0.9;
     constexpr double kBusyMachine = 0.05;
     const double server_load = share.server_cores / static_cast<double>(server_cores_usable);
@@ -47,10 +80,16 @@ std::string saturationVerdict(const CpuShare& share, unsigned server_cores_usabl
                   verdict, 100 * server_load, server_cores_usable, 100 * client_load,
                   client_cores_usable);
     std::string out = text.data();
-    if (share.server_waiting >= kBusyMachine) {
+    if (pinned && share.others_on_core0 >= kBusyMachine) {
         std::snprintf(text.data(), text.size(),
-                      "; the server's threads waited for a CPU %.0f%% of the time: other "
-                      "processes held it back, so these figures understate it",
+                      "; other processes took %.0f%% of the server's core: they held it back, so "
+                      "these figures understate it",
+                      100 * share.others_on_core0);
+        out += text.data();
+    } else if (!pinned && share.server_waiting >= kBusyMachine) {
+        std::snprintf(text.data(), text.size(),
+                      "; the server's threads waited for a CPU %.0f%% of the time (behind each "
+                      "other or other processes): these figures may understate it",
                       100 * share.server_waiting);
         out += text.data();
     }

@@ -17,6 +17,8 @@ struct CpuSample {
     std::chrono::duration<double> client{};
     std::chrono::duration<double> server{};
     std::chrono::duration<double> server_run_queue_wait{};
+    /// Busy time of core 0, where --pin puts the server (/proc/stat), all processes together.
+    std::chrono::duration<double> core0_busy{};
 };
 
 CpuSample sampleCpu(const load::ProcessProbe& server);
@@ -26,8 +28,13 @@ struct CpuShare {
     std::chrono::duration<double> wall{};
     double client_cores = 0;
     double server_cores = 0;
-    /// Time the server's threads were runnable but waited for a core, per wall second.
+    /// Time the server's threads were runnable but waited for a core, per wall second, summed
+    /// over its threads: with all of them pinned to one core this counts their waits behind each
+    /// other (an io thread behind a store worker) as well as behind other processes.
     double server_waiting = 0;
+    /// What everything but the server kept core 0 busy, per wall second: with --pin, the share of
+    /// the server's core other processes took.
+    double others_on_core0 = 0;
 };
 
 CpuShare cpuBetween(const CpuSample& from, const CpuSample& to);
@@ -36,9 +43,9 @@ CpuShare cpuBetween(const CpuSample& from, const CpuSample& to);
 /// threads, or the one core it was pinned to). Saturated means at least 90% of that. A server
 /// that stayed that busy was never idle waiting for the load generator, whatever the generator's
 /// own load, so then the figures are the server's. Also says
-/// when the server waited for a CPU (run queue) 5% of the time or more: other processes on the
-/// machine, not the load, set its pace then.
+/// when other processes on the machine took 5% or more of the server's core (`pinned`; unpinned,
+/// when its threads waited for a CPU that long): they, not the load, set its pace then.
 std::string saturationVerdict(const CpuShare& share, unsigned server_cores_usable,
-                              unsigned client_cores_usable);
+                              unsigned client_cores_usable, bool pinned);
 
 } // namespace parley::bench

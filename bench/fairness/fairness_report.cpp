@@ -15,13 +15,17 @@ void printPhase(const char* name, const FairnessPhase& phase, std::ostream& out)
     out << "victim ping RTT, " << name << ": " << describe(phase.rtt) << "\n";
     std::array<char, 256> line{};
     std::snprintf(line.data(), line.size(),
-                  "  cpu: server %.2f cores (waiting for a core %.2f), client %.2f cores",
-                  phase.cpu.server_cores, phase.cpu.server_waiting, phase.cpu.client_cores);
+                  "  cpu: server %.2f cores (its threads waiting for a core %.2f, others on core 0 "
+                  "%.2f), client %.2f cores",
+                  phase.cpu.server_cores, phase.cpu.server_waiting, phase.cpu.others_on_core0,
+                  phase.cpu.client_cores);
     out << line.data();
     const double seconds = phase.cpu.wall.count();
     if (phase.pages > 0 && seconds > 0) {
-        std::snprintf(line.data(), line.size(), "; heavy reader %.1f pages/s, %.0f MB/s",
+        std::snprintf(line.data(), line.size(),
+                      "; heavy reader %.1f pages/s, %.1f whole-channel reads/s, %.0f MB/s",
                       static_cast<double>(phase.pages) / seconds,
+                      static_cast<double>(phase.reads) / seconds,
                       static_cast<double>(phase.page_bytes) / seconds / 1e6);
         out << line.data();
     }
@@ -36,8 +40,10 @@ nlohmann::json phaseJson(const FairnessPhase& phase) {
             {"server_cores", phase.cpu.server_cores},
             {"client_cores", phase.cpu.client_cores},
             {"server_waiting", phase.cpu.server_waiting},
+            {"others_on_core0", phase.cpu.others_on_core0},
             {"pages", phase.pages},
             {"page_bytes", phase.page_bytes},
+            {"reads", phase.reads},
             {"seconds", phase.cpu.wall.count()}};
 }
 

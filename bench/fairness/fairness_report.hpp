@@ -29,6 +29,8 @@ struct FairnessPhase {
     CpuShare cpu;
     std::uint64_t pages = 0;
     std::uint64_t page_bytes = 0;
+    /// Reads of the whole channel (one page, or several when the server caps a reply).
+    std::uint64_t reads = 0;
 };
 
 struct FairnessReport {

@@ -77,6 +77,7 @@ std::expected<FairnessPhase, std::string> FairnessRun::pingPhase() {
     const CpuSample start = sampleCpu(probe_);
     const std::uint64_t pages = heavy_->pages();
     const std::uint64_t bytes = heavy_->pageBytes();
+    const std::uint64_t reads = heavy_->reads();
     victim_->startPhase(interval, count);
     // The last ping goes out one interval before the phase ends; its reply may take a while.
     if (auto done = waitUntil([this] { return victim_->phaseDone(); }, options_.phase + 30s,
@@ -88,6 +89,7 @@ std::expected<FairnessPhase, std::string> FairnessRun::pingPhase() {
     phase.cpu = cpuBetween(start, sampleCpu(probe_));
     phase.pages = heavy_->pages() - pages;
     phase.page_bytes = heavy_->pageBytes() - bytes;
+    phase.reads = heavy_->reads() - reads;
     // The samples were written on the victim's thread before phaseDone() turned true.
     auto samples = victim_->takeSamples();
     phase.rtt = summarizeMicros(samples);

@@ -2,6 +2,9 @@
 
 #include "chat_frames.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <optional>
 #include <utility>
 
 namespace parley::bench {
@@ -25,10 +28,6 @@ void HeavyReader::start() {
 
 void HeavyReader::onFrame(std::string_view text) {
     frame_bytes_ = text.size();
-    if (text.size() >= kUnparsedBytes && page_checked_) {
-        onPage();
-        return;
-    }
     const auto frame = parseServerFrame(parser_, text);
     if (!frame) {
         fail("a frame that is not a JSON object");
@@ -61,14 +60,7 @@ void HeavyReader::onReply(std::uint64_t id, simdjson::dom::element root) {
         }
         sendMessage();
     } else {
-        simdjson::dom::array messages;
-        if (root["messages"].get_array().get(messages) != simdjson::SUCCESS ||
-            messages.size() != std::min(options_.page, options_.messages)) {
-            fail("the first history page does not hold the whole channel");
-            return;
-        }
-        page_checked_ = true;
-        onPage();
+        onPage(root);
     }
 }
 
@@ -83,38 +75,51 @@ void HeavyReader::sendMessage() {
 
 void HeavyReader::startReading() {
     reading_.store(true);
-    requestPage();
+    requestPage(std::nullopt);
 }
 
-void HeavyReader::requestPage() {
+void HeavyReader::requestPage(std::optional<std::uint64_t> before) {
     in_flight_.store(true);
-    socket_.send(requestFrame(next_id_++, "message.history",
-                              {{"channel", channel_sid_}, {"limit", options_.page}}));
+    nlohmann::json args{{"channel", channel_sid_}, {"limit", options_.page}};
+    if (before) {
+        args["before"] = *before;
+    }
+    socket_.send(requestFrame(next_id_++, "message.history", std::move(args)));
 }
 
-void HeavyReader::onPage() {
+void HeavyReader::onPage(simdjson::dom::element root) {
+    // Oldest first: the first message's index says where the next (older) page ends. A server
+    // that caps a reply's bytes returns fewer than `limit`; paging on reads the whole channel.
+    simdjson::dom::array messages;
+    std::uint64_t oldest = 0;
+    if (root["messages"].get_array().get(messages) != simdjson::SUCCESS || messages.size() == 0 ||
+        messages.at(0)["index"].get_uint64().get(oldest) != simdjson::SUCCESS) {
+        fail("a history page without messages");
+        return;
+    }
     pages_.fetch_add(1);
     page_bytes_.fetch_add(frame_bytes_);
-    if (reading_.load() && !failed_.load()) {
-        requestPage();
+    read_messages_ += messages.size();
+    std::optional<std::uint64_t> next_before = oldest;
+    if (oldest == 0) {
+        if (read_messages_ != options_.messages) {
+            fail("a read of the whole channel got " + std::to_string(read_messages_) +
+                 " messages, not " + std::to_string(options_.messages));
+            return;
+        }
+        read_messages_ = 0;
+        reads_.fetch_add(1);
+        next_before.reset();
+    }
+    if (reading_.load() && !error_.failed()) {
+        requestPage(next_before);
     } else {
         in_flight_.store(false);
     }
 }
 
-std::string HeavyReader::error() const {
-    const std::lock_guard lock{error_mutex_};
-    return error_;
-}
-
 void HeavyReader::fail(const std::string& why) {
-    {
-        const std::lock_guard lock{error_mutex_};
-        if (error_.empty()) {
-            error_ = "heavy reader: " + why;
-        }
-    }
-    failed_.store(true);
+    error_.set("heavy reader: " + why);
 }
 
 } // namespace parley::bench

@@ -61,28 +61,23 @@ int run(CommandLine& args) {
                           .pinned = args.pin,
                           .load_average = parley::load::loadAverage()};
     const auto key = parley::load::randomApiKey();
-    auto server = startBenchServer(BenchServerOptions{
+    const BenchServerOptions server{
         .binary = args.server,
         .key = key,
         .threads = args.server_threads,
         .pin = args.pin,
         .keep_temp_dir = args.keep_temp,
-    });
-    if (!server) {
-        std::cerr << "parley_fairness: " << server.error() << "\n";
-        return 1;
-    }
-    auto& child = **server;
-    {
+    };
+    const bool started = measureAgainstServer("parley_fairness", server, report, [&](auto& child) {
         FairnessRun fairness{
             args.run,
             Endpoint{.host = boost::asio::ip::make_address_v4("127.0.0.1"), .port = child.port()},
             key, parley::load::ProcessProbe{child.pid()}, [&child] { return child.running(); }};
         fairness.run(report);
+    });
+    if (!started) {
+        return 1;
     }
-    auto outcome = stopBenchServer(child, !report.ok());
-    report.server_status = std::move(outcome.status);
-    report.server_log_tail = std::move(outcome.log_tail);
     args.json ? printJson(report, std::cout) : printText(report, std::cout);
     return report.ok() ? 0 : 3;
 }

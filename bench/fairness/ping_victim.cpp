@@ -62,7 +62,7 @@ void PingVictim::startPhase(std::chrono::nanoseconds interval, std::size_t count
 }
 
 void PingVictim::sendPing() {
-    if (sent_in_phase_ == phase_count_.load() || failed_.load()) {
+    if (sent_in_phase_ == phase_count_.load() || error_.failed()) {
         return;
     }
     const std::uint64_t id = next_id_++;
@@ -78,19 +78,8 @@ void PingVictim::sendPing() {
     });
 }
 
-std::string PingVictim::error() const {
-    const std::lock_guard lock{error_mutex_};
-    return error_;
-}
-
 void PingVictim::fail(const std::string& why) {
-    {
-        const std::lock_guard lock{error_mutex_};
-        if (error_.empty()) {
-            error_ = "victim: " + why;
-        }
-    }
-    failed_.store(true);
+    error_.set("victim: " + why);
 }
 
 } // namespace parley::bench

@@ -10,6 +10,7 @@
 // atomics may be read from any thread, and takeSamples() once phaseDone() is true.
 
 #include "chat_socket.hpp"
+#include "first_error.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <simdjson.h>
@@ -36,8 +37,8 @@ public:
     void startPhase(std::chrono::nanoseconds interval, std::size_t count);
 
     bool ready() const { return ready_.load(); }
-    bool failed() const { return failed_.load(); }
-    std::string error() const;
+    bool failed() const { return error_.failed(); }
+    std::string error() const { return error_.what(); }
     /// Every ping of the current phase has been answered.
     bool phaseDone() const { return answered_.load() == phase_count_.load(); }
     std::size_t answered() const { return answered_.load(); }
@@ -64,9 +65,7 @@ private:
     std::atomic<std::size_t> phase_count_{0};
     std::atomic<std::size_t> answered_{0};
     std::atomic<bool> ready_{false};
-    std::atomic<bool> failed_{false};
-    mutable std::mutex error_mutex_;
-    std::string error_;
+    FirstError error_;
 };
 
 } // namespace parley::bench

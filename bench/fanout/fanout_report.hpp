@@ -25,8 +25,8 @@ struct FanoutOptions {
     std::chrono::seconds duration{10};
     unsigned client_threads = 1;
     /// Messages the slowest member may fall behind the newest one before the senders wait:
-    /// far under the 4,096 frames the server queues for a connection before it closes it as a
-    /// slow reader (4429), so no member is ever dropped.
+    /// with small bodies, far under the 4 MiB the server lets wait for a connection before it
+    /// closes it as a slow reader (4413), so no member is ever dropped.
     std::size_t max_lag = 1024;
     /// Connections being set up at once.
     std::size_t connect_window = 256;

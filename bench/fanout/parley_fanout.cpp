@@ -77,14 +77,14 @@ void measure(const CommandLine& args, const parley::token::ApiKey& key,
     }
     const unsigned server_cores = args.pin ? 1U : args.server_threads;
     const unsigned client_cores = args.pin ? 1U : args.run.client_threads;
-    report.verdict = saturationVerdict(report.cpu, server_cores, client_cores);
+    report.verdict = saturationVerdict(report.cpu, server_cores, client_cores, args.pin);
     report.server_peak_rss_kib = probe.peakResidentKib();
 }
 
 int run(CommandLine& args) {
     args.run.warmup = std::chrono::seconds{args.warmup_seconds};
     args.run.duration = std::chrono::seconds{args.seconds};
-    if (auto raised = raiseDescriptorLimit(args.run.members + 1); !raised) {
+    if (auto raised = parley::load::raiseDescriptorLimit(args.run.members + 1); !raised) {
         std::cerr << "parley_fanout: " << raised.error() << "\n";
         return 1;
     }
@@ -94,21 +94,17 @@ int run(CommandLine& args) {
                         .pinned = args.pin,
                         .load_average = parley::load::loadAverage()};
     const auto key = parley::load::randomApiKey();
-    auto server = startBenchServer(BenchServerOptions{
+    const BenchServerOptions server{
         .binary = args.server,
         .key = key,
         .threads = args.server_threads,
         .pin = args.pin,
         .keep_temp_dir = args.keep_temp,
-    });
-    if (!server) {
-        std::cerr << "parley_fanout: " << server.error() << "\n";
+    };
+    if (!measureAgainstServer("parley_fanout", server, report,
+                              [&](auto& child) { measure(args, key, child, report); })) {
         return 1;
     }
-    measure(args, key, **server, report);
-    auto outcome = stopBenchServer(**server, !report.ok());
-    report.server_status = std::move(outcome.status);
-    report.server_log_tail = std::move(outcome.log_tail);
     args.json ? printJson(report, std::cout) : printText(report, std::cout);
     return report.ok() ? 0 : 3;
 }

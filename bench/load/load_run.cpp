@@ -43,6 +43,7 @@ std::string mintOrThrow(const token::ApiKey& key, const std::string& identity, s
                       .identity(identity)
                       .ttl(ttl)
                       .minimumTtl(seconds{1})
+                      .chat({})
                       .mint(clock);
     if (!minted) {
         throw std::runtime_error("minting a load token failed: " + minted.error().message);

@@ -11,7 +11,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <csignal>
@@ -129,24 +128,6 @@ std::expected<ServerAddress, std::string> parseLoopbackUrl(const std::string& ur
         address.target = rest.substr(slash);
     }
     return address;
-}
-
-/// Soft RLIMIT_NOFILE up to the hard limit; a forked server inherits it. Each side of a loopback
-/// connection holds one descriptor, in its own process.
-std::expected<void, std::string> raiseDescriptorLimit(std::size_t connections) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    const rlim_t needed = static_cast<rlim_t>(connections) + 128;
-    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
-        return std::unexpected("need " + std::to_string(needed) +
-                               " file descriptors but the hard limit (ulimit -Hn) is " +
-                               std::to_string(limit.rlim_max));
-    }
-    limit.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return std::unexpected("setrlimit(RLIMIT_NOFILE) failed");
-    }
-    return {};
 }
 
 void onSignal(int) {

@@ -283,4 +283,20 @@ std::string ServerChild::logTail(std::size_t max_lines) const {
     return out;
 }
 
+std::expected<void, std::string> raiseDescriptorLimit(std::size_t connections) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    const rlim_t needed = static_cast<rlim_t>(connections) + 128;
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
+        return std::unexpected("need " + std::to_string(needed) +
+                               " file descriptors but the hard limit (ulimit -Hn) is " +
+                               std::to_string(limit.rlim_max));
+    }
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return std::unexpected("setrlimit(RLIMIT_NOFILE) failed");
+    }
+    return {};
+}
+
 } // namespace parley::load

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -102,5 +103,10 @@ private:
 
 /// A random throwaway key: `SK`/`AC` + 32 hex digits and a 32-character secret.
 token::ApiKey randomApiKey();
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit, which must leave room for `connections`
+/// loopback connections (each side holds one descriptor, in its own process) and some spare. A
+/// server forked afterwards inherits the limit.
+std::expected<void, std::string> raiseDescriptorLimit(std::size_t connections);
 
 } // namespace parley::load

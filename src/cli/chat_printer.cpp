@@ -29,6 +29,27 @@ std::string clockText(std::chrono::seconds left) {
     return text.data();
 }
 
+// "1.2 s": a backoff delay as a person reads it.
+std::string secondsText(std::chrono::milliseconds delay) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.1f s", static_cast<double>(delay.count()) / 1000.0);
+    return text.data();
+}
+
+std::string_view stateFileErrorName(StateFileError code) {
+    switch (code) {
+    case StateFileError::kTooLarge:
+        return "too_large";
+    case StateFileError::kNotJson:
+        return "not_json";
+    case StateFileError::kBadShape:
+        return "bad_shape";
+    case StateFileError::kIo:
+        return "io";
+    }
+    return "io";
+}
+
 } // namespace
 
 ChatPrinter::ChatPrinter(std::ostream& out, bool json_lines, bool renews_by_itself,
@@ -64,6 +85,19 @@ void ChatPrinter::onConnectionStateChanged(client::ConnectionState state) {
     emit({{"event", "connectionStateChanged"}, {"state", name}}, "connection: " + name);
 }
 
+void ChatPrinter::onConnectionError(const client::ConnectionError& error) {
+    json event{{"event", "connectionError"},
+               {"cause", std::string{client::toString(error.cause)}},
+               {"message", error.message},
+               {"http_status", error.http_status},
+               {"attempt", error.attempt},
+               {"will_retry", error.will_retry},
+               {"retry_in_ms", error.retry_in.count()}};
+    emit(event, "cannot connect (attempt " + std::to_string(error.attempt) + "): " + error.message +
+                    (error.will_retry ? "; trying again in " + secondsText(error.retry_in)
+                                      : "; waiting for a new token"));
+}
+
 void ChatPrinter::onTokenAboutToExpire(const client::TokenInfo& token) {
     emit({{"event", "tokenAboutToExpire"}, {"expires_at", unixSeconds(token.expires_at)}},
          "token expires in " + left(token) +
@@ -85,16 +119,20 @@ void ChatPrinter::onTokenError(const client::Error& error) {
          "token error " + std::to_string(error.code) + ": " + error.message);
 }
 
-void ChatPrinter::onMessageAdded(const client::Message& message) {
+void ChatPrinter::onMessageAdded(const client::Message& added) {
+    message(added, /*caught_up=*/false);
+}
+
+void ChatPrinter::message(const client::Message& message, bool caught_up) {
     const std::string channel = channelName(message.channel);
-    emit({{"event", "messageAdded"},
-          {"channel", channel},
-          {"channel_sid", message.channel},
-          {"index", message.index},
-          {"author", message.author},
-          {"body", message.body}},
-         "[" + channel + " #" + std::to_string(message.index) + "] " + message.author + ": " +
-             message.body);
+    json event{{"event", "messageAdded"},        {"channel", channel},
+               {"channel_sid", message.channel}, {"index", message.index},
+               {"author", message.author},       {"body", message.body}};
+    if (caught_up) {
+        event["caught_up"] = true;
+    }
+    emit(event, "[" + channel + " #" + std::to_string(message.index) + "] " + message.author +
+                    ": " + message.body);
 }
 
 void ChatPrinter::onMemberJoined(const std::string& channel_sid, const std::string& identity) {
@@ -119,6 +157,30 @@ void ChatPrinter::onDisconnected(const client::Disconnect& disconnect) {
                   ? " (" + std::to_string(disconnect.close_code) + " " + disconnect.reason + ")"
                   : " (" + disconnect.reason + ")") +
              (disconnect.will_reconnect ? "; reconnecting" : "; waiting for a new token"));
+}
+
+void ChatPrinter::connecting(const std::string& url) {
+    emit({{"event", "connecting"}, {"url", url}}, "connecting to " + url + " …");
+}
+
+void ChatPrinter::tokenRetry(const std::string& reason, std::chrono::milliseconds retry_in) {
+    emit({{"event", "tokenRetry"}, {"reason", reason}, {"retry_in_ms", retry_in.count()}},
+         "token: " + reason + "; running --token-command again in " + secondsText(retry_in));
+}
+
+void ChatPrinter::tokenCommandFailed(const std::string& message) {
+    emit({{"event", "tokenCommandFailed"}, {"message", message}},
+         "token: " + message + " (the user may no longer have a token)");
+}
+
+void ChatPrinter::stateFileError(const std::string& path, const StateFileFailure& failure) {
+    const bool unreadable = failure.code != StateFileError::kIo;
+    emit({{"event", "stateFileError"},
+          {"path", path},
+          {"code", stateFileErrorName(failure.code)},
+          {"message", failure.message}},
+         "state file " + path + ": " + failure.message +
+             (unreadable ? "; starting afresh (it will be replaced)" : ""));
 }
 
 void ChatPrinter::managerError(const client::Error& error) {
@@ -153,6 +215,11 @@ std::string ChatPrinter::channelName(const std::string& sid) {
     const std::lock_guard lock{mutex_};
     const auto found = channel_names_.find(sid);
     return found == channel_names_.end() ? sid : found->second;
+}
+
+bool ChatPrinter::hasName(const std::string& sid) {
+    const std::lock_guard lock{mutex_};
+    return channel_names_.contains(sid);
 }
 
 } // namespace parley::cli

@@ -3,11 +3,14 @@
 // What `parley chat` prints: every SDK event as one JSON line (--events-json), or as a readable
 // line that shows the token lifecycle ("token expires in 2:59 — renewing").
 
+#include "cli/chat_state.hpp"
+
 #include <parley/client/chat_client_listener.hpp>
 #include <parley/token/clock.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -21,6 +24,7 @@ public:
 
     void onConnected(const client::TokenInfo& token, bool reconnected) override;
     void onConnectionStateChanged(client::ConnectionState state) override;
+    void onConnectionError(const client::ConnectionError& error) override;
     void onTokenAboutToExpire(const client::TokenInfo& token) override;
     void onTokenExpired(const client::TokenInfo& token) override;
     void onTokenUpdated(const client::TokenInfo& token) override;
@@ -30,8 +34,19 @@ public:
     void onMemberLeft(const std::string& channel_sid, const std::string& identity) override;
     void onDisconnected(const client::Disconnect& disconnect) override;
 
+    /// A message, live or (`caught_up`) one that arrived while this user was away.
+    void message(const client::Message& message, bool caught_up);
+
+    /// Before the first attempt: where the client connects.
+    void connecting(const std::string& url);
     /// The AccessManager's own error (a provider that failed for good, a client that refused).
     void managerError(const client::Error& error);
+    /// --token-command gave no usable token (`reason`); it runs again after `retry_in`.
+    void tokenRetry(const std::string& reason, std::chrono::milliseconds retry_in);
+    /// --token-command exited 77: no token for this user any more.
+    void tokenCommandFailed(const std::string& message);
+    /// The state file could not be read (it is replaced) or written.
+    void stateFileError(const std::string& path, const StateFileFailure& failure);
     /// A command's outcome: JSON `{"event":"<kind>",...}` or the human text.
     void commandResult(const std::string& kind, const nlohmann::ordered_json& fields,
                        const std::string& human);
@@ -39,7 +54,9 @@ public:
 
     /// Remembers a channel's unique name, so messages name the channel as the user typed it.
     void nameChannel(const std::string& sid, const std::string& unique_name);
+    /// The unique name, or the SID itself when it has none yet.
     std::string channelName(const std::string& sid);
+    bool hasName(const std::string& sid);
 
 private:
     void emit(const nlohmann::ordered_json& event, const std::string& human);

@@ -1,10 +1,6 @@
 #include "cli/chat_session.hpp"
 
-#include "protocol/codes.hpp"
-
 #include <iostream>
-#include <sstream>
-#include <thread>
 
 namespace parley::cli {
 
@@ -12,266 +8,185 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A command's reply normally takes milliseconds; this bounds the wait when the server is gone.
-constexpr auto kReplyTimeout = 30s;
 constexpr int kTokenEnded = 1;
-
-template <typename T>
-std::optional<client::Result<T>> await(std::future<client::Result<T>> future) {
-    if (future.wait_for(kReplyTimeout) != std::future_status::ready) {
-        return std::nullopt;
-    }
-    return future.get();
-}
-
-std::pair<std::string, std::string> splitWord(const std::string& text) {
-    const auto start = text.find_first_not_of(' ');
-    if (start == std::string::npos) {
-        return {};
-    }
-    const auto space = text.find(' ', start);
-    if (space == std::string::npos) {
-        return {text.substr(start), {}};
-    }
-    return {text.substr(start, space - start), text.substr(space + 1)};
-}
-
-// The server's codes for the same causes, so a script reads one code either way.
-int codeOf(protocol::ErrorCode code) {
-    return static_cast<int>(code);
-}
-
-const client::Error kNoReply =
-    client::Error::client(client::ClientErrorCode::kConnectionLost, "no reply within 30 s");
+// Everything the server sent before a ping's reply is printed before leaving; a connection that
+// stopped answering gets this long.
+constexpr auto kLeaveFlush = 2s;
+// A channel's name is looked up while its first event waits; the SDK's own thread waits, so not
+// for long.
+constexpr auto kNameLookup = 2s;
 
 } // namespace
 
-// Forwards every event to the printer, and notices when the client can go no further.
+// Forwards every event to the printer, and tells the command loop what they mean for it.
 class ChatSession::Watcher final : public client::ChatClientListener {
 public:
     explicit Watcher(ChatSession& session) : session_(&session) {}
 
-    void onConnected(const client::TokenInfo& t, bool r) override { printer().onConnected(t, r); }
+    void onConnected(const client::TokenInfo& token, bool reconnected) override {
+        session_->control_->setReachable(true);
+        if (session_->retry_ != nullptr) {
+            session_->retry_->accepted();
+        }
+        problem_.clear();
+        printer().onConnected(token, reconnected);
+        session_->control_->post(
+            [session = session_, reconnected] { session->resume(reconnected); });
+    }
     void onConnectionStateChanged(client::ConnectionState state) override {
         printer().onConnectionStateChanged(state);
-        if (state == client::ConnectionState::kWaitingForToken && !session_->renews_by_itself_) {
-            session_->endWith(kTokenEnded, problem_ + "; no --token-command was given to renew it");
+        if (state != client::ConnectionState::kWaitingForToken) {
+            return;
         }
+        session_->control_->setReachable(false);
+        if (session_->retry_ == nullptr) {
+            session_->control_->endWith(kTokenEnded,
+                                        why() + "; no --token-command was given to renew it");
+        }
+    }
+    void onConnectionError(const client::ConnectionError& error) override {
+        session_->control_->setReachable(false); // a /quit now leaves at once
+        printer().onConnectionError(error);
     }
     void onTokenAboutToExpire(const client::TokenInfo& t) override {
         printer().onTokenAboutToExpire(t);
     }
     void onTokenExpired(const client::TokenInfo& t) override {
-        problem_ = "the token expired";
+        setProblem("the token expired");
         printer().onTokenExpired(t);
     }
-    void onTokenUpdated(const client::TokenInfo& t) override { printer().onTokenUpdated(t); }
-    void onTokenError(const client::Error& e) override {
-        problem_ = "the token was refused (" + std::to_string(e.code) + ": " + e.message + ")";
-        printer().onTokenError(e);
+    void onTokenUpdated(const client::TokenInfo& t) override {
+        if (session_->retry_ != nullptr) {
+            session_->retry_->accepted();
+        }
+        printer().onTokenUpdated(t);
     }
-    void onMessageAdded(const client::Message& m) override { printer().onMessageAdded(m); }
+    void onTokenError(const client::Error& e) override {
+        setProblem("the token was refused (" + std::to_string(e.code) + ": " + e.message + ")");
+        printer().onTokenError(e);
+        if (session_->retry_ != nullptr) {
+            session_->retry_->refused();
+        }
+    }
+    void onMessageAdded(const client::Message& m) override {
+        session_->ensureNamed(m.channel);
+        session_->channels_->live(m);
+    }
     void onMemberJoined(const std::string& c, const std::string& i) override {
+        session_->ensureNamed(c);
+        if (i == session_->clientIdentity()) {
+            session_->channels_->setMember(c, true); // added by someone, or joined elsewhere
+        }
         printer().onMemberJoined(c, i);
     }
     void onMemberLeft(const std::string& c, const std::string& i) override {
+        session_->ensureNamed(c);
+        if (i == session_->clientIdentity()) {
+            session_->channels_->forget(c);
+        }
         printer().onMemberLeft(c, i);
     }
-    void onDisconnected(const client::Disconnect& d) override { printer().onDisconnected(d); }
+    void onDisconnected(const client::Disconnect& d) override {
+        session_->control_->setReachable(false);
+        printer().onDisconnected(d);
+    }
+
+    /// Why the client waits for a token (the last token problem it reported).
+    std::string why() {
+        const std::lock_guard lock{mutex_};
+        return problem_.empty() ? "the token can no longer be used" : problem_;
+    }
 
 private:
+    void setProblem(std::string problem) {
+        const std::lock_guard lock{mutex_};
+        problem_ = std::move(problem);
+    }
     ChatPrinter& printer() { return *session_->printer_; }
+
     ChatSession* session_;
-    // Events arrive one at a time on the client's callback thread: no lock needed.
-    std::string problem_ = "the token can no longer be used";
+    std::mutex mutex_; // problem_ is read by the command loop too
+    std::string problem_;
 };
 
-ChatSession::ChatSession(std::shared_ptr<ChatPrinter> printer, bool renews_by_itself)
-    : printer_(std::move(printer)), renews_by_itself_(renews_by_itself) {}
+ChatSession::ChatSession(ChatControl& control, std::shared_ptr<ChatPrinter> printer,
+                         std::shared_ptr<ChatChannels> channels, TokenRetry* retry)
+    : control_(&control), printer_(std::move(printer)), channels_(std::move(channels)),
+      retry_(retry) {}
 
 std::shared_ptr<client::ChatClientListener> ChatSession::listener() {
-    return std::make_shared<Watcher>(*this);
+    auto watcher = std::make_shared<Watcher>(*this);
+    watcher_ = watcher;
+    return watcher;
 }
 
 void ChatSession::onManagerError(const client::Error& error) {
     printer_->managerError(error);
     if (error.code == static_cast<int>(client::ClientErrorCode::kProviderFailed)) {
-        endWith(kTokenEnded, "the token command failed for good: " + error.message);
+        control_->endWith(kTokenEnded, "the token command failed for good: " + error.message);
     }
 }
 
-void ChatSession::endWith(int status, const std::string& why) {
+std::string ChatSession::clientIdentity() {
+    const std::lock_guard lock{naming_mutex_};
+    return client_ ? client_->identity() : std::string{};
+}
+
+int ChatSession::run(const std::shared_ptr<client::ChatClient>& client) {
     {
-        const std::lock_guard lock{mutex_};
-        if (end_status_) {
-            return;
-        }
-        end_status_ = status;
-        end_reason_ = why;
+        const std::lock_guard lock{naming_mutex_};
+        client_ = client;
     }
-    changed_.notify_all();
+    for (;;) {
+        auto next = control_->next();
+        if (auto* end = std::get_if<ChatControl::End>(&next)) {
+            std::cerr << "parley chat: " << end->reason << '\n';
+            return end->status;
+        }
+        if (std::holds_alternative<ChatControl::Leave>(next)) {
+            return leave();
+        }
+        if (auto* task = std::get_if<ChatControl::Task>(&next)) {
+            task->run();
+            continue;
+        }
+        execute(std::get<ChatControl::Line>(next).text);
+    }
 }
 
-int ChatSession::run(client::ChatClient& client, std::istream& input) {
-    // stdin is read on a thread of its own, so the end of the token can interrupt a blocked read.
-    std::thread reader{[this, &input] {
-        std::string line;
-        while (std::getline(input, line)) {
-            const std::lock_guard lock{mutex_};
-            lines_.push_back(line);
-            changed_.notify_all();
-        }
-        const std::lock_guard lock{mutex_};
-        input_ended_ = true;
-        changed_.notify_all();
-    }};
-    reader.detach(); // a read blocked on a terminal cannot be interrupted; the process ends anyway
-    for (;;) {
-        std::string line;
-        {
-            std::unique_lock lock{mutex_};
-            changed_.wait(lock, [this] { return end_status_ || !lines_.empty() || input_ended_; });
-            if (end_status_) {
-                std::cerr << "parley chat: " << end_reason_ << '\n';
-                return *end_status_;
-            }
-            if (lines_.empty()) {
-                break; // end of input
-            }
-            line = std::move(lines_.front());
-            lines_.pop_front();
-        }
-        if (line == "/quit") {
-            break;
-        }
-        execute(client, line);
+// /quit or the end of input: 0, unless the client is left without a usable token.
+int ChatSession::leave() {
+    const auto stats = client_->stats();
+    if (stats.state == client::ConnectionState::kConnected) {
+        // Everything the server sent before the ping's reply is printed before we go.
+        (void)client_->ping().wait_for(kLeaveFlush);
     }
-    // Everything the server sent before a ping's reply is printed before we go.
-    (void)await(client.ping());
-    const std::lock_guard lock{mutex_};
-    if (end_status_) {
-        std::cerr << "parley chat: " << end_reason_ << '\n';
-        return *end_status_;
+    if (stats.state == client::ConnectionState::kWaitingForToken) {
+        const auto watcher = watcher_.lock();
+        std::cerr << "parley chat: " << (watcher ? watcher->why() : "no usable token") << '\n';
+        return kTokenEnded;
     }
     return 0;
 }
 
-void ChatSession::execute(client::ChatClient& client, const std::string& line) {
-    if (line.empty()) {
-        return;
-    }
-    if (line[0] != '/') {
-        if (current_channel_.empty()) {
-            printer_->commandError(
-                "send", client::Error{.code = codeOf(protocol::ErrorCode::kInvalidArgument),
-                                      .message = "join a channel first: /join C"});
+void ChatSession::ensureNamed(const std::string& sid) {
+    std::shared_ptr<client::ChatClient> client;
+    {
+        const std::lock_guard lock{naming_mutex_};
+        if (printer_->hasName(sid) || !looked_up_.insert(sid).second || !client_) {
             return;
         }
-        send(client, current_channel_, line);
+        client = client_;
+    }
+    auto listed = client->listChannels();
+    if (listed.wait_for(kNameLookup) != std::future_status::ready) {
         return;
     }
-    const auto [command, rest] = splitWord(line);
-    if (command == "/join" && !rest.empty()) {
-        join(client, splitWord(rest).first);
-    } else if (command == "/leave" && !rest.empty()) {
-        const std::string channel = splitWord(rest).first;
-        auto left = await(client.leave(channel));
-        if (!left || !*left) {
-            printer_->commandError("/leave", left ? left->error() : kNoReply);
-            return;
-        }
-        if (current_channel_ == channel) {
-            current_channel_.clear();
-        }
-        printer_->commandResult("left", {{"channel", channel}}, "left " + channel);
-    } else if (command == "/send" && !splitWord(rest).second.empty()) {
-        const auto [channel, body] = splitWord(rest);
-        send(client, channel, body);
-    } else if (command == "/history" && !rest.empty()) {
-        history(client, rest);
-    } else if (command == "/update-token" && !rest.empty()) {
-        updateToken(client, splitWord(rest).first);
-    } else if (command == "/help") {
-        printer_->commandResult(
-            "help", nlohmann::json::object(),
-            "/join C, /leave C, /send C TEXT, /history C [N], "
-            "/update-token JWT, /quit; a plain line goes to the current channel");
-    } else {
-        printer_->commandError(command,
-                               client::Error{.code = codeOf(protocol::ErrorCode::kUnknownOp),
-                                             .message = "unknown or incomplete command; "
-                                                        "/help lists them"});
-    }
-}
-
-void ChatSession::join(client::ChatClient& client, const std::string& channel) {
-    auto joined = await(client.join(channel));
-    if (joined && !*joined &&
-        joined->error().code == codeOf(protocol::ErrorCode::kChannelNotFound)) {
-        // Not found: create it, public.
-        joined = await(client.createChannel(channel));
-        if (joined && !*joined &&
-            joined->error().code == codeOf(protocol::ErrorCode::kUniqueNameTaken)) {
-            // Created meanwhile by someone else: join theirs.
-            joined = await(client.join(channel));
+    if (auto channels = listed.get()) {
+        for (const auto& channel : *channels) {
+            printer_->nameChannel(channel.sid, channel.unique_name);
         }
     }
-    if (!joined || !*joined) {
-        printer_->commandError("/join", joined ? joined->error() : kNoReply);
-        return;
-    }
-    const client::Channel& result = **joined;
-    printer_->nameChannel(result.sid, result.unique_name);
-    current_channel_ = result.unique_name;
-    printer_->commandResult("joined",
-                            {{"channel", result.unique_name}, {"channel_sid", result.sid}},
-                            "joined " + result.unique_name);
-}
-
-void ChatSession::send(client::ChatClient& client, const std::string& channel,
-                       const std::string& body) {
-    auto sent = await(client.send(channel, body));
-    if (!sent || !*sent) {
-        printer_->commandError("/send", sent ? sent->error() : kNoReply);
-    }
-    // Success shows as the messageAdded event, like everyone else's messages.
-}
-
-void ChatSession::history(client::ChatClient& client, const std::string& arguments) {
-    const auto [channel, count] = splitWord(arguments);
-    std::size_t limit = 50;
-    if (!count.empty()) {
-        try {
-            limit = static_cast<std::size_t>(std::stoul(count));
-        } catch (const std::exception&) {
-            printer_->commandError(
-                "/history", client::Error{.code = codeOf(protocol::ErrorCode::kInvalidArgument),
-                                          .message = "N must be a number"});
-            return;
-        }
-    }
-    auto page = await(client.history(channel, {.before = {}, .after = {}, .limit = limit}));
-    if (!page || !*page) {
-        printer_->commandError("/history", page ? page->error() : kNoReply);
-        return;
-    }
-    nlohmann::ordered_json messages = nlohmann::ordered_json::array();
-    std::ostringstream human;
-    human << "history of " << channel << " (" << (*page)->size() << ")";
-    for (const auto& message : **page) {
-        messages.push_back(
-            {{"index", message.index}, {"author", message.author}, {"body", message.body}});
-        human << "\n  #" << message.index << " " << message.author << ": " << message.body;
-    }
-    printer_->commandResult("history", {{"channel", channel}, {"messages", messages}}, human.str());
-}
-
-void ChatSession::updateToken(client::ChatClient& client, const std::string& token) {
-    auto updated = await(client.updateToken(token));
-    if (!updated) {
-        printer_->commandError("/update-token", kNoReply);
-    }
-    // Success and failure show as tokenUpdated / tokenError events.
 }
 
 } // namespace parley::cli

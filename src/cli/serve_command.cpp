@@ -1,11 +1,13 @@
 #include "cli/serve_command.hpp"
 
+#include "server/log_text.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <limits>
 
 namespace parley::cli {
 namespace {
@@ -28,6 +30,8 @@ struct ServeArgs {
     std::optional<double> rate;
     std::optional<double> burst;
     std::optional<std::size_t> max_per_identity;
+    std::optional<std::size_t> max_channels;
+    std::optional<std::size_t> max_outbox_bytes;
     std::string log_level = "info";
     std::string tls_cert;
     std::string tls_key;
@@ -69,6 +73,27 @@ std::expected<std::vector<token::ApiKey>, std::string> configuredKeys(const Serv
     return keys;
 }
 
+// The [limits] table.
+void applyConfigLimits(const server::ConfigFile& config, ServerOptions& options) {
+    if (config.rate_per_second) {
+        options.session.rate_per_second = *config.rate_per_second;
+    }
+    if (config.rate_burst) {
+        options.session.rate_burst = *config.rate_burst;
+    }
+    if (config.max_connections_per_identity) {
+        options.session.max_connections_per_identity =
+            static_cast<std::size_t>(*config.max_connections_per_identity);
+    }
+    if (config.max_channels_per_identity) {
+        options.chat.max_channels_per_identity =
+            static_cast<std::size_t>(*config.max_channels_per_identity);
+    }
+    if (config.max_outbox_bytes) {
+        options.session.max_outbox_bytes = static_cast<std::size_t>(*config.max_outbox_bytes);
+    }
+}
+
 void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     if (config.data_dir) {
         options.data_dir = *config.data_dir;
@@ -92,16 +117,7 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     if (config.init_timeout_ms) {
         options.session.init_timeout = std::chrono::milliseconds{*config.init_timeout_ms};
     }
-    if (config.rate_per_second) {
-        options.session.rate_per_second = *config.rate_per_second;
-    }
-    if (config.rate_burst) {
-        options.session.rate_burst = *config.rate_burst;
-    }
-    if (config.max_connections_per_identity) {
-        options.session.max_connections_per_identity =
-            static_cast<std::size_t>(*config.max_connections_per_identity);
-    }
+    applyConfigLimits(config, options);
     if (config.tls_cert || config.tls_key) {
         options.tls = server::TlsFiles{.certificate = config.tls_cert.value_or(""),
                                        .private_key = config.tls_key.value_or("")};
@@ -141,6 +157,12 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     if (args.max_per_identity) {
         options.session.max_connections_per_identity = *args.max_per_identity;
     }
+    if (args.max_channels) {
+        options.chat.max_channels_per_identity = *args.max_channels;
+    }
+    if (args.max_outbox_bytes) {
+        options.session.max_outbox_bytes = *args.max_outbox_bytes;
+    }
 }
 
 // The certificate and key come together, each from its flag or else from the config file.
@@ -160,10 +182,7 @@ tlsFiles(const ServeArgs& args, const std::optional<server::TlsFiles>& from_conf
         return std::unexpected(
             std::string{"--tls-cert and --tls-key (tls_cert, tls_key) must be given together"});
     }
-    // Checked now, before anything is printed or made; the server loads them again.
-    if (auto loaded = server::loadServerTlsContext(files); !loaded) {
-        return std::unexpected(loaded.error());
-    }
+    // Server::create loads them once it holds the port, before the development key is made.
     return files;
 }
 
@@ -203,58 +222,71 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
     return options;
 }
 
+// The server needs a chat grant in every token. Without --chat-service any service is accepted;
+// this one is derived from the account, so the printed command stays the same across restarts.
+std::string devChatService(const token::ApiKey& key) {
+    return "IS" + key.account_sid.substr(2);
+}
+
 void printDevSetup(const server::DevKeys& dev, const ServerOptions& options, const char* program) {
     std::cout << (dev.created ? "Created" : "Using") << " the development API key in "
               << dev.file.string() << ".\nMint a token for it with:\n\n  " << program
               << " token mint --account-sid " << dev.key.account_sid << " --api-key " << dev.key.sid
-              << " --api-secret " << dev.key.secret << " --identity alice --ttl 3600";
-    if (options.chat_service_sid) {
-        std::cout << " --chat-service " << *options.chat_service_sid;
-    }
+              << " --api-secret " << dev.key.secret << " --identity alice --ttl 3600"
+              << " --chat-service " << options.chat_service_sid.value_or(devChatService(dev.key));
     std::cout << "\n\n" << std::flush;
+}
+
+// The development key, made (or read) only once the server holds its port: a start that fails
+// leaves no key behind and prints none.
+bool useDevKeys(server::Server& server, ServerOptions& options, const char* program) {
+    auto dev = server::loadOrCreateDevKeys(options.data_dir);
+    if (!dev) {
+        std::cerr << "error: " << dev.error() << '\n';
+        return false;
+    }
+    options.keys.push_back(dev->key);
+    server.replaceKeys(options.keys);
+    printDevSetup(*dev, options, program);
+    return true;
+}
+
+std::optional<std::vector<token::ApiKey>> reloadKeys(const ServeArgs& args) {
+    auto keys = configuredKeys(args);
+    if (!keys) {
+        spdlog::error("reload failed, keeping the current keys: {}", keys.error());
+        return std::nullopt;
+    }
+    if (keys->empty()) {
+        spdlog::warn("reload found no keys; keeping the current keys");
+        return std::nullopt;
+    }
+    return std::move(*keys);
 }
 
 int runServe(const ServeArgs& args, const char* program) {
     spdlog::set_level(spdlog::level::from_str(args.log_level));
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    server::useServerLogFormat();
     auto options = buildOptions(args);
     if (!options) {
         std::cerr << "error: " << options.error() << '\n';
         return 2;
-    }
-    if (options->keys.empty()) {
-        auto dev = server::loadOrCreateDevKeys(options->data_dir);
-        if (!dev) {
-            std::cerr << "error: " << dev.error() << '\n';
-            return 2;
-        }
-        options->keys.push_back(dev->key);
-        printDevSetup(*dev, *options, program);
     }
     auto server = server::Server::create(*options, token::SystemClock::instance());
     if (!server) {
         std::cerr << "error: " << server.error() << '\n';
         return 2;
     }
-    const auto endpoint = (*server)->endpoint();
+    if (options->keys.empty() && !useDevKeys(**server, *options, program)) {
+        return 2;
+    }
+    const std::string address = server::hostPort(options->host, (*server)->endpoint().port());
     const std::string secure = options->tls ? "s" : "";
-    std::cout << "Connect with: " << program << " chat --url ws" << secure << "://" << options->host
-              << ':' << endpoint.port() << "/v1/ws --token <token>\n"
-              << "Health: http" << secure << "://" << options->host << ':' << endpoint.port()
-              << "/healthz\n"
+    std::cout << "Connect with: " << program << " chat --url ws" << secure << "://" << address
+              << "/v1/ws --token <token>\n"
+              << "Health: http" << secure << "://" << address << "/healthz\n"
               << std::flush;
-    return (*server)->run([args]() -> std::optional<std::vector<token::ApiKey>> {
-        auto keys = configuredKeys(args);
-        if (!keys) {
-            spdlog::error("reload failed, keeping the current keys: {}", keys.error());
-            return std::nullopt;
-        }
-        if (keys->empty()) {
-            spdlog::warn("reload found no keys; keeping the current keys");
-            return std::nullopt;
-        }
-        return std::move(*keys);
-    });
+    return (*server)->run([args] { return reloadKeys(args); });
 }
 
 } // namespace
@@ -299,6 +331,15 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     serve->add_option("--tls-cert", args->tls_cert,
                       "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
     serve->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
+    serve
+        ->add_option("--max-channels-per-identity", args->max_channels,
+                     "Channels one identity may create (default 1000)")
+        ->check(CLI::PositiveNumber);
+    serve
+        ->add_option("--max-outbox-bytes", args->max_outbox_bytes,
+                     "Unsent bytes a connection may hold before it is closed as too slow "
+                     "(default 4194304)")
+        ->check(CLI::Range(server::kMinOutboxBytes, std::numeric_limits<std::size_t>::max()));
     serve->add_option("--log-level", args->log_level, "Log detail")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();

@@ -18,6 +18,9 @@ namespace parley::client {
 
 namespace {
 
+// The largest renewal_spread taken: at least half of the time left stays for the renewal.
+constexpr double kMaxRenewalSpread = 0.5;
+
 TokenInfo infoOf(const lifecycle::CheckedToken& token) {
     return TokenInfo{.identity = token.identity, .expires_at = token.expires_at};
 }
@@ -240,15 +243,23 @@ private:
         if (!options_.provider) {
             return;
         }
-        // Rule 10: a random point early in the window spreads renewals of shared expiries. The
-        // spread is at most the whole window, so renewal never starts after exp.
+        scheduleRenewal(renewalDelay(token));
+    }
+
+    // Rule 10: a random point early in what is left of the window spreads the renewals of shared
+    // expiries. Drawn within a fraction of the time actually left (not of W, which a short token
+    // may not have: W = 180 s and a 40 s token once put the first call after exp), and at most
+    // half of it, so the provider and its retries keep at least half of what was left.
+    std::chrono::milliseconds renewalDelay(const lifecycle::CheckedToken& token) {
         const auto window =
             std::chrono::duration_cast<std::chrono::milliseconds>(options_.about_to_expire_window);
-        std::uniform_real_distribution<double> spread{
-            0.0,
-            std::clamp(options_.renewal_spread, 0.0, 1.0) * static_cast<double>(window.count())};
-        const std::chrono::milliseconds delay{static_cast<std::int64_t>(spread(random_))};
-        scheduleRenewal(delay);
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            token::TimePoint{token.expires_at} - scheduler_->clock().now());
+        const auto span = std::clamp(left, std::chrono::milliseconds{0}, window);
+        const double fraction = std::clamp(options_.renewal_spread, 0.0, kMaxRenewalSpread);
+        std::uniform_real_distribution<double> draw{0.0,
+                                                    fraction * static_cast<double>(span.count())};
+        return std::chrono::milliseconds{static_cast<std::int64_t>(draw(random_))};
     }
 
     void onExpired(const lifecycle::CheckedToken& token) {

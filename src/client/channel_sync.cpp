@@ -1,6 +1,7 @@
 #include "client/channel_sync.hpp"
 
 #include "protocol/codes.hpp"
+#include "protocol/history_budget.hpp"
 #include "protocol/names.hpp"
 
 namespace parley::client {
@@ -108,11 +109,20 @@ void ChannelSync::onPage(const std::string& channel_sid, const std::expected<Jso
     if (!page) {
         return; // retried on the next gap or reconnect
     }
+    // A page ends before `limit` at the end of the history, or at the server's byte cap: a page
+    // large enough to have met the cap is followed by another, until one is not.
     const bool full = static_cast<std::int64_t>(page->size()) == kCatchUpPage;
+    std::size_t bytes = 0;
+    for (const auto& message : *page) {
+        bytes += protocol::historyBytes(message.author, message.body, message.attributes);
+    }
+    const auto before = found->second.sequencer.lastIndex();
     for (auto& message : *page) {
         deliver(found->second.sequencer.accept(std::move(message)));
     }
-    if (full || found->second.sequencer.hasGap()) {
+    const bool advanced = found->second.sequencer.lastIndex() != before;
+    if (((full || protocol::mayBeCutShort(bytes)) && advanced) ||
+        found->second.sequencer.hasGap()) {
         fetchAfter(channel_sid);
     }
 }

@@ -14,6 +14,7 @@ namespace {
 struct LambdaListener final : ChatClientListener {
     std::function<void(const TokenInfo&, bool)> connected;
     std::function<void(ConnectionState)> state_changed;
+    std::function<void(const ConnectionError&)> connection_error;
     std::function<void(const TokenInfo&)> about_to_expire;
     std::function<void(const TokenInfo&)> expired;
     std::function<void(const TokenInfo&)> updated;
@@ -31,6 +32,11 @@ struct LambdaListener final : ChatClientListener {
     void onConnectionStateChanged(ConnectionState state) override {
         if (state_changed) {
             state_changed(state);
+        }
+    }
+    void onConnectionError(const ConnectionError& error) override {
+        if (connection_error) {
+            connection_error(error);
         }
     }
     void onTokenAboutToExpire(const TokenInfo& token) override {
@@ -221,6 +227,9 @@ Subscription ChatClient::onConnected(std::function<void(const TokenInfo&, bool)>
 }
 Subscription ChatClient::onConnectionStateChanged(std::function<void(ConnectionState)> callback) {
     return subscribe(*impl_, &LambdaListener::state_changed, std::move(callback));
+}
+Subscription ChatClient::onConnectionError(std::function<void(const ConnectionError&)> callback) {
+    return subscribe(*impl_, &LambdaListener::connection_error, std::move(callback));
 }
 Subscription ChatClient::onTokenAboutToExpire(std::function<void(const TokenInfo&)> callback) {
     return subscribe(*impl_, &LambdaListener::about_to_expire, std::move(callback));

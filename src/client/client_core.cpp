@@ -13,6 +13,10 @@ namespace {
 
 constexpr int kTokenExpiredClose = static_cast<int>(protocol::CloseCode::kTokenExpired);
 
+std::string refusalText(const Error& refusal) {
+    return "init refused: " + std::to_string(refusal.code) + " " + refusal.message;
+}
+
 } // namespace
 
 ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
@@ -42,7 +46,7 @@ ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::S
           }) {}
 
 ClientCore::~ClientCore() {
-    scheduler_->cancel(reconnect_timer_);
+    cancelTimers();
     if (connection_) {
         connection_->abort(); // none of its handlers may reach a destroyed core
     }
@@ -71,9 +75,13 @@ std::shared_ptr<Connection> ClientCore::shutdown(std::function<void()> closed) {
         }
     }
     lifecycle_.clear();
-    scheduler_->cancel(reconnect_timer_);
-    reconnect_timer_ = 0;
+    cancelTimers();
     channels_.clear();
+    if (connection_ && !opened_) {
+        // Still connecting (a slow or unreachable host): nothing to close gracefully, and
+        // shutdown must not wait for a connect timeout.
+        std::exchange(connection_, nullptr)->abort();
+    }
     if (connection_) {
         closed_ = std::move(closed);
         connection_->close();
@@ -81,11 +89,19 @@ std::shared_ptr<Connection> ClientCore::shutdown(std::function<void()> closed) {
     return connection_;
 }
 
+void ClientCore::cancelTimers() {
+    scheduler_->cancel(reconnect_timer_);
+    reconnect_timer_ = 0;
+    scheduler_->cancel(pace_timer_);
+    pace_timer_ = 0;
+}
+
 ChatClientStats ClientCore::stats() const {
     return ChatClientStats{
         .state = state_,
         .open_sockets = connection_ && state_ != ConnectionState::kShutDown ? 1 : 0,
-        .armed_timers = (lifecycle_.timerArmed() ? 1 : 0) + (reconnect_timer_ != 0 ? 1 : 0),
+        .armed_timers = (lifecycle_.timerArmed() ? 1 : 0) + (reconnect_timer_ != 0 ? 1 : 0) +
+                        (pace_timer_ != 0 ? 1 : 0),
         .connect_attempts = connect_attempts_,
         .queued_requests = requests_.queued(),
     };
@@ -97,9 +113,11 @@ std::string ClientCore::identity() const {
 }
 
 void ClientCore::setState(ConnectionState state) {
-    if (state_ == state || state_ == ConnectionState::kShutDown) {
+    // The first state is told too: `connecting` is the state a client starts in.
+    if ((state_ == state && state_announced_) || state_ == ConnectionState::kShutDown) {
         return;
     }
+    state_announced_ = true;
     state_ = state;
     events_->emit(
         [state](ChatClientListener& listener) { listener.onConnectionStateChanged(state); });
@@ -137,6 +155,12 @@ void ClientCore::connect() {
                                                onFrame(text);
                                            }
                                        },
+                                   .failed =
+                                       [this, serial](ConnectionError error) {
+                                           if (serial == connection_serial_) {
+                                               failure_ = std::move(error);
+                                           }
+                                       },
                                    .ended =
                                        [this, serial](int close_code, const std::string& reason) {
                                            if (serial == connection_serial_) {
@@ -147,6 +171,7 @@ void ClientCore::connect() {
 }
 
 void ClientCore::onOpened() {
+    opened_ = true;
     if (!hasUsableToken()) {
         connection_->close(); // rule 11: the token expired while the connection was opening
         return;
@@ -172,13 +197,22 @@ void ClientCore::onInitReply(const Result<Json>& reply, token::TimePoint sent) {
             for (auto& callback : done) {
                 callback(std::unexpected(reply.error()));
             }
-        } else if (!done.empty()) {
-            holdForNextInit(token, std::move(done)); // not the token's fault: try it again
+        } else {
+            // Not the token's fault (too many connections for this identity, say): the server
+            // closes the socket next, and that disconnected event says why.
+            init_refusal_ = reply.error();
+            if (!done.empty()) {
+                holdForNextInit(token, std::move(done)); // try it again
+            }
         }
         // The server closes the socket after a refused init; onEnded decides what next.
         return;
     }
     acceptToken(token, sent, *reply);
+    if (const auto parsed = tokenFromReply(*reply); parsed && parsed->limits) {
+        requests_.pacer().setLimits(parsed->limits->rate_per_second, parsed->limits->rate_burst,
+                                    requests_.sentOnConnection(), scheduler_->clock().now());
+    }
     for (auto& callback : done) {
         callback(TokenInfo{.identity = token.identity, .expires_at = token.expires_at});
     }
@@ -200,7 +234,7 @@ void ClientCore::onConnected() {
         auto newer = std::exchange(pending_token_, std::nullopt);
         sendUpdate(newer->token, std::move(newer->done));
     }
-    requests_.flush(*connection_);
+    pump();
     channels_.resync();
 }
 
@@ -214,11 +248,16 @@ void ClientCore::onFrame(const std::string& text) {
         onEvent(*event);
         return;
     }
-    requests_.complete(std::get<protocol::Reply>(std::move(*frame)));
+    requests_.complete(std::get<protocol::Reply>(std::move(*frame)), scheduler_->clock().now());
+    pump(); // a reply frees a place in the window
 }
 
 void ClientCore::onEnded(int close_code, const std::string& reason) {
     connection_.reset();
+    opened_ = false;
+    scheduler_->cancel(pace_timer_);
+    pace_timer_ = 0;
+    auto failure = std::exchange(failure_, std::nullopt);
     const bool was_connected = std::exchange(initialized_, false);
     requests_.fail(ClientErrorCode::kConnectionLost, /*queued_too=*/false);
     if (state_ == ConnectionState::kShutDown) {
@@ -231,26 +270,41 @@ void ClientCore::onEnded(int close_code, const std::string& reason) {
         lifecycle_.onServerExpired();
     }
     const bool will_reconnect = hasUsableToken() && close_code != kTokenExpiredClose;
-    if (was_connected || !will_reconnect) {
+    const auto refusal = std::exchange(init_refusal_, std::nullopt);
+    if (was_connected || !will_reconnect || refusal) {
         events_->emit([disconnect = Disconnect{.close_code = close_code,
-                                               .reason = reason,
+                                               .reason = refusal ? refusalText(*refusal) : reason,
                                                .will_reconnect = will_reconnect}](
                           ChatClientListener& listener) { listener.onDisconnected(disconnect); });
     }
-    if (will_reconnect) {
-        scheduleReconnect();
-    } else {
+    const auto retry_in = will_reconnect ? scheduleReconnect() : std::chrono::milliseconds{0};
+    if (!will_reconnect) {
         waitForToken();
+    }
+    if (failure) {
+        reportFailure(std::move(*failure), will_reconnect, retry_in);
     }
 }
 
-void ClientCore::scheduleReconnect() {
+void ClientCore::reportFailure(ConnectionError error, bool will_retry,
+                               std::chrono::milliseconds retry_in) {
+    error.attempt = connect_attempts_;
+    error.will_retry = will_retry;
+    error.retry_in = will_retry ? retry_in : std::chrono::milliseconds{0};
+    events_->emit([error = std::move(error)](ChatClientListener& listener) {
+        listener.onConnectionError(error);
+    });
+}
+
+std::chrono::milliseconds ClientCore::scheduleReconnect() {
     setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
     scheduler_->cancel(reconnect_timer_);
-    reconnect_timer_ = scheduler_->scheduleAt(scheduler_->clock().now() + backoff_.next(), [this] {
+    const auto delay = backoff_.next();
+    reconnect_timer_ = scheduler_->scheduleAt(scheduler_->clock().now() + delay, [this] {
         reconnect_timer_ = 0;
         connect();
     });
+    return delay;
 }
 
 void ClientCore::waitForToken() {
@@ -264,7 +318,24 @@ void ClientCore::sendNow(std::string_view op, Json args, ReplyHandler on_reply) 
         on_reply(std::unexpected(Error::client(ClientErrorCode::kConnectionLost)));
         return;
     }
-    requests_.send(*connection_, op, std::move(args), std::move(on_reply));
+    requests_.enqueue(op, std::move(args), std::move(on_reply), RequestTable::Lane::kConnection);
+    pump();
+}
+
+// Sends what the server's rate lets go now; a timer brings the rest when it may go.
+void ClientCore::pump() {
+    if (!connection_ || state_ == ConnectionState::kShutDown) {
+        return;
+    }
+    const auto again = requests_.pump(*connection_, scheduler_->clock().now(), initialized_);
+    scheduler_->cancel(pace_timer_);
+    pace_timer_ = 0;
+    if (again) {
+        pace_timer_ = scheduler_->scheduleAt(*again, [this] {
+            pace_timer_ = 0;
+            pump();
+        });
+    }
 }
 
 } // namespace parley::client

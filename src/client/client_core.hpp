@@ -91,11 +91,18 @@ private:
     void onConnected();
     void onFrame(const std::string& text);
     void onEnded(int close_code, const std::string& reason);
-    void scheduleReconnect();
+    /// Returns the delay before the next attempt.
+    std::chrono::milliseconds scheduleReconnect();
+    void reportFailure(ConnectionError error, bool will_retry, std::chrono::milliseconds retry_in);
+    void cancelTimers();
+    void pump();
     void waitForToken();
     void setState(ConnectionState state);
     bool hasUsableToken() const;
     void sendNow(std::string_view op, Json args, ReplyHandler on_reply);
+    /// listChannels from the page `page_token` names, with `so_far` the channels before it.
+    void listChannelsFrom(std::optional<std::string> page_token, std::vector<Channel> so_far,
+                          Done<std::vector<Channel>> done);
     template <typename R> void sendNow(const R& request, ReplyHandler on_reply) {
         sendNow(R::kOp, protocol::encodeArgs(request), std::move(on_reply));
     }
@@ -133,6 +140,9 @@ private:
     ChannelSync channels_;
 
     ConnectionState state_ = ConnectionState::kConnecting;
+    bool state_announced_ = false;
+    bool opened_ = false; // the current connection opened (its WebSocket handshake succeeded)
+    std::optional<ConnectionError> failure_; // why the current connection failed to open
     std::shared_ptr<Connection> connection_;
     // Which connection the transport's handlers speak of: those of an older one are ignored.
     std::uint64_t connection_serial_ = 0;
@@ -140,9 +150,12 @@ private:
     bool ever_connected_ = false;
     std::uint64_t connect_attempts_ = 0;
     lifecycle::Scheduler::TimerId reconnect_timer_ = 0;
+    lifecycle::Scheduler::TimerId pace_timer_ = 0; // the next request the server's rate allows
     std::optional<PendingToken> pending_token_;
     std::optional<lifecycle::CheckedToken> init_token_; // what the current connection's init sent
     std::function<void()> closed_;                      // after shutdown: the close completed
+    // Init refused for a reason other than the token: told by the disconnected event that follows.
+    std::optional<Error> init_refusal_;
 
     mutable std::mutex identity_mutex_;
     std::string identity_;

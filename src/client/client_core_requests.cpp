@@ -3,6 +3,11 @@
 
 #include "client/client_core.hpp"
 #include "protocol/codes.hpp"
+#include "protocol/names.hpp"
+#include "protocol/paging.hpp"
+
+#include <algorithm>
+#include <iterator>
 
 namespace parley::client {
 
@@ -39,10 +44,10 @@ std::expected<std::string, Error> attributesOf(std::string_view text) {
 void ClientCore::submit(std::string_view op, Json args, ReplyHandler on_reply) {
     if (state_ == ConnectionState::kShutDown) {
         on_reply(std::unexpected(Error::client(ClientErrorCode::kShutDown)));
-    } else if (initialized_) {
-        sendNow(op, std::move(args), std::move(on_reply));
     } else {
-        requests_.queue(op, std::move(args), std::move(on_reply));
+        // Queued (bounded) until a connection has done init and the server's rate lets it go.
+        requests_.enqueue(op, std::move(args), std::move(on_reply), RequestTable::Lane::kApp);
+        pump();
     }
 }
 
@@ -70,8 +75,41 @@ void ClientCore::createChannel(std::string unique_name, bool is_private, std::st
 }
 
 void ClientCore::listChannels(Done<std::vector<Channel>> done) {
-    submit(protocol::ChannelListRequest{},
-           reading<std::vector<Channel>>(channelsFromReply, std::move(done)));
+    listChannelsFrom(std::nullopt, {}, std::move(done));
+}
+
+// Pages on until the server says the list is complete, so an app gets every channel in one
+// result, as it did before the server paged. Pages are as large as the server allows, to take
+// the fewest round trips. A page that names a next one but brings nothing would never end: it is
+// a bad reply.
+void ClientCore::listChannelsFrom(std::optional<std::string> page_token,
+                                  std::vector<Channel> so_far, Done<std::vector<Channel>> done) {
+    protocol::ChannelListRequest request{
+        .page = {.page_size = static_cast<std::int64_t>(protocol::kMaxPageSize),
+                 .page_token = std::move(page_token)}};
+    submit(request, [this, so_far = std::move(so_far),
+                     done = std::move(done)](const Result<Json>& reply) mutable {
+        if (!reply) {
+            done(std::unexpected(reply.error()));
+            return;
+        }
+        auto page = channelsFromReply(*reply);
+        if (!page) {
+            done(std::unexpected(page.error()));
+            return;
+        }
+        if (page->next_page_token && page->channels.empty()) {
+            done(std::unexpected(
+                Error::client(ClientErrorCode::kBadReply, "a channel page without channels")));
+            return;
+        }
+        std::ranges::move(page->channels, std::back_inserter(so_far));
+        if (!page->next_page_token) {
+            done(std::move(so_far));
+            return;
+        }
+        listChannelsFrom(std::move(page->next_page_token), std::move(so_far), std::move(done));
+    });
 }
 
 void ClientCore::join(std::string channel, Done<Channel> done) {
@@ -108,6 +146,14 @@ void ClientCore::addMember(std::string channel, std::string identity, Done<Chann
 
 void ClientCore::send(std::string channel, std::string body, std::string_view attributes_json,
                       Done<Message> done) {
+    if (body.size() > protocol::kMaxBodyBytes) {
+        // Refused here, with the server's code for it, rather than sent to be refused.
+        done(std::unexpected(Error{.code = static_cast<int>(protocol::ErrorCode::kBodyTooLarge),
+                                   .message = "message too long: " + std::to_string(body.size()) +
+                                              " bytes, at most " +
+                                              std::to_string(protocol::kMaxBodyBytes)}));
+        return;
+    }
     auto attributes = attributesOf(attributes_json);
     if (!attributes) {
         done(std::unexpected(attributes.error()));

@@ -12,7 +12,7 @@ std::string_view describe(ClientErrorCode code) {
     case ClientErrorCode::kShutDown:
         return "the client was shut down";
     case ClientErrorCode::kQueueFull:
-        return "too many requests are waiting for a connection";
+        return "too many requests are waiting to be sent";
     case ClientErrorCode::kBadReply:
         return "the server sent a frame the client does not understand";
     case ClientErrorCode::kProviderFailed:
@@ -45,6 +45,24 @@ std::string_view toString(ConnectionState state) {
         return "waiting_for_token";
     case ConnectionState::kShutDown:
         return "shut_down";
+    }
+    return "unknown";
+}
+
+std::string_view toString(ConnectionError::Cause cause) {
+    switch (cause) {
+    case ConnectionError::Cause::kUnresolved:
+        return "unresolved";
+    case ConnectionError::Cause::kRefused:
+        return "refused";
+    case ConnectionError::Cause::kTimedOut:
+        return "timed_out";
+    case ConnectionError::Cause::kHttpStatus:
+        return "http_status";
+    case ConnectionError::Cause::kTls:
+        return "tls";
+    case ConnectionError::Cause::kNetwork:
+        return "network";
     }
     return "unknown";
 }

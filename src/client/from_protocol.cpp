@@ -75,8 +75,17 @@ Read<Channel> channelFromReply(const Json& reply) {
     return convert(protocol::readChannelReply(reply), toChannel);
 }
 
-Read<std::vector<Channel>> channelsFromReply(const Json& reply) {
-    return convertAll(protocol::readChannelsReply(reply), toChannel);
+Read<ChannelsPage> channelsFromReply(const Json& reply) {
+    auto page = protocol::readChannelsReply(reply);
+    if (!page) {
+        return std::unexpected(badReply(page.error()));
+    }
+    ChannelsPage out{.next_page_token = std::move(page->next_page_token)};
+    out.channels.reserve(page->channels.size());
+    for (auto& channel : page->channels) {
+        out.channels.push_back(toChannel(std::move(channel)));
+    }
+    return out;
 }
 
 Read<std::vector<Member>> membersFromReply(const Json& reply) {

@@ -13,6 +13,8 @@
 #include <parley/client/types.hpp>
 
 #include <expected>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace parley::client {
@@ -31,7 +33,12 @@ Error badReply(const protocol::ShapeError& error);
 
 // Successful replies (the whole reply frame) into SDK types.
 Read<Channel> channelFromReply(const Json& reply);
-Read<std::vector<Channel>> channelsFromReply(const Json& reply);
+/// One page of `channel.list`.
+struct ChannelsPage {
+    std::vector<Channel> channels;
+    std::optional<std::string> next_page_token; // nullopt on the last page
+};
+Read<ChannelsPage> channelsFromReply(const Json& reply);
 Read<std::vector<Member>> membersFromReply(const Json& reply);
 Read<Message> messageFromReply(const Json& reply);
 Read<std::vector<Message>> messagesFromReply(const Json& reply);

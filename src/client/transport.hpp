@@ -7,6 +7,8 @@
 
 #include "client/ws_url.hpp"
 
+#include <parley/client/types.hpp>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +22,9 @@ struct ConnectionHandlers {
     std::function<void()> opened;
     /// One text frame from the server.
     std::function<void(std::string text)> frame;
+    /// The connection could not be opened (before `opened`): why. `ended` follows at once.
+    /// `attempt`, `will_retry` and `retry_in` are left for the owner to fill.
+    std::function<void(ConnectionError error)> failed;
     /// The connection ended: exactly once, unless abort() came first. `close_code` is the
     /// server's WebSocket close code, or 0 when the connection failed or broke without one.
     std::function<void(int close_code, std::string reason)> ended;

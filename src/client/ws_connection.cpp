@@ -4,7 +4,9 @@
 #include "protocol/events.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/websocket/error.hpp>
 
 namespace parley::client {
@@ -37,13 +39,41 @@ WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, ConnectionHan
     : resolver_(io), tls_(std::move(tls)), ws_(makeStream(io, url, tls_.get())),
       url_(std::move(url)), handlers_(std::move(handlers)), connect_timeout_(connect_timeout) {}
 
+namespace {
+
+// What a failed TCP connect means to a person, by its cause.
+ConnectionError connectError(const beast::error_code& error, const WsUrl& url,
+                             std::chrono::milliseconds timeout) {
+    const std::string where = url.host + ":" + url.port;
+    if (error == beast::error::timeout) {
+        return {.cause = ConnectionError::Cause::kTimedOut,
+                .message = "no answer from " + where + " within " +
+                           std::to_string(timeout.count() / 1000) + " s"};
+    }
+    if (error == boost::asio::error::connection_refused) {
+        return {.cause = ConnectionError::Cause::kRefused,
+                .message = "connection refused by " + where + " (is the server running there?)"};
+    }
+    return {.cause = ConnectionError::Cause::kNetwork,
+            .message = "cannot connect to " + where + ": " + error.message()};
+}
+
+} // namespace
+
 void WsConnection::start() {
     resolver_.async_resolve(
         url_.host, url_.port,
         [self = shared_from_this()](beast::error_code error,
                                     const tcp::resolver::results_type& results) {
+            if (self->ended_) {
+                // Aborted meanwhile: cancel() cannot stop a lookup already running, and
+                // connecting now would leave a socket nobody closes (shutdown would hang on it).
+                return;
+            }
             if (error) {
-                self->end(0, "cannot resolve the host: " + error.message());
+                self->fail({.cause = ConnectionError::Cause::kUnresolved,
+                            .message = "cannot resolve the host " + self->url_.host + ": " +
+                                       error.message()});
                 return;
             }
             self->onResolved(results);
@@ -51,13 +81,17 @@ void WsConnection::start() {
 }
 
 void WsConnection::onResolved(const tcp::resolver::results_type& results) {
-    // One deadline covers the TCP connect and both handshakes.
+    // One deadline covers the TCP connect and both handshakes: a server that accepts and never
+    // answers times out too.
     tcpOf(ws_.next_layer()).expires_after(connect_timeout_);
     tcpOf(ws_.next_layer())
         .async_connect(results,
                        [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
+                           if (self->ended_) {
+                               return; // aborted meanwhile: the socket is closed, no handshake
+                           }
                            if (error) {
-                               self->end(0, "cannot connect: " + error.message());
+                               self->fail(connectError(error, self->url_, self->connect_timeout_));
                                return;
                            }
                            if (self->url_.tls) {
@@ -71,39 +105,71 @@ void WsConnection::onResolved(const tcp::resolver::results_type& results) {
 void WsConnection::handshakeTls() {
     auto& secure = *ws_.next_layer().get<TlsStream>();
     prepareTls(secure.native_handle(), url_.host);
-    secure.async_handshake(boost::asio::ssl::stream_base::client,
-                           [self = shared_from_this()](beast::error_code error) {
-                               if (error) {
-                                   auto* tls = self->ws_.next_layer().get<TlsStream>();
-                                   self->end(0, describeTlsFailure(tls->native_handle(), error));
-                                   return;
-                               }
-                               self->handshakeWebSocket();
-                           });
+    secure.async_handshake(
+        boost::asio::ssl::stream_base::client,
+        [self = shared_from_this()](beast::error_code error) { self->onTlsHandshake(error); });
+}
+
+void WsConnection::onTlsHandshake(const beast::error_code& error) {
+    if (ended_) {
+        return;
+    }
+    if (error == beast::error::timeout) {
+        fail(connectError(error, url_, connect_timeout_));
+    } else if (error) {
+        // The certificate check's own reason (not verified, hostname mismatch, expired).
+        auto* tls = ws_.next_layer().get<TlsStream>();
+        fail({.cause = ConnectionError::Cause::kTls,
+              .message = describeTlsFailure(tls->native_handle(), error)});
+    } else {
+        handshakeWebSocket();
+    }
 }
 
 void WsConnection::handshakeWebSocket() {
     ws_.read_message_max(protocol::kMaxServerFrameBytes);
     ws_.text(true);
     ws_.async_handshake(
-        url_.host + ":" + url_.port, url_.target,
-        [self = shared_from_this()](beast::error_code handshake_error) {
-            if (handshake_error) {
-                self->end(0, "WebSocket handshake failed: " + handshake_error.message());
-                return;
-            }
-            // From here the WebSocket's own timeouts apply (pings while idle), not the connect
-            // deadline.
-            beast::get_lowest_layer(self->ws_).expires_never();
-            self->ws_.set_option(
-                websocket::stream_base::timeout::suggested(beast::role_type::client));
-            self->open_ = true;
-            if (self->handlers_.opened) {
-                self->handlers_.opened();
-            }
-            self->readNext();
-            self->writeNext();
-        });
+        upgrade_, url_.hostHeader(), url_.target,
+        [self = shared_from_this()](beast::error_code error) { self->onHandshake(error); });
+}
+
+void WsConnection::onHandshake(const beast::error_code& error) {
+    if (error) {
+        const int status = static_cast<int>(upgrade_.result_int());
+        if (status != 0 && status != 101) {
+            fail({.cause = ConnectionError::Cause::kHttpStatus,
+                  .message = "the server refused the WebSocket upgrade of " + url_.target +
+                             " with HTTP " + std::to_string(status) + " " +
+                             std::string{upgrade_.reason()},
+                  .http_status = status});
+        } else {
+            fail(
+                error == beast::error::timeout
+                    ? connectError(error, url_, connect_timeout_)
+                    : ConnectionError{.message = "WebSocket handshake failed: " + error.message()});
+        }
+        return;
+    }
+    // From here the WebSocket's own timeouts apply (pings while idle), not the connect deadline.
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    open_ = true;
+    if (handlers_.opened) {
+        handlers_.opened();
+    }
+    readNext();
+    writeNext();
+}
+
+void WsConnection::fail(ConnectionError error) {
+    if (ended_) {
+        return;
+    }
+    if (auto failed = std::move(handlers_.failed)) {
+        failed(error);
+    }
+    end(0, std::move(error.message));
 }
 
 void WsConnection::readNext() {
@@ -170,9 +236,10 @@ void WsConnection::abort() {
     ended_ = true;
     resolver_.cancel();
     beast::error_code ignored;
-    auto& socket = beast::get_lowest_layer(ws_).socket();
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    tcpOf(ws_.next_layer()).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    // The stream's close, not the socket's: it also cancels the connect deadline, whose pending
+    // timer would otherwise keep the io thread (and so shutdown()) waiting for up to 10 s.
+    tcpOf(ws_.next_layer()).close();
 }
 
 void WsConnection::end(int close_code, std::string reason) {
@@ -181,8 +248,7 @@ void WsConnection::end(int close_code, std::string reason) {
     }
     ended_ = true;
     writes_.clear();
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    tcpOf(ws_.next_layer()).close(); // the socket and the connect deadline's timer
     if (auto ended = std::move(handlers_.ended)) {
         handlers_ = {};
         ended(close_code, std::move(reason));

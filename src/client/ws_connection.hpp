@@ -45,7 +45,11 @@ public:
 private:
     void onResolved(const boost::asio::ip::tcp::resolver::results_type& results);
     void handshakeTls();
+    void onTlsHandshake(const boost::beast::error_code& error);
     void handshakeWebSocket();
+    void onHandshake(const boost::beast::error_code& error);
+    /// The connection never opened: `failed`, then `ended`.
+    void fail(ConnectionError error);
     void readNext();
     void writeNext();
     void end(int close_code, std::string reason);
@@ -56,6 +60,7 @@ private:
     WsUrl url_;
     ConnectionHandlers handlers_;
     std::chrono::milliseconds connect_timeout_;
+    boost::beast::websocket::response_type upgrade_; // the server's answer to the upgrade
     boost::beast::flat_buffer buffer_;
     std::deque<std::string> writes_;
     bool open_ = false;

@@ -4,6 +4,38 @@
 
 namespace parley::client {
 
+namespace {
+
+// HOST[:PORT] into `out`, HOST possibly an IPv6 address in brackets; out.tls (set already)
+// picks the default port.
+std::expected<void, std::string> parseAuthority(std::string_view authority, WsUrl& out) {
+    // An IPv6 address is bracketed, so its own colons are not taken for the port's.
+    const auto closing = authority.starts_with('[') ? authority.find(']') : 0;
+    if (closing == std::string_view::npos) {
+        return std::unexpected("the URL's IPv6 address has no closing ]");
+    }
+    const auto colon = authority.find(':', closing);
+    const auto host = authority.substr(0, colon);
+    if (closing > 0 && host.size() != closing + 1) {
+        return std::unexpected("the URL has text between ] and the port");
+    }
+    out.host = std::string{closing > 0 ? host.substr(1, closing - 1) : host};
+    if (out.host.empty()) {
+        return std::unexpected("the URL has no host");
+    }
+    const auto default_port = out.tls ? "443" : "80";
+    out.port = colon == std::string_view::npos ? std::string{default_port}
+                                               : std::string{authority.substr(colon + 1)};
+    const bool numeric = !out.port.empty() && out.port.size() <= 5 &&
+                         std::ranges::all_of(out.port, [](char c) { return c >= '0' && c <= '9'; });
+    if (!numeric || std::stoi(out.port) > 65535) {
+        return std::unexpected("the port must be a number from 0 to 65535");
+    }
+    return {};
+}
+
+} // namespace
+
 std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
     constexpr std::string_view kScheme = "ws://";
     constexpr std::string_view kTlsScheme = "wss://";
@@ -17,24 +49,9 @@ std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
     }
     url.remove_prefix(out.tls ? kTlsScheme.size() : kScheme.size());
     const auto slash = url.find('/');
-    const std::string_view authority = url.substr(0, slash);
     out.target = slash == std::string_view::npos ? "/" : std::string{url.substr(slash)};
-    const auto colon = authority.rfind(':');
-    if (colon == std::string_view::npos) {
-        out.host = std::string{authority};
-        out.port = out.tls ? "443" : "80";
-    } else {
-        out.host = std::string{authority.substr(0, colon)};
-        out.port = std::string{authority.substr(colon + 1)};
-        const bool numeric =
-            !out.port.empty() && out.port.size() <= 5 &&
-            std::ranges::all_of(out.port, [](char c) { return c >= '0' && c <= '9'; });
-        if (!numeric || std::stoi(out.port) > 65535) {
-            return std::unexpected("the port must be a number from 0 to 65535");
-        }
-    }
-    if (out.host.empty()) {
-        return std::unexpected("the URL has no host");
+    if (auto parsed = parseAuthority(url.substr(0, slash), out); !parsed) {
+        return std::unexpected(std::move(parsed.error()));
     }
     return out;
 }

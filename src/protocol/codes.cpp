@@ -28,6 +28,8 @@ std::string_view describe(ErrorCode code) {
         return "rate limited";
     case ErrorCode::kTooManyConnections:
         return "too many connections for this identity";
+    case ErrorCode::kTooManyChannels:
+        return "this identity has created as many channels as the server allows";
     case ErrorCode::kInternal:
         return "internal server error";
     }
@@ -48,6 +50,8 @@ std::string_view describe(CloseCode code) {
         return "no init in time";
     case CloseCode::kTokenExpired:
         return "token expired";
+    case CloseCode::kTooSlow:
+        return "too slow";
     case CloseCode::kRateLimited:
         return "rate limited";
     }

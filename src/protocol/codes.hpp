@@ -36,6 +36,8 @@ enum class ErrorCode {
     kRateLimited = 50429,
     /// Too many connections for this identity.
     kTooManyConnections = 50430,
+    /// This identity has created as many channels as the server allows.
+    kTooManyChannels = 50431,
     /// The server failed (storage); the request may be retried.
     kInternal = 50500,
 };
@@ -45,7 +47,7 @@ inline constexpr std::array kAllErrorCodes = {
     ErrorCode::kInitRequired,      ErrorCode::kAlreadyInitialized, ErrorCode::kChannelNotFound,
     ErrorCode::kNotAMember,        ErrorCode::kUniqueNameTaken,    ErrorCode::kBodyTooLarge,
     ErrorCode::kInvalidAttributes, ErrorCode::kRateLimited,        ErrorCode::kTooManyConnections,
-    ErrorCode::kInternal,
+    ErrorCode::kTooManyChannels,   ErrorCode::kInternal,
 };
 
 /// One sentence per code.
@@ -65,6 +67,9 @@ enum class CloseCode : std::uint16_t {
     kInitTimeout = 4408,
     /// The token expired without a newer one; get a new token, then reconnect.
     kTokenExpired = 4410,
+    /// The client read too slowly: its unsent output passed the server's byte limit.
+    /// Reconnect and page on by index.
+    kTooSlow = 4413,
     /// Rate limited or too many connections; back off, then reconnect.
     kRateLimited = 4429,
 };
@@ -72,7 +77,7 @@ enum class CloseCode : std::uint16_t {
 inline constexpr std::array kAllCloseCodes = {
     CloseCode::kGoingAway,     CloseCode::kMessageTooBig, CloseCode::kProtocolError,
     CloseCode::kTokenRejected, CloseCode::kInitTimeout,   CloseCode::kTokenExpired,
-    CloseCode::kRateLimited,
+    CloseCode::kTooSlow,       CloseCode::kRateLimited,
 };
 
 /// The close reason text sent with `code`.

@@ -40,5 +40,7 @@ inline constexpr std::size_t kMaxAttributesBytes = std::size_t{16} * 1024;
 /// Default and largest page of message.history.
 inline constexpr std::size_t kDefaultHistoryLimit = 50;
 inline constexpr std::size_t kMaxHistoryLimit = 500;
+/// Largest `unique_name` and `friendly_name` of a channel, in bytes (50003 beyond).
+inline constexpr std::size_t kMaxChannelNameBytes = 256;
 
 } // namespace parley::protocol

@@ -50,8 +50,10 @@ Json encodeArgs(const ChannelCreateRequest& request) {
     return args;
 }
 
-Json encodeArgs(const ChannelListRequest& /*request*/) {
-    return Json::object();
+Json encodeArgs(const ChannelListRequest& request) {
+    Json args = Json::object();
+    writePageArgs(request.page, args);
+    return args;
 }
 
 Json encodeArgs(const ChannelJoinRequest& request) {
@@ -125,6 +127,13 @@ template <> Decoded<ChannelCreateRequest> decodeArgs(const Json& frame) {
                                : !friendly_name ? friendly_name.error()
                                                 : type_name.error());
     }
+    // A name is shown in every member's channel list; unbounded ones made one identity's
+    // channels a 72 MB list for everyone.
+    if (unique_name->size() > kMaxChannelNameBytes ||
+        (*friendly_name && (*friendly_name)->size() > kMaxChannelNameBytes)) {
+        return shapeError("unique_name and friendly_name must be at most " +
+                          std::to_string(kMaxChannelNameBytes) + " bytes");
+    }
     const auto type = parseChannelType(type_name->value_or("public"));
     if (!type) {
         return shapeError(R"(type must be "public" or "private")");
@@ -139,8 +148,12 @@ template <> Decoded<ChannelCreateRequest> decodeArgs(const Json& frame) {
                                 .attributes_json = std::move(*attributes)};
 }
 
-template <> Decoded<ChannelListRequest> decodeArgs(const Json& /*frame*/) {
-    return ChannelListRequest{};
+template <> Decoded<ChannelListRequest> decodeArgs(const Json& frame) {
+    auto page = readPageArgs(frame);
+    if (!page) {
+        return std::unexpected(page.error());
+    }
+    return ChannelListRequest{.page = std::move(*page)};
 }
 
 template <> Decoded<ChannelJoinRequest> decodeArgs(const Json& frame) {

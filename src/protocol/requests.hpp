@@ -6,6 +6,7 @@
 
 #include "protocol/names.hpp"
 #include "protocol/objects.hpp"
+#include "protocol/paging.hpp"
 #include "protocol/shape_error.hpp"
 
 #include <cstdint>
@@ -28,14 +29,15 @@ struct UpdateTokenRequest {
 
 struct ChannelCreateRequest {
     static constexpr std::string_view kOp = op::kChannelCreate;
-    std::string unique_name;
-    std::optional<std::string> friendly_name;
+    std::string unique_name;                  // at most kMaxChannelNameBytes
+    std::optional<std::string> friendly_name; // at most kMaxChannelNameBytes
     ChannelType type = ChannelType::kPublic;
     std::string attributes_json = "{}";
 };
 
 struct ChannelListRequest {
     static constexpr std::string_view kOp = op::kChannelList;
+    PageArgs page; // page_size, page_token
 };
 
 struct ChannelJoinRequest {

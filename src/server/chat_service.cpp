@@ -1,7 +1,9 @@
 #include "server/chat_service.hpp"
 
+#include "protocol/history_budget.hpp"
 #include "protocol/names.hpp"
 #include "protocol/replies.hpp"
+#include "server/page_token.hpp"
 #include "server/sid.hpp"
 #include "server/wire_objects.hpp"
 
@@ -27,6 +29,8 @@ std::unexpected<OpError> storeError(StoreError failure) {
         return error(ErrorCode::kChannelNotFound);
     case StoreError::kUniqueNameTaken:
         return error(ErrorCode::kUniqueNameTaken);
+    case StoreError::kQuotaExceeded:
+        return error(ErrorCode::kTooManyChannels);
     case StoreError::kFailed:
         break;
     }
@@ -37,6 +41,13 @@ std::unexpected<OpError> shapeFailure(const protocol::ShapeError& failure) {
     return error(failure.code, failure.message);
 }
 
+std::unexpected<OpError> tokenExpired(token::TimePoint valid_until) {
+    const auto exp = std::chrono::floor<std::chrono::seconds>(valid_until.time_since_epoch());
+    return std::unexpected(OpError{.code = ErrorCode::kInternal,
+                                   .message = "token expired at " + std::to_string(exp.count()),
+                                   .token_expired = true});
+}
+
 ChannelEvent::Kind channelEventKind(protocol::EventKind kind) {
     return kind == protocol::EventKind::kMemberLeft ? ChannelEvent::Kind::kMemberLeft
                                                     : ChannelEvent::Kind::kMemberJoined;
@@ -45,8 +56,9 @@ ChannelEvent::Kind channelEventKind(protocol::EventKind kind) {
 } // namespace
 
 ChatService::ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
-                         const token::Clock& clock)
-    : store_(store), broker_(broker), workers_(workers), metrics_(metrics), clock_(clock) {}
+                         const token::Clock& clock, ChatServiceOptions options)
+    : store_(store), broker_(broker), workers_(workers), metrics_(metrics), clock_(clock),
+      options_(options) {}
 
 template <typename Args, ChatService::Op<Args> kOp>
 OpResult ChatService::withArgs(const std::string& identity, const Json& frame) {
@@ -86,10 +98,19 @@ bool ChatService::handles(std::string_view op) {
 }
 
 void ChatService::handle(std::string identity, protocol::Request request, Done done) {
-    workers_.post([this, identity = std::move(identity), request = std::move(request),
+    handle(std::move(identity), std::move(request), token::TimePoint::max(), std::move(done));
+}
+
+void ChatService::handle(std::string identity, protocol::Request request,
+                         token::TimePoint valid_until, Done done) {
+    workers_.post([this, identity = std::move(identity), request = std::move(request), valid_until,
                    done = std::move(done)]() mutable {
+        if (clock_.now() >= valid_until) {
+            done(tokenExpired(valid_until));
+            return;
+        }
         if (request.op == protocol::MessageSendRequest::kOp) {
-            send(identity, request.frame, std::move(done));
+            send(identity, request.frame, valid_until, std::move(done));
             return;
         }
         const Route route = routeFor(request.op);
@@ -161,21 +182,37 @@ OpResult ChatService::create(const std::string& identity,
         .attributes_json = args.attributes_json,
         .created_by = identity,
         .now = clock_.now(),
+        .creator_quota = options_.max_channels_per_identity,
     });
     if (!channel) {
+        if (channel.error() == StoreError::kQuotaExceeded) {
+            return error(ErrorCode::kTooManyChannels,
+                         "this identity has created its " +
+                             std::to_string(options_.max_channels_per_identity) +
+                             " channels, the most this server allows");
+        }
         return storeError(channel.error());
     }
     publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity);
     return protocol::channelReply(toWire(*channel));
 }
 
-OpResult ChatService::list(const std::string& identity,
-                           const protocol::ChannelListRequest& /*args*/) {
-    const auto channels = store_.listChannels(identity);
-    if (!channels) {
-        return storeError(channels.error());
+OpResult ChatService::list(const std::string& identity, const protocol::ChannelListRequest& args) {
+    ChannelPageQuery query{.limit = protocol::pageSizeOf(args.page)};
+    if (args.page.page_token) {
+        query.after = readChannelsPageToken(*args.page.page_token);
+        if (!query.after) {
+            return error(ErrorCode::kInvalidArgument, "page_token is not one this server gave");
+        }
     }
-    return protocol::channelsReply(toWire(*channels));
+    const auto page = store_.listChannels(identity, query);
+    if (!page) {
+        // A well-formed token naming no channel was not made here either.
+        return page.error() == StoreError::kNotFound
+                   ? error(ErrorCode::kInvalidArgument, "page_token is not one this server gave")
+                   : storeError(page.error());
+    }
+    return protocol::channelsReply(toWire(page->channels), nextChannelsPageToken(*page));
 }
 
 OpResult ChatService::join(const std::string& identity, const protocol::ChannelJoinRequest& args) {
@@ -247,7 +284,8 @@ OpResult ChatService::addMember(const std::string& identity,
 }
 
 // Checked in parallel on any worker; appended and published on the channel's strand.
-void ChatService::send(const std::string& identity, const Json& frame, Done done) {
+void ChatService::send(const std::string& identity, const Json& frame, token::TimePoint valid_until,
+                       Done done) {
     auto args = protocol::decodeArgs<protocol::MessageSendRequest>(frame);
     if (!args) {
         done(shapeFailure(args.error()));
@@ -265,14 +303,23 @@ void ChatService::send(const std::string& identity, const Json& frame, Done done
         return;
     }
     const std::string sid = channel->sid;
-    workers_.postOrdered(sid, [this, identity, channel = std::move(*channel),
-                               args = std::move(*args), done = std::move(done)]() mutable {
-        append(identity, channel, std::move(args), done);
-    });
+    workers_.postOrdered(sid,
+                         [this, identity, channel = std::move(*channel), args = std::move(*args),
+                          valid_until, done = std::move(done)]() mutable {
+                             append(identity, channel, std::move(args), valid_until, done);
+                         });
 }
 
 void ChatService::append(const std::string& identity, const Channel& channel,
-                         protocol::MessageSendRequest args, const Done& done) {
+                         protocol::MessageSendRequest args, token::TimePoint valid_until,
+                         const Done& done) {
+    // The date the message is stored with is the instant checked against exp: the strand may
+    // have kept it waiting behind other senders.
+    const token::TimePoint now = clock_.now();
+    if (now >= valid_until) {
+        done(tokenExpired(valid_until));
+        return;
+    }
     const auto started = std::chrono::steady_clock::now();
     const auto message = store_.appendMessage(NewMessage{
         .sid = makeSid("IM"),
@@ -280,7 +327,7 @@ void ChatService::append(const std::string& identity, const Channel& channel,
         .author = identity,
         .body = std::move(args.body),
         .attributes_json = std::move(args.attributes_json),
-        .now = clock_.now(),
+        .now = now,
     });
     if (!message) {
         done(storeError(message.error()));
@@ -314,7 +361,8 @@ OpResult ChatService::history(const std::string& identity,
     const auto messages =
         store_.history(channel->sid, HistoryQuery{.before = args.before,
                                                   .after = args.after,
-                                                  .limit = static_cast<std::size_t>(page)});
+                                                  .limit = static_cast<std::size_t>(page),
+                                                  .max_bytes = protocol::kMaxHistoryBytes});
     if (!messages) {
         return storeError(messages.error());
     }

@@ -36,9 +36,18 @@ namespace parley::server {
 struct OpError {
     protocol::ErrorCode code;
     std::string message;
+    /// The op reached the store at or after its token's exp and took no effect: the reply is
+    /// the token code 20104 (and the session ends as at expiry), not `code`.
+    bool token_expired = false;
 };
 
 using OpResult = std::expected<protocol::Json, OpError>;
+
+struct ChatServiceOptions {
+    /// Channels one identity may create (50431 beyond), so one identity cannot fill every
+    /// member's channel list; 1000 is far above what a person makes by hand.
+    std::size_t max_channels_per_identity = 1000;
+};
 
 class ChatService {
 public:
@@ -46,7 +55,7 @@ public:
     using ChannelsDone = std::function<void(StoreResult<std::vector<std::string>>)>;
 
     ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
-                const token::Clock& clock);
+                const token::Clock& clock, ChatServiceOptions options = {});
 
     /// True for the ops this service handles.
     static bool handles(std::string_view op);
@@ -54,6 +63,11 @@ public:
     /// Runs one op for `identity` on a store worker and calls `done` there, exactly once, with
     /// the reply's fields or the error. Thread-safe.
     void handle(std::string identity, protocol::Request request, Done done);
+    /// As above, for a session whose token expires at `valid_until`: an op that would take
+    /// effect at or after it (by this service's clock) fails with OpError::token_expired, so
+    /// nothing is stored with a date at or after exp however long the op waited for a worker.
+    void handle(std::string identity, protocol::Request request, token::TimePoint valid_until,
+                Done done);
 
     /// SIDs of the channels `identity` belongs to, for a new session; `done` runs on a worker.
     void channelsOf(std::string identity, ChannelsDone done);
@@ -73,9 +87,10 @@ private:
     OpResult members(const std::string& identity, const protocol::ChannelMembersRequest& args);
     OpResult addMember(const std::string& identity, const protocol::ChannelAddMemberRequest& args);
     OpResult history(const std::string& identity, const protocol::MessageHistoryRequest& args);
-    void send(const std::string& identity, const protocol::Json& frame, Done done);
+    void send(const std::string& identity, const protocol::Json& frame,
+              token::TimePoint valid_until, Done done);
     void append(const std::string& identity, const Channel& channel,
-                protocol::MessageSendRequest args, const Done& done);
+                protocol::MessageSendRequest args, token::TimePoint valid_until, const Done& done);
 
     /// The channel `reference` (SID or unique name) names, if `identity` may see it.
     std::expected<Channel, OpError> visibleChannel(const std::string& identity,
@@ -89,6 +104,7 @@ private:
     StoreWorkers& workers_;
     Metrics& metrics_;
     const token::Clock& clock_;
+    ChatServiceOptions options_;
 };
 
 } // namespace parley::server

@@ -26,6 +26,8 @@ std::string_view closeReasonName(CloseReason reason) {
         return "rate_limited";
     case CloseReason::kTooBig:
         return "too_big";
+    case CloseReason::kTooSlow:
+        return "too_slow";
     case CloseReason::kShutdown:
         return "shutdown";
     }
@@ -69,6 +71,11 @@ void Metrics::storeCommit(std::chrono::nanoseconds latency) {
     commit_count_.fetch_add(1, std::memory_order_relaxed);
     commit_nanos_total_.fetch_add(static_cast<std::uint64_t>(latency.count()),
                                   std::memory_order_relaxed);
+}
+
+void Metrics::acceptFailed(std::size_t shed) {
+    accept_failures_.fetch_add(1, std::memory_order_relaxed);
+    connections_shed_.fetch_add(shed, std::memory_order_relaxed);
 }
 
 void Metrics::renderConnections(std::ostream& out) const {
@@ -123,11 +130,23 @@ void Metrics::renderStore(std::ostream& out) const {
         << "parley_store_commit_seconds_count " << commit_count_.load() << "\n";
 }
 
+void Metrics::renderAccept(std::ostream& out) const {
+    out << "# HELP parley_accept_failures_total Accepts of TCP connections that failed (out of "
+           "file descriptors, say); accepting pauses after each.\n"
+        << "# TYPE parley_accept_failures_total counter\n"
+        << "parley_accept_failures_total " << accept_failures_.load() << "\n";
+    out << "# HELP parley_connections_shed_total Connections closed right after accept, unserved, "
+           "because the server was out of file descriptors.\n"
+        << "# TYPE parley_connections_shed_total counter\n"
+        << "parley_connections_shed_total " << connections_shed_.load() << "\n";
+}
+
 std::string Metrics::render() const {
     std::ostringstream out;
     renderConnections(out);
     renderTokens(out);
     renderStore(out);
+    renderAccept(out);
     return out.str();
 }
 

@@ -26,9 +26,10 @@ enum class CloseReason {
     kProtocolError,
     kRateLimited,
     kTooBig,
+    kTooSlow,
     kShutdown,
 };
-inline constexpr std::size_t kCloseReasonCount = 9;
+inline constexpr std::size_t kCloseReasonCount = 10;
 std::string_view closeReasonName(CloseReason reason);
 
 enum class LifecycleEvent {
@@ -45,6 +46,9 @@ public:
     void lifecycleEventSent(LifecycleEvent event);
     void messageStored(std::chrono::nanoseconds commit_latency);
     void storeCommit(std::chrono::nanoseconds latency);
+    /// An accept that failed, and the connections shed with it (accepted with the reserve
+    /// descriptor and closed unserved because the process was out of descriptors).
+    void acceptFailed(std::size_t shed);
 
     std::int64_t openConnections() const { return open_connections_.load(); }
 
@@ -55,6 +59,7 @@ private:
     void renderConnections(std::ostream& out) const;
     void renderTokens(std::ostream& out) const;
     void renderStore(std::ostream& out) const;
+    void renderAccept(std::ostream& out) const;
 
     static constexpr std::array<double, 12> kLatencyBuckets = {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
@@ -68,6 +73,8 @@ private:
     std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size()> commit_buckets_{};
     std::atomic<std::uint64_t> commit_count_{0};
     std::atomic<std::uint64_t> commit_nanos_total_{0};
+    std::atomic<std::uint64_t> accept_failures_{0};
+    std::atomic<std::uint64_t> connections_shed_{0};
 };
 
 } // namespace parley::server

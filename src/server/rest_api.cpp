@@ -1,7 +1,9 @@
 #include "server/rest_api.hpp"
 
 #include "protocol/names.hpp"
+#include "protocol/paging.hpp"
 #include "protocol/replies.hpp"
+#include "server/page_token.hpp"
 #include "server/wire_objects.hpp"
 
 #include <boost/beast/core/detail/base64.hpp>
@@ -67,27 +69,92 @@ std::string decodeBase64(std::string_view text) {
     return out;
 }
 
-// Query parameter `name` as a whole number, or nullopt; `bad` is set when present but invalid.
-std::optional<std::int64_t> queryInt(std::string_view query, std::string_view name, bool& bad) {
+// Query parameter `name` as it appears, or nullopt. Values are taken as they come, without
+// percent-decoding: every value these lists take (numbers, base64url tokens) is URL-safe.
+std::optional<std::string_view> queryValue(std::string_view query, std::string_view name) {
     std::size_t start = 0;
     while (start <= query.size()) {
         const std::size_t end = std::min(query.find('&', start), query.size());
         const std::string_view pair = query.substr(start, end - start);
         const std::size_t equals = pair.find('=');
         if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
-            const std::string_view value = pair.substr(equals + 1);
-            std::int64_t number = 0;
-            const auto [ptr, ec] =
-                std::from_chars(value.data(), value.data() + value.size(), number);
-            if (ec != std::errc{} || ptr != value.data() + value.size()) {
-                bad = true;
-                return std::nullopt;
-            }
-            return number;
+            return pair.substr(equals + 1);
         }
         start = end + 1;
     }
     return std::nullopt;
+}
+
+// Query parameter `name` as a whole number, or nullopt; `bad` is set when present but invalid.
+std::optional<std::int64_t> queryInt(std::string_view query, std::string_view name, bool& bad) {
+    const auto value = queryValue(query, name);
+    if (!value) {
+        return std::nullopt;
+    }
+    std::int64_t number = 0;
+    const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), number);
+    if (ec != std::errc{} || ptr != value->data() + value->size()) {
+        bad = true;
+        return std::nullopt;
+    }
+    return number;
+}
+
+std::string_view queryOf(const HttpRequest& request) {
+    const std::string_view target = request.target();
+    const std::size_t question = target.find('?');
+    return question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+}
+
+// page_size and page_token, checked as the WebSocket's channel.list checks them.
+protocol::Decoded<protocol::PageArgs> pageArgs(std::string_view query) {
+    bool bad = false;
+    protocol::PageArgs args{.page_size = queryInt(query, protocol::field::kPageSize, bad)};
+    if (bad) {
+        return protocol::shapeError(std::string{protocol::field::kPageSize} +
+                                    " must be a whole number");
+    }
+    if (const auto token = queryValue(query, protocol::field::kPageToken)) {
+        args.page_token = std::string{*token};
+    }
+    return protocol::checkPageArgs(std::move(args));
+}
+
+constexpr std::string_view kForeignPageToken = "page_token is not one this server gave";
+
+// The store query a REST message list asks for: before/after/limit as ever, or page_size and a
+// page_token from an earlier page (which stands for before or after, in that page's direction).
+std::expected<HistoryQuery, std::string> historyQueryOf(std::string_view query,
+                                                        const std::string& channel_sid) {
+    bool bad = false;
+    HistoryQuery history{.before = queryInt(query, "before", bad),
+                         .after = queryInt(query, "after", bad)};
+    const auto limit = queryInt(query, "limit", bad);
+    auto page = pageArgs(query);
+    if (bad || (history.before && history.after)) {
+        return std::unexpected("before, after (not both) and limit (1-500) must be whole numbers");
+    }
+    if (!page) {
+        return std::unexpected(page.error().message);
+    }
+    if (limit && page->page_size) {
+        return std::unexpected("give limit or page_size, not both");
+    }
+    const std::int64_t size =
+        limit.value_or(static_cast<std::int64_t>(protocol::pageSizeOf(*page)));
+    if (size < 1 || size > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
+        return std::unexpected("limit must be between 1 and 500");
+    }
+    history.limit = static_cast<std::size_t>(size);
+    if (page->page_token) {
+        const auto cursor = readMessagesPageToken(*page->page_token);
+        if (history.before || history.after || !cursor || cursor->channel_sid != channel_sid) {
+            return std::unexpected(std::string{kForeignPageToken} +
+                                   " for this channel (and it replaces before and after)");
+        }
+        (cursor->upward ? history.after : history.before) = cursor->index;
+    }
+    return history;
 }
 
 } // namespace
@@ -111,7 +178,10 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
-        return httpError(request, http::status::method_not_allowed, "only GET is supported");
+        auto response =
+            httpError(request, http::status::method_not_allowed, "only GET is supported");
+        response.set(http::field::allow, "GET, HEAD"); // a 405 must say what is (RFC 9110, 15.5.6)
+        return response;
     }
     if (path == "/healthz") {
         return respond(request, http::status::ok, "ok\n", "text/plain");
@@ -121,8 +191,14 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
                        "text/plain; version=0.0.4");
     }
     if (path == protocol::kWebSocketPath) {
-        return httpError(request, http::status::upgrade_required,
-                         "this endpoint speaks WebSocket only");
+        // A 426 must name the protocol to upgrade to (RFC 9110, 15.5.22), and Upgrade goes with
+        // a Connection option of the same name (7.8); keep_alive() adds back close/keep-alive.
+        auto response = httpError(request, http::status::upgrade_required,
+                                  "this endpoint speaks WebSocket only");
+        response.set(http::field::upgrade, "websocket");
+        response.set(http::field::connection, "Upgrade");
+        response.keep_alive(request.keep_alive());
+        return response;
     }
     constexpr std::string_view kChannels = kChannelsPath;
     if (path == kChannels || path.starts_with("/v1/channels/")) {
@@ -168,12 +244,31 @@ bool RestApi::authorized(const HttpRequest& request) const {
 }
 
 HttpResponse RestApi::channels(const HttpRequest& request) const {
-    // A backend with an API key sees every channel, as an account owner does.
-    const auto all = store_.listChannels(std::nullopt);
-    if (!all) {
-        return storageFailed(request);
+    const auto args = pageArgs(queryOf(request));
+    if (!args) {
+        return jsonError(request, http::status::bad_request, args.error().code,
+                         args.error().message);
     }
-    return respond(request, http::status::ok, dump(protocol::channelsReply(toWire(*all))));
+    ChannelPageQuery query{.limit = protocol::pageSizeOf(*args)};
+    const auto foreign_token = [&request] {
+        return jsonError(request, http::status::bad_request, protocol::ErrorCode::kInvalidArgument,
+                         kForeignPageToken);
+    };
+    if (args->page_token) {
+        query.after = readChannelsPageToken(*args->page_token);
+        if (!query.after) {
+            return foreign_token();
+        }
+    }
+    // A backend with an API key sees every channel, as an account owner does.
+    const auto page = store_.listChannels(std::nullopt, query);
+    if (!page) {
+        // A well-formed token naming no channel was not made here either.
+        return page.error() == StoreError::kNotFound ? foreign_token() : storageFailed(request);
+    }
+    return respond(
+        request, http::status::ok,
+        dump(protocol::channelsReply(toWire(page->channels), nextChannelsPageToken(*page))));
 }
 
 HttpResponse RestApi::messages(const HttpRequest& request, std::string_view channel) const {
@@ -184,26 +279,28 @@ HttpResponse RestApi::messages(const HttpRequest& request, std::string_view chan
                                protocol::ErrorCode::kChannelNotFound, "channel not found")
                    : storageFailed(request);
     }
-    const std::string_view target = request.target();
-    const std::size_t question = target.find('?');
-    const std::string_view query =
-        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
-    bool bad = false;
-    HistoryQuery history{.before = queryInt(query, "before", bad),
-                         .after = queryInt(query, "after", bad)};
-    const auto limit = queryInt(query, "limit", bad)
-                           .value_or(static_cast<std::int64_t>(protocol::kDefaultHistoryLimit));
-    if (bad || (history.before && history.after) || limit < 1 ||
-        limit > static_cast<std::int64_t>(protocol::kMaxHistoryLimit)) {
+    const auto history = historyQueryOf(queryOf(request), found->sid);
+    if (!history) {
         return jsonError(request, http::status::bad_request, protocol::ErrorCode::kInvalidArgument,
-                         "before, after (not both) and limit (1-500) must be whole numbers");
+                         history.error());
     }
-    history.limit = static_cast<std::size_t>(limit);
-    const auto page = store_.history(found->sid, history);
+    // One row more than the page says whether another page follows.
+    HistoryQuery probe = *history;
+    ++probe.limit;
+    auto page = store_.history(found->sid, probe);
     if (!page) {
         return storageFailed(request);
     }
-    return respond(request, http::status::ok, dump(protocol::messagesReply(toWire(*page))));
+    const bool upward = history->after.has_value();
+    std::optional<std::string> next;
+    if (page->size() > history->limit) {
+        // Oldest first either way: a page read upward loses its newest row, downward its oldest.
+        upward ? page->pop_back() : static_cast<void>(page->erase(page->begin()));
+        next = messagesPageToken({.channel_sid = found->sid,
+                                  .upward = upward,
+                                  .index = upward ? page->back().index : page->front().index});
+    }
+    return respond(request, http::status::ok, dump(protocol::messagesReply(toWire(*page), next)));
 }
 
 } // namespace parley::server

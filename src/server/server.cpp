@@ -19,11 +19,12 @@ using asio::ip::tcp;
 
 namespace {
 
-// With a chat service configured, tokens need a chat grant naming it (20106 otherwise). Without
-// one, any valid token of a known key is accepted, so a development server takes the tokens
-// `parley token mint` makes without extra flags.
+// Every token needs a chat grant (20106 otherwise): a key may also sign tokens for other
+// products (video, voice), and those must not open chat. With a chat service configured, the
+// grant must name it; without one, a grant for any service is accepted.
 token::VerifyPolicy policyFor(const ServerOptions& options) {
     token::VerifyPolicy policy;
+    policy.required_grant = token::GrantKind::kChat;
     policy.chat_service_sid = options.chat_service_sid;
     return policy;
 }
@@ -45,10 +46,25 @@ void stopWhenDrained(IoPool& pool, Metrics& metrics, std::chrono::steady_clock::
     });
 }
 
+// The TLS context of `options.tls`, or none without it.
+std::expected<std::unique_ptr<asio::ssl::context>, std::string>
+loadTls(const ServerOptions& options) {
+    if (!options.tls) {
+        return nullptr;
+    }
+    return loadServerTlsContext(*options.tls);
+}
+
 } // namespace
 
-Server::Server(ServerOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<IoPool>(options_.threads)) {}
+std::string hostPort(std::string_view host, std::uint16_t port) {
+    // An IPv6 address in a URL is bracketed (RFC 3986, section 3.2.2): ws://[::1]:8080.
+    const bool ipv6 = host.find(':') != std::string_view::npos;
+    return (ipv6 ? "[" + std::string{host} + "]" : std::string{host}) + ":" + std::to_string(port);
+}
+
+Server::Server(ServerOptions options, std::unique_ptr<IoPool> pool)
+    : options_(std::move(options)), pool_(std::move(pool)) {}
 
 Server::~Server() {
     // Sessions hold references into the context: make sure none outlives it. No new work first
@@ -65,15 +81,25 @@ Server::~Server() {
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions options,
                                                                    const token::Clock& clock) {
-    std::unique_ptr<asio::ssl::context> tls;
-    if (options.tls) {
-        auto loaded = loadServerTlsContext(*options.tls);
-        if (!loaded) {
-            return std::unexpected(loaded.error());
-        }
-        tls = std::move(*loaded);
+    boost::system::error_code address_error;
+    const auto address = asio::ip::make_address(options.host, address_error);
+    if (address_error) {
+        return std::unexpected("invalid listen address " + options.host);
     }
-    // The broker first: a misspelt one is refused before the store makes any file.
+    // The address first: a busy port is refused before anything is made on disk.
+    auto pool = std::make_unique<IoPool>(options.threads);
+    auto acceptor = Listener::bind(pool->main(), tcp::endpoint{address, options.port});
+    if (!acceptor) {
+        return std::unexpected("cannot listen on " + hostPort(options.host, options.port) + ": " +
+                               acceptor.error());
+    }
+    // The TLS files next: a wrong certificate or key is refused before the store makes any file
+    // (and before `parley serve` makes a development key).
+    auto tls = loadTls(options);
+    if (!tls) {
+        return std::unexpected(tls.error());
+    }
+    // The broker next: a misspelt one is refused before the store makes any file.
     auto broker = openBroker(options.broker);
     if (!broker) {
         return std::unexpected(broker.error());
@@ -82,42 +108,38 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     if (!store) {
         return std::unexpected(store.error());
     }
-    std::unique_ptr<Server> server{new Server(std::move(options))};
+    std::unique_ptr<Server> server{new Server(std::move(options), std::move(pool))};
     server->store_ = std::move(*store);
-    server->metrics_ = std::make_unique<Metrics>();
     server->broker_ = std::move(*broker);
-    server->workers_ = std::make_unique<StoreWorkers>(std::max(1U, server->options_.store_threads));
-    server->hub_ = std::make_unique<Hub>(*server->broker_);
-    server->tokens_ = std::make_unique<TokenGate>(
-        server->options_.keys, policyFor(server->options_), clock, *server->metrics_);
-    server->chat_ = std::make_unique<ChatService>(*server->store_, *server->broker_,
-                                                  *server->workers_, *server->metrics_, clock);
-    server->context_ = std::make_unique<ServerContext>(ServerContext{
-        .settings = server->options_.session,
-        .tokens = *server->tokens_,
-        .chat = *server->chat_,
-        .hub = *server->hub_,
-        .workers = *server->workers_,
-        .metrics = *server->metrics_,
-        .clock = clock,
-        .tls = tls.get(),
-    });
-    server->tls_ = std::move(tls);
-    server->rest_ = std::make_unique<RestApi>(*server->context_, *server->store_);
-    boost::system::error_code address_error;
-    const auto address = asio::ip::make_address(server->options_.host, address_error);
-    if (address_error) {
-        return std::unexpected("invalid listen address " + server->options_.host);
-    }
-    try {
-        server->listener_ = std::make_shared<Listener>(
-            *server->pool_, tcp::endpoint{address, server->options_.port}, *server->context_,
-            *server->rest_);
-    } catch (const boost::system::system_error& error) {
-        return std::unexpected("cannot listen on " + server->options_.host + ":" +
-                               std::to_string(server->options_.port) + ": " + error.what());
-    }
+    server->tls_ = std::move(*tls);
+    server->wire(clock);
+    server->listener_ = std::make_shared<Listener>(*server->pool_, std::move(*acceptor),
+                                                   *server->context_, *server->rest_);
     return server;
+}
+
+void Server::wire(const token::Clock& clock) {
+    metrics_ = std::make_unique<Metrics>();
+    workers_ = std::make_unique<StoreWorkers>(std::max(1U, options_.store_threads));
+    hub_ = std::make_unique<Hub>(*broker_);
+    tokens_ = std::make_unique<TokenGate>(options_.keys, policyFor(options_), clock, *metrics_);
+    chat_ = std::make_unique<ChatService>(*store_, *broker_, *workers_, *metrics_, clock,
+                                          options_.chat);
+    context_ = std::make_unique<ServerContext>(ServerContext{
+        .settings = options_.session,
+        .tokens = *tokens_,
+        .chat = *chat_,
+        .hub = *hub_,
+        .workers = *workers_,
+        .metrics = *metrics_,
+        .clock = clock,
+        .tls = tls_.get(),
+    });
+    rest_ = std::make_unique<RestApi>(*context_, *store_);
+}
+
+void Server::replaceKeys(const std::vector<token::ApiKey>& keys) {
+    tokens_->replaceKeys(keys);
 }
 
 tcp::endpoint Server::endpoint() const {
@@ -133,7 +155,7 @@ int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_re
             }
             if (signal == SIGHUP) {
                 if (auto keys = on_reload ? on_reload() : std::nullopt) {
-                    tokens_->replaceKeys(*keys);
+                    replaceKeys(*keys);
                     spdlog::info("reloaded {} API keys", keys->size());
                 }
                 signals.async_wait(on_signal);
@@ -145,8 +167,8 @@ int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_re
         };
     signals.async_wait(on_signal);
     listener_->run();
-    spdlog::info("parley serving on {}://{}:{}/v1/ws with {} threads", tls_ ? "wss" : "ws",
-                 options_.host, endpoint().port(), pool_->size());
+    spdlog::info("parley serving on {}://{}/v1/ws with {} threads", tls_ ? "wss" : "ws",
+                 hostPort(options_.host, endpoint().port()), pool_->size());
     pool_->run();
     spdlog::info("parley stopped");
     return 0;

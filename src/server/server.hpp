@@ -40,6 +40,8 @@ struct ServerOptions {
     /// When set, tokens must carry a chat grant for this service.
     std::optional<std::string> chat_service_sid;
     SessionSettings session;
+    /// Per-identity quotas of the chat ops.
+    ChatServiceOptions chat;
     /// io threads; one per core by default.
     unsigned threads = std::max(1U, std::thread::hardware_concurrency());
     /// How long shutdown waits for connections to close before dropping them.
@@ -52,10 +54,14 @@ struct ServerOptions {
 class Listener;
 class RestApi;
 
+/// "HOST:PORT" as a URL's authority: an IPv6 host in brackets ("[::1]:8080").
+std::string hostPort(std::string_view host, std::uint16_t port);
+
 class Server {
 public:
-    /// Loads the TLS files (if any), opens the store and binds the port; an error message if one
-    /// fails.
+    /// Binds the port, then loads the TLS files (if any) and opens the broker and the store; an
+    /// error message if any fails. A busy port or a bad certificate fails before anything is
+    /// written to disk. `options.keys` may be empty, to be filled with replaceKeys() before run().
     static std::expected<std::unique_ptr<Server>, std::string> create(ServerOptions options,
                                                                       const token::Clock& clock);
     ~Server();
@@ -67,12 +73,16 @@ public:
     int run(std::function<std::optional<std::vector<token::ApiKey>>()> on_reload = {});
     /// Asks run() to shut down; thread-safe.
     void stop();
+    /// Installs a new set of API keys (what SIGHUP does); thread-safe.
+    void replaceKeys(const std::vector<token::ApiKey>& keys);
 
     boost::asio::ip::tcp::endpoint endpoint() const;
     Metrics& metrics() { return *metrics_; }
 
 private:
-    explicit Server(ServerOptions options);
+    Server(ServerOptions options, std::unique_ptr<IoPool> pool);
+    /// Makes the parts between the store and the listener.
+    void wire(const token::Clock& clock);
     void shutdown();
 
     ServerOptions options_;

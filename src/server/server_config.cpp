@@ -1,22 +1,201 @@
 #include "server/server_config.hpp"
 
+#include "server/server_context.hpp"
 #include "server/sid.hpp"
 
 #include <fcntl.h>
+#include <spdlog/fmt/fmt.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <sstream>
 
 namespace parley::server {
 namespace {
 
-std::string describeError(const toml::parse_error& error) {
+// A problem with one value of the file: what is wrong, and where.
+struct Problem {
+    std::string message;
+    std::int64_t line = 0;
+};
+
+// How one key is read into the ConfigFile: its type and range are checked here, so a value the
+// server would not use is refused rather than silently dropped. A new key is one entry in
+// topLevelKeys() or limitsKeys() and one field of ConfigFile. A problem without a line (0) is
+// about the value itself: readTable() adds the key's name and line.
+using Reader = std::function<std::optional<Problem>(const toml::node&, ConfigFile&)>;
+
+struct Key {
+    std::string_view name;
+    Reader read;
+};
+
+std::string typeName(const toml::node& node) {
     std::ostringstream out;
-    out << error.description() << " at line " << error.source().begin.line;
+    out << node.type();
     return out.str();
+}
+
+// A string, kept as a std::string or a path.
+template <typename Text> Reader text(std::optional<Text> ConfigFile::*member) {
+    return [member](const toml::node& node, ConfigFile& config) -> std::optional<Problem> {
+        if (!node.is_string()) {
+            return Problem{"must be a string, not " + typeName(node)};
+        }
+        config.*member = Text{node.as_string()->get()};
+        return std::nullopt;
+    };
+}
+
+Reader integer(std::optional<std::int64_t> ConfigFile::*member, std::int64_t min,
+               std::int64_t max) {
+    return [=](const toml::node& node, ConfigFile& config) -> std::optional<Problem> {
+        if (!node.is_integer()) {
+            return Problem{"must be an integer, not " + typeName(node)};
+        }
+        const std::int64_t value = node.as_integer()->get();
+        if (value < min || value > max) {
+            return Problem{max == std::numeric_limits<std::int64_t>::max()
+                               ? "must be at least " + std::to_string(min)
+                               : "must be " + std::to_string(min) + " to " + std::to_string(max)};
+        }
+        config.*member = value;
+        return std::nullopt;
+    };
+}
+
+// A number (integer or float) at least `min`, or above it when `min_excluded`.
+Reader number(std::optional<double> ConfigFile::*member, double min, bool min_excluded) {
+    return [=](const toml::node& node, ConfigFile& config) -> std::optional<Problem> {
+        const auto value = node.is_number() ? node.value<double>() : std::nullopt;
+        if (!value) {
+            return Problem{"must be a number, not " + typeName(node)};
+        }
+        if (*value < min || (min_excluded && *value == min) || std::isnan(*value)) {
+            return Problem{min_excluded ? std::string{"must be positive"}
+                                        : fmt::format("must be at least {}", min)};
+        }
+        config.*member = *value;
+        return std::nullopt;
+    };
+}
+
+constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
+
+const std::vector<Key>& limitsKeys() {
+    static const std::vector<Key> keys = {
+        {"rate_per_second", number(&ConfigFile::rate_per_second, 0, true)},
+        {"rate_burst", number(&ConfigFile::rate_burst, 1, false)},
+        {"max_connections_per_identity",
+         integer(&ConfigFile::max_connections_per_identity, 1, kNoMax)},
+        {"max_channels_per_identity", integer(&ConfigFile::max_channels_per_identity, 1, kNoMax)},
+        {"max_outbox_bytes", integer(&ConfigFile::max_outbox_bytes,
+                                     static_cast<std::int64_t>(kMinOutboxBytes), kNoMax)},
+    };
+    return keys;
+}
+
+std::optional<Problem> readTable(const toml::table& table, const std::vector<Key>& keys,
+                                 std::string_view prefix, ConfigFile& config);
+
+Reader limitsTable() {
+    return [](const toml::node& node, ConfigFile& config) -> std::optional<Problem> {
+        if (!node.is_table()) {
+            return Problem{"must be a table ([limits]), not " + typeName(node)};
+        }
+        return readTable(*node.as_table(), limitsKeys(), "limits.", config);
+    };
+}
+
+const std::vector<Key>& topLevelKeys() {
+    static const std::vector<Key> keys = {
+        {"listen", text(&ConfigFile::listen)},
+        {"data", text(&ConfigFile::data_dir)},
+        {"store", text(&ConfigFile::store)},
+        {"broker", text(&ConfigFile::broker)},
+        {"chat_service", text(&ConfigFile::chat_service_sid)},
+        {"about_to_expire_window", integer(&ConfigFile::about_to_expire_window, 0, 86400)},
+        {"threads", integer(&ConfigFile::threads, 1, 1024)},
+        {"init_timeout_ms", integer(&ConfigFile::init_timeout_ms, 1, kNoMax)},
+        {"tls_cert", text(&ConfigFile::tls_cert)},
+        {"tls_key", text(&ConfigFile::tls_key)},
+        {"limits", limitsTable()},
+        // [[keys]] is read by readKeys(); listed so it is not taken for an unknown key.
+        {"keys", nullptr},
+    };
+    return keys;
+}
+
+std::int64_t lineOf(const toml::node& node) {
+    return static_cast<std::int64_t>(node.source().begin.line);
+}
+
+// Reads every key of `table`; the first unknown key or bad value is the problem.
+std::optional<Problem> readTable(const toml::table& table, const std::vector<Key>& keys,
+                                 std::string_view prefix, ConfigFile& config) {
+    for (const auto& [name, node] : table) {
+        const auto known = std::find_if(keys.begin(), keys.end(),
+                                        [&](const Key& key) { return key.name == name.str(); });
+        const std::string full_name = std::string{prefix} + std::string{name.str()};
+        if (known == keys.end()) {
+            return Problem{"unknown key \"" + full_name + "\"", lineOf(node)};
+        }
+        if (!known->read) {
+            continue;
+        }
+        if (auto problem = known->read(node, config)) {
+            if (problem->line == 0) {
+                return Problem{full_name + " " + problem->message, lineOf(node)};
+            }
+            return problem;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> keyString(const toml::table& entry, std::string_view field,
+                                     std::optional<std::string>& out) {
+    const toml::node* node = entry.get(field);
+    if (node == nullptr) {
+        return std::nullopt;
+    }
+    if (!node->is_string()) {
+        return "keys." + std::string{field} + " must be a string, not " + typeName(*node) +
+               " at line " + std::to_string(lineOf(*node));
+    }
+    out = node->as_string()->get();
+    return std::nullopt;
+}
+
+std::expected<token::ApiKey, std::string> readKeyEntry(const toml::table& entry) {
+    for (const auto& [name, node] : entry) {
+        if (name != "api_key" && name != "api_secret" && name != "account_sid") {
+            return std::unexpected("unknown key \"keys." + std::string{name.str()} + "\" at line " +
+                                   std::to_string(lineOf(node)));
+        }
+    }
+    std::optional<std::string> sid;
+    std::optional<std::string> secret;
+    std::optional<std::string> account;
+    for (auto problem : {keyString(entry, "api_key", sid), keyString(entry, "api_secret", secret),
+                         keyString(entry, "account_sid", account)}) {
+        if (problem) {
+            return std::unexpected(*problem);
+        }
+    }
+    if (!sid || !secret || !account || sid->empty() || secret->empty() || account->empty()) {
+        return std::unexpected(
+            "each [[keys]] entry needs account_sid, api_key and api_secret (entry at line " +
+            std::to_string(lineOf(entry)) + ")");
+    }
+    return token::ApiKey{
+        .sid = std::move(*sid), .account_sid = std::move(*account), .secret = std::move(*secret)};
 }
 
 std::expected<std::vector<token::ApiKey>, std::string> readKeys(const toml::table& table) {
@@ -27,47 +206,22 @@ std::expected<std::vector<token::ApiKey>, std::string> readKeys(const toml::tabl
     }
     const toml::array* array = node->as_array();
     if (array == nullptr) {
-        return std::unexpected(std::string{"keys must be an array of tables ([[keys]])"});
+        return std::unexpected("keys must be an array of tables ([[keys]]) at line " +
+                               std::to_string(lineOf(*node)));
     }
     for (const toml::node& entry : *array) {
         const toml::table* key = entry.as_table();
         if (key == nullptr) {
-            return std::unexpected(std::string{"each [[keys]] entry must be a table"});
+            return std::unexpected("each [[keys]] entry must be a table, at line " +
+                                   std::to_string(lineOf(entry)));
         }
-        auto sid = (*key)["api_key"].value<std::string>();
-        auto secret = (*key)["api_secret"].value<std::string>();
-        auto account = (*key)["account_sid"].value<std::string>();
-        if (!sid || !secret || !account || sid->empty() || secret->empty() || account->empty()) {
-            return std::unexpected(
-                std::string{"each [[keys]] entry needs account_sid, api_key and api_secret"});
+        auto read = readKeyEntry(*key);
+        if (!read) {
+            return std::unexpected(read.error());
         }
-        keys.push_back(token::ApiKey{.sid = std::move(*sid),
-                                     .account_sid = std::move(*account),
-                                     .secret = std::move(*secret)});
+        keys.push_back(std::move(*read));
     }
     return keys;
-}
-
-// Values that parse but make no sense are refused at start rather than taken as given.
-std::optional<std::string> checkRanges(const ConfigFile& config) {
-    if (config.about_to_expire_window &&
-        (*config.about_to_expire_window < 0 || *config.about_to_expire_window > 86400)) {
-        return "about_to_expire_window must be 0 to 86400 seconds";
-    }
-    if (config.threads && (*config.threads < 1 || *config.threads > 1024)) {
-        return "threads must be 1 to 1024";
-    }
-    if (config.init_timeout_ms && *config.init_timeout_ms < 1) {
-        return "init_timeout_ms must be positive";
-    }
-    if ((config.rate_per_second && *config.rate_per_second <= 0) ||
-        (config.rate_burst && *config.rate_burst < 1)) {
-        return "limits.rate_per_second must be positive and limits.rate_burst at least 1";
-    }
-    if (config.max_connections_per_identity && *config.max_connections_per_identity < 1) {
-        return "limits.max_connections_per_identity must be at least 1";
-    }
-    return std::nullopt;
 }
 
 } // namespace
@@ -77,31 +231,13 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     try {
         table = toml::parse_file(file.string());
     } catch (const toml::parse_error& error) {
-        return std::unexpected(file.string() + ": " + describeError(error));
+        return std::unexpected(file.string() + ": " + std::string{error.description()} +
+                               " at line " + std::to_string(error.source().begin.line));
     }
     ConfigFile config;
-    config.listen = table["listen"].value<std::string>();
-    if (auto data = table["data"].value<std::string>()) {
-        config.data_dir = *data;
-    }
-    config.store = table["store"].value<std::string>();
-    config.broker = table["broker"].value<std::string>();
-    config.chat_service_sid = table["chat_service"].value<std::string>();
-    config.about_to_expire_window = table["about_to_expire_window"].value<std::int64_t>();
-    config.threads = table["threads"].value<std::int64_t>();
-    config.init_timeout_ms = table["init_timeout_ms"].value<std::int64_t>();
-    config.rate_per_second = table["limits"]["rate_per_second"].value<double>();
-    config.rate_burst = table["limits"]["rate_burst"].value<double>();
-    config.max_connections_per_identity =
-        table["limits"]["max_connections_per_identity"].value<std::int64_t>();
-    if (auto cert = table["tls_cert"].value<std::string>()) {
-        config.tls_cert = *cert;
-    }
-    if (auto key = table["tls_key"].value<std::string>()) {
-        config.tls_key = *key;
-    }
-    if (auto problem = checkRanges(config)) {
-        return std::unexpected(file.string() + ": " + *problem);
+    if (auto problem = readTable(table, topLevelKeys(), "", config)) {
+        return std::unexpected(file.string() + ": " + problem->message + " at line " +
+                               std::to_string(problem->line));
     }
     auto keys = readKeys(table);
     if (!keys) {

@@ -40,6 +40,8 @@ struct ConfigFile {
     std::optional<double> rate_per_second;
     std::optional<double> rate_burst;
     std::optional<std::int64_t> max_connections_per_identity;
+    std::optional<std::int64_t> max_channels_per_identity;
+    std::optional<std::int64_t> max_outbox_bytes;
     std::optional<std::filesystem::path> tls_cert;
     std::optional<std::filesystem::path> tls_key;
     std::vector<token::ApiKey> keys;

@@ -5,6 +5,7 @@
 // Owned by Server; sessions hold a reference, so the context outlives every session (the server
 // joins its io threads before destroying it).
 
+#include "protocol/history_budget.hpp"
 #include "server/chat_service.hpp"
 #include "server/hub.hpp"
 #include "server/metrics.hpp"
@@ -23,6 +24,10 @@ class context;
 
 namespace parley::server {
 
+/// The smallest max_outbox_bytes accepted: room for two full history replies, so a reader that
+/// keeps up is never closed for one large reply.
+inline constexpr std::size_t kMinOutboxBytes = 2 * protocol::kMaxHistoryBytes;
+
 struct SessionSettings {
     /// W: token_about_to_expire goes out this long before exp (DESIGN: 180 s by default).
     std::chrono::seconds about_to_expire_window{180};
@@ -37,8 +42,15 @@ struct SessionSettings {
     std::size_t max_connections_per_identity = 16;
     /// Protocol errors (malformed frames, unknown ops, bad arguments) before close 4400.
     std::size_t max_protocol_errors = 5;
-    /// Frames queued for a slow client before it is dropped, so one reader cannot hold memory.
-    std::size_t max_queued_frames = 4096;
+    /// Bytes of unsent output a connection may hold; past it the connection is closed with 4413.
+    /// Counted in bytes, not frames, since a frame can be a megabyte of history. 4 MiB holds
+    /// a full history reply (at most 1 MiB of messages) several times over, so a reader that
+    /// keeps up is never dropped.
+    std::size_t max_outbox_bytes = std::size_t{4} << 20U;
+    /// A connection closed for reading too slowly gets this long to take the frame being
+    /// written and the close frame; then its socket is dropped, so a peer that never reads
+    /// cannot hold the connection open by sending.
+    std::chrono::milliseconds slow_close_grace{10000};
 };
 
 struct ServerContext {

@@ -59,6 +59,10 @@ void SessionCore::onFrame(std::string_view text) {
     if (closing()) {
         return;
     }
+    if (initialized_ && tokenExpired()) {
+        refuseExpired(text);
+        return;
+    }
     if (!rate_.allow(scheduler_.clock().now())) {
         refuseOverRate(text);
         transport_.readNext();
@@ -162,14 +166,22 @@ void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, 
         transport_.readNext();
         return;
     }
+    if (scheduler_.clock().now() >= token::TimePoint{claims.expires_at}) {
+        // Expired while its channels were read: refused as at verification.
+        expires_at_ = claims.expires_at;
+        send(expiredReply(id));
+        close(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
+        return;
+    }
     initialized_ = true;
     token_id_ = claims.token_id;
     scheduler_.cancel(init_timer_);
     init_timer_ = 0;
     spdlog::info("connection start: identity={} expires_at={}", identity_,
                  unixSeconds(claims.expires_at));
-    sendTokenReply(id, claims.expires_at);
+    sendTokenReply(id, claims.expires_at, /*with_limits=*/true);
     armTokenTimers(claims.expires_at);
+    held_bytes_ = 0;
     for (auto& held : std::exchange(held_events_, {})) {
         transport_.send(std::move(held));
     }
@@ -196,62 +208,40 @@ std::optional<token::Claims> SessionCore::verifiedToken(const protocol::Request&
     return std::move(*claims);
 }
 
-void SessionCore::sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at) {
-    send(protocol::okReply(id, protocol::encodeReply(protocol::TokenReply{
-                                   .identity = identity_,
-                                   .expires_at = unixSeconds(expires_at),
-                                   .server_time = unixMillis(scheduler_.clock().now()),
-                               })));
-}
-
-void SessionCore::handleUpdateToken(const protocol::Request& request) {
-    bool rejected = false;
-    // On failure the old token stays in force until its own exp (rule 3).
-    const auto claims = verifiedToken(request, rejected);
-    if (!claims) {
-        return;
-    }
-    if (claims->identity() != identity_) {
-        send(protocol::errorReply(request.id, static_cast<int>(token::TokenError::kInvalidGrants),
-                                  "update_token cannot change the identity from \"" + identity_ +
-                                      "\" to \"" + claims->identity() + "\""));
-        return;
-    }
-    sendTokenReply(request.id, claims->expires_at);
-    // The same token sent again is not a new token: its events were already scheduled or sent,
-    // and each fires at most once per token (rule 4).
-    const bool same_token = !claims->token_id.empty() && claims->token_id == token_id_ &&
-                            claims->expires_at == expires_at_;
-    if (!same_token) {
-        token_id_ = claims->token_id;
-        armTokenTimers(claims->expires_at);
-    }
-}
-
 void SessionCore::handleChat(protocol::Request request) {
     const std::uint64_t id = request.id;
     context_.chat.handle(
-        identity_, std::move(request), [this, keep = self_.lock(), id](OpResult result) {
+        identity_, std::move(request), token::TimePoint{expires_at_},
+        [this, keep = self_.lock(), id](OpResult result) {
             // Serialized on the worker: a history page can be megabytes.
             std::optional<ErrorCode> error;
+            bool expired = false;
             std::string frame;
             if (result) {
                 frame = protocol::okReply(id, *result);
+            } else if (result.error().token_expired) {
+                expired = true;
+                frame = protocol::errorReply(id, static_cast<int>(token::TokenError::kExpired),
+                                             result.error().message);
             } else {
                 error = result.error().code;
                 frame = errorFrame(id, *error, result.error().message);
             }
-            scheduler_.post([this, keep, error, frame = std::move(frame)]() mutable {
-                onChatDone(error, std::move(frame));
+            scheduler_.post([this, keep, error, expired, frame = std::move(frame)]() mutable {
+                onChatDone(error, expired, std::move(frame));
             });
         });
 }
 
-void SessionCore::onChatDone(std::optional<ErrorCode> error, std::string frame) {
+void SessionCore::onChatDone(std::optional<ErrorCode> error, bool expired, std::string frame) {
     if (closing()) {
         return;
     }
     send(std::move(frame));
+    if (expired) {
+        sendExpired(); // the op reached the store at or after exp, and took no effect
+        return;
+    }
     if (error == ErrorCode::kInvalidArgument || error == ErrorCode::kUnknownOp) {
         if (++protocol_errors_ >= context_.settings.max_protocol_errors) {
             close(CloseCode::kProtocolError, CloseReason::kProtocolError);
@@ -260,59 +250,18 @@ void SessionCore::onChatDone(std::optional<ErrorCode> error, std::string frame) 
     transport_.readNext();
 }
 
-void SessionCore::armTokenTimers(token::UnixSeconds expires_at) {
-    expires_at_ = expires_at;
-    const token::TimePoint now = scheduler_.clock().now();
-    const TokenSchedule schedule =
-        scheduleFor(expires_at, now, context_.settings.about_to_expire_window);
-    scheduler_.cancel(warn_timer_);
-    scheduler_.cancel(expiry_timer_);
-    warn_timer_ = 0;
-    if (schedule.warn_now) {
-        sendAboutToExpire();
-    } else {
-        warn_timer_ = scheduler_.scheduleAt(now + schedule.warn_in, [this] {
-            warn_timer_ = 0;
-            sendAboutToExpire();
-        });
-    }
-    expiry_timer_ = scheduler_.scheduleAt(now + schedule.expire_in, [this] {
-        expiry_timer_ = 0;
-        sendExpired();
-    });
-}
-
-void SessionCore::cancelTimers() {
-    for (auto* timer : {&init_timer_, &warn_timer_, &expiry_timer_}) {
-        scheduler_.cancel(*timer);
-        *timer = 0;
-    }
-}
-
-void SessionCore::sendAboutToExpire() {
-    if (closing()) {
-        return;
-    }
-    context_.metrics.lifecycleEventSent(LifecycleEvent::kAboutToExpire);
-    send(protocol::tokenAboutToExpireFrame(unixSeconds(expires_at_),
-                                           unixMillis(scheduler_.clock().now())));
-}
-
-void SessionCore::sendExpired() {
-    if (closing()) {
-        return;
-    }
-    context_.metrics.lifecycleEventSent(LifecycleEvent::kExpired);
-    send(protocol::tokenExpiredFrame(unixMillis(scheduler_.clock().now())));
-    close(CloseCode::kTokenExpired, CloseReason::kTokenExpired);
-}
-
 void SessionCore::deliver(const Payload& payload) {
     if (closing()) {
         return;
     }
     if (!initialized_) {
         // Events of its channels may arrive while init reads them; they follow the init reply.
+        // Held in memory like unsent output, so bounded like it.
+        held_bytes_ += payload->size();
+        if (held_bytes_ > context_.settings.max_outbox_bytes) {
+            close(CloseCode::kTooSlow, CloseReason::kTooSlow);
+            return;
+        }
         held_events_.push_back(payload);
         return;
     }

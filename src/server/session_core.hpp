@@ -3,7 +3,9 @@
 // The protocol logic of one connection, free of sockets and of the real clock: init within the
 // init timeout, token checks, the token lifecycle (DESIGN.md rules 1-4: token_about_to_expire at
 // exp - W or at once, token_expired and close 4410 at exp, re-armed by every accepted
-// update_token), rate and protocol-error limits, and handing chat ops to the ChatService.
+// update_token; and, since a timer can run late, exp checked by the clock on every op, which then
+// gets 20104 before the same close), rate and protocol-error limits, and handing chat ops to the
+// ChatService. The token half lives in session_core_tokens.cpp.
 //
 // Threading: every method runs on the session's scheduler (one io thread in production, the test
 // thread with a ManualScheduler). Results of store work are posted back to it.
@@ -55,15 +57,19 @@ public:
 private:
     void handleFrame(protocol::Request request);
     void refuseOverRate(std::string_view text);
+    /// The token in force has reached its exp by the server's clock.
+    bool tokenExpired() const;
+    std::string expiredReply(std::optional<std::uint64_t> id) const;
+    void refuseExpired(std::string_view text);
     void handleInit(protocol::Request request);
     void onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok);
     void handleUpdateToken(const protocol::Request& request);
     void handleChat(protocol::Request request);
-    void onChatDone(std::optional<protocol::ErrorCode> error, std::string frame);
+    void onChatDone(std::optional<protocol::ErrorCode> error, bool expired, std::string frame);
     /// The request's `token`, verified. On failure the error reply is sent already; `rejected`
     /// tells a refused token (a 201xx code) from a missing or malformed argument.
     std::optional<token::Claims> verifiedToken(const protocol::Request& request, bool& rejected);
-    void sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at);
+    void sendTokenReply(std::uint64_t id, token::UnixSeconds expires_at, bool with_limits = false);
     void protocolError(std::optional<std::uint64_t> id, protocol::ErrorCode code,
                        std::string_view message);
     void reply(std::string frame);
@@ -80,6 +86,7 @@ private:
     std::weak_ptr<SessionSink> self_;
     const SessionSink* self_address_ = nullptr; // for detach, when self_ can no longer be locked
     std::vector<Payload> held_events_;          // events that came before the init reply
+    std::size_t held_bytes_ = 0;                // their size
 
     token::Scheduler::TimerId init_timer_ = 0;
     token::Scheduler::TimerId warn_timer_ = 0;

@@ -98,18 +98,43 @@ void WsSession::close(CloseCode code) {
 }
 
 void WsSession::send(Payload frame) {
-    if (ended_ || close_started_) {
+    if (ended_ || close_started_ || close_requested_) { // nothing after the close is asked for
         return;
     }
-    if (queue_.size() >= context_.settings.max_queued_frames) {
-        spdlog::warn("identity={} reads too slowly; dropping the connection", core_.identity());
-        core_.close(CloseCode::kRateLimited, CloseReason::kRateLimited);
+    if (queued_bytes_ + frame->size() > context_.settings.max_outbox_bytes) {
+        dropSlowReader(frame->size());
         return;
     }
+    queued_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
     if (!writing_) {
         writeNext();
     }
+}
+
+// Whatever is queued is dropped at once, so the memory is free now rather than when (or if) the
+// peer reads; the client pages on by index after it reconnects. Only the frame being written
+// stays: the stream holds its buffer. The close frame follows it, and a peer that does not take
+// even that within the grace period loses the socket.
+void WsSession::dropSlowReader(std::size_t refused_bytes) {
+    spdlog::warn("identity={} reads too slowly: {} bytes unsent, {} more refused; closing {}",
+                 core_.identity().empty() ? "(none)" : core_.identity(), queued_bytes_,
+                 refused_bytes, static_cast<int>(CloseCode::kTooSlow));
+    if (writing_) {
+        queue_.erase(std::next(queue_.begin()), queue_.end());
+        queued_bytes_ = queue_.front()->size();
+        scheduler_.scheduleAt(scheduler_.clock().now() + context_.settings.slow_close_grace,
+                              [this] {
+                                  if (!ended_) {
+                                      beast::error_code ignored;
+                                      ws_.next_layer().socket().close(ignored); // under TLS too
+                                  }
+                              });
+    } else {
+        queue_.clear();
+        queued_bytes_ = 0;
+    }
+    core_.close(CloseCode::kTooSlow, CloseReason::kTooSlow);
 }
 
 void WsSession::closeAfterQueued(CloseCode /*code*/) {
@@ -139,9 +164,11 @@ void WsSession::onWrite(beast::error_code error) {
     if (error) {
         writing_ = false;
         queue_.clear();
-        end(CloseReason::kNetworkError);
+        queued_bytes_ = 0;
+        end(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError);
         return;
     }
+    queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
     writeNext();
 }

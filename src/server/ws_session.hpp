@@ -52,6 +52,8 @@ private:
     void onAccept(boost::beast::error_code error);
     void onRead(boost::beast::error_code error);
     void writeNext();
+    /// The unsent output would pass max_outbox_bytes: close 4413.
+    void dropSlowReader(std::size_t refused_bytes);
     void onWrite(boost::beast::error_code error);
     void startClose();
     void end(CloseReason reason);
@@ -62,6 +64,7 @@ private:
     SessionCore core_;
     boost::beast::flat_buffer buffer_;
     std::deque<Payload> queue_;
+    std::size_t queued_bytes_ = 0; // of queue_, the frame being written included
     bool reading_ = false;
     bool writing_ = false;
     bool accepted_ = false;

@@ -13,6 +13,11 @@
 
 namespace parley::token {
 
+/// Rewrites, in place and at the same length, every integer literal of `json` outside 64 bits
+/// (above UINT64_MAX or below INT64_MIN; outside strings) as a float of nearly the same value
+/// ("18446744073709551616" becomes "1844674407370955e004"). Returns how many it rewrote.
+std::size_t softenHugeIntegers(char* json, std::size_t size);
+
 class JsonScratch {
 public:
     /// The calling thread's scratch space.
@@ -20,6 +25,9 @@ public:
 
     /// Decodes a base64url segment and parses it as JSON. The result lives until the next call
     /// on this thread. 20101 on bad base64url or bad JSON; `what` names the segment in messages.
+    /// An integer beyond 64 bits is valid JSON that simdjson refuses (NUMBER_ERROR): it is read
+    /// as the nearest double instead (softenHugeIntegers), so `exp = 2^64` is "not an integer"
+    /// (20104) like `exp = 2^63`, not "not JSON".
     std::expected<simdjson::dom::element, TokenFailure> parseSegment(std::string_view segment,
                                                                      std::string_view what);
 
@@ -28,9 +36,12 @@ public:
 
 private:
     JsonScratch();
+    simdjson::error_code parseSoftened(simdjson::dom::element& root);
 
     simdjson::dom::parser parser_;
     std::vector<char> buffer_;
+    /// A copy of buffer_ with huge integers rewritten; decoded() keeps showing the original.
+    std::vector<char> softened_;
     std::size_t decoded_size_ = 0;
 };
 

@@ -1,156 +1,10 @@
-// `parley chat` as a user runs it: the real binary, commands written to its stdin, its
-// --events-json lines read from its stdout with a deadline.
+// `parley chat` as a user runs it (chat_process.hpp): joining, sending, the token lifecycle.
 
-#include "server_process.hpp"
+#include "chat_process.hpp"
 #include "test_certificates.hpp"
-
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <csignal>
-#include <optional>
-#include <string>
-#include <vector>
 
 namespace parley::testing {
 namespace {
-
-using namespace std::chrono_literals;
-using Json = nlohmann::json;
-
-// `parley chat ARGS` with pipes on stdin and stdout.
-class ChatProcess {
-public:
-    explicit ChatProcess(std::vector<std::string> args) {
-        int input[2];
-        int output[2];
-        if (::pipe(input) != 0 || ::pipe(output) != 0) {
-            throw std::runtime_error("pipe failed");
-        }
-        args.insert(args.begin(), {parleyBinary(), "chat"});
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(input[0], STDIN_FILENO);
-            ::dup2(output[1], STDOUT_FILENO);
-            ::close(input[1]);
-            ::close(output[0]);
-            std::vector<char*> argv;
-            for (auto& arg : args) {
-                argv.push_back(arg.data());
-            }
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(input[0]);
-        ::close(output[1]);
-        stdin_ = input[1];
-        stdout_ = output[0];
-    }
-    ~ChatProcess() {
-        closeInput();
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        ::close(stdout_);
-    }
-    ChatProcess(const ChatProcess&) = delete;
-    ChatProcess& operator=(const ChatProcess&) = delete;
-
-    void write(const std::string& line) {
-        const std::string text = line + "\n";
-        ASSERT_EQ(::write(stdin_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    }
-    void closeInput() {
-        if (stdin_ >= 0) {
-            ::close(stdin_);
-            stdin_ = -1;
-        }
-    }
-
-    /// The next JSON line whose "event" is `event`; every line read is kept in lines().
-    std::optional<Json> waitForEvent(const std::string& event,
-                                     std::chrono::milliseconds timeout = 10s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            while (consumed_ < lines_.size()) {
-                const Json& line = lines_[consumed_++];
-                if (line.value("event", "") == event) {
-                    return line;
-                }
-            }
-            if (!readMore(deadline)) {
-                return std::nullopt;
-            }
-        }
-    }
-
-    /// The exit status once the process ends, within `timeout`.
-    std::optional<int> waitForExit(std::chrono::milliseconds timeout = 10s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                while (readMore(std::chrono::steady_clock::now() + 100ms)) {
-                }
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            readMore(std::chrono::steady_clock::now() + 20ms);
-        }
-        return std::nullopt;
-    }
-
-    std::vector<std::string> eventNames() const {
-        std::vector<std::string> names;
-        for (const auto& line : lines_) {
-            names.push_back(line.value("event", "?"));
-        }
-        return names;
-    }
-
-private:
-    bool readMore(std::chrono::steady_clock::time_point deadline) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            return false;
-        }
-        pollfd ready{.fd = stdout_, .events = POLLIN, .revents = 0};
-        if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) {
-            return false;
-        }
-        char chunk[4096];
-        const ssize_t got = ::read(stdout_, chunk, sizeof chunk);
-        if (got <= 0) {
-            return false;
-        }
-        pending_.append(chunk, static_cast<std::size_t>(got));
-        for (auto newline = pending_.find('\n'); newline != std::string::npos;
-             newline = pending_.find('\n')) {
-            lines_.push_back(Json::parse(pending_.substr(0, newline), nullptr, false));
-            pending_.erase(0, newline + 1);
-        }
-        return true;
-    }
-
-    pid_t pid_ = -1;
-    int stdin_ = -1;
-    int stdout_ = -1;
-    std::string pending_;
-    std::vector<Json> lines_;
-    std::size_t consumed_ = 0;
-};
-
-std::string urlOf(const ServerProcess& server) {
-    return "ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws";
-}
 
 TEST(ChatCli, EventsJsonShowsJoinSendAndMessageAddedLines) {
     ServerProcess server;
@@ -211,9 +65,7 @@ TEST(ChatCli, ExpiryWithoutRenewalPrintsTheLifecycleAndExitsNonZero) {
 
 TEST(ChatCli, TokenCommandRenewsBeforeExpiryWithoutDisconnecting) {
     ServerProcess server{{"--about-to-expire-window", "2"}};
-    const std::string mint = parleyBinary() + " token mint --account-sid " + kTestKey.account_sid +
-                             " --api-key " + kTestKey.sid + " --api-secret " + kTestKey.secret +
-                             " --identity alice --ttl 4 --min-ttl 1";
+    const std::string mint = mintCommand("alice", 4);
     ChatProcess chat{{"--url", urlOf(server), "--token-command", mint, "--events-json",
                       "--about-to-expire-window", "2"}};
     ASSERT_TRUE(chat.waitForEvent("connected"));
@@ -276,6 +128,23 @@ TEST(ChatCli, WssWithTheCaFileConnectsAndSends) {
     ASSERT_TRUE(added);
     EXPECT_EQ((*added)["body"], "hello over TLS");
     chat.closeInput();
+    EXPECT_EQ(chat.waitForExit(), 0);
+}
+
+TEST(ChatCli, WssWithoutTheCaFileShowsTheTlsCauseOfEachAttempt) {
+    const auto certs = TestCertificates::make("chat-cli-untrusted");
+    ServerProcess server{
+        {"--tls-cert", certs.cert_file.string(), "--tls-key", certs.key_file.string()}};
+    ChatProcess chat{{"--url", "wss://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws",
+                      "--token", mintToken("alice", 600s), "--events-json"}};
+    const auto failed = chat.waitForEvent("connectionError");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ((*failed)["cause"], "tls");
+    EXPECT_NE((*failed)["message"].get<std::string>().find(
+                  "TLS handshake failed: the server's certificate was not verified"),
+              std::string::npos)
+        << (*failed)["message"];
+    chat.write("/quit");
     EXPECT_EQ(chat.waitForExit(), 0);
 }
 

@@ -30,7 +30,8 @@ void writeConfig(const std::filesystem::path& file, const std::vector<token::Api
 }
 
 std::string tokenFor(const token::ApiKey& key, const std::string& identity) {
-    return *token::AccessTokenBuilder{key}.identity(identity).mint(token::SystemClock::instance());
+    return *token::AccessTokenBuilder{key}.identity(identity).chat({}).mint(
+        token::SystemClock::instance());
 }
 
 Json initWith(std::uint16_t port, const std::string& token) {

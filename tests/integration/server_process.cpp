@@ -167,9 +167,7 @@ std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
                       std::optional<std::string> chat_service) {
     token::AccessTokenBuilder builder{kTestKey};
     builder.identity(identity).ttl(ttl).minimumTtl(std::chrono::seconds{-86400});
-    if (chat_service) {
-        builder.chat(token::ChatGrant{.service_sid = std::move(chat_service)});
-    }
+    builder.chat(token::ChatGrant{.service_sid = std::move(chat_service)});
     auto token = builder.mint(token::SystemClock::instance());
     if (!token) {
         throw std::runtime_error("mint failed: " + token.error().message);
@@ -188,6 +186,7 @@ std::string mintTokenAt(const std::string& identity, std::chrono::system_clock::
                      .identity(identity)
                      .ttl(ttl)
                      .minimumTtl(std::chrono::seconds{1})
+                     .chat(token::ChatGrant{})
                      .mint(at);
     if (!token) {
         throw std::runtime_error("mint failed: " + token.error().message);

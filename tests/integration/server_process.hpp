@@ -65,11 +65,12 @@ private:
 };
 
 /// A token for `identity` signed with kTestKey, `ttl` from now (any length: the minimum is
-/// lowered).
+/// lowered), with a chat grant (naming `chat_service` when given).
 std::string mintToken(const std::string& identity, std::chrono::seconds ttl,
                       std::optional<std::string> chat_service = std::nullopt);
 
-/// A token issued at `issued` (any instant, past included) expiring `ttl` later.
+/// A token with a chat grant issued at `issued` (any instant, past included) expiring `ttl`
+/// later.
 std::string mintTokenAt(const std::string& identity, std::chrono::system_clock::time_point issued,
                         std::chrono::seconds ttl);
 

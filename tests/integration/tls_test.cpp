@@ -19,7 +19,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <thread>
 
 namespace parley::testing {
 namespace {
@@ -128,17 +127,15 @@ TEST(Tls, WithoutTheCaTheServerIsNotTrustedAndTheReasonSaysSo) {
               std::string::npos)
         << outcome;
     EXPECT_NE(outcome.find("unable to get local issuer certificate"), std::string::npos) << outcome;
-    // The SDK does not connect: it retries, and never reports connected.
+    // The SDK does not connect: each attempt is a connectionError with the cause "tls", it
+    // retries, and never reports connected.
     auto log = std::make_shared<ClientEventLog>();
     auto chat = client::ChatClient::create(
         mintToken("alice", 600s),
         client::ChatClientOptions{.url = wssUrl(server.port()),
                                   .reconnect = {.initial = 20ms, .max = 50ms},
                                   .listener = log});
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (chat->stats().connect_attempts < 3 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
+    ASSERT_TRUE(log->waitFor("connectionError:tls", 3));
     EXPECT_GE(chat->stats().connect_attempts, 3U);
     EXPECT_EQ(log->count("connected:alice"), 0U);
     chat->shutdown();
@@ -206,6 +203,26 @@ TEST(Tls, BadCertificateOrKeyFilesStopTheServerAtStartWithTheReason) {
     EXPECT_NE(startError({"--tls-cert", certs.cert_file.string()})
                   .find("--tls-cert and --tls-key (tls_cert, tls_key) must be given together"),
               std::string::npos);
+}
+
+TEST(Tls, ABadCertificateFailsBeforeADevelopmentKeyOrDatabaseIsMade) {
+    const auto certs = TestCertificates::make("bad-dev");
+    const auto data_dir = certs.dir / "data";
+    std::string output = "started";
+    try {
+        // No key flags: a start that got past the certificate would make a development key.
+        ServerProcess server{
+            {"--tls-cert", "/nonexistent/cert.pem", "--tls-key", certs.key_file.string()},
+            data_dir,
+            false};
+    } catch (const std::runtime_error& error) {
+        output = error.what();
+    }
+    EXPECT_NE(output.find("TLS: /nonexistent/cert.pem is not a readable file"), std::string::npos)
+        << output;
+    EXPECT_EQ(output.find("development API key"), std::string::npos) << output;
+    EXPECT_FALSE(std::filesystem::exists(data_dir / "dev-keys.toml"));
+    EXPECT_FALSE(std::filesystem::exists(data_dir / "parley.db"));
 }
 
 TEST(Tls, TheConfigFileNamesTheCertificateAndKey) {

@@ -23,7 +23,7 @@ WsTestClient::WsTestClient(std::uint16_t port, const std::string& source_address
         socket.bind(tcp::endpoint{boost::asio::ip::make_address(source_address), 0});
     }
     socket.connect(server);
-    ws_.read_message_max(std::size_t{1024} * 1024);
+    ws_.read_message_max(std::size_t{2} << 20U); // a history reply holds up to 1 MiB of messages
     ws_.text(true);
     ws_.handshake("127.0.0.1:" + std::to_string(port), "/v1/ws");
     readNext();

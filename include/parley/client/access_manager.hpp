@@ -62,8 +62,10 @@ struct AccessManagerOptions {
     lifecycle::BackoffPolicy retry{.initial = std::chrono::milliseconds{1000},
                                    .max = std::chrono::milliseconds{60'000},
                                    .multiplier = 2.0};
-    /// Renewal starts at a uniformly random point in the first `renewal_spread` of W (taken in
-    /// [0, 1], so never after exp).
+    /// Renewal starts at a uniformly random point in the first `renewal_spread` of the time left
+    /// when the window opens: of W, or of less when the token had less than W left when it was
+    /// set. Taken in [0, 0.5], so at least half of the time left remains for the provider and its
+    /// retries: a 40 s token with W = 180 s is renewed within its first 10 s, not after `exp`.
     double renewal_spread = 0.25;
     /// Seed for the jitter; random by default, fixed in tests.
     std::optional<std::uint64_t> seed;

@@ -51,8 +51,9 @@ struct ChatClientOptions {
     std::chrono::seconds about_to_expire_window = lifecycle::kDefaultAboutToExpireWindow;
     /// Reconnect delays after a lost connection (capped exponential, full jitter).
     lifecycle::BackoffPolicy reconnect{};
-    /// Requests that wait for a connection beyond this many fail with kQueueFull, so a long
-    /// outage cannot grow memory without bound.
+    /// Requests waiting to be sent (for a connection, or for the rate the server announced)
+    /// beyond this many fail with kQueueFull, so a long outage or a flood of sends cannot grow
+    /// memory without bound.
     std::size_t max_queued_requests = 1024;
     /// Runs each event callback; by default a thread of the client's own. Given an executor, the
     /// client posts one callback at a time, in order.
@@ -108,11 +109,16 @@ public:
 
     // Chat operations mirror the protocol's ops. Issued while disconnected they wait (bounded) for
     // the next connection; one whose connection is lost after sending fails with kConnectionLost.
+    // They go out in order, paced within the rate the server announced at init, so operations
+    // issued back to back wait (bounded) instead of being refused for the rate (50429).
     /// `attributes_json` is a JSON object as text (empty for none); anything else fails with the
     /// server's code for it (50104) before it is sent.
     std::future<Result<Channel>> createChannel(std::string unique_name, bool is_private = false,
                                                std::string friendly_name = {},
                                                std::string attributes_json = {});
+    /// Every channel this identity can see (public ones and its private ones), oldest first.
+    /// The server sends the list in pages; this asks for page after page until the last, so the
+    /// result is the whole list. A failure on any page fails the whole call, with that error.
     std::future<Result<std::vector<Channel>>> listChannels();
     /// Joins and starts delivering the channel's new messages (messageAdded), including after
     /// reconnects, where what was missed is fetched from history first.
@@ -120,7 +126,8 @@ public:
     std::future<Result<Channel>> leave(std::string channel);
     std::future<Result<std::vector<Member>>> members(std::string channel);
     std::future<Result<Channel>> addMember(std::string channel, std::string identity);
-    /// `attributes_json` as for createChannel.
+    /// `attributes_json` as for createChannel. A body over 32 KiB fails at once with 50103
+    /// ("message too long"), the server's code for it, and is not sent.
     std::future<Result<Message>> send(std::string channel, std::string body,
                                       const std::string& attributes_json = {});
     /// A page of history, oldest first: the newest `limit`, or those before/after an index.
@@ -138,6 +145,8 @@ public:
     // Events, as lambdas. Each returns a Subscription that unregisters when dropped.
     Subscription onConnected(std::function<void(const TokenInfo&, bool reconnected)> callback);
     Subscription onConnectionStateChanged(std::function<void(ConnectionState)> callback);
+    /// Each failed attempt to connect, with its cause (see ConnectionError).
+    Subscription onConnectionError(std::function<void(const ConnectionError&)> callback);
     Subscription onTokenAboutToExpire(std::function<void(const TokenInfo&)> callback);
     Subscription onTokenExpired(std::function<void(const TokenInfo&)> callback);
     Subscription onTokenUpdated(std::function<void(const TokenInfo&)> callback);

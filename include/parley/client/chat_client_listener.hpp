@@ -17,6 +17,10 @@ public:
     /// `init` succeeded (also after each reconnect; `reconnected` tells which).
     virtual void onConnected(const TokenInfo& /*token*/, bool /*reconnected*/) {}
     virtual void onConnectionStateChanged(ConnectionState /*state*/) {}
+    /// An attempt to connect failed before the WebSocket opened: refused, timed out, an HTTP
+    /// status instead of the upgrade. One per failed attempt; the state stays `connecting` (or
+    /// `reconnecting`) while the client retries.
+    virtual void onConnectionError(const ConnectionError& /*error*/) {}
     /// The current token has W or less left (once per token).
     virtual void onTokenAboutToExpire(const TokenInfo& /*token*/) {}
     /// The current token's `exp` has passed with no newer token (once per token).

@@ -17,7 +17,8 @@ enum class ClientErrorCode {
     kConnectionLost = 51000,
     /// The client was shut down before the request completed.
     kShutDown = 51001,
-    /// Too many requests are waiting for a connection (the queue is bounded).
+    /// Too many requests are waiting to be sent, for a connection or for the server's rate (the
+    /// queue is bounded).
     kQueueFull = 51002,
     /// A reply could not be understood (a server that does not speak this protocol).
     kBadReply = 51004,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace parley::client {
 
@@ -64,6 +65,41 @@ struct Disconnect {
     /// Whether the client reconnects by itself; false when it needs a new token first.
     bool will_reconnect = false;
 };
+
+/// Why an attempt to connect failed (the connectionError event): the WebSocket never opened, so
+/// no `disconnected` follows. Each failed attempt gives one, with its cause.
+struct ConnectionError {
+    enum class Cause {
+        /// The host name could not be resolved.
+        kUnresolved,
+        /// Nothing listens at that host and port (connection refused).
+        kRefused,
+        /// No answer within the connect timeout (an unreachable host, a filtered port).
+        kTimedOut,
+        /// The server answered the WebSocket upgrade with an HTTP status (`http_status`) instead
+        /// of 101: a wrong path (404), a proxy in the way.
+        kHttpStatus,
+        /// The TLS handshake of a wss:// URL failed; `message` says why, e.g. that the server's
+        /// certificate was not verified (an unknown CA: see ChatClientOptions::ca_file) or does
+        /// not name the host.
+        kTls,
+        /// Anything else on the way (reset, unreachable network, a handshake gone wrong).
+        kNetwork,
+    };
+    Cause cause = Cause::kNetwork;
+    /// For people: what failed, with the system's words for it.
+    std::string message;
+    /// The HTTP status of a refused upgrade (kHttpStatus), else 0.
+    int http_status = 0;
+    /// Which attempt this was, counting from 1 since the client was created.
+    std::uint64_t attempt = 0;
+    /// Whether the client tries again by itself, after `retry_in` (capped backoff with jitter).
+    bool will_retry = false;
+    std::chrono::milliseconds retry_in{0};
+};
+
+/// "unresolved", "refused", "timed_out", "http_status", "tls", "network".
+std::string_view toString(ConnectionError::Cause cause);
 
 /// A token the client holds, with its expiry as the token states it.
 struct TokenInfo {

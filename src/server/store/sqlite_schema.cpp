@@ -16,7 +16,7 @@ namespace {
 // order" (members.seq) rest on. An empty unique_name is stored as NULL, so any number of channels
 // may go without one. channels.next_index is taken in the same transaction as the message insert
 // and never goes back, so an index is never reused, even if old messages are pruned one day.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE channels (
     seq INTEGER PRIMARY KEY,
@@ -47,6 +47,10 @@ CREATE TABLE messages (
     date_created INTEGER NOT NULL,
     PRIMARY KEY (channel, idx)
 );
+)sql",
+    // 2: createChannel counts the channels of a creator for its quota.
+    R"sql(
+CREATE INDEX channels_by_creator ON channels (created_by);
 )sql",
 };
 static_assert(kMigrations.size() == kSqliteSchemaVersion);

@@ -12,7 +12,7 @@
 namespace parley::server {
 
 /// The schema version this build creates and reads.
-inline constexpr std::int64_t kSqliteSchemaVersion = 1;
+inline constexpr std::int64_t kSqliteSchemaVersion = 2;
 
 /// Brings the database to kSqliteSchemaVersion in one write transaction: creates the schema in a
 /// new file, applies the missing steps to an older one, leaves a current one alone. Fails,

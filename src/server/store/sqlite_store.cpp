@@ -1,6 +1,8 @@
 #include "server/store/sqlite_store.hpp"
 
+#include "protocol/history_budget.hpp"
 #include "server/store/sqlite_schema.hpp"
+#include "server/store/sqlite_store_internal.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -12,13 +14,6 @@
 namespace parley::server {
 
 namespace {
-
-std::int64_t toStored(UnixMillis time) {
-    return time.time_since_epoch().count();
-}
-UnixMillis fromStored(std::int64_t millis) {
-    return UnixMillis{std::chrono::milliseconds{millis}};
-}
 
 std::expected<void, std::string> configure(SqliteConnection& connection,
                                            const SqliteOptions& options) {
@@ -42,20 +37,6 @@ std::expected<void, std::string> configure(SqliteConnection& connection,
                                   : "PRAGMA synchronous = NORMAL");
 }
 
-std::optional<Channel> readChannel(const SqliteStatement& row) {
-    const auto type = parseChannelType(row.columnText(3));
-    if (!type) {
-        return std::nullopt; // the CHECK constraint makes this a corrupt file
-    }
-    return Channel{.sid = row.columnText(0),
-                   .unique_name = row.columnText(1),
-                   .friendly_name = row.columnText(2),
-                   .type = *type,
-                   .attributes_json = row.columnText(4),
-                   .created_by = row.columnText(5),
-                   .date_created = fromStored(row.columnInt64(6))};
-}
-
 Message readMessage(const SqliteStatement& row, std::string_view channel_sid) {
     return Message{.sid = row.columnText(1),
                    .channel_sid = std::string{channel_sid},
@@ -67,23 +48,6 @@ Message readMessage(const SqliteStatement& row, std::string_view channel_sid) {
 }
 
 } // namespace
-
-enum class SqliteStore::Sql {
-    kChannelKey,
-    kUniqueNameUsed,
-    kInsertChannel,
-    kFindChannel,
-    kListChannels,
-    kChannelsOf,
-    kInsertMember,
-    kDeleteMember,
-    kIsMember,
-    kMembers,
-    kTakeNextIndex,
-    kInsertMessage,
-    kHistoryUpward,
-    kHistoryDownward, // keep last: it sets the statement count
-};
 
 std::string_view SqliteStore::sqlText(Sql sql) {
     switch (sql) {
@@ -101,13 +65,15 @@ std::string_view SqliteStore::sqlText(Sql sql) {
                "ORDER BY sid = ?1 DESC LIMIT 1";
     case Sql::kListChannels:
         return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
-               "created_by, date_created FROM channels AS c WHERE ?2 = 1 OR type = 'public' OR "
+               "created_by, date_created FROM channels AS c WHERE (?2 = 1 OR type = 'public' OR "
                "EXISTS "
-               "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1) "
-               "ORDER BY seq";
+               "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1)) "
+               "AND seq > ?3 ORDER BY seq LIMIT ?4";
     case Sql::kChannelsOf:
         return "SELECT c.sid FROM members AS m JOIN channels AS c ON c.seq = m.channel "
                "WHERE m.identity = ?1 ORDER BY m.seq";
+    case Sql::kCountCreatedBy:
+        return "SELECT COUNT(*) FROM channels WHERE created_by = ?1";
     case Sql::kInsertMember:
         return "INSERT INTO members (channel, identity, joined_at) VALUES (?1, ?2, ?3) "
                "ON CONFLICT (channel, identity) DO NOTHING";
@@ -181,30 +147,6 @@ std::unexpected<StoreError> SqliteStore::fail() {
     return std::unexpected(StoreError::kFailed);
 }
 
-template <typename... Args> StoreResult<void> SqliteStore::run(Sql sql, const Args&... args) {
-    const StatementLease command{statement(sql)};
-    if (!command->bind(args...) || command->step() != StepResult::kDone) {
-        return fail();
-    }
-    return {};
-}
-
-template <typename... Args> StoreResult<bool> SqliteStore::exists(Sql sql, const Args&... args) {
-    const StatementLease query{statement(sql)};
-    if (!query->bind(args...)) {
-        return fail();
-    }
-    switch (query->step()) {
-    case StepResult::kRow:
-        return true;
-    case StepResult::kDone:
-        return false;
-    case StepResult::kError:
-        break;
-    }
-    return fail();
-}
-
 StoreResult<std::int64_t> SqliteStore::channelKey(std::string_view channel_sid) {
     const StatementLease query{statement(Sql::kChannelKey)};
     if (!query->bind(channel_sid)) {
@@ -219,106 +161,6 @@ StoreResult<std::int64_t> SqliteStore::channelKey(std::string_view channel_sid) 
         break;
     }
     return fail();
-}
-
-StoreResult<Channel> SqliteStore::createChannel(const NewChannel& channel) {
-    const std::scoped_lock lock{mutex_};
-    SqliteTransaction transaction{connection_};
-    if (!transaction.begin()) {
-        return fail();
-    }
-    // Checked rather than read off the UNIQUE constraint's error, which would not tell a taken
-    // name from a SID collision.
-    if (!channel.unique_name.empty()) {
-        const auto used = exists(Sql::kUniqueNameUsed, channel.unique_name);
-        if (!used) {
-            return std::unexpected(used.error());
-        }
-        if (*used) {
-            return std::unexpected(StoreError::kUniqueNameTaken);
-        }
-    }
-    if (auto inserted = run(Sql::kInsertChannel, channel.sid, channel.unique_name,
-                            channel.friendly_name, channelTypeName(channel.type),
-                            channel.attributes_json, channel.created_by, toStored(channel.now));
-        !inserted) {
-        return std::unexpected(inserted.error());
-    }
-    const std::int64_t key = connection_.lastInsertRowid();
-    if (auto joined = run(Sql::kInsertMember, key, channel.created_by, toStored(channel.now));
-        !joined) {
-        return std::unexpected(joined.error());
-    }
-    if (!transaction.commit()) {
-        return fail();
-    }
-    return Channel{.sid = channel.sid,
-                   .unique_name = channel.unique_name,
-                   .friendly_name = channel.friendly_name,
-                   .type = channel.type,
-                   .attributes_json = channel.attributes_json,
-                   .created_by = channel.created_by,
-                   .date_created = channel.now};
-}
-
-StoreResult<Channel> SqliteStore::findChannel(std::string_view sid_or_unique_name) {
-    const std::scoped_lock lock{mutex_};
-    const StatementLease query{statement(Sql::kFindChannel)};
-    if (!query->bind(sid_or_unique_name)) {
-        return fail();
-    }
-    switch (query->step()) {
-    case StepResult::kRow:
-        if (auto channel = readChannel(*query)) {
-            return *std::move(channel);
-        }
-        break;
-    case StepResult::kDone:
-        return std::unexpected(StoreError::kNotFound);
-    case StepResult::kError:
-        break;
-    }
-    return fail();
-}
-
-StoreResult<std::vector<Channel>>
-SqliteStore::listChannels(std::optional<std::string_view> identity) {
-    const std::scoped_lock lock{mutex_};
-    const StatementLease query{statement(Sql::kListChannels)};
-    if (!query->bind(identity.value_or(std::string_view{}),
-                     std::int64_t{identity.has_value() ? 0 : 1})) {
-        return fail();
-    }
-    std::vector<Channel> channels;
-    StepResult step = StepResult::kDone;
-    while ((step = query->step()) == StepResult::kRow) {
-        auto channel = readChannel(*query);
-        if (!channel) {
-            return fail();
-        }
-        channels.push_back(*std::move(channel));
-    }
-    if (step == StepResult::kError) {
-        return fail();
-    }
-    return channels;
-}
-
-StoreResult<std::vector<std::string>> SqliteStore::channelsOf(std::string_view identity) {
-    const std::scoped_lock lock{mutex_};
-    const StatementLease query{statement(Sql::kChannelsOf)};
-    if (!query->bind(identity)) {
-        return fail();
-    }
-    std::vector<std::string> sids;
-    StepResult step = StepResult::kDone;
-    while ((step = query->step()) == StepResult::kRow) {
-        sids.push_back(query->columnText(0));
-    }
-    if (step == StepResult::kError) {
-        return fail();
-    }
-    return sids;
 }
 
 StoreResult<bool> SqliteStore::addMember(std::string_view channel_sid, std::string_view identity,
@@ -441,9 +283,15 @@ StoreResult<std::vector<Message>> SqliteStore::history(std::string_view channel_
         return fail();
     }
     std::vector<Message> messages;
+    std::size_t bytes = 0;
     StepResult step = StepResult::kDone;
     while ((step = page->step()) == StepResult::kRow) {
-        messages.push_back(readMessage(*page, channel_sid));
+        Message message = readMessage(*page, channel_sid);
+        bytes += protocol::historyBytes(message.author, message.body, message.attributes_json);
+        if (bytes > query.max_bytes && !messages.empty()) {
+            break; // rows come nearest-first, so the page keeps its start and ends early
+        }
+        messages.push_back(std::move(message));
     }
     if (step == StepResult::kError) {
         return fail();

@@ -63,8 +63,8 @@ public:
 
     StoreResult<Channel> createChannel(const NewChannel& channel) override;
     StoreResult<Channel> findChannel(std::string_view sid_or_unique_name) override;
-    StoreResult<std::vector<Channel>>
-    listChannels(std::optional<std::string_view> identity) override;
+    StoreResult<ChannelPage> listChannels(std::optional<std::string_view> identity,
+                                          const ChannelPageQuery& page) override;
     StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) override;
 
     StoreResult<bool> addMember(std::string_view channel_sid, std::string_view identity,
@@ -96,6 +96,8 @@ private:
     template <typename... Args> StoreResult<bool> exists(Sql sql, const Args&... args);
     /// The channel's row key; kNotFound if no channel has that SID.
     StoreResult<std::int64_t> channelKey(std::string_view channel_sid);
+    /// createChannel's checks before the insert: unique name free, creator under its quota.
+    StoreResult<void> admitChannel(const NewChannel& channel);
 
     std::mutex mutex_;
     SqliteConnection connection_;

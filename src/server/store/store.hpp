@@ -12,12 +12,16 @@
 // - Message indexes are per channel, start at 0, increase by one, and never repeat, even across
 //   restarts.
 // - Times are unix milliseconds supplied by the caller (the store never reads a clock).
+// - Lists page by cursor, not by offset: a page starts after the last item of the one before, in
+//   the list's fixed order, so items added while a client pages come later and nothing already
+//   listed is skipped or repeated (tests/unit/server/store/store_paging_test.cpp).
 
 #include "protocol/objects.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +70,9 @@ struct NewChannel {
     std::string attributes_json = "{}";
     std::string created_by;
     UnixMillis now{};
+    /// When set, refuse (kQuotaExceeded) if `created_by` has already created this many channels.
+    /// Checked in the same transaction as the insert, so concurrent creates cannot overshoot it.
+    std::optional<std::size_t> creator_quota;
 };
 
 struct NewMessage {
@@ -79,15 +86,34 @@ struct NewMessage {
 
 /// Which page of a channel's history: messages with index < before, or > after (at most one of
 /// them set), at most `limit`, always returned oldest first. With neither, the newest `limit`.
+/// The page also stops before its messages count more than `max_bytes` (protocol::historyBytes),
+/// keeping those nearest the index it starts from; it always holds at least one message.
 struct HistoryQuery {
     std::optional<std::int64_t> before;
     std::optional<std::int64_t> after;
     std::size_t limit = 50;
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+};
+
+/// Which page of a channel list: at most `limit` channels that come after the channel whose SID
+/// is `after` in creation order (from the first channel when `after` is nullopt). The `after`
+/// channel need not be in the list any more (its caller may have left it).
+struct ChannelPageQuery {
+    std::optional<std::string> after;
+    std::size_t limit = 50;
+};
+
+struct ChannelPage {
+    std::vector<Channel> channels;
+    /// True when channels come after the last one of this page (a later page is not empty, unless
+    /// the caller lost access to them meanwhile).
+    bool more = false;
 };
 
 enum class StoreError {
     kNotFound,        // no such channel
     kUniqueNameTaken, // createChannel: unique_name in use
+    kQuotaExceeded,   // createChannel: the creator is at its creator_quota
     kFailed,          // the database failed; the operation did not take effect
 };
 
@@ -101,10 +127,11 @@ public:
     virtual StoreResult<Channel> createChannel(const NewChannel& channel) = 0;
     /// By SID, or else by unique name.
     virtual StoreResult<Channel> findChannel(std::string_view sid_or_unique_name) = 0;
-    /// Public channels plus the private channels `identity` is a member of, oldest first; every
-    /// channel when `identity` is nullopt (an account's view, for the REST API).
-    virtual StoreResult<std::vector<Channel>>
-    listChannels(std::optional<std::string_view> identity) = 0;
+    /// A page of the public channels plus the private channels `identity` is a member of, oldest
+    /// first; of every channel when `identity` is nullopt (an account's view, for the REST API).
+    /// kNotFound when `page.after` names no channel (a forged or foreign cursor).
+    virtual StoreResult<ChannelPage> listChannels(std::optional<std::string_view> identity,
+                                                  const ChannelPageQuery& page) = 0;
     /// SIDs of every channel `identity` is a member of.
     virtual StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) = 0;
 

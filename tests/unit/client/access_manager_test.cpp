@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -230,11 +231,11 @@ std::vector<std::chrono::milliseconds> renewalOffsets(std::uint64_t seed, double
 
 TEST(AccessManagerRenewal, StartsAtARandomPointInTheFirstPartOfTheWindowNeverAfterExp) {
     // A property over many seeds and several renewals each: every renewal starts inside the first
-    // `renewal_spread` of W (the default, a quarter, as docs/client.md says; a spread over 1 is
-    // the whole window at most), and the instants differ from draw to draw.
+    // `renewal_spread` of W (the default, a quarter, as docs/client.md says; a larger spread is
+    // half the window at most), and the instants differ from draw to draw.
     for (const double spread : {AccessManagerOptions{}.renewal_spread, 1.0, 3.0}) {
         const auto ceiling =
-            std::chrono::duration_cast<std::chrono::milliseconds>(kWindow * std::min(spread, 1.0));
+            std::chrono::duration_cast<std::chrono::milliseconds>(kWindow * std::min(spread, 0.5));
         std::set<std::chrono::milliseconds> instants;
         for (std::uint64_t seed = 1; seed <= 100; ++seed) {
             const auto offsets = renewalOffsets(seed, spread, 3);
@@ -247,6 +248,44 @@ TEST(AccessManagerRenewal, StartsAtARandomPointInTheFirstPartOfTheWindowNeverAft
         }
         // 300 draws over at least 15 s, to the millisecond: hardly two alike.
         EXPECT_GE(instants.size(), 250U) << "spread " << spread << ": not always the same instant";
+    }
+}
+
+// When the first renewal of a token living `ttl` started, measured from the moment it was set, with
+// the default W (180 s) and renewal spread: a token shorter than W is about to expire at once.
+std::optional<std::chrono::milliseconds> firstRenewalOf(std::chrono::seconds ttl, double spread,
+                                                        std::uint64_t seed) {
+    token::ManualClock clock{kT0};
+    lifecycle::ManualScheduler scheduler{clock};
+    std::optional<std::chrono::milliseconds> called_after;
+    AccessManagerOptions options{.provider = {}, .renewal_spread = spread, .seed = seed};
+    options.provider = [&](std::function<void(ProviderResult)> done) {
+        if (!called_after) {
+            called_after = clock.now() - kT0;
+        }
+        done(tokenFor("alice", clock.now(), 600s));
+    };
+    auto manager = AccessManager::create(tokenFor("alice", kT0, ttl), options, scheduler);
+    scheduler.advance(ttl - 1ms); // timer by timer, up to the last instant before exp
+    manager->shutdown();
+    return called_after;
+}
+
+TEST(AccessManagerRenewal, ATokenShorterThanTheWindowIsRenewedWellBeforeItsExp) {
+    // W = 180 s and a 40 s token: the random delay is drawn within what is left, not within W,
+    // so the provider is called within the first `renewal_spread` (at most half) of the 40 s.
+    for (const auto ttl : {40s, 10s, 2s}) {
+        for (const double spread : {AccessManagerOptions{}.renewal_spread, 1.0}) {
+            const auto latest =
+                std::chrono::duration_cast<std::chrono::milliseconds>(ttl * std::min(spread, 0.5));
+            for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+                const auto called_after = firstRenewalOf(ttl, spread, seed);
+                ASSERT_TRUE(called_after) << "ttl " << ttl.count() << " s, seed " << seed
+                                          << ": no provider call before exp";
+                EXPECT_LE(*called_after, latest)
+                    << "ttl " << ttl.count() << " s, spread " << spread << ", seed " << seed;
+            }
+        }
     }
 }
 

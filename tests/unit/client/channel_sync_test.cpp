@@ -180,5 +180,21 @@ TEST_F(ChannelSyncTest, ALeftChannelIsNoLongerDeliveredOrFetched) {
     EXPECT_FALSE(sync_.tracks(kChannel));
 }
 
+TEST_F(ChannelSyncTest, APageCutShortByTheByteCapIsFollowedByAnotherUntilCaughtUp) {
+    sync_.joined(kChannel, true);
+    sync_.onLiveMessage(live(0));
+    sync_.resync();
+    next().on_reply(protocol::channelReply(protocol::ChannelObject{.sid = kChannel}));
+    // Ten messages of 100 KiB: far fewer than the limit, but as much as one reply holds.
+    std::vector<protocol::MessageObject> large = range(1, 10);
+    for (auto& message : large) {
+        message.body.assign(std::size_t{100} * 1024, 'x');
+    }
+    answerHistory(historyArgs(0, kPage), large);
+    answerHistory(historyArgs(10, kPage), range(11, 12)); // short and small: the end
+    EXPECT_TRUE(sent_.empty());
+    EXPECT_EQ(delivered(), indexes(0, 12));
+}
+
 } // namespace
 } // namespace parley::client

@@ -82,6 +82,11 @@ public:
     void onDisconnected(const Disconnect& disconnect) override {
         events.push_back(disconnected(disconnect.close_code, disconnect.will_reconnect));
     }
+    void onConnectionError(const ConnectionError& error) override {
+        connection_errors.push_back(error);
+        events.push_back("connectionError:" + std::string{toString(error.cause)} + ":" +
+                         std::to_string(error.attempt) + (error.will_retry ? ":retry" : ":stop"));
+    }
 
     /// The events starting with any of `prefixes`, in order.
     std::vector<std::string> only(const std::vector<std::string>& prefixes) const {
@@ -100,10 +105,12 @@ public:
     void clear() {
         events.clear();
         messages.clear();
+        connection_errors.clear();
     }
 
     std::vector<std::string> events;
     std::vector<Message> messages;
+    std::vector<ConnectionError> connection_errors;
 };
 
 /// What an operation completed with, once it has.
@@ -156,7 +163,8 @@ public:
                           .identity = readable ? claims->claims->identity() : "",
                           .expires_at =
                               readable ? claims->claims->expires_at.time_since_epoch().count() : 0,
-                          .server_time = unixMillis(server_time.value_or(clock.now()))}));
+                          .server_time = unixMillis(server_time.value_or(clock.now())),
+                          .limits = limits}));
         return jwt;
     }
     /// Starts with `token` and completes the first connection.
@@ -186,6 +194,8 @@ public:
     }
     void serverEnds(protocol::CloseCode code) { serverEnds(static_cast<int>(code)); }
 
+    /// The limits acceptInit announces (none by default: the client does not pace).
+    std::optional<protocol::ConnectionLimits> limits;
     token::ManualClock clock{kT0};
     lifecycle::ManualScheduler scheduler{clock};
     InMemoryTransport transport;

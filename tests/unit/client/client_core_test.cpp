@@ -40,9 +40,51 @@ TEST(ClientCore, SendsInitWithTheTokenOnceOpenAndConnectsOnItsReply) {
     EXPECT_EQ(h.connection().url().target, "/v1/ws");
     EXPECT_EQ(h.connection().unread(), 0U) << "nothing is sent before the connection opens";
     EXPECT_EQ(h.acceptInit(), token);
-    EXPECT_EQ(h.log->events, (Events{"state:connected", "connected:alice"}));
+    EXPECT_EQ(h.log->events, (Events{"state:connecting", "state:connected", "connected:alice"}))
+        << "the state it starts in is told too";
     EXPECT_EQ(h.core->stats().state, ConnectionState::kConnected);
     EXPECT_EQ(h.core->identity(), "alice");
+}
+
+TEST(ClientCore, EachFailedAttemptToConnectIsToldWithItsCauseAndTheRetry) {
+    CoreHarness h;
+    h.core->start(h.aliceToken());
+    h.settle();
+    EXPECT_EQ(h.log->events, (Events{"state:connecting"}));
+    h.connection().fail({.cause = ConnectionError::Cause::kRefused, .message = "refused"});
+    h.settle();
+    EXPECT_EQ(h.log->events, (Events{"state:connecting", "connectionError:refused:1:retry"}))
+        << "no disconnected: the connection never opened";
+    ASSERT_EQ(h.log->connection_errors.size(), 1U);
+    EXPECT_EQ(h.log->connection_errors[0].message, "refused");
+    EXPECT_GT(h.log->connection_errors[0].retry_in, 0ms);
+    EXPECT_LE(h.log->connection_errors[0].retry_in, CoreHarness::defaults().reconnect.initial);
+    h.scheduler.advance(h.log->connection_errors[0].retry_in);
+    ASSERT_EQ(h.transport.opened(), 2U) << "retried when it said it would";
+    h.connection().fail(
+        {.cause = ConnectionError::Cause::kHttpStatus, .message = "404", .http_status = 404});
+    h.settle();
+    ASSERT_EQ(h.log->connection_errors.size(), 2U);
+    EXPECT_EQ(h.log->connection_errors[1].attempt, 2U);
+    EXPECT_EQ(h.log->connection_errors[1].http_status, 404);
+    EXPECT_EQ(h.log->only({"state"}), (Events{"state:connecting"})) << "still connecting";
+    h.scheduler.advance(h.log->connection_errors[1].retry_in);
+    h.acceptInit();
+    EXPECT_EQ(h.log->only({"state", "connected"}),
+              (Events{"state:connecting", "state:connected", "connected:alice"}));
+}
+
+TEST(ClientCore, ShutdownWhileConnectingDropsTheAttemptAtOnce) {
+    CoreHarness h;
+    h.core->start(h.aliceToken());
+    h.settle();
+    bool closed = false;
+    const auto closing = h.core->shutdown([&closed] { closed = true; });
+    EXPECT_EQ(closing, nullptr) << "nothing to close gracefully: no wait for a connect timeout";
+    EXPECT_TRUE(h.connection().aborted());
+    EXPECT_EQ(h.transport.live(), 0U);
+    EXPECT_EQ(h.scheduler.pendingTimers(), 0U);
+    EXPECT_EQ(h.core->stats().state, ConnectionState::kShutDown);
 }
 
 TEST(ClientCore, TrustsNoClockBeforeTheServersTime) {
@@ -201,7 +243,7 @@ TEST(ClientCore, ATokenRefusedAtInitGivesItsCodeAndNoRetry) {
     h.connection().open();
     h.replyError(h.connection().take(), static_cast<int>(token::TokenError::kExpired));
     h.serverEnds(protocol::CloseCode::kTokenRejected);
-    EXPECT_EQ(h.log->events, (Events{tokenError(token::TokenError::kExpired),
+    EXPECT_EQ(h.log->events, (Events{"state:connecting", tokenError(token::TokenError::kExpired),
                                      disconnected(protocol::CloseCode::kTokenRejected, false),
                                      "state:waiting_for_token"}));
     h.scheduler.advance(1h);

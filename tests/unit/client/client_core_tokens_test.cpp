@@ -53,7 +53,7 @@ TEST(ClientCoreTokens, WhileConnectedTheLiveConnectionCarriesItAndTimersFollowTh
     EXPECT_EQ(outcome.result->value().expires_at.time_since_epoch().count(), expOf(issued));
     EXPECT_EQ(h.transport.opened(), 1U) << "no reconnect";
     EXPECT_EQ(h.log->only({"token", "connected", "state"}),
-              (Events{"state:connected", "connected:alice", updated(issued)}))
+              (Events{"state:connecting", "state:connected", "connected:alice", updated(issued)}))
         << "no rejoin, no second connected";
     h.scheduler.advance(kTtl - kWindow - 100s); // the old token's window opens: nothing
     EXPECT_TRUE(h.log->only({"tokenAbout"}).empty());

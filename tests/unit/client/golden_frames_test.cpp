@@ -163,12 +163,55 @@ struct Operations {
     }
 };
 
+// listChannels over two pages: the golden first page (reply_to 3) names a next one, which the
+// client asks for (id 4); the golden last page, answered to id 4, completes the list.
+const std::string kListPageRequest = "request.channel.list.page.json";
+const std::string kListPageReply = "reply.channel.list.page.json";
+
+struct PagedList {
+    Outcome<std::vector<Channel>> listed;
+
+    void run(GoldenSession& s) {
+        s.start();
+        s.sent(request(protocol::op::kInit));
+        s.receive(reply(protocol::op::kInit));
+        Outcome<Channel> created;
+        s.h.core->createChannel("general", false, "General", R"({"topic":"anything"})",
+                                created.done());
+        s.sent(request(protocol::op::kChannelCreate));
+        s.h.core->listChannels(listed.done());
+        s.sent(request(protocol::op::kChannelList));
+        s.receive(kListPageReply);
+        EXPECT_FALSE(listed.result) << "done before the last page";
+        s.sent(kListPageRequest);
+        EXPECT_EQ(s.frames[kListPageRequest], golden(kListPageRequest));
+        Json last = golden(reply(protocol::op::kChannelList));
+        last["reply_to"] = 4;
+        s.h.serverSends(last.dump());
+    }
+};
+
+TEST(GoldenFrames, ListChannelsPagesOnUntilTheLastPage) {
+    GoldenSession session;
+    PagedList paged;
+    paged.run(session);
+    ASSERT_TRUE(paged.listed.result && *paged.listed.result);
+    const auto& channels = paged.listed.result->value();
+    ASSERT_EQ(channels.size(), 3U); // general from the first page, general and team from the last
+    expectGeneral(channels[0]);
+    expectGeneral(channels[1]);
+    expectTeam(channels[2]);
+}
+
 TEST(GoldenFrames, EveryRequestIsWhatTheClientSends) {
     GoldenSession session;
     session.start();
     session.sent(request(protocol::op::kInit));
     session.receive(reply(protocol::op::kInit));
     Operations{}.issue(session, session.token());
+    GoldenSession paging;
+    PagedList{}.run(paging);
+    session.frames[kListPageRequest] = paging.frames[kListPageRequest];
     for (const auto& file : filesOfKind("request.")) {
         ASSERT_TRUE(session.frames.contains(file)) << file << ": no client operation sends it";
         EXPECT_EQ(session.frames[file], golden(file)) << file;
@@ -184,6 +227,8 @@ const std::vector<std::string_view> kOpsInOrder = {
     protocol::op::kMessageHistory,   protocol::op::kPing};
 // The refused replies, each read by EveryRefusalKeepsTheServersCodeAndMessage.
 const std::vector<std::string> kRefusals = {"reply.error.token.json", "reply.error.json"};
+// Read by ListChannelsPagesOnUntilTheLastPage.
+const std::vector<std::string> kOtherReplies = {"reply.channel.list.page.json"};
 
 void expectListsAndMembers(const Operations& ops) {
     ASSERT_TRUE(ops.listed.result && *ops.listed.result && ops.listed.result->value().size() == 2);
@@ -264,6 +309,7 @@ TEST(GoldenFrames, EveryRefusalKeepsTheServersCodeAndMessage) {
 
 TEST(GoldenFrames, EveryReplyFileIsReadByAClientTest) {
     std::set<std::string> read{kRefusals.begin(), kRefusals.end()};
+    read.insert(kOtherReplies.begin(), kOtherReplies.end());
     read.insert(reply(protocol::op::kInit));
     for (const auto op : kOpsInOrder) {
         read.insert(reply(op));

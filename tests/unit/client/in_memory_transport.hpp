@@ -37,6 +37,13 @@ public:
     // The server's side.
     void open() { call(handlers_.opened); }
     void receive(const std::string& frame) { call(handlers_.frame, frame); }
+    /// The connection could not be opened, for `error`'s cause: failed, then ended.
+    void fail(ConnectionError error) {
+        if (auto failed = handlers_.failed) {
+            failed(std::move(error));
+        }
+        end(0, "failed");
+    }
     /// The connection ends with the server's close code (0: it broke).
     void end(int close_code, const std::string& reason = {}) {
         ended_ = true;

@@ -1,5 +1,7 @@
 #include "client/request_table.hpp"
+#include "protocol/codes.hpp"
 #include "protocol/frame.hpp"
+#include "protocol/names.hpp"
 #include "protocol/replies.hpp"
 
 #include <parley/token/error.hpp>
@@ -24,6 +26,7 @@ public:
 };
 
 using Outcome = std::optional<std::expected<Json, Error>>;
+const token::TimePoint kNow{std::chrono::milliseconds{1'800'000'000'000}};
 
 ReplyHandler into(Outcome& outcome) {
     return [&outcome](std::expected<Json, Error> reply) { outcome = std::move(reply); };
@@ -33,7 +36,16 @@ ReplyHandler into(Outcome& outcome) {
 bool receive(RequestTable& table, const std::string& text) {
     auto frame = protocol::parseServerFrame(text);
     EXPECT_TRUE(frame) << text;
-    return frame && table.complete(std::get<protocol::Reply>(std::move(*frame)));
+    return frame && table.complete(std::get<protocol::Reply>(std::move(*frame)), kNow);
+}
+
+// Queues `request` in the app's lane (the connection's with `own`) and sends what may go.
+template <typename R>
+void send(RequestTable& table, Connection& connection, const R& request, ReplyHandler on_reply,
+          bool own = false) {
+    table.enqueue(R::kOp, protocol::encodeArgs(request), std::move(on_reply),
+                  own ? RequestTable::Lane::kConnection : RequestTable::Lane::kApp);
+    table.pump(connection, kNow, /*app_lane_open=*/true);
 }
 
 std::vector<std::uint64_t> idsOf(const std::vector<std::string>& frames) {
@@ -49,8 +61,8 @@ TEST(RequestTable, EncodesEachRequestWithTheNextIdThroughTheProtocol) {
     RecordingConnection connection;
     Outcome first;
     Outcome second;
-    table.send(connection, protocol::ChannelJoinRequest{.channel = "general"}, into(first));
-    table.send(connection, protocol::PingRequest{}, into(second));
+    send(table, connection, protocol::ChannelJoinRequest{.channel = "general"}, into(first));
+    send(table, connection, protocol::PingRequest{}, into(second));
     ASSERT_EQ(connection.frames.size(), 2U);
     EXPECT_EQ(connection.frames[0],
               protocol::encodeRequest(1, protocol::ChannelJoinRequest{.channel = "general"}));
@@ -59,11 +71,11 @@ TEST(RequestTable, EncodesEachRequestWithTheNextIdThroughTheProtocol) {
 }
 
 TEST(RequestTable, ASuccessfulReplyReachesItsRequestWholeWithItsServerTime) {
-    RequestTable table{4};
+    RequestTable table{8};
     RecordingConnection connection;
     std::vector<Outcome> outcomes(7);
     for (auto& outcome : outcomes) {
-        table.send(connection, protocol::PingRequest{}, into(outcome));
+        send(table, connection, protocol::PingRequest{}, into(outcome));
     }
     ASSERT_TRUE(receive(
         table,
@@ -85,7 +97,7 @@ TEST(RequestTable, AFailedReplyGivesTheServersCodeAndMessage) {
     RequestTable table{4};
     RecordingConnection connection;
     Outcome outcome;
-    table.send(connection, protocol::InitRequest{.token = "t"}, into(outcome));
+    send(table, connection, protocol::InitRequest{.token = "t"}, into(outcome), /*own=*/true);
     const int expired = static_cast<int>(token::TokenError::kExpired);
     ASSERT_TRUE(receive(table, protocol::errorReply(1, expired, "expired")));
     ASSERT_TRUE(outcome && !*outcome);
@@ -99,43 +111,79 @@ TEST(RequestTable, AReplyToNoRequestIsIgnored) {
     EXPECT_FALSE(receive(table, protocol::okReply(3)));
 }
 
-TEST(RequestTable, TheQueueIsBoundedAndFlushesOldestFirst) {
+TEST(RequestTable, TheAppsLaneIsBoundedAndGoesOldestFirstAfterTheConnectionsOwn) {
     RequestTable table{2};
     Outcome first;
     Outcome second;
     Outcome third;
-    table.queue(protocol::PingRequest::kOp, Json::object(), into(first));
-    table.queue(protocol::ChannelListRequest::kOp, Json::object(), into(second));
-    table.queue(protocol::PingRequest::kOp, Json::object(), into(third));
+    Outcome own;
+    table.enqueue(protocol::PingRequest::kOp, Json::object(), into(first),
+                  RequestTable::Lane::kApp);
+    table.enqueue(protocol::ChannelListRequest::kOp, Json::object(), into(second),
+                  RequestTable::Lane::kApp);
+    table.enqueue(protocol::PingRequest::kOp, Json::object(), into(third),
+                  RequestTable::Lane::kApp);
     ASSERT_TRUE(third);
     EXPECT_EQ(third->error().code, static_cast<int>(ClientErrorCode::kQueueFull));
-    EXPECT_EQ(table.queued(), 2U);
+    table.enqueue(protocol::InitRequest::kOp,
+                  protocol::encodeArgs(protocol::InitRequest{.token = "t"}), into(own),
+                  RequestTable::Lane::kConnection);
+    EXPECT_FALSE(own) << "the connection's own lane is not the app's to fill";
+    EXPECT_EQ(table.queued(), 3U);
     RecordingConnection connection;
-    table.flush(connection);
-    ASSERT_EQ(connection.frames.size(), 2U);
-    EXPECT_EQ(protocol::parseRequest(connection.frames[0])->op, protocol::op::kPing);
-    EXPECT_EQ(protocol::parseRequest(connection.frames[1])->op, protocol::op::kChannelList);
+    table.pump(connection, kNow, /*app_lane_open=*/false);
+    ASSERT_EQ(connection.frames.size(), 1U) << "before init, only the connection's own";
+    EXPECT_EQ(protocol::parseRequest(connection.frames[0])->op, protocol::op::kInit);
+    table.pump(connection, kNow, /*app_lane_open=*/true);
+    ASSERT_EQ(connection.frames.size(), 3U);
+    EXPECT_EQ(protocol::parseRequest(connection.frames[1])->op, protocol::op::kPing);
+    EXPECT_EQ(protocol::parseRequest(connection.frames[2])->op, protocol::op::kChannelList);
     EXPECT_EQ(table.queued(), 0U);
 }
 
-TEST(RequestTable, ALostConnectionFailsWhatWasSentAndKeepsWhatWaits) {
+TEST(RequestTable, ALostConnectionFailsWhatWasSentAndTheConnectionsOwnAndKeepsTheApps) {
     RequestTable table{4};
     RecordingConnection first_connection;
     Outcome sent;
     Outcome waiting;
-    table.send(first_connection, protocol::PingRequest{}, into(sent));
-    table.queue(protocol::PingRequest::kOp, Json::object(), into(waiting));
+    Outcome own_waiting;
+    send(table, first_connection, protocol::PingRequest{}, into(sent));
+    table.enqueue(protocol::PingRequest::kOp, Json::object(), into(waiting),
+                  RequestTable::Lane::kApp);
+    table.enqueue(protocol::PingRequest::kOp, Json::object(), into(own_waiting),
+                  RequestTable::Lane::kConnection);
     table.fail(ClientErrorCode::kConnectionLost, /*queued_too=*/false);
     ASSERT_TRUE(sent);
     EXPECT_EQ(sent->error().code, static_cast<int>(ClientErrorCode::kConnectionLost));
+    ASSERT_TRUE(own_waiting);
+    EXPECT_EQ(own_waiting->error().code, static_cast<int>(ClientErrorCode::kConnectionLost));
     EXPECT_FALSE(waiting);
     RecordingConnection second_connection;
-    table.flush(second_connection);
+    table.pump(second_connection, kNow, /*app_lane_open=*/true);
     EXPECT_EQ(idsOf(second_connection.frames), (std::vector<std::uint64_t>{2}))
         << "ids keep counting across connections, so a late reply cannot be mistaken";
     table.fail(ClientErrorCode::kShutDown, /*queued_too=*/true);
     ASSERT_TRUE(waiting);
     EXPECT_EQ(waiting->error().code, static_cast<int>(ClientErrorCode::kShutDown));
+}
+
+TEST(RequestTable, AFrameOverTheProtocolsLimitIsRefusedWithoutBeingSent) {
+    RequestTable table{4};
+    RecordingConnection connection;
+    Outcome message;
+    send(table, connection,
+         protocol::MessageSendRequest{.channel = "general",
+                                      .body = std::string(protocol::kMaxFrameBytes, 'x')},
+         into(message));
+    ASSERT_TRUE(message && !*message);
+    EXPECT_EQ(message->error().code, static_cast<int>(protocol::ErrorCode::kBodyTooLarge));
+    Outcome join;
+    send(table, connection,
+         protocol::ChannelJoinRequest{.channel = std::string(protocol::kMaxFrameBytes, 'x')},
+         into(join));
+    ASSERT_TRUE(join && !*join);
+    EXPECT_EQ(join->error().code, static_cast<int>(protocol::ErrorCode::kInvalidArgument));
+    EXPECT_TRUE(connection.frames.empty());
 }
 
 } // namespace

@@ -42,8 +42,9 @@ TEST(ErrorCode, KeepsTheDocumentedWireValues) {
     EXPECT_EQ(static_cast<int>(ErrorCode::kInvalidAttributes), 50104);
     EXPECT_EQ(static_cast<int>(ErrorCode::kRateLimited), 50429);
     EXPECT_EQ(static_cast<int>(ErrorCode::kTooManyConnections), 50430);
+    EXPECT_EQ(static_cast<int>(ErrorCode::kTooManyChannels), 50431);
     EXPECT_EQ(static_cast<int>(ErrorCode::kInternal), 50500);
-    EXPECT_EQ(kAllErrorCodes.size(), 13U);
+    EXPECT_EQ(kAllErrorCodes.size(), 14U);
 }
 
 TEST(ErrorCode, AValueOutsideTheEnumStillHasADescription) {
@@ -80,6 +81,7 @@ TEST(CloseCode, KeepsTheContractValues) {
     EXPECT_EQ(static_cast<int>(CloseCode::kTokenRejected), 4401);
     EXPECT_EQ(static_cast<int>(CloseCode::kInitTimeout), 4408);
     EXPECT_EQ(static_cast<int>(CloseCode::kTokenExpired), 4410);
+    EXPECT_EQ(static_cast<int>(CloseCode::kTooSlow), 4413);
     EXPECT_EQ(static_cast<int>(CloseCode::kRateLimited), 4429);
 }
 
@@ -88,7 +90,7 @@ TEST(CloseCode, TheListHoldsExactlyTheContractCodes) {
     for (const CloseCode code : kAllCloseCodes) {
         listed.insert(static_cast<int>(code));
     }
-    EXPECT_EQ(listed, (std::set<int>{1001, 1009, 4400, 4401, 4408, 4410, 4429}));
+    EXPECT_EQ(listed, (std::set<int>{1001, 1009, 4400, 4401, 4408, 4410, 4413, 4429}));
 }
 
 } // namespace

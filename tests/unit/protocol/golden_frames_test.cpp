@@ -69,6 +69,12 @@ std::string errorRoundTrip(const std::string& name) {
     return errorReply(reply.reply_to, reply.error->code, reply.error->message);
 }
 
+std::string channelsRoundTrip(const std::string& name) {
+    return replyRoundTrip(name, readChannelsReply, [](const ChannelsPage& page) {
+        return channelsReply(page.channels, page.next_page_token);
+    });
+}
+
 std::string memberRoundTrip(const std::string& name, EventKind kind) {
     return memberEvent(kind, valueOf(readMemberEvent(golden(name)), name));
 }
@@ -81,6 +87,7 @@ const std::map<std::string, Encoder>& encoders() {
         {"request.update_token", requestRoundTrip<UpdateTokenRequest>},
         {"request.channel.create", requestRoundTrip<ChannelCreateRequest>},
         {"request.channel.list", requestRoundTrip<ChannelListRequest>},
+        {"request.channel.list.page", requestRoundTrip<ChannelListRequest>},
         {"request.channel.join", requestRoundTrip<ChannelJoinRequest>},
         {"request.channel.leave", requestRoundTrip<ChannelLeaveRequest>},
         {"request.channel.members", requestRoundTrip<ChannelMembersRequest>},
@@ -106,14 +113,17 @@ const std::map<std::string, Encoder>& encoders() {
          [](const std::string& n) { return replyRoundTrip(n, readChannelReply, channelReply); }},
         {"reply.channel.add_member",
          [](const std::string& n) { return replyRoundTrip(n, readChannelReply, channelReply); }},
-        {"reply.channel.list",
-         [](const std::string& n) { return replyRoundTrip(n, readChannelsReply, channelsReply); }},
+        {"reply.channel.list", channelsRoundTrip},
+        {"reply.channel.list.page", channelsRoundTrip},
         {"reply.channel.members",
          [](const std::string& n) { return replyRoundTrip(n, readMembersReply, membersReply); }},
         {"reply.message.send",
          [](const std::string& n) { return replyRoundTrip(n, readMessageReply, messageReply); }},
         {"reply.message.history",
-         [](const std::string& n) { return replyRoundTrip(n, readMessagesReply, messagesReply); }},
+         [](const std::string& n) {
+             return replyRoundTrip(n, readMessagesReply,
+                                   [](const auto& page) { return messagesReply(page); });
+         }},
         {"reply.ping",
          [](const std::string& n) { return replyRoundTrip(n, readPingReply, pingReply); }},
         {"reply.error", errorRoundTrip},

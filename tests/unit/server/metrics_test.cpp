@@ -45,7 +45,7 @@ double sample(const Metrics& metrics, const std::string& series) {
 // docs/operations.md, "Metrics" and "Close reasons".
 const std::vector<std::string> kDocumentedReasons = {
     "client_closed",  "network_error", "init_timeout", "token_rejected", "token_expired",
-    "protocol_error", "rate_limited",  "too_big",      "shutdown"};
+    "protocol_error", "rate_limited",  "too_big",      "too_slow",       "shutdown"};
 const std::vector<std::string> kDocumentedBuckets = {"0.0001", "0.00025", "0.0005", "0.001",
                                                      "0.0025", "0.005",   "0.01",   "0.025",
                                                      "0.05",   "0.1",     "0.25",   "1"};
@@ -62,6 +62,8 @@ TEST(Metrics, RendersEveryDocumentedSeriesAtZeroBeforeAnythingHappens) {
         "parley_store_commit_seconds_bucket{le=\"+Inf\"}",
         "parley_store_commit_seconds_sum",
         "parley_store_commit_seconds_count",
+        "parley_accept_failures_total",
+        "parley_connections_shed_total",
     };
     for (const token::TokenError code : token::kAllTokenErrors) {
         expected.push_back("parley_tokens_verified_total{code=\"" +
@@ -81,6 +83,15 @@ TEST(Metrics, RendersEveryDocumentedSeriesAtZeroBeforeAnythingHappens) {
     EXPECT_EQ(all.size(), expected.size()) << metrics.render();
 }
 
+TEST(Metrics, CountsFailedAcceptsAndShedConnections) {
+    Metrics metrics;
+    metrics.acceptFailed(3);
+    metrics.acceptFailed(0);
+    const std::string text = metrics.render();
+    EXPECT_NE(text.find("\nparley_accept_failures_total 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nparley_connections_shed_total 3\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, EveryMetricHasHelpAndType) {
     const std::string text = Metrics{}.render();
     const std::map<std::string, std::string> types = {
@@ -90,6 +101,8 @@ TEST(Metrics, EveryMetricHasHelpAndType) {
         {"parley_connections_closed_total", "counter"},
         {"parley_messages_stored_total", "counter"},
         {"parley_store_commit_seconds", "histogram"},
+        {"parley_accept_failures_total", "counter"},
+        {"parley_connections_shed_total", "counter"},
     };
     for (const auto& [name, type] : types) {
         EXPECT_NE(text.find("# HELP " + name + " "), std::string::npos) << name;

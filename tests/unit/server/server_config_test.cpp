@@ -58,6 +58,8 @@ chat_service = "IS0123456789abcdef0123456789abcdef"
 about_to_expire_window = 120
 threads = 4
 init_timeout_ms = 2500
+tls_cert = "/etc/parley/cert.pem"
+tls_key = "/etc/parley/key.pem"
 
 [limits]
 rate_per_second = 12.5
@@ -82,6 +84,8 @@ api_secret = "next secret"
     EXPECT_EQ(config->about_to_expire_window, 120);
     EXPECT_EQ(config->threads, 4);
     EXPECT_EQ(config->init_timeout_ms, 2500);
+    EXPECT_EQ(config->tls_cert, fs::path{"/etc/parley/cert.pem"});
+    EXPECT_EQ(config->tls_key, fs::path{"/etc/parley/key.pem"});
     EXPECT_EQ(config->rate_per_second, 12.5);
     EXPECT_EQ(config->rate_burst, 40.0);
     EXPECT_EQ(config->max_connections_per_identity, 3);
@@ -118,18 +122,62 @@ TEST_F(ServerConfigTest, RateLimitsWrittenAsWholeNumbersAreRead) {
     EXPECT_EQ(config->rate_burst, 100.0);
 }
 
-TEST_F(ServerConfigTest, IgnoresUnknownKeysAndKnownKeysOfTheWrongType) {
-    const auto config = loadConfigFile(write("odd.toml", R"(
-listen = 8080
-threads = "four"
-colour = "blue"
-[limits]
-max_connections_per_identity = "many"
-)"));
-    ASSERT_TRUE(config) << config.error();
-    EXPECT_FALSE(config->listen);
-    EXPECT_FALSE(config->threads);
-    EXPECT_FALSE(config->max_connections_per_identity);
+// A misspelt key would otherwise be silently dropped: `[[key]]` for `[[keys]]` even fell back to
+// a development key.
+TEST_F(ServerConfigTest, RefusesAnUnknownKeyNamingItAndItsLine) {
+    struct Case {
+        const char* toml;
+        const char* name;
+        const char* line;
+    };
+    const Case cases[] = {
+        {"listen = \"127.0.0.1:8080\"\ncolour = \"blue\"\n", "\"colour\"", "line 2"},
+        {"[[key]]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\n"
+         "api_key = \"SK11111111111111111111111111111111\"\napi_secret = \"s\"\n",
+         "\"key\"", "line 1"},
+        {"[limits]\nrate_per_second = 5\nrate_burts = 10\n", "\"limits.rate_burts\"", "line 3"},
+        {"[[keys]]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\n"
+         "api_key = \"SK11111111111111111111111111111111\"\napi_secret = \"s\"\nregion = \"x\"\n",
+         "\"keys.region\"", "line 5"},
+        {"[limit]\nrate_burst = 10\n", "\"limit\"", "line 1"},
+    };
+    for (const Case& bad : cases) {
+        const std::string error = loadError(bad.toml);
+        EXPECT_NE(error.find("unknown key " + std::string{bad.name}), std::string::npos) << error;
+        EXPECT_NE(error.find(bad.line), std::string::npos) << error;
+    }
+}
+
+TEST_F(ServerConfigTest, RefusesAKnownKeyOfTheWrongTypeNamingItAndItsLine) {
+    struct Case {
+        const char* toml;
+        const char* name;
+        const char* line;
+    };
+    const Case cases[] = {
+        {"listen = 8080\n", "listen must be a string", "line 1"},
+        {"\nthreads = \"four\"\n", "threads must be an integer", "line 2"},
+        {"threads = 4.0\n", "threads must be an integer", "line 1"},
+        {"data = [\"a\"]\n", "data must be a string", "line 1"},
+        {"[limits]\nmax_connections_per_identity = \"many\"\n",
+         "limits.max_connections_per_identity must be an integer", "line 2"},
+        {"[limits]\nrate_per_second = \"fast\"\n", "limits.rate_per_second must be a number",
+         "line 2"},
+        {"limits = 5\n", "limits must be a table", "line 1"},
+        {"[[keys]]\naccount_sid = \"AC0123456789abcdef0123456789abcdef\"\n"
+         "api_key = \"SK11111111111111111111111111111111\"\napi_secret = 5\n",
+         "keys.api_secret must be a string", "line 4"},
+    };
+    for (const Case& bad : cases) {
+        const std::string error = loadError(bad.toml);
+        EXPECT_NE(error.find(bad.name), std::string::npos) << error;
+        EXPECT_NE(error.find(bad.line), std::string::npos) << error;
+    }
+}
+
+TEST_F(ServerConfigTest, AValueOutOfRangeNamesItsLine) {
+    const std::string error = loadError("listen = \"127.0.0.1:8080\"\nthreads = 0\n");
+    EXPECT_NE(error.find("threads must be 1 to 1024 at line 2"), std::string::npos) << error;
 }
 
 TEST_F(ServerConfigTest, ABadTomlFileNamesTheFileAndTheLine) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -319,6 +320,70 @@ TEST_F(SessionCoreTest, ChannelEventsReachTheSessionAfterItsInitReply) {
     ASSERT_EQ(alice->events("message").size(), 1U);
     EXPECT_EQ(alice->events("message")[0]["message"]["body"], "hi");
     EXPECT_EQ(alice->frames.front()["reply_to"], 1U + 2U) << "the init reply comes first";
+}
+
+TEST_F(SessionCoreTest, AnOpAtExpGets20104AndCloses4410ThoughTheTimerHasNotRun) {
+    auto session = open();
+    init(*session, 600s);
+    clock_.set(kStart + 600s - 1ms); // the clock only: the expiry timer is late
+    session->core.onFrame(R"({"id":77,"op":"ping"})");
+    EXPECT_EQ(session->frames.back()["ok"], true);
+    clock_.set(kStart + 600s);
+    session->core.onFrame(R"({"id":78,"op":"ping"})");
+    ASSERT_GE(session->frames.size(), 2U);
+    const Json refused = session->frames[session->frames.size() - 2];
+    EXPECT_EQ(refused["reply_to"], 78);
+    EXPECT_EQ(refused["error"]["code"], 20104);
+    EXPECT_EQ(session->events("token_expired").size(), 1U);
+    EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
+    scheduler_.runReady(); // the timer, when it runs, adds nothing
+    EXPECT_EQ(session->events("token_expired").size(), 1U);
+}
+
+TEST_F(SessionCoreTest, ARenewalArrivingAtExpIsTooLate) {
+    auto session = open();
+    init(*session, 600s);
+    clock_.set(kStart + 600s);
+    session->core.onFrame(
+        Json{{"id", 5}, {"op", "update_token"}, {"token", token("alice", 600s)}}.dump());
+    EXPECT_EQ(session->frames[session->frames.size() - 2]["error"]["code"], 20104);
+    EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
+}
+
+// Runs `task` on a store worker and waits for it: with the other worker held, every task posted
+// to the pool before it has run by then.
+void drainWorkers(StoreWorkers& workers) {
+    std::promise<void> ran;
+    workers.post([&ran] { ran.set_value(); });
+    ran.get_future().wait();
+}
+
+TEST_F(SessionCoreTest, AMessageThatReachesTheStoreAtExpIsRefusedAndNotStored) {
+    auto session = open();
+    init(*session, 600s);
+    const Json created = request(*session, "channel.create", {{"unique_name", "general"}});
+    const auto sid = created["channel"]["sid"].get<std::string>();
+    // The channel's strand is busy until the clock has reached exp, as under load.
+    std::promise<void> release;
+    workers_.postOrdered(sid, [wait = release.get_future().share()] { wait.wait(); });
+    clock_.set(kStart + 600s - 1ms);
+    session->core.onFrame(R"({"id":90,"op":"message.send","channel":"general","body":"late"})");
+    drainWorkers(workers_); // checked before exp, then queued on the strand
+    clock_.set(kStart + 600s);
+    release.set_value();
+    std::promise<void> appended;
+    workers_.postOrdered(sid, [&appended] { appended.set_value(); });
+    appended.get_future().wait();
+    scheduler_.runReady(); // the reply was posted before the expiry timer runs
+    ASSERT_GE(session->frames.size(), 2U);
+    EXPECT_EQ(session->frames[session->frames.size() - 2]["reply_to"], 90);
+    EXPECT_EQ(session->frames[session->frames.size() - 2]["error"]["code"], 20104);
+    EXPECT_EQ(session->events("token_expired").size(), 1U);
+    EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
+    const auto stored = store_->history(sid, HistoryQuery{});
+    ASSERT_TRUE(stored);
+    EXPECT_TRUE(stored->empty()) << "stored at "
+                                 << stored->front().date_created.time_since_epoch().count();
 }
 
 TEST_F(SessionCoreTest, FinishDetachesFromTheHub) {

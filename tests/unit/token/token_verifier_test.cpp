@@ -247,6 +247,29 @@ TEST_F(TokenVerifierTest, RejectsAbsurdExpValuesWithoutOverflow) {
               TokenError::kInvalidToken);
 }
 
+// An integer beyond 64 bits is valid JSON: the token is not malformed (20101), its exp is just
+// not an integer the server can use, like 2^63 above.
+TEST_F(TokenVerifierTest, GivesAnExpBeyond64Bits20104NotMalformed) {
+    const std::string base = R"({"grants":{"identity":"a"},"iss":")" + kKey.sid + R"(","sub":")" +
+                             kKey.account_sid + "\",\"exp\":";
+    for (const char* exp :
+         {"18446744073709551616", "-9223372036854775809", "123456789012345678901234567890"}) {
+        EXPECT_EQ(codeOf(signRaw(testing::canonicalHeader(), base + exp + "}")),
+                  TokenError::kExpired)
+            << exp;
+    }
+}
+
+TEST_F(TokenVerifierTest, AcceptsAHugeIntegerInAnotherGrantAndKeepsStringsAsWritten) {
+    const std::string grants =
+        R"({"identity":"18446744073709551616","custom":{"n":18446744073709551616}})";
+    const auto claims = verifier_.verify(
+        signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 600, grants)));
+    ASSERT_TRUE(claims.has_value()) << claims.error().message;
+    EXPECT_EQ(claims->grants.identity, "18446744073709551616");
+    EXPECT_TRUE(claims->grants.other.contains("custom"));
+}
+
 TEST_F(TokenVerifierTest, AllowsExactly24HoursAndRejectsOneSecondMoreWith20157) {
     const auto at_limit =
         signRaw(testing::canonicalHeader(), payloadJson(nowSeconds(), nowSeconds() + 86400));

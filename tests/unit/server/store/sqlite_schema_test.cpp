@@ -77,5 +77,19 @@ TEST_F(SqliteSchemaTest, RollsBackAHalfAppliedMigration) {
     EXPECT_EQ(connection_->queryInt("PRAGMA user_version").value(), 0);
 }
 
+TEST_F(SqliteSchemaTest, UpgradesAVersion1FileWithTheIndexTheChannelQuotaCounts) {
+    ASSERT_TRUE(migrateSqliteSchema(*connection_));
+    // A file as version 1 left it: the same tables, without the index of channels by creator.
+    ASSERT_TRUE(connection_->execute("DROP INDEX channels_by_creator"));
+    ASSERT_TRUE(connection_->execute("PRAGMA user_version = 1"));
+    ASSERT_TRUE(migrateSqliteSchema(*connection_));
+    EXPECT_EQ(connection_->queryInt("PRAGMA user_version").value(), 2);
+    EXPECT_EQ(connection_
+                  ->queryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+                             "name = 'channels_by_creator'")
+                  .value(),
+              1);
+}
+
 } // namespace
 } // namespace parley::server

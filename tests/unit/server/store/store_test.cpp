@@ -1,5 +1,4 @@
-#include "server/store/sqlite_store.hpp"
-#include "server/store/store.hpp"
+#include "store_suite.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -17,135 +16,11 @@
 #include <thread>
 #include <vector>
 
-namespace parley::server {
+namespace parley::server::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-// How the typed suite gets a fresh, empty store of one implementation and reopens the same one.
-// A PostgreSQL entry would create and drop a scratch database instead of a directory.
-template <typename Implementation> struct StoreTraits;
-
-template <> struct StoreTraits<SqliteStore> {
-    StoreTraits() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "parley-store-XXXXXX");
-        if (mkdtemp(pattern.data()) == nullptr) {
-            ADD_FAILURE() << "mkdtemp failed";
-        }
-        directory = pattern;
-    }
-    ~StoreTraits() {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory, ignored);
-    }
-    StoreTraits(const StoreTraits&) = delete;
-    StoreTraits& operator=(const StoreTraits&) = delete;
-
-    /// Opens the test's store; a second call after the first is destroyed reopens the same data.
-    std::unique_ptr<Store> open() const {
-        auto store = SqliteStore::open(directory / "parley.db");
-        if (!store) {
-            ADD_FAILURE() << store.error();
-            return nullptr;
-        }
-        return std::move(*store);
-    }
-
-    std::filesystem::path directory;
-};
-
-std::string makeTestSid(std::string_view prefix) {
-    static std::atomic<unsigned long long> counter{0};
-    std::array<char, 33> digits{};
-    std::snprintf(digits.data(), digits.size(), "%032llx", ++counter);
-    return std::string{prefix} + digits.data();
-}
-
-UnixMillis at(std::chrono::milliseconds since_start) {
-    return UnixMillis{1'700'000'000'000ms + since_start};
-}
-
-std::vector<std::int64_t> indexesOf(const std::vector<Message>& messages) {
-    std::vector<std::int64_t> indexes;
-    indexes.reserve(messages.size());
-    for (const Message& message : messages) {
-        indexes.push_back(message.index);
-    }
-    return indexes;
-}
-
-std::vector<std::string> identitiesOf(const std::vector<Member>& members) {
-    std::vector<std::string> identities;
-    identities.reserve(members.size());
-    for (const Member& member : members) {
-        identities.push_back(member.identity);
-    }
-    return identities;
-}
-
-std::vector<std::string> uniqueNamesOf(const std::vector<Channel>& channels) {
-    std::vector<std::string> names;
-    names.reserve(channels.size());
-    for (const Channel& channel : channels) {
-        names.push_back(channel.unique_name);
-    }
-    return names;
-}
-
-template <typename Implementation> class StoreTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        store_ = traits_.open();
-        ASSERT_NE(store_, nullptr);
-    }
-
-    Store& store() { return *store_; }
-
-    /// Closes the store and opens the same data again, as a restarted server would.
-    void reopen() {
-        store_.reset();
-        store_ = traits_.open();
-        ASSERT_NE(store_, nullptr);
-    }
-
-    NewChannel newChannel(std::string unique_name, ChannelType type = ChannelType::kPublic,
-                          std::string creator = "alice") {
-        return NewChannel{.sid = makeTestSid("CH"),
-                          .unique_name = std::move(unique_name),
-                          .friendly_name = "Friendly",
-                          .type = type,
-                          .created_by = std::move(creator),
-                          .now = at(++clock_ * 1s)};
-    }
-
-    /// Creates a channel; a failure throws bad_expected_access, which fails the test.
-    Channel create(std::string unique_name, ChannelType type = ChannelType::kPublic,
-                   std::string creator = "alice") {
-        return store_->createChannel(newChannel(std::move(unique_name), type, std::move(creator)))
-            .value();
-    }
-
-    Message append(const Channel& channel, std::string body = "hello",
-                   std::string author = "alice") {
-        return store_
-            ->appendMessage(NewMessage{.sid = makeTestSid("IM"),
-                                       .channel_sid = channel.sid,
-                                       .author = std::move(author),
-                                       .body = std::move(body),
-                                       .now = at(++clock_ * 1s)})
-            .value();
-    }
-
-    std::vector<std::int64_t> page(const Channel& channel, HistoryQuery query) {
-        return indexesOf(store_->history(channel.sid, query).value());
-    }
-
-    StoreTraits<Implementation> traits_;
-    std::unique_ptr<Store> store_;
-    long clock_ = 0;
-};
-
-using Implementations = ::testing::Types<SqliteStore>;
 TYPED_TEST_SUITE(StoreTest, Implementations);
 
 TYPED_TEST(StoreTest, FindsACreatedChannelBySidAndByUniqueName) {
@@ -190,7 +65,7 @@ TYPED_TEST(StoreTest, RefusesATakenUniqueNameAndLeavesNoTrace) {
     EXPECT_EQ(this->store().findChannel(second.sid).error(), StoreError::kNotFound);
     EXPECT_EQ(this->store().findChannel("general")->sid, first.sid);
     EXPECT_TRUE(this->store().channelsOf("bob")->empty());
-    EXPECT_EQ(this->store().listChannels("bob")->size(), 1U);
+    EXPECT_EQ(this->listAll("bob").size(), 1U);
 }
 
 TYPED_TEST(StoreTest, ChannelsWithoutUniqueNameDoNotCollide) {
@@ -220,13 +95,10 @@ TYPED_TEST(StoreTest, ListsPublicChannelsAndOwnPrivateOnesOldestFirst) {
     ASSERT_TRUE(this->store().addMember(alices.sid, "carol", at(1h)));
 
     using Names = std::vector<std::string>;
-    EXPECT_EQ(uniqueNamesOf(this->store().listChannels("alice").value()),
-              (Names{"lobby", "alice-secret", "news"}));
-    EXPECT_EQ(uniqueNamesOf(this->store().listChannels("bob").value()),
-              (Names{"lobby", "bob-secret", "news"}));
-    EXPECT_EQ(uniqueNamesOf(this->store().listChannels("carol").value()),
-              (Names{"lobby", "alice-secret", "news"}));
-    EXPECT_EQ(uniqueNamesOf(this->store().listChannels("dave").value()), (Names{"lobby", "news"}));
+    EXPECT_EQ(uniqueNamesOf(this->listAll("alice")), (Names{"lobby", "alice-secret", "news"}));
+    EXPECT_EQ(uniqueNamesOf(this->listAll("bob")), (Names{"lobby", "bob-secret", "news"}));
+    EXPECT_EQ(uniqueNamesOf(this->listAll("carol")), (Names{"lobby", "alice-secret", "news"}));
+    EXPECT_EQ(uniqueNamesOf(this->listAll("dave")), (Names{"lobby", "news"}));
 }
 
 TYPED_TEST(StoreTest, AddAndRemoveMemberAreIdempotent) {
@@ -507,9 +379,9 @@ TEST(ChannelType, NamesRoundTrip) {
 }
 
 } // namespace
-} // namespace parley::server
+} // namespace parley::server::testing
 
-namespace parley::server {
+namespace parley::server::testing {
 namespace {
 
 TYPED_TEST(StoreTest, ListingWithoutAnIdentityShowsEveryChannel) {
@@ -519,9 +391,9 @@ TYPED_TEST(StoreTest, ListingWithoutAnIdentityShowsEveryChannel) {
                                            .unique_name = "closed",
                                            .type = ChannelType::kPrivate,
                                            .created_by = "alice"});
-    EXPECT_EQ(this->store().listChannels(std::nullopt)->size(), 2U);
-    EXPECT_EQ(this->store().listChannels("bob")->size(), 1U);
+    EXPECT_EQ(this->listAll(std::nullopt).size(), 2U);
+    EXPECT_EQ(this->listAll("bob").size(), 1U);
 }
 
 } // namespace
-} // namespace parley::server
+} // namespace parley::server::testing

@@ -1,0 +1,191 @@
+// The SDK against real sockets where a new user goes wrong or goes fast: a port nobody listens
+// on, a wrong path, 300 lines pasted at once into a server with a small rate limit, a message too
+// long for the protocol. Every wait has a deadline; nothing is timed by the wall clock.
+
+#include "protocol/codes.hpp"
+#include "protocol/names.hpp"
+#include "server_process.hpp"
+#include "ws_test_client.hpp"
+
+#include <parley/client/chat_client.hpp>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace parley::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using client::ChatClient;
+using client::ConnectionError;
+using client::ConnectionState;
+
+// What these tests look at: states, connection errors, disconnects and messages, with waits.
+class Recorder final : public client::ChatClientListener {
+public:
+    void onConnectionStateChanged(ConnectionState state) override {
+        record([&] { states.push_back(state); });
+    }
+    void onConnectionError(const ConnectionError& error) override {
+        record([&] { errors.push_back(error); });
+    }
+    void onDisconnected(const client::Disconnect& disconnect) override {
+        record([&] { disconnects.push_back(disconnect); });
+    }
+    void onMessageAdded(const client::Message& message) override {
+        record([&] { messages.push_back(message); });
+    }
+    bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
+        std::unique_lock lock{mutex};
+        return changed.wait_for(lock, timeout, done);
+    }
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<ConnectionState> states;
+    std::vector<ConnectionError> errors;
+    std::vector<client::Disconnect> disconnects;
+    std::vector<client::Message> messages;
+
+private:
+    void record(const std::function<void()>& change) {
+        {
+            const std::lock_guard lock{mutex};
+            change();
+        }
+        changed.notify_all();
+    }
+};
+
+std::shared_ptr<ChatClient> clientAt(const std::string& url, std::shared_ptr<Recorder> recorder,
+                                     const std::string& identity = "alice") {
+    return ChatClient::create(mintToken(identity, 600s),
+                              {.url = url,
+                               .reconnect = {.initial = 50ms, .max = 200ms},
+                               .listener = std::move(recorder)});
+}
+
+// A port bound on loopback and not listening: connecting to it is refused, and no other process
+// can take it while the test runs.
+class RefusingPort {
+public:
+    RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof(address);
+        auto* raw = reinterpret_cast<sockaddr*>(&address); // the sockets API's own cast
+        if (fd_ < 0 || ::bind(fd_, raw, size) != 0 || ::getsockname(fd_, raw, &size) != 0) {
+            throw std::runtime_error("cannot bind a loopback port");
+        }
+        port_ = ntohs(address.sin_port);
+    }
+    ~RefusingPort() { ::close(fd_); }
+    RefusingPort(const RefusingPort&) = delete;
+    RefusingPort& operator=(const RefusingPort&) = delete;
+    std::uint16_t port() const { return port_; }
+
+private:
+    int fd_;
+    std::uint16_t port_ = 0;
+};
+
+TEST(ClientConnect, ARefusedPortIsToldAsConnectingThenEachRefusedAttempt) {
+    RefusingPort refusing;
+    auto recorder = std::make_shared<Recorder>();
+    auto chat = clientAt("ws://127.0.0.1:" + std::to_string(refusing.port()) + "/v1/ws", recorder);
+    auto join = chat->join("general"); // waits, queued, for a connection that never comes
+    ASSERT_TRUE(recorder->waitUntil([&] { return recorder->errors.size() >= 3; }));
+    {
+        const std::lock_guard lock{recorder->mutex};
+        EXPECT_EQ(recorder->states, (std::vector<ConnectionState>{ConnectionState::kConnecting}));
+        for (std::size_t i = 0; i < recorder->errors.size(); ++i) {
+            const auto& error = recorder->errors[i];
+            EXPECT_EQ(error.cause, ConnectionError::Cause::kRefused) << error.message;
+            EXPECT_NE(error.message.find("refused"), std::string::npos) << error.message;
+            EXPECT_EQ(error.attempt, i + 1);
+            EXPECT_TRUE(error.will_retry);
+        }
+        EXPECT_TRUE(recorder->disconnects.empty()) << "never connected, so never disconnected";
+    }
+    chat->shutdown();
+    ASSERT_EQ(join.wait_for(0s), std::future_status::ready) << "shutdown fails what waits";
+    EXPECT_EQ(join.get().error().code, static_cast<int>(client::ClientErrorCode::kShutDown));
+}
+
+TEST(ClientConnect, AWrongPathIsToldWithTheHttpStatusOfTheRefusedUpgrade) {
+    ServerProcess server;
+    auto recorder = std::make_shared<Recorder>();
+    auto chat =
+        clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/no/such/path", recorder);
+    ASSERT_TRUE(recorder->waitUntil([&] { return !recorder->errors.empty(); }));
+    chat->shutdown();
+    const std::lock_guard lock{recorder->mutex};
+    const auto& error = recorder->errors.front();
+    EXPECT_EQ(error.cause, ConnectionError::Cause::kHttpStatus) << error.message;
+    EXPECT_EQ(error.http_status, 404);
+    EXPECT_NE(error.message.find("404"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("/no/such/path"), std::string::npos) << error.message;
+}
+
+TEST(ClientConnect, TheInitReplyAnnouncesTheConnectionsRateLimits) {
+    ServerProcess server{{"--rate-limit", "40", "--rate-burst", "8"}};
+    WsTestClient raw{server.port()};
+    const auto reply = raw.request("init", {{"token", mintToken("alice", 600s)}});
+    ASSERT_EQ(reply["ok"], true) << reply.dump();
+    EXPECT_EQ(reply["limits"], (Json{{"rate_per_second", 40}, {"rate_burst", 8}}));
+}
+
+TEST(ClientPacing, ThreeHundredMessagesBackToBackAreAllAcknowledgedAndDeliveredInOrder) {
+    ServerProcess server{{"--rate-limit", "40", "--rate-burst", "8"}};
+    auto recorder = std::make_shared<Recorder>();
+    auto chat = clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws", recorder);
+    ASSERT_TRUE(chat->createChannel("pasted").get());
+    constexpr std::size_t kLines = 300;
+    std::vector<std::future<client::Result<client::Message>>> sent;
+    for (std::size_t i = 0; i < kLines; ++i) { // as fast as a paste: no waiting between them
+        sent.push_back(chat->send("pasted", "line " + std::to_string(i)));
+    }
+    for (std::size_t i = 0; i < kLines; ++i) {
+        ASSERT_EQ(sent[i].wait_for(60s), std::future_status::ready) << "line " << i;
+        const auto message = sent[i].get();
+        ASSERT_TRUE(message) << "line " << i << ": " << message.error().code << " "
+                             << message.error().message;
+        EXPECT_EQ(message->index, static_cast<std::int64_t>(i));
+        EXPECT_EQ(message->body, "line " + std::to_string(i));
+    }
+    ASSERT_TRUE(recorder->waitUntil([&] { return recorder->messages.size() >= kLines; }));
+    const std::lock_guard lock{recorder->mutex};
+    for (std::size_t i = 0; i < kLines; ++i) {
+        EXPECT_EQ(recorder->messages[i].index, static_cast<std::int64_t>(i));
+    }
+    EXPECT_TRUE(recorder->disconnects.empty()) << "no close (4429)";
+    EXPECT_EQ(chat->stats().connect_attempts, 1U);
+}
+
+TEST(ClientLimits, AMessageOver32KiBIsRefusedLocallyAndTheConnectionStays) {
+    ServerProcess server;
+    auto recorder = std::make_shared<Recorder>();
+    auto chat = clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws", recorder);
+    ASSERT_TRUE(chat->createChannel("long").get());
+    for (const std::size_t size : {protocol::kMaxBodyBytes + 1, std::size_t{64} * 1024}) {
+        const auto refused = chat->send("long", std::string(size, 'x')).get();
+        ASSERT_FALSE(refused) << size;
+        EXPECT_EQ(refused.error().code, static_cast<int>(protocol::ErrorCode::kBodyTooLarge));
+        EXPECT_NE(refused.error().message.find("message too long"), std::string::npos);
+    }
+    const auto fits = chat->send("long", std::string(protocol::kMaxBodyBytes, 'x')).get();
+    ASSERT_TRUE(fits) << fits.error().message;
+    EXPECT_EQ(fits->index, 0) << "the refused ones never reached the server";
+    const std::lock_guard lock{recorder->mutex};
+    EXPECT_TRUE(recorder->disconnects.empty()) << "no 1009";
+}
+
+} // namespace
+} // namespace parley::testing

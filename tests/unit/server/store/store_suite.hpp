@@ -1,0 +1,153 @@
+#pragma once
+
+// The typed Store conformance suite's fixture: every implementation of Store runs the same tests
+// (store_test.cpp, store_paging_test.cpp). A new implementation adds a StoreTraits and joins
+// Implementations.
+
+#include "server/store/sqlite_store.hpp"
+#include "server/store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server::testing {
+
+// How the typed suite gets a fresh, empty store of one implementation and reopens the same one.
+// A PostgreSQL entry would create and drop a scratch database instead of a directory.
+template <typename Implementation> struct StoreTraits;
+
+template <> struct StoreTraits<SqliteStore> {
+    StoreTraits() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "parley-store-XXXXXX");
+        if (mkdtemp(pattern.data()) == nullptr) {
+            ADD_FAILURE() << "mkdtemp failed";
+        }
+        directory = pattern;
+    }
+    ~StoreTraits() {
+        std::error_code ignored;
+        std::filesystem::remove_all(directory, ignored);
+    }
+    StoreTraits(const StoreTraits&) = delete;
+    StoreTraits& operator=(const StoreTraits&) = delete;
+
+    /// Opens the test's store; a second call after the first is destroyed reopens the same data.
+    std::unique_ptr<Store> open() const {
+        auto store = SqliteStore::open(directory / "parley.db");
+        if (!store) {
+            ADD_FAILURE() << store.error();
+            return nullptr;
+        }
+        return std::move(*store);
+    }
+
+    std::filesystem::path directory;
+};
+
+inline std::string makeTestSid(std::string_view prefix) {
+    static std::atomic<unsigned long long> counter{0};
+    std::array<char, 33> digits{};
+    std::snprintf(digits.data(), digits.size(), "%032llx", ++counter);
+    return std::string{prefix} + digits.data();
+}
+
+inline UnixMillis at(std::chrono::milliseconds since_start) {
+    return UnixMillis{std::chrono::milliseconds{1'700'000'000'000} + since_start};
+}
+
+inline std::vector<std::int64_t> indexesOf(const std::vector<Message>& messages) {
+    std::vector<std::int64_t> indexes;
+    indexes.reserve(messages.size());
+    for (const Message& message : messages) {
+        indexes.push_back(message.index);
+    }
+    return indexes;
+}
+
+inline std::vector<std::string> identitiesOf(const std::vector<Member>& members) {
+    std::vector<std::string> identities;
+    identities.reserve(members.size());
+    for (const Member& member : members) {
+        identities.push_back(member.identity);
+    }
+    return identities;
+}
+
+inline std::vector<std::string> uniqueNamesOf(const std::vector<Channel>& channels) {
+    std::vector<std::string> names;
+    names.reserve(channels.size());
+    for (const Channel& channel : channels) {
+        names.push_back(channel.unique_name);
+    }
+    return names;
+}
+
+template <typename Implementation> class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store_ = traits_.open();
+        ASSERT_NE(store_, nullptr);
+    }
+
+    Store& store() { return *store_; }
+
+    /// Closes the store and opens the same data again, as a restarted server would.
+    void reopen() {
+        store_.reset();
+        store_ = traits_.open();
+        ASSERT_NE(store_, nullptr);
+    }
+
+    NewChannel newChannel(std::string unique_name, ChannelType type = ChannelType::kPublic,
+                          std::string creator = "alice") {
+        return NewChannel{.sid = makeTestSid("CH"),
+                          .unique_name = std::move(unique_name),
+                          .friendly_name = "Friendly",
+                          .type = type,
+                          .created_by = std::move(creator),
+                          .now = at(++clock_ * std::chrono::seconds{1})};
+    }
+
+    /// Creates a channel; a failure throws bad_expected_access, which fails the test.
+    Channel create(std::string unique_name, ChannelType type = ChannelType::kPublic,
+                   std::string creator = "alice") {
+        return store_->createChannel(newChannel(std::move(unique_name), type, std::move(creator)))
+            .value();
+    }
+
+    Message append(const Channel& channel, std::string body = "hello",
+                   std::string author = "alice") {
+        return store_
+            ->appendMessage(NewMessage{.sid = makeTestSid("IM"),
+                                       .channel_sid = channel.sid,
+                                       .author = std::move(author),
+                                       .body = std::move(body),
+                                       .now = at(++clock_ * std::chrono::seconds{1})})
+            .value();
+    }
+
+    /// The whole channel list `identity` sees, in one page.
+    std::vector<Channel> listAll(std::optional<std::string_view> identity) {
+        return store_->listChannels(identity, {.limit = 100000}).value().channels;
+    }
+
+    std::vector<std::int64_t> page(const Channel& channel, HistoryQuery query) {
+        return indexesOf(store_->history(channel.sid, query).value());
+    }
+
+    StoreTraits<Implementation> traits_;
+    std::unique_ptr<Store> store_;
+    long clock_ = 0;
+};
+
+using Implementations = ::testing::Types<SqliteStore>;
+
+} // namespace parley::server::testing
