@@ -13,7 +13,7 @@ FUZZ_CXX ?= clang++-16
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build run demo test unit-test asan-test tsan-test fuzz-build fuzz bench lint format clean
+.PHONY: all deps build install run demo test unit-test asan-test tsan-test fuzz-build fuzz bench lint format clean
 
 all: build
 
@@ -23,6 +23,12 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# `parley`, the client SDK's libraries and headers, find_package(Parley) and parley-client.pc
+# under PREFIX (default /usr/local; e.g. `make install PREFIX=$HOME/.local`, no root needed).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The main job: the chat server on its development defaults (a key made and kept in ./data).
 run: build

@@ -127,7 +127,7 @@ inline std::optional<std::string_view> accountFor(std::string_view sid) {
     return std::nullopt;
 }
 
-/// True when `error` is one of the contract's codes (DESIGN.md, "Access tokens").
+/// True when `error` is one of the contract's codes (docs/protocol.md, "Reply error codes").
 inline bool isContractCode(token::TokenError error) {
     return std::ranges::find(token::kAllTokenErrors, error) != std::end(token::kAllTokenErrors);
 }

@@ -9,8 +9,8 @@
 // Properties: no crash, exception, leak or UB; every failure carries a contract code; a token
 // over 16 KiB or whose header or payload is not JSON fails with 20101; a correctly signed token
 // never fails with 20107; the code is the one the contract's order of checks gives, wherever the
-// contract decides it (expect() below, a model of DESIGN.md "Access tokens"); and an accepted
-// token's claims are the ones in its JSON.
+// contract decides it (expect() below, a model of the token codes in docs/protocol.md); and an
+// accepted token's claims are the ones in its JSON.
 
 #include "fuzz_support.hpp"
 
@@ -103,7 +103,8 @@ bool isOptionalString(const Json& object, const char* field) {
     return found == object.end() || found->is_string();
 }
 
-// The known grants' shapes (DESIGN.md); a grant of another shape gets no code from the contract.
+// The known grants' shapes (docs/protocol.md); a grant of another shape gets no code from the
+// contract.
 bool wellShapedGrants(const Json& grants) {
     if (const auto chat = grants.find("chat"); chat != grants.end()) {
         if (!chat->is_object() || !isOptionalString(*chat, "service_sid") ||

@@ -1,7 +1,7 @@
 #pragma once
 
-// How busy each side was during a measured interval, to say which one was saturated (STYLE.md 14:
-// check that the server, not the load generator, is the saturated side).
+// How busy each side was during a measured interval, to say which one was saturated (a load
+// figure means something only when the server, not the load generator, is the saturated side).
 
 #include "server_child.hpp"
 

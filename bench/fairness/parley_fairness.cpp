@@ -1,4 +1,4 @@
-// parley_fairness: load program for `parley serve` (STYLE.md 14). The cost it isolates: what one
+// parley_fairness: load program for `parley serve`. The cost it isolates: what one
 // heavy reader costs everybody else, i.e. how much a user looping `message.history limit=500`
 // over 500 messages of 32 KiB (a 16.5 MB reply each time) delays a small request, `ping`, of
 // another user on another connection. It reports the victim's ping round trips with nobody else

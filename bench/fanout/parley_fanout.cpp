@@ -1,4 +1,4 @@
-// parley_fanout: load program for `parley serve` (STYLE.md 14). The cost it isolates: fan-out,
+// parley_fanout: load program for `parley serve`. The cost it isolates: fan-out,
 // the server's work per delivered message event when one channel of S members, each its own
 // identity on its own connection, gets messages from a few senders that keep a window of
 // message.send requests in flight. It reports deliveries/s (message events received by all

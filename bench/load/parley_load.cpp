@@ -1,4 +1,4 @@
-// parley_load: load program for `parley serve` (STYLE.md 14). It opens N authenticated WebSocket
+// parley_load: load program for `parley serve`. It opens N authenticated WebSocket
 // connections over loopback, renews every token, and measures how late the server's
 // token_about_to_expire and token_expired arrive when a whole batch of tokens shares one exp; along
 // the way it reports the connect and renewal rates, the server's memory per connection, and the CPU

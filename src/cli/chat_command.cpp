@@ -47,6 +47,7 @@ struct ChatArgs {
     std::string token_command;
     bool events_json = false;
     long long window = 180;
+    std::string ca_file;
     std::string state_file;
     bool no_state_file = false;
 };
@@ -116,6 +117,7 @@ int runChat(const ChatArgs& args) {
     const std::chrono::seconds window{args.window};
     auto client = client::ChatClient::create(
         *token, client::ChatClientOptions{.url = args.url,
+                                          .ca_file = args.ca_file,
                                           .about_to_expire_window = window,
                                           .listener = session.listener()});
     std::shared_ptr<client::AccessManager> manager;
@@ -146,8 +148,12 @@ void addChatCommand(CLI::App& app, int& exit_code) {
     auto* chat = app.add_subcommand(
         "chat", "A terminal chat client that shows the token lifecycle as it happens");
     chat->footer(std::string{kFooter});
-    chat->add_option("--url", args->url, "The server's WebSocket URL, ws://HOST:PORT/v1/ws")
+    chat->add_option("--url", args->url,
+                     "The server's WebSocket URL, ws://HOST:PORT/v1/ws (wss:// for TLS)")
         ->required();
+    chat->add_option("--ca-file", args->ca_file,
+                     "For wss://: trust the CA certificates in this PEM file instead of the "
+                     "system's");
     auto* token = chat->add_option("--token", args->token, "An access token (JWT)");
     auto* command = chat->add_option("--token-command", args->token_command,
                                      "A shell command that prints a new token; enables automatic "

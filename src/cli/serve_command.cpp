@@ -33,6 +33,8 @@ struct ServeArgs {
     std::optional<std::size_t> max_channels;
     std::optional<std::size_t> max_outbox_bytes;
     std::string log_level = "info";
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 // The key from the flags (or PARLEY_* environment), if any. The three go together: a key without
@@ -71,6 +73,27 @@ std::expected<std::vector<token::ApiKey>, std::string> configuredKeys(const Serv
     return keys;
 }
 
+// The [limits] table.
+void applyConfigLimits(const server::ConfigFile& config, ServerOptions& options) {
+    if (config.rate_per_second) {
+        options.session.rate_per_second = *config.rate_per_second;
+    }
+    if (config.rate_burst) {
+        options.session.rate_burst = *config.rate_burst;
+    }
+    if (config.max_connections_per_identity) {
+        options.session.max_connections_per_identity =
+            static_cast<std::size_t>(*config.max_connections_per_identity);
+    }
+    if (config.max_channels_per_identity) {
+        options.chat.max_channels_per_identity =
+            static_cast<std::size_t>(*config.max_channels_per_identity);
+    }
+    if (config.max_outbox_bytes) {
+        options.session.max_outbox_bytes = static_cast<std::size_t>(*config.max_outbox_bytes);
+    }
+}
+
 void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     if (config.data_dir) {
         options.data_dir = *config.data_dir;
@@ -94,22 +117,10 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     if (config.init_timeout_ms) {
         options.session.init_timeout = std::chrono::milliseconds{*config.init_timeout_ms};
     }
-    if (config.rate_per_second) {
-        options.session.rate_per_second = *config.rate_per_second;
-    }
-    if (config.rate_burst) {
-        options.session.rate_burst = *config.rate_burst;
-    }
-    if (config.max_connections_per_identity) {
-        options.session.max_connections_per_identity =
-            static_cast<std::size_t>(*config.max_connections_per_identity);
-    }
-    if (config.max_channels_per_identity) {
-        options.chat.max_channels_per_identity =
-            static_cast<std::size_t>(*config.max_channels_per_identity);
-    }
-    if (config.max_outbox_bytes) {
-        options.session.max_outbox_bytes = static_cast<std::size_t>(*config.max_outbox_bytes);
+    applyConfigLimits(config, options);
+    if (config.tls_cert || config.tls_key) {
+        options.tls = server::TlsFiles{.certificate = config.tls_cert.value_or(""),
+                                       .private_key = config.tls_key.value_or("")};
     }
 }
 
@@ -154,6 +165,27 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     }
 }
 
+// The certificate and key come together, each from its flag or else from the config file.
+std::expected<std::optional<server::TlsFiles>, std::string>
+tlsFiles(const ServeArgs& args, const std::optional<server::TlsFiles>& from_config) {
+    server::TlsFiles files = from_config.value_or(server::TlsFiles{});
+    if (!args.tls_cert.empty()) {
+        files.certificate = args.tls_cert;
+    }
+    if (!args.tls_key.empty()) {
+        files.private_key = args.tls_key;
+    }
+    if (files.certificate.empty() && files.private_key.empty()) {
+        return std::nullopt;
+    }
+    if (files.certificate.empty() || files.private_key.empty()) {
+        return std::unexpected(
+            std::string{"--tls-cert and --tls-key (tls_cert, tls_key) must be given together"});
+    }
+    // Server::create loads them once it holds the port, before the development key is made.
+    return files;
+}
+
 std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
     ServerOptions options;
     std::optional<std::string> listen;
@@ -177,6 +209,11 @@ std::expected<ServerOptions, std::string> buildOptions(const ServeArgs& args) {
         options.port = address->second;
     }
     applyFlags(args, options);
+    auto tls = tlsFiles(args, options.tls);
+    if (!tls) {
+        return std::unexpected(tls.error());
+    }
+    options.tls = *tls;
     auto keys = configuredKeys(args);
     if (!keys) {
         return std::unexpected(keys.error());
@@ -244,9 +281,10 @@ int runServe(const ServeArgs& args, const char* program) {
         return 2;
     }
     const std::string address = server::hostPort(options->host, (*server)->endpoint().port());
-    std::cout << "Connect with: " << program << " chat --url ws://" << address
+    const std::string secure = options->tls ? "s" : "";
+    std::cout << "Connect with: " << program << " chat --url ws" << secure << "://" << address
               << "/v1/ws --token <token>\n"
-              << "Health: http://" << address << "/healthz\n"
+              << "Health: http" << secure << "://" << address << "/healthz\n"
               << std::flush;
     return (*server)->run([args] { return reloadKeys(args); });
 }
@@ -290,6 +328,9 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
         ->add_option("--max-connections-per-identity", args->max_per_identity,
                      "Connections one identity may hold (default 16)")
         ->check(CLI::PositiveNumber);
+    serve->add_option("--tls-cert", args->tls_cert,
+                      "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
+    serve->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
     serve
         ->add_option("--max-channels-per-identity", args->max_channels,
                      "Channels one identity may create (default 1000)")

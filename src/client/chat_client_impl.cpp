@@ -1,5 +1,7 @@
 #include "client/chat_client_impl.hpp"
 
+#include "client/tls_client.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include <future>
@@ -18,7 +20,8 @@ constexpr std::chrono::milliseconds kCloseGrace{500};
 
 ChatClient::Impl::Impl(ChatClientOptions options, WsUrl url)
     : options_(std::move(options)), work_(io_.get_executor()),
-      scheduler_(io_, *options_.clock, options_.clock_recheck), transport_(io_, kConnectTimeout),
+      scheduler_(io_, *options_.clock, options_.clock_recheck),
+      transport_(io_, kConnectTimeout, url.tls ? makeClientTlsContext(options_.ca_file) : nullptr),
       events_(EventDispatcher::create(options_.callback_executor)),
       core_(options_, std::move(url), scheduler_, transport_, *events_, std::random_device{}()) {}
 

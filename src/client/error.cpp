@@ -59,6 +59,8 @@ std::string_view toString(ConnectionError::Cause cause) {
         return "timed_out";
     case ConnectionError::Cause::kHttpStatus:
         return "http_status";
+    case ConnectionError::Cause::kTls:
+        return "tls";
     case ConnectionError::Cause::kNetwork:
         return "network";
     }

@@ -1,5 +1,6 @@
 #include "client/ws_connection.hpp"
 
+#include "client/tls_client.hpp"
 #include "protocol/events.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -13,11 +14,30 @@ namespace parley::client {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using boost::asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+ClientStream makeStream(boost::asio::io_context& io, const WsUrl& url,
+                        boost::asio::ssl::context* tls) {
+    if (url.tls) {
+        return ClientStream{TlsStream{beast::tcp_stream{io}, *tls}};
+    }
+    return ClientStream{beast::tcp_stream{io}};
+}
+
+beast::tcp_stream& tcpOf(ClientStream& stream) {
+    return stream.visit(
+        [](auto& layer) -> beast::tcp_stream& { return beast::get_lowest_layer(layer); });
+}
+
+} // namespace
 
 WsConnection::WsConnection(boost::asio::io_context& io, WsUrl url, ConnectionHandlers handlers,
-                           std::chrono::milliseconds connect_timeout)
-    : resolver_(io), ws_(io), url_(std::move(url)), handlers_(std::move(handlers)),
-      connect_timeout_(connect_timeout) {}
+                           std::chrono::milliseconds connect_timeout,
+                           std::shared_ptr<boost::asio::ssl::context> tls)
+    : resolver_(io), tls_(std::move(tls)), ws_(makeStream(io, url, tls_.get())),
+      url_(std::move(url)), handlers_(std::move(handlers)), connect_timeout_(connect_timeout) {}
 
 namespace {
 
@@ -61,24 +81,57 @@ void WsConnection::start() {
 }
 
 void WsConnection::onResolved(const tcp::resolver::results_type& results) {
-    // The deadline covers the connect and the upgrade: a server that accepts and never answers
-    // times out too.
-    beast::get_lowest_layer(ws_).expires_after(connect_timeout_);
-    beast::get_lowest_layer(ws_).async_connect(
-        results, [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
-            if (self->ended_) {
-                return; // aborted meanwhile: the socket is closed, no handshake on it
-            }
-            if (error) {
-                self->fail(connectError(error, self->url_, self->connect_timeout_));
-                return;
-            }
-            self->ws_.read_message_max(protocol::kMaxServerFrameBytes);
-            self->ws_.text(true);
-            self->ws_.async_handshake(
-                self->upgrade_, self->url_.hostHeader(), self->url_.target,
-                [self](beast::error_code handshake_error) { self->onHandshake(handshake_error); });
-        });
+    // One deadline covers the TCP connect and both handshakes: a server that accepts and never
+    // answers times out too.
+    tcpOf(ws_.next_layer()).expires_after(connect_timeout_);
+    tcpOf(ws_.next_layer())
+        .async_connect(results,
+                       [self = shared_from_this()](beast::error_code error, const tcp::endpoint&) {
+                           if (self->ended_) {
+                               return; // aborted meanwhile: the socket is closed, no handshake
+                           }
+                           if (error) {
+                               self->fail(connectError(error, self->url_, self->connect_timeout_));
+                               return;
+                           }
+                           if (self->url_.tls) {
+                               self->handshakeTls();
+                           } else {
+                               self->handshakeWebSocket();
+                           }
+                       });
+}
+
+void WsConnection::handshakeTls() {
+    auto& secure = *ws_.next_layer().get<TlsStream>();
+    prepareTls(secure.native_handle(), url_.host);
+    secure.async_handshake(
+        boost::asio::ssl::stream_base::client,
+        [self = shared_from_this()](beast::error_code error) { self->onTlsHandshake(error); });
+}
+
+void WsConnection::onTlsHandshake(const beast::error_code& error) {
+    if (ended_) {
+        return;
+    }
+    if (error == beast::error::timeout) {
+        fail(connectError(error, url_, connect_timeout_));
+    } else if (error) {
+        // The certificate check's own reason (not verified, hostname mismatch, expired).
+        auto* tls = ws_.next_layer().get<TlsStream>();
+        fail({.cause = ConnectionError::Cause::kTls,
+              .message = describeTlsFailure(tls->native_handle(), error)});
+    } else {
+        handshakeWebSocket();
+    }
+}
+
+void WsConnection::handshakeWebSocket() {
+    ws_.read_message_max(protocol::kMaxServerFrameBytes);
+    ws_.text(true);
+    ws_.async_handshake(
+        upgrade_, url_.hostHeader(), url_.target,
+        [self = shared_from_this()](beast::error_code error) { self->onHandshake(error); });
 }
 
 void WsConnection::onHandshake(const beast::error_code& error) {
@@ -183,10 +236,10 @@ void WsConnection::abort() {
     ended_ = true;
     resolver_.cancel();
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcpOf(ws_.next_layer()).socket().shutdown(tcp::socket::shutdown_both, ignored);
     // The stream's close, not the socket's: it also cancels the connect deadline, whose pending
     // timer would otherwise keep the io thread (and so shutdown()) waiting for up to 10 s.
-    beast::get_lowest_layer(ws_).close();
+    tcpOf(ws_.next_layer()).close();
 }
 
 void WsConnection::end(int close_code, std::string reason) {
@@ -195,7 +248,7 @@ void WsConnection::end(int close_code, std::string reason) {
     }
     ended_ = true;
     writes_.clear();
-    beast::get_lowest_layer(ws_).close(); // the socket and the connect deadline's timer
+    tcpOf(ws_.next_layer()).close(); // the socket and the connect deadline's timer
     if (auto ended = std::move(handlers_.ended)) {
         handlers_ = {};
         ended(close_code, std::move(reason));
@@ -204,7 +257,7 @@ void WsConnection::end(int close_code, std::string reason) {
 
 std::shared_ptr<Connection> WsTransport::open(const WsUrl& url, ConnectionHandlers handlers) {
     auto connection =
-        std::make_shared<WsConnection>(*io_, url, std::move(handlers), connect_timeout_);
+        std::make_shared<WsConnection>(*io_, url, std::move(handlers), connect_timeout_, tls_);
     connection->start();
     return connection;
 }

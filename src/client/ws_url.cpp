@@ -6,7 +6,8 @@ namespace parley::client {
 
 namespace {
 
-// HOST[:PORT] into `out`, HOST possibly an IPv6 address in brackets.
+// HOST[:PORT] into `out`, HOST possibly an IPv6 address in brackets; out.tls (set already)
+// picks the default port.
 std::expected<void, std::string> parseAuthority(std::string_view authority, WsUrl& out) {
     // An IPv6 address is bracketed, so its own colons are not taken for the port's.
     const auto closing = authority.starts_with('[') ? authority.find(']') : 0;
@@ -22,7 +23,9 @@ std::expected<void, std::string> parseAuthority(std::string_view authority, WsUr
     if (out.host.empty()) {
         return std::unexpected("the URL has no host");
     }
-    out.port = colon == std::string_view::npos ? "80" : std::string{authority.substr(colon + 1)};
+    const auto default_port = out.tls ? "443" : "80";
+    out.port = colon == std::string_view::npos ? std::string{default_port}
+                                               : std::string{authority.substr(colon + 1)};
     const bool numeric = !out.port.empty() && out.port.size() <= 5 &&
                          std::ranges::all_of(out.port, [](char c) { return c >= '0' && c <= '9'; });
     if (!numeric || std::stoi(out.port) > 65535) {
@@ -35,17 +38,17 @@ std::expected<void, std::string> parseAuthority(std::string_view authority, WsUr
 
 std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
     constexpr std::string_view kScheme = "ws://";
+    constexpr std::string_view kTlsScheme = "wss://";
     if (url.size() > 2048) {
         return std::unexpected("the URL is longer than 2048 characters");
     }
-    if (!url.starts_with(kScheme)) {
-        return std::unexpected(url.starts_with("wss://")
-                                   ? "wss:// is not supported; use ws:// (behind a TLS proxy)"
-                                   : "the URL must start with ws://");
-    }
-    url.remove_prefix(kScheme.size());
-    const auto slash = url.find('/');
     WsUrl out;
+    out.tls = url.starts_with(kTlsScheme);
+    if (!out.tls && !url.starts_with(kScheme)) {
+        return std::unexpected("the URL must start with ws:// or wss://");
+    }
+    url.remove_prefix(out.tls ? kTlsScheme.size() : kScheme.size());
+    const auto slash = url.find('/');
     out.target = slash == std::string_view::npos ? "/" : std::string{url.substr(slash)};
     if (auto parsed = parseAuthority(url.substr(0, slash), out); !parsed) {
         return std::unexpected(std::move(parsed.error()));

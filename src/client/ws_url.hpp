@@ -1,6 +1,7 @@
 #pragma once
 
-// `ws://host:port/path` split into what a TCP connect and a WebSocket handshake need.
+// `ws://host:port/path` or `wss://...` split into what a TCP connect, a TLS handshake and a
+// WebSocket handshake need.
 
 #include <expected>
 #include <string>
@@ -12,6 +13,8 @@ struct WsUrl {
     std::string host; // an IPv6 address without its brackets, as the resolver takes it
     std::string port; // a service name or number, as the resolver takes it
     std::string target;
+    /// wss://: TLS, the server's certificate verified for `host`.
+    bool tls = false;
 
     /// `host:port` for the HTTP Host header, an IPv6 address in brackets.
     std::string hostHeader() const {
@@ -19,9 +22,9 @@ struct WsUrl {
     }
 };
 
-/// Fails with a message for anything but `ws://HOST[:PORT][/PATH]`, HOST a name, an IPv4
-/// address or an IPv6 one in brackets (`ws://[::1]:8080/v1/ws`). wss is not supported: run the
-/// server behind a TLS proxy and point the client at the proxy through a local tunnel.
+/// Fails with a message for anything but `ws://HOST[:PORT][/PATH]` or `wss://...` (default
+/// ports 80 and 443), HOST a name, an IPv4 address or an IPv6 one in brackets
+/// (`ws://[::1]:8080/v1/ws`).
 std::expected<WsUrl, std::string> parseWsUrl(std::string_view url);
 
 } // namespace parley::client

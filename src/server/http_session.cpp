@@ -1,6 +1,7 @@
 #include "server/http_session.hpp"
 
 #include "protocol/names.hpp"
+#include "server/tls_handshake.hpp"
 #include "server/ws_session.hpp"
 
 #include <boost/asio/post.hpp>
@@ -22,9 +23,20 @@ constexpr std::chrono::seconds kRequestTimeout{30};
 
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context,
                          const RestApi& rest)
-    : stream_(std::move(socket)), context_(context), rest_(rest) {}
+    : stream_(beast::tcp_stream{std::move(socket)}), context_(context), rest_(rest) {}
 
 void HttpSession::run() {
+    if (context_.tls != nullptr) {
+        // The handshake gets the init timeout: a peer that never completes it is dropped as soon
+        // as one that never sends init.
+        startTls(stream_, buffer_, *context_.tls, context_.settings.init_timeout,
+                 [self = shared_from_this()](bool ok) {
+                     if (ok) {
+                         self->readRequest();
+                     }
+                 });
+        return;
+    }
     readRequest();
 }
 
@@ -51,8 +63,7 @@ void HttpSession::onRead(beast::error_code error) {
     const std::string_view target = request.target();
     if (beast::websocket::is_upgrade(request) &&
         target.substr(0, target.find('?')) == protocol::kWebSocketPath) {
-        stream_.expires_never();
-        std::make_shared<WsSession>(stream_.release_socket(), context_)->run(request);
+        std::make_shared<WsSession>(releaseForWebSocket(stream_), context_)->run(request);
         return;
     }
     rest_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {

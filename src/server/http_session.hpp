@@ -5,6 +5,7 @@
 
 #include "server/rest_api.hpp"
 #include "server/server_context.hpp"
+#include "server/server_stream.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,7 +19,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
     HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, const RestApi& rest);
 
-    /// Starts reading; call on executor().
+    /// Starts reading (after the TLS handshake when the server has a certificate); call on
+    /// executor().
     void run();
     boost::beast::tcp_stream::executor_type executor() { return stream_.get_executor(); }
 
@@ -28,7 +30,7 @@ private:
     void writeResponse(HttpResponse response);
     void onWrite(bool keep_alive, boost::beast::error_code error);
 
-    boost::beast::tcp_stream stream_;
+    HttpStream stream_; // a tcp_stream; with TLS, a TlsStream from run() on
     boost::beast::flat_buffer buffer_;
     ServerContext& context_;
     const RestApi& rest_;

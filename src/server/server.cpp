@@ -46,6 +46,15 @@ void stopWhenDrained(IoPool& pool, Metrics& metrics, std::chrono::steady_clock::
     });
 }
 
+// The TLS context of `options.tls`, or none without it.
+std::expected<std::unique_ptr<asio::ssl::context>, std::string>
+loadTls(const ServerOptions& options) {
+    if (!options.tls) {
+        return nullptr;
+    }
+    return loadServerTlsContext(*options.tls);
+}
+
 } // namespace
 
 std::string hostPort(std::string_view host, std::uint16_t port) {
@@ -84,6 +93,12 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
         return std::unexpected("cannot listen on " + hostPort(options.host, options.port) + ": " +
                                acceptor.error());
     }
+    // The TLS files next: a wrong certificate or key is refused before the store makes any file
+    // (and before `parley serve` makes a development key).
+    auto tls = loadTls(options);
+    if (!tls) {
+        return std::unexpected(tls.error());
+    }
     // The broker next: a misspelt one is refused before the store makes any file.
     auto broker = openBroker(options.broker);
     if (!broker) {
@@ -96,6 +111,7 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     std::unique_ptr<Server> server{new Server(std::move(options), std::move(pool))};
     server->store_ = std::move(*store);
     server->broker_ = std::move(*broker);
+    server->tls_ = std::move(*tls);
     server->wire(clock);
     server->listener_ = std::make_shared<Listener>(*server->pool_, std::move(*acceptor),
                                                    *server->context_, *server->rest_);
@@ -117,6 +133,7 @@ void Server::wire(const token::Clock& clock) {
         .workers = *workers_,
         .metrics = *metrics_,
         .clock = clock,
+        .tls = tls_.get(),
     });
     rest_ = std::make_unique<RestApi>(*context_, *store_);
 }
@@ -150,7 +167,7 @@ int Server::run(std::function<std::optional<std::vector<token::ApiKey>>()> on_re
         };
     signals.async_wait(on_signal);
     listener_->run();
-    spdlog::info("parley serving on ws://{}/v1/ws with {} threads",
+    spdlog::info("parley serving on {}://{}/v1/ws with {} threads", tls_ ? "wss" : "ws",
                  hostPort(options_.host, endpoint().port()), pool_->size());
     pool_->run();
     spdlog::info("parley stopped");

@@ -7,6 +7,7 @@
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
 #include "server/store_workers.hpp"
+#include "server/tls_context.hpp"
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/clock.hpp>
@@ -45,6 +46,9 @@ struct ServerOptions {
     unsigned threads = std::max(1U, std::thread::hardware_concurrency());
     /// How long shutdown waits for connections to close before dropping them.
     std::chrono::milliseconds shutdown_grace{5000};
+    /// Serve https:// and wss:// with this certificate and key (the same port, the same
+    /// endpoints); plain http:// and ws:// when unset.
+    std::optional<TlsFiles> tls;
 };
 
 class Listener;
@@ -55,9 +59,9 @@ std::string hostPort(std::string_view host, std::uint16_t port);
 
 class Server {
 public:
-    /// Binds the port, then opens the broker and the store; an error message if any fails. A
-    /// busy port fails before anything is written to disk. `options.keys` may be empty, to be
-    /// filled with replaceKeys() before run().
+    /// Binds the port, then loads the TLS files (if any) and opens the broker and the store; an
+    /// error message if any fails. A busy port or a bad certificate fails before anything is
+    /// written to disk. `options.keys` may be empty, to be filled with replaceKeys() before run().
     static std::expected<std::unique_ptr<Server>, std::string> create(ServerOptions options,
                                                                       const token::Clock& clock);
     ~Server();
@@ -95,6 +99,7 @@ private:
     std::unique_ptr<ServerContext> context_;
     std::unique_ptr<RestApi> rest_;
     std::shared_ptr<Listener> listener_;
+    std::unique_ptr<boost::asio::ssl::context> tls_;
     bool stopping_ = false;
 };
 

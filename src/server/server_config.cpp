@@ -123,6 +123,8 @@ const std::vector<Key>& topLevelKeys() {
         {"about_to_expire_window", integer(&ConfigFile::about_to_expire_window, 0, 86400)},
         {"threads", integer(&ConfigFile::threads, 1, 1024)},
         {"init_timeout_ms", integer(&ConfigFile::init_timeout_ms, 1, kNoMax)},
+        {"tls_cert", text(&ConfigFile::tls_cert)},
+        {"tls_key", text(&ConfigFile::tls_key)},
         {"limits", limitsTable()},
         // [[keys]] is read by readKeys(); listed so it is not taken for an unknown key.
         {"keys", nullptr},

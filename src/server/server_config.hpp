@@ -9,6 +9,8 @@
 //     broker = "memory"
 //     chat_service = "IS..."
 //     about_to_expire_window = 180
+//     tls_cert = "/etc/parley/cert.pem"
+//     tls_key = "/etc/parley/key.pem"
 //     [[keys]]
 //     account_sid = "AC..."
 //     api_key = "SK..."
@@ -40,6 +42,8 @@ struct ConfigFile {
     std::optional<std::int64_t> max_connections_per_identity;
     std::optional<std::int64_t> max_channels_per_identity;
     std::optional<std::int64_t> max_outbox_bytes;
+    std::optional<std::filesystem::path> tls_cert;
+    std::optional<std::filesystem::path> tls_key;
     std::vector<token::ApiKey> keys;
 };
 

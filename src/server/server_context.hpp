@@ -18,6 +18,10 @@
 #include <chrono>
 #include <cstddef>
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace parley::server {
 
 /// The smallest max_outbox_bytes accepted: room for two full history replies, so a reader that
@@ -57,6 +61,8 @@ struct ServerContext {
     StoreWorkers& workers;
     Metrics& metrics;
     const token::Clock& clock;
+    /// The TLS certificate and key when the server serves https:// and wss://; null for plain.
+    boost::asio::ssl::context* tls = nullptr;
 };
 
 } // namespace parley::server

@@ -11,8 +11,8 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using protocol::CloseCode;
 
-WsSession::WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context)
-    : ws_(std::move(socket)), context_(context), scheduler_(ws_.get_executor(), context.clock),
+WsSession::WsSession(WsStream&& stream, ServerContext& context)
+    : ws_(std::move(stream)), context_(context), scheduler_(ws_.get_executor(), context.clock),
       core_(context, scheduler_, *this) {}
 
 WsSession::~WsSession() {
@@ -127,7 +127,7 @@ void WsSession::dropSlowReader(std::size_t refused_bytes) {
                               [this] {
                                   if (!ended_) {
                                       beast::error_code ignored;
-                                      ws_.next_layer().close(ignored);
+                                      ws_.next_layer().socket().close(ignored); // under TLS too
                                   }
                               });
     } else {

@@ -8,6 +8,7 @@
 
 #include "server/asio_timer_scheduler.hpp"
 #include "server/server_context.hpp"
+#include "server/server_stream.hpp"
 #include "server/session_core.hpp"
 #include "server/session_sink.hpp"
 #include "server/session_transport.hpp"
@@ -26,12 +27,11 @@ class WsSession final : public SessionSink,
                         public SessionTransport,
                         public std::enable_shared_from_this<WsSession> {
 public:
-    // On the bare socket: the websocket layer keeps its own handshake and idle timeouts, and
-    // beast::tcp_stream's per-operation timeout bookkeeping would cost every write for nothing.
-    using Stream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
+    // Plain TCP on the bare socket, or TLS (server_stream.hpp).
+    using Stream = boost::beast::websocket::stream<WsStream>;
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-    WsSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
+    WsSession(WsStream&& stream, ServerContext& context);
     ~WsSession() override;
     WsSession(const WsSession&) = delete;
     WsSession& operator=(const WsSession&) = delete;

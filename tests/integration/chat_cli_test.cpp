@@ -1,6 +1,7 @@
 // `parley chat` as a user runs it (chat_process.hpp): joining, sending, the token lifecycle.
 
 #include "chat_process.hpp"
+#include "test_certificates.hpp"
 
 namespace parley::testing {
 namespace {
@@ -108,6 +109,41 @@ TEST(ChatCli, HelpListsTheCommandsAndKeepsRunning) {
         {"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json"}};
     chat.write("/help");
     ASSERT_TRUE(chat.waitForEvent("help")) << "no help line (did /help crash parley chat?)";
+    chat.write("/quit");
+    EXPECT_EQ(chat.waitForExit(), 0);
+}
+
+TEST(ChatCli, WssWithTheCaFileConnectsAndSends) {
+    const auto certs = TestCertificates::make("chat-cli");
+    ServerProcess server{
+        {"--tls-cert", certs.cert_file.string(), "--tls-key", certs.key_file.string()}};
+    ChatProcess chat{{"--url", "wss://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws",
+                      "--ca-file", certs.ca_file.string(), "--token", mintToken("alice", 600s),
+                      "--events-json"}};
+    ASSERT_TRUE(chat.waitForEvent("connected"));
+    chat.write("/join general");
+    ASSERT_TRUE(chat.waitForEvent("joined"));
+    chat.write("/send general hello over TLS");
+    const auto added = chat.waitForEvent("messageAdded");
+    ASSERT_TRUE(added);
+    EXPECT_EQ((*added)["body"], "hello over TLS");
+    chat.closeInput();
+    EXPECT_EQ(chat.waitForExit(), 0);
+}
+
+TEST(ChatCli, WssWithoutTheCaFileShowsTheTlsCauseOfEachAttempt) {
+    const auto certs = TestCertificates::make("chat-cli-untrusted");
+    ServerProcess server{
+        {"--tls-cert", certs.cert_file.string(), "--tls-key", certs.key_file.string()}};
+    ChatProcess chat{{"--url", "wss://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws",
+                      "--token", mintToken("alice", 600s), "--events-json"}};
+    const auto failed = chat.waitForEvent("connectionError");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ((*failed)["cause"], "tls");
+    EXPECT_NE((*failed)["message"].get<std::string>().find(
+                  "TLS handshake failed: the server's certificate was not verified"),
+              std::string::npos)
+        << (*failed)["message"];
     chat.write("/quit");
     EXPECT_EQ(chat.waitForExit(), 0);
 }

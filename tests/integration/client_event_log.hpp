@@ -35,6 +35,9 @@ public:
     void onDisconnected(const client::Disconnect& disconnect) override {
         add("disconnected:" + std::to_string(disconnect.close_code));
     }
+    void onConnectionError(const client::ConnectionError& error) override {
+        add("connectionError:" + std::string{client::toString(error.cause)});
+    }
 
     /// Waits until `count` events equal to `event` have been seen.
     bool waitFor(const std::string& event, std::size_t count = 1,

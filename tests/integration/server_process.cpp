@@ -78,12 +78,14 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
-    // The server prints "Health: http://127.0.0.1:PORT/healthz" once it listens.
+    // The server prints "Health: http://127.0.0.1:PORT/healthz" (https:// with TLS) once it
+    // listens.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-    const std::string marker = "Health: http://127.0.0.1:";
+    const std::string marker = "://127.0.0.1:";
     while (std::chrono::steady_clock::now() < deadline) {
         const std::string text = readFile(log_file_);
-        const auto at = text.find(marker);
+        const auto health = text.find("Health: http");
+        const auto at = health == std::string::npos ? health : text.find(marker, health);
         if (at != std::string::npos && text.find("/healthz", at) != std::string::npos) {
             port_ = static_cast<std::uint16_t>(std::stoi(text.substr(at + marker.size())));
             return;

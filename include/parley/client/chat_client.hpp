@@ -41,8 +41,12 @@ namespace parley::client {
 template <typename T> using Result = std::expected<T, Error>;
 
 struct ChatClientOptions {
-    /// The server's WebSocket endpoint, `ws://host:port/v1/ws`.
+    /// The server's WebSocket endpoint, `ws://host:port/v1/ws`, or `wss://host:port/v1/ws` for
+    /// TLS (the server's certificate must be valid for `host` and signed by a trusted CA).
     std::string url = "ws://127.0.0.1:8080/v1/ws";
+    /// For wss://: a PEM file of the CA certificates to trust instead of the system's store (a
+    /// private CA, tests). Empty: the system's trusted CAs.
+    std::string ca_file;
     /// W: tokenAboutToExpire fires this long before `exp` (DESIGN.md's default, 180 s).
     std::chrono::seconds about_to_expire_window = lifecycle::kDefaultAboutToExpireWindow;
     /// Reconnect delays after a lost connection (capped exponential, full jitter).
@@ -80,8 +84,9 @@ class ChatClient : public TokenConsumer {
 public:
     /// Starts connecting with `token`. A token that fails the local pre-check (malformed, expired,
     /// lifetime over 24 h) fires tokenError and leaves the client waiting for `updateToken`.
-    /// Throws std::invalid_argument when `options.url` is not `ws://host[:port][/path]` (wss is
-    /// not supported: put a TLS proxy in front).
+    /// Throws std::invalid_argument when `options.url` is not `ws[s]://host[:port][/path]`, or
+    /// when the trusted CAs of a wss:// URL cannot be loaded (`options.ca_file`). A certificate
+    /// that fails verification is a failed connection (disconnected, retried), not an exception.
     static std::shared_ptr<ChatClient> create(std::string token, ChatClientOptions options = {});
 
     ~ChatClient() override;

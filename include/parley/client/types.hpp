@@ -79,6 +79,10 @@ struct ConnectionError {
         /// The server answered the WebSocket upgrade with an HTTP status (`http_status`) instead
         /// of 101: a wrong path (404), a proxy in the way.
         kHttpStatus,
+        /// The TLS handshake of a wss:// URL failed; `message` says why, e.g. that the server's
+        /// certificate was not verified (an unknown CA: see ChatClientOptions::ca_file) or does
+        /// not name the host.
+        kTls,
         /// Anything else on the way (reset, unreachable network, a handshake gone wrong).
         kNetwork,
     };
@@ -94,7 +98,7 @@ struct ConnectionError {
     std::chrono::milliseconds retry_in{0};
 };
 
-/// "unresolved", "refused", "timed_out", "http_status", "network".
+/// "unresolved", "refused", "timed_out", "http_status", "tls", "network".
 std::string_view toString(ConnectionError::Cause cause);
 
 /// A token the client holds, with its expiry as the token states it.

@@ -20,6 +20,20 @@ TEST(WsUrl, DefaultsToPort80AndTheRootPath) {
     EXPECT_EQ(url->target, "/");
 }
 
+TEST(WsUrl, WssMeansTlsOnPort443ByDefault) {
+    auto url = parseWsUrl("wss://chat.example.com/v1/ws");
+    ASSERT_TRUE(url);
+    EXPECT_TRUE(url->tls);
+    EXPECT_EQ(url->host, "chat.example.com");
+    EXPECT_EQ(url->port, "443");
+    EXPECT_EQ(url->target, "/v1/ws");
+    auto with_port = parseWsUrl("wss://127.0.0.1:8443/v1/ws");
+    ASSERT_TRUE(with_port);
+    EXPECT_TRUE(with_port->tls);
+    EXPECT_EQ(with_port->port, "8443");
+    EXPECT_FALSE(parseWsUrl("ws://127.0.0.1:8080/v1/ws")->tls);
+}
+
 TEST(WsUrl, TakesAnIPv6AddressInBrackets) {
     auto url = parseWsUrl("ws://[::1]:8080/v1/ws");
     ASSERT_TRUE(url);
@@ -32,16 +46,21 @@ TEST(WsUrl, TakesAnIPv6AddressInBrackets) {
     EXPECT_EQ(no_port->host, "fe80::1");
     EXPECT_EQ(no_port->port, "80");
     EXPECT_EQ(parseWsUrl("ws://127.0.0.1:9/")->hostHeader(), "127.0.0.1:9");
+    auto tls = parseWsUrl("wss://[::1]/v1/ws");
+    ASSERT_TRUE(tls);
+    EXPECT_TRUE(tls->tls);
+    EXPECT_EQ(tls->host, "::1");
+    EXPECT_EQ(tls->hostHeader(), "[::1]:443");
 }
 
 TEST(WsUrl, RefusesWhatItCannotConnectTo) {
     for (const char* bad :
-         {"", "http://x:1/", "wss://x:1/", "ws://", "ws://:80/", "ws://x:/", "ws://x:99999/",
-          "ws://x:12a/", "ws://x:123456/", "ws://[::1", "ws://[::1]x:80/", "ws://[]:80/"}) {
+         {"", "http://x:1/", "https://x:1/", "wss://", "wss://x:/", "ws://", "ws://:80/",
+          "ws://x:/", "ws://x:99999/", "ws://x:12a/", "ws://x:123456/", "ws://[::1",
+          "ws://[::1]x:80/", "ws://[]:80/", "wss://[::1"}) {
         EXPECT_FALSE(parseWsUrl(bad)) << bad;
     }
-    EXPECT_EQ(parseWsUrl("wss://x/").error(),
-              "wss:// is not supported; use ws:// (behind a TLS proxy)");
+    EXPECT_EQ(parseWsUrl("http://x/").error(), "the URL must start with ws:// or wss://");
 }
 
 } // namespace

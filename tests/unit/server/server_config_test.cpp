@@ -58,6 +58,8 @@ chat_service = "IS0123456789abcdef0123456789abcdef"
 about_to_expire_window = 120
 threads = 4
 init_timeout_ms = 2500
+tls_cert = "/etc/parley/cert.pem"
+tls_key = "/etc/parley/key.pem"
 
 [limits]
 rate_per_second = 12.5
@@ -82,6 +84,8 @@ api_secret = "next secret"
     EXPECT_EQ(config->about_to_expire_window, 120);
     EXPECT_EQ(config->threads, 4);
     EXPECT_EQ(config->init_timeout_ms, 2500);
+    EXPECT_EQ(config->tls_cert, fs::path{"/etc/parley/cert.pem"});
+    EXPECT_EQ(config->tls_key, fs::path{"/etc/parley/key.pem"});
     EXPECT_EQ(config->rate_per_second, 12.5);
     EXPECT_EQ(config->rate_burst, 40.0);
     EXPECT_EQ(config->max_connections_per_identity, 3);
