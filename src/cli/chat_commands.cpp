@@ -94,9 +94,12 @@ bool ChatSession::executeChannelCommand(const std::string& command, const std::s
     const auto [first, more] = splitWord(rest);
     if (command == "/list") {
         list();
-    } else if (first.empty()) {
+        return true;
+    }
+    if (first.empty()) {
         return false;
-    } else if (command == "/join") {
+    }
+    if (command == "/join") {
         join(first);
     } else if (command == "/leave") {
         leaveChannel(first);

@@ -65,6 +65,7 @@ std::optional<std::vector<client::Channel>> ChatSession::nameChannels() {
 
 void ChatSession::findMemberChannels(const std::vector<client::Channel>& channels) {
     std::vector<const client::Channel*> ordered;
+    ordered.reserve(channels.size());
     for (const auto& channel : channels) {
         ordered.push_back(&channel);
     }

@@ -161,10 +161,13 @@ Json merged(const Json& old_entry, const SeenState& state, const std::set<std::s
 } // namespace
 
 std::filesystem::path defaultStatePath() {
+    // getenv is not thread-safe only against setenv, which this program never calls.
+    // NOLINTNEXTLINE(concurrency-mt-unsafe)
     if (const char* state_home = std::getenv("XDG_STATE_HOME");
         state_home != nullptr && *state_home == '/') {
         return std::filesystem::path{state_home} / "parley" / "chat-state.json";
     }
+    // NOLINTNEXTLINE(concurrency-mt-unsafe)
     if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
         return std::filesystem::path{home} / ".local" / "state" / "parley" / "chat-state.json";
     }
