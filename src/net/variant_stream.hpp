@@ -35,8 +35,10 @@ template <typename... Streams> class VariantStream {
 public:
     using executor_type = boost::asio::any_io_executor;
 
-    /// Holds `stream`, which must be one of the alternatives.
+    /// Holds `stream`, which must be one of the alternatives. (OneOf keeps VariantStream itself
+    /// out, so this never hides the copy or move constructor.)
     template <OneOf<Streams...> Stream>
+    // NOLINTNEXTLINE(bugprone-forwarding-reference-overload)
     explicit VariantStream(Stream&& stream) : streams_(std::forward<Stream>(stream)) {}
 
     // Asio and Beast call these by their names: not our naming scheme.
@@ -91,7 +93,8 @@ public:
         const MutableBuffers& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
             [this](auto handler, const MutableBuffers& target) {
-                visit([&](auto& stream) { stream.async_read_some(target, std::move(handler)); });
+                this->visit(
+                    [&](auto& stream) { stream.async_read_some(target, std::move(handler)); });
             },
             token, buffers);
     }
@@ -101,7 +104,8 @@ public:
         const ConstBuffers& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
             [this](auto handler, const ConstBuffers& source) {
-                visit([&](auto& stream) { stream.async_write_some(source, std::move(handler)); });
+                this->visit(
+                    [&](auto& stream) { stream.async_write_some(source, std::move(handler)); });
             },
             token, buffers);
     }
