@@ -1,6 +1,7 @@
 #pragma once
 
-// `parley chat` (DESIGN.md, "CLI"): a terminal client on the SDK that shows the token lifecycle.
+// `parley chat` (docs/operations.md, docs/client.md): a terminal client on the SDK that shows the
+// token lifecycle.
 
 #include <CLI/CLI.hpp>
 

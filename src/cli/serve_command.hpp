@@ -1,6 +1,7 @@
 #pragma once
 
-// `parley serve` (DESIGN.md, "CLI"): flags, environment and config file into ServerOptions.
+// `parley serve` (docs/operations.md, docs/client.md): flags, environment and config file into
+// ServerOptions.
 
 #include <CLI/CLI.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// `parley token mint | verify | inspect` (DESIGN.md, "CLI").
+// `parley token mint | verify | inspect` (docs/operations.md, docs/client.md).
 
 #include <CLI/CLI.hpp>
 

@@ -6,10 +6,10 @@
 // scheduler and WebSocket connections; unit tests drive it with a ManualScheduler, a ManualClock
 // and an in-memory transport, event by event.
 //
-// What it does (DESIGN.md lifecycle rules 1-13): connect and `init`; requests, queued (bounded)
-// while there is no connection; reconnect with capped backoff and full jitter, never with a token
-// known to have expired; rejoin and catch up by index; updateToken in every state; the token
-// lifecycle's events; shutdown.
+// What it does (the lifecycle rules of docs/client.md): connect and `init`; requests, queued
+// (bounded) while there is no connection; reconnect with capped backoff and full jitter, never with
+// a token known to have expired; rejoin and catch up by index; updateToken in every state; the
+// token lifecycle's events; shutdown.
 //
 // Threading: every method but identity() must be called on the scheduler's thread; every callback
 // (an operation's `done`, the transport's handlers) runs there too.

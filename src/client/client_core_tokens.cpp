@@ -1,5 +1,5 @@
 // The token half of ClientCore: updateToken in every connection state, the server's verdicts and
-// the lifecycle engine's events (DESIGN.md rules 1-5, 8, 9, 13).
+// the lifecycle engine's events (docs/client.md, "What the SDK guarantees").
 
 #include "client/client_core.hpp"
 

@@ -53,7 +53,7 @@ inline constexpr std::array kAllErrorCodes = {
 /// One sentence per code.
 std::string_view describe(ErrorCode code);
 
-/// WebSocket close codes the server uses (DESIGN.md, "Wire protocol").
+/// WebSocket close codes the server uses (docs/protocol.md).
 enum class CloseCode : std::uint16_t {
     /// Server going away (shutdown); reconnect with the same token.
     kGoingAway = 1001,

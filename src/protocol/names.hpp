@@ -1,6 +1,6 @@
 #pragma once
 
-// Op and event names of the wire protocol (DESIGN.md, "Wire protocol"), shared by server and
+// Op and event names of the wire protocol (docs/protocol.md), shared by server and
 // client so neither spells them on its own.
 
 #include <string_view>

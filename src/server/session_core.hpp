@@ -1,11 +1,11 @@
 #pragma once
 
 // The protocol logic of one connection, free of sockets and of the real clock: init within the
-// init timeout, token checks, the token lifecycle (DESIGN.md rules 1-4: token_about_to_expire at
-// exp - W or at once, token_expired and close 4410 at exp, re-armed by every accepted
-// update_token; and, since a timer can run late, exp checked by the clock on every op, which then
-// gets 20104 before the same close), rate and protocol-error limits, and handing chat ops to the
-// ChatService. The token half lives in session_core_tokens.cpp.
+// init timeout, token checks, the token lifecycle (the lifecycle rules of docs/protocol.md:
+// token_about_to_expire at exp - W or at once, token_expired and close 4410 at exp, re-armed by
+// every accepted update_token; and, since a timer can run late, exp checked by the clock on every
+// op, which then gets 20104 before the same close), rate and protocol-error limits, and handing
+// chat ops to the ChatService. The token half lives in session_core_tokens.cpp.
 //
 // Threading: every method runs on the session's scheduler (one io thread in production, the test
 // thread with a ManualScheduler). Results of store work are posted back to it.

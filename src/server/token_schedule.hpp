@@ -1,6 +1,6 @@
 #pragma once
 
-// When the server sends a connection's lifecycle events for its current token (DESIGN.md,
+// When the server sends a connection's lifecycle events for its current token (docs/protocol.md,
 // "Token lifecycle", rules 1-2): about-to-expire at exp - W, or at once if W or less is left;
 // expired at exp. Pure arithmetic, so the rule is tested without sockets or waiting.
 

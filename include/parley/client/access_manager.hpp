@@ -1,7 +1,7 @@
 #pragma once
 
 // AccessManager: one token (possibly with several grants) kept fresh for several clients
-// (DESIGN.md rules 6, 10, 11).
+// (docs/client.md, "What the SDK guarantees").
 //
 //   auto manager = AccessManager::create(token, {.provider = blockingProvider(fetchToken)});
 //   auto chat = ChatClient::create(*manager->token(), {...});

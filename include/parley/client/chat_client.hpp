@@ -1,6 +1,6 @@
 #pragma once
 
-// ChatClient: one user's connection to `parley serve`, with the token lifecycle of DESIGN.md
+// ChatClient: one user's connection to `parley serve`, with the token lifecycle of docs/client.md
 // (rules 1-13) built in.
 //
 //   auto client = ChatClient::create(token, {.url = "ws://127.0.0.1:8080/v1/ws"});
@@ -47,7 +47,7 @@ struct ChatClientOptions {
     /// For wss://: a PEM file of the CA certificates to trust instead of the system's store (a
     /// private CA, tests). Empty: the system's trusted CAs.
     std::string ca_file;
-    /// W: tokenAboutToExpire fires this long before `exp` (DESIGN.md's default, 180 s).
+    /// W: tokenAboutToExpire fires this long before `exp` (default 180 s).
     std::chrono::seconds about_to_expire_window = lifecycle::kDefaultAboutToExpireWindow;
     /// Reconnect delays after a lost connection (capped exponential, full jitter).
     lifecycle::BackoffPolicy reconnect{};

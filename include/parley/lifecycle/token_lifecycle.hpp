@@ -1,9 +1,9 @@
 #pragma once
 
-// The token lifecycle engine: DESIGN.md's lifecycle rules as a state machine with no I/O. The
-// ChatClient and the AccessManager each own one; it is driven by `setToken`, the server's clock
-// readings and its own single timer, and tells its owner when a token is about to expire and when
-// it has expired.
+// The token lifecycle engine: the token lifecycle rules (docs/client.md) as a state machine with no
+// I/O. The ChatClient and the AccessManager each own one; it is driven by `setToken`, the server's
+// clock readings and its own single timer, and tells its owner when a token is about to expire and
+// when it has expired.
 
 #include <parley/lifecycle/scheduler.hpp>
 #include <parley/token/clock.hpp>
@@ -23,7 +23,7 @@ namespace parley::lifecycle {
 using token::TokenFailure;
 using token::UnixSeconds;
 
-/// The default about-to-expire window W (DESIGN.md: 180 s).
+/// The default about-to-expire window W (180 s).
 inline constexpr std::chrono::seconds kDefaultAboutToExpireWindow{180};
 
 /// A token that passed the local pre-check: well formed, not expired, the engine's identity.

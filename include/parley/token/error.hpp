@@ -1,7 +1,7 @@
 #pragma once
 
 // Every way a token can be wrong, one code each. The numeric values are the contract's wire codes
-// (DESIGN.md, "Access tokens"): the same cause gives the same code wherever it is detected.
+// (docs/protocol.md, "Codes"): the same cause gives the same code wherever it is detected.
 
 #include <array>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 
-// The fixed limits of the token contract (DESIGN.md, "Access tokens").
+// The fixed limits of the token contract (docs/protocol.md, "Codes").
 
 #include <chrono>
 #include <cstddef>
