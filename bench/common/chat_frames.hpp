@@ -19,6 +19,22 @@ namespace parley::bench {
 std::string requestFrame(std::uint64_t id, std::string_view op,
                          nlohmann::json arguments = nlohmann::json::object());
 
+/// Opens `socket` (a ChatSocket), hands every frame to `on_frame` from then on and signs in with
+/// `init` (request `init_id`). `on_fail` gets why the connection could not open or ended.
+template <class Socket, class OnFrame, class OnFail>
+void openAndInit(Socket& socket, std::string token, std::uint64_t init_id, OnFrame on_frame,
+                 OnFail on_fail) {
+    socket.open([&socket, token = std::move(token), init_id, on_frame = std::move(on_frame),
+                 on_fail = std::move(on_fail)](const std::string& error) mutable {
+        if (!error.empty()) {
+            on_fail(error);
+            return;
+        }
+        socket.readFrames(std::move(on_frame), on_fail);
+        socket.send(requestFrame(init_id, "init", {{"token", std::move(token)}}));
+    });
+}
+
 /// A received frame, classified. The views point into the parser's storage: valid until the
 /// parser's next parse.
 struct ServerFrame {

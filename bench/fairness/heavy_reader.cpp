@@ -15,15 +15,9 @@ HeavyReader::HeavyReader(boost::asio::io_context& io, const Endpoint& server, st
       body_(options.body_bytes, 'h') {}
 
 void HeavyReader::start() {
-    socket_.open([this](const std::string& error) {
-        if (!error.empty()) {
-            fail(error);
-            return;
-        }
-        socket_.readFrames([this](std::string_view text) { onFrame(text); },
-                           [this](const std::string& why) { fail(why); });
-        socket_.send(requestFrame(kInitId, "init", {{"token", token_}}));
-    });
+    openAndInit(
+        socket_, token_, kInitId, [this](std::string_view text) { onFrame(text); },
+        [this](const std::string& why) { fail(why); });
 }
 
 void HeavyReader::onFrame(std::string_view text) {

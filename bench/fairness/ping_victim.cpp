@@ -13,15 +13,9 @@ PingVictim::PingVictim(boost::asio::io_context& io, const Endpoint& server, std:
     : socket_(io, server), timer_(io), token_(std::move(token)) {}
 
 void PingVictim::start() {
-    socket_.open([this](const std::string& error) {
-        if (!error.empty()) {
-            fail(error);
-            return;
-        }
-        socket_.readFrames([this](std::string_view text) { onFrame(text); },
-                           [this](const std::string& why) { fail(why); });
-        socket_.send(requestFrame(kInitId, "init", {{"token", token_}}));
-    });
+    openAndInit(
+        socket_, token_, kInitId, [this](std::string_view text) { onFrame(text); },
+        [this](const std::string& why) { fail(why); });
 }
 
 void PingVictim::onFrame(std::string_view text) {

@@ -15,17 +15,9 @@ ChannelSetup::ChannelSetup(boost::asio::io_context& io, const Endpoint& server,
 
 void ChannelSetup::start(std::size_t window) {
     window_ = std::max<std::size_t>(1, window);
-    socket_.open([this](const std::string& error) {
-        if (!error.empty()) {
-            finish(std::unexpected("admin connection: " + error));
-            return;
-        }
-        socket_.readFrames([this](std::string_view text) { onFrame(text); },
-                           [this](const std::string& why) {
-                               finish(std::unexpected("admin connection: " + why));
-                           });
-        socket_.send(requestFrame(kInitId, "init", {{"token", admin_token_}}));
-    });
+    openAndInit(
+        socket_, admin_token_, kInitId, [this](std::string_view text) { onFrame(text); },
+        [this](const std::string& why) { finish(std::unexpected("admin connection: " + why)); });
 }
 
 void ChannelSetup::onFrame(std::string_view text) {

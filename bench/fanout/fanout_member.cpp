@@ -64,17 +64,10 @@ FanoutMember::FanoutMember(boost::asio::io_context& io, const Endpoint& server,
       shared_(shared), on_settled_(std::move(on_settled)) {}
 
 void FanoutMember::start() {
-    socket_.open([this](const std::string& error) { onOpen(error); });
-}
-
-void FanoutMember::onOpen(const std::string& error) {
-    if (!error.empty()) {
-        fail(error);
-        return;
-    }
-    socket_.readFrames([this](std::string_view text) { onFrame(text); },
-                       [this](const std::string& why) { fail(why); });
-    socket_.send(requestFrame(kInitId, "init", {{"token", std::exchange(token_, {})}}));
+    openAndInit(
+        socket_, std::exchange(token_, {}), kInitId,
+        [this](std::string_view text) { onFrame(text); },
+        [this](const std::string& why) { fail(why); });
 }
 
 void FanoutMember::onFrame(std::string_view text) {

@@ -80,7 +80,6 @@ public:
 private:
     static constexpr std::uint64_t kInitId = 1;
 
-    void onOpen(const std::string& error);
     void onFrame(std::string_view text);
     void onInitReply(bool ok, const std::string& why);
     void onSendReply(bool ok, const std::string& why);

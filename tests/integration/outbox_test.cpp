@@ -5,6 +5,7 @@
 #include "protocol/codes.hpp"
 #include "protocol/history_budget.hpp"
 #include "server_process.hpp"
+#include "wait_until.hpp"
 #include "ws_test_client.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -76,16 +77,9 @@ private:
     websocket::stream<beast::tcp_stream> ws_;
 };
 
-// Waits, with a deadline, until the server has logged `line`.
+// Whether the server logs `line` within 30 s.
 bool serverLogged(const ServerProcess& server, const std::string& line) {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (server.output().find(line) != std::string::npos) {
-            return true;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return waitUntil([&] { return server.output().find(line) != std::string::npos; }, 30s);
 }
 
 class OutboxTest : public ::testing::Test {
