@@ -161,7 +161,7 @@ TEST(Descriptors, OutOfDescriptorsTheServerShedsNewcomersWithoutSpinningAndServe
     EXPECT_LE(countLines(log, "accept failed"), 2U) << log.substr(0, 4096);
     EXPECT_LT(log.size(), 8192U) << log.substr(0, 4096);
 
-    ASSERT_TRUE(servesAgainAfterClosing(idle, server));
+    ASSERT_TRUE(servesAgainAfterClosing(idle, server)) << server.output().substr(0, 4096);
     const std::string page = server.get("/metrics").body;
     EXPECT_GE(metric(page, "parley_accept_failures_total"), 1) << page;
     EXPECT_GE(metric(page, "parley_connections_shed_total"), 20) << page;
