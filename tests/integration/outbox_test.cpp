@@ -13,6 +13,7 @@
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <memory>
 #include <set>
 #include <thread>
@@ -92,17 +93,24 @@ protected:
         ASSERT_EQ(writer_.request("init", {{"token", mintToken("writer", 600s)}})["ok"], true);
         ASSERT_EQ(writer_.request("channel.create", {{"unique_name", "big"}})["ok"], true);
     }
-    // `count` messages of 32 KiB, sent back to back; returns when the last is stored.
+    // `count` messages of 32 KiB, a few in flight; returns when the last is stored. The writer
+    // reads its replies (and with them its own echoes) as it goes: a writer that did not would
+    // itself pass the outbox bound and be closed with 4413, as it should.
     void sendLarge(int count) {
-        std::uint64_t last = 0;
+        constexpr std::size_t kInFlight = 8;
+        std::deque<std::uint64_t> in_flight;
         for (int i = 0; i < count; ++i) {
             const auto letter = static_cast<char>('a' + i % 26);
-            last = writer_.send("message.send",
-                                {{"channel", "big"}, {"body", std::string(kBodyBytes, letter)}});
+            in_flight.push_back(writer_.send(
+                "message.send", {{"channel", "big"}, {"body", std::string(kBodyBytes, letter)}}));
+            const std::size_t keep = i + 1 == count ? 0 : kInFlight;
+            while (in_flight.size() > keep) {
+                const auto reply = writer_.waitForReply(in_flight.front(), 60s);
+                in_flight.pop_front();
+                ASSERT_TRUE(reply.has_value());
+                ASSERT_EQ((*reply)["ok"], true) << reply->dump().substr(0, 200);
+            }
         }
-        const auto reply = writer_.waitForReply(last, 60s);
-        ASSERT_TRUE(reply.has_value());
-        ASSERT_EQ((*reply)["ok"], true) << reply->dump().substr(0, 200);
     }
     std::unique_ptr<SilentClient> silent(const std::string& identity) {
         auto client = std::make_unique<SilentClient>(server_.port());
