@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -101,14 +102,15 @@ public:
     void send(std::string text) override {
         auto request = protocol::parseRequest(text);
         check(request.has_value(), "the client sent a frame that is not a request");
-        check(request->id > last_id, "the client reused a request id");
-        last_id = request->id;
+        // Unique, not increasing: a request queued while the connection was down keeps the id it
+        // got then and goes out after the new connection's init.
+        check(sent_ids.insert(request->id).second, "the client reused a request id");
     }
     void close() override {}
     void abort() override { handlers = {}; }
 
     client::ConnectionHandlers handlers;
-    static inline std::uint64_t last_id = 0;
+    static inline std::set<std::uint64_t> sent_ids;
 };
 
 class FuzzTransport final : public client::Transport {
@@ -146,7 +148,7 @@ bool mayUntrack(const std::string& line) {
 class Session {
 public:
     Session() {
-        FuzzConnection::last_id = 0;
+        FuzzConnection::sent_ids.clear();
         events_->add(recorder_).release();
         const token::ApiKey key{.sid = "SK0123456789abcdef0123456789abcdef",
                                 .account_sid = "AC0123456789abcdef0123456789abcdef",
