@@ -19,8 +19,7 @@ namespace parley::server {
 /// the handshake succeeded (the bytes it read first are consumed from `buffer`); `done(false)` when
 /// it failed, timed out or the peer spoke plain HTTP. `stream`, `buffer` and `tls` must stay alive
 /// until `done` runs (its captures should own them).
-void startTls(HttpStream& stream, boost::beast::flat_buffer& buffer,
-              boost::asio::ssl::context& tls, std::chrono::milliseconds timeout,
-              std::function<void(bool ok)> done);
+void startTls(HttpStream& stream, boost::beast::flat_buffer& buffer, boost::asio::ssl::context& tls,
+              std::chrono::milliseconds timeout, std::function<void(bool ok)> done);
 
 } // namespace parley::server
