@@ -1,5 +1,6 @@
 #include "server/rest_api.hpp"
 
+#include "protocol/history_budget.hpp"
 #include "protocol/names.hpp"
 #include "protocol/paging.hpp"
 #include "protocol/replies.hpp"
@@ -157,6 +158,15 @@ std::expected<HistoryQuery, std::string> historyQueryOf(std::string_view query,
     return history;
 }
 
+// Whether the byte cap, rather than `limit` or the end of the history, may have ended a page.
+bool cutByBudget(const std::vector<Message>& page) {
+    std::size_t bytes = 0;
+    for (const Message& message : page) {
+        bytes += protocol::historyBytes(message.author, message.body, message.attributes_json);
+    }
+    return !page.empty() && protocol::mayBeCutShort(bytes);
+}
+
 } // namespace
 
 constexpr std::string_view kChannelsPath = "/v1/channels";
@@ -284,18 +294,24 @@ HttpResponse RestApi::messages(const HttpRequest& request, std::string_view chan
         return jsonError(request, http::status::bad_request, protocol::ErrorCode::kInvalidArgument,
                          history.error());
     }
-    // One row more than the page says whether another page follows.
+    // One row more than the page says whether another page follows. The same byte cap as a
+    // message.history reply: 500 x 32 KiB would be a 16 MB response built in memory.
     HistoryQuery probe = *history;
     ++probe.limit;
+    probe.max_bytes = protocol::kMaxHistoryBytes;
     auto page = store_.history(found->sid, probe);
     if (!page) {
         return storageFailed(request);
     }
     const bool upward = history->after.has_value();
     std::optional<std::string> next;
-    if (page->size() > history->limit) {
+    const bool more = page->size() > history->limit;
+    if (more) {
         // Oldest first either way: a page read upward loses its newest row, downward its oldest.
         upward ? page->pop_back() : static_cast<void>(page->erase(page->begin()));
+    }
+    // A page the cap cut short gets a token too; downward it cannot reach past index 0.
+    if (more || (cutByBudget(*page) && (upward || page->front().index > 0))) {
         next = messagesPageToken({.channel_sid = found->sid,
                                   .upward = upward,
                                   .index = upward ? page->back().index : page->front().index});

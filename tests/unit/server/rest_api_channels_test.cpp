@@ -1,5 +1,8 @@
+#include "protocol/history_budget.hpp"
 #include "rest_api_fixture.hpp"
 #include "server/rest_api.hpp"
+
+#include <numeric>
 
 namespace parley::server {
 namespace {
@@ -119,6 +122,34 @@ TEST_F(RestApiTest, ABadQueryIs400) {
         EXPECT_EQ(response.result(), http::status::bad_request) << query;
         EXPECT_EQ(body(response).at("code"), 50003) << query;
     }
+}
+
+// 40 x 30 KB would be a 1.2 MB page: the reply stops at the 1 MiB cap of message.history, and its
+// next_page_token leads on until every message was read once.
+TEST_F(RestApiTest, MessagesStopAtTheHistoryByteCapAndPageOnToEveryMessage) {
+    createChannel("alice", "general", "public");
+    constexpr int kCount = 40;
+    for (int i = 0; i < kCount; ++i) {
+        op("alice", "message.send", {{"channel", "general"}, {"body", std::string(30'000, 'x')}});
+    }
+    std::vector<std::int64_t> read;
+    std::string target = "/v1/channels/general/messages?limit=500";
+    for (int page = 0; page < kCount; ++page) {
+        const HttpResponse response = authorizedGet(target);
+        ASSERT_EQ(response.result(), http::status::ok) << response.body();
+        EXPECT_LE(response.body().size(), protocol::kMaxHistoryBytes + 4096);
+        const Indexes indexes_of_page = indexes(response);
+        ASSERT_LT(indexes_of_page.size(), static_cast<std::size_t>(kCount));
+        read.insert(read.begin(), indexes_of_page.begin(), indexes_of_page.end());
+        const Json next = body(response).at("next_page_token");
+        if (next.is_null()) {
+            break;
+        }
+        target = "/v1/channels/general/messages?page_token=" + next.get<std::string>();
+    }
+    Indexes every(kCount);
+    std::iota(every.begin(), every.end(), 0);
+    EXPECT_EQ(read, every);
 }
 
 TEST_F(RestApiTest, KeepAliveFollowsTheRequest) {
