@@ -65,6 +65,8 @@ tls_key = "/etc/parley/key.pem"
 rate_per_second = 12.5
 rate_burst = 40.0
 max_connections_per_identity = 3
+max_channels_per_identity = 25
+max_outbox_bytes = 8388608
 
 [[keys]]
 account_sid = "AC0123456789abcdef0123456789abcdef"
@@ -89,6 +91,8 @@ api_secret = "next secret"
     EXPECT_EQ(config->rate_per_second, 12.5);
     EXPECT_EQ(config->rate_burst, 40.0);
     EXPECT_EQ(config->max_connections_per_identity, 3);
+    EXPECT_EQ(config->max_channels_per_identity, 25);
+    EXPECT_EQ(config->max_outbox_bytes, 8388608);
     ASSERT_EQ(config->keys.size(), 2U);
     EXPECT_EQ(config->keys[0].sid, "SK11111111111111111111111111111111");
     EXPECT_EQ(config->keys[0].account_sid, "AC0123456789abcdef0123456789abcdef");
@@ -258,6 +262,11 @@ TEST_F(ServerConfigTest, RefusesValuesOutsideTheirRangesNamingTheKey) {
         {"[limits]\nrate_burst = 1", "rate_burst", true},
         {"[limits]\nmax_connections_per_identity = 0", "max_connections_per_identity", false},
         {"[limits]\nmax_connections_per_identity = 1", "max_connections_per_identity", true},
+        {"[limits]\nmax_channels_per_identity = 0", "max_channels_per_identity", false},
+        {"[limits]\nmax_channels_per_identity = 1", "max_channels_per_identity", true},
+        // Below 2 MiB a single 1 MiB history reply could close its own reader.
+        {"[limits]\nmax_outbox_bytes = 2097151", "max_outbox_bytes", false},
+        {"[limits]\nmax_outbox_bytes = 2097152", "max_outbox_bytes", true},
     };
     for (const RangeCase& range : cases) {
         if (range.accepted) {
