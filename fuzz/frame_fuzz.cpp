@@ -7,24 +7,15 @@
 #include "protocol/codes.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/requests.hpp"
-#include "server/broker/memory_broker.hpp"
-#include "server/chat_service.hpp"
-#include "server/hub.hpp"
-#include "server/metrics.hpp"
 #include "server/session_core.hpp"
-#include "server/store/sqlite_store.hpp"
+#include "server_backend.hpp"
 
 #include <parley/token/access_token_builder.hpp>
 #include <parley/token/manual_scheduler.hpp>
 
-#include <openssl/rand.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <future>
 #include <memory>
 #include <string_view>
 
@@ -32,10 +23,6 @@ namespace {
 
 using namespace parley;
 using namespace std::chrono_literals;
-
-const token::ApiKey kKey{.sid = "SK" + std::string(32, 'f'),
-                         .account_sid = "AC" + std::string(32, 'f'),
-                         .secret = "frame-fuzz-secret"};
 
 bool documented(int code) {
     const bool token_code = code / 100 == 201;
@@ -70,44 +57,8 @@ public:
     int reads = 0;
 };
 
-struct Harness {
-    token::ManualClock clock{token::TimePoint{std::chrono::milliseconds{1795910400000}}};
-    token::ManualScheduler scheduler{clock};
-    server::Metrics metrics;
-    server::TokenGate tokens{{kKey}, token::VerifyPolicy{}, clock, metrics};
-    server::MemoryBroker broker;
-    server::Hub hub{broker};
-    server::StoreWorkers workers{1};
-    std::unique_ptr<server::Store> store;
-    std::unique_ptr<server::ChatService> chat;
-    std::unique_ptr<server::ServerContext> context;
-
-    Harness() {
-        // One database per process: state carries over between inputs, as on a live server.
-        const auto file = std::filesystem::temp_directory_path() /
-                          ("parley-frame-fuzz-" + std::to_string(::getpid()) + ".db");
-        std::filesystem::remove(file);
-        auto opened = server::SqliteStore::open(file);
-        if (!opened) {
-            std::abort();
-        }
-        store = std::move(*opened);
-        chat = std::make_unique<server::ChatService>(*store, broker, workers, metrics, clock);
-        context = std::make_unique<server::ServerContext>(server::ServerContext{.tokens = tokens,
-                                                                                .chat = *chat,
-                                                                                .hub = hub,
-                                                                                .workers = workers,
-                                                                                .metrics = metrics,
-                                                                                .clock = clock});
-        // OpenSSL keeps per-thread random state, made on a thread's first SID: made here, once,
-        // so libFuzzer's leak check does not charge it to the first input.
-        std::promise<void> warmed;
-        workers.post([&warmed] {
-            unsigned char byte = 0;
-            (void)RAND_bytes(&byte, 1);
-            warmed.set_value();
-        });
-        warmed.get_future().wait();
+struct Harness : fuzz::ServerBackend {
+    Harness() : ServerBackend("frame-fuzz") {
         // Enough rate for any input: the limits are tested elsewhere, the parsers here.
         context->settings.rate_per_second = 1e9;
         context->settings.rate_burst = 1e9;
@@ -124,7 +75,8 @@ struct Harness {
     }
 
     std::string token(const std::string& identity) {
-        auto minted = token::AccessTokenBuilder{kKey}.identity(identity).ttl(3600s).mint(clock);
+        auto minted =
+            token::AccessTokenBuilder{fuzz::kBackendKey}.identity(identity).ttl(3600s).mint(clock);
         if (!minted) {
             std::abort();
         }

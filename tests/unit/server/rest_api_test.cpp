@@ -117,6 +117,19 @@ TEST_F(RestApiTest, TheRightKeyIsAcceptedWithPadding) {
               http::status::ok);
 }
 
+// "sid:secret" of 41 bytes is 56 base64 characters with one "=": without it, the decoder was
+// given a buffer for 54 bytes of the 55 it wrote (a heap overflow any client could cause).
+TEST_F(RestApiTest, TheRightKeyIsAcceptedWithoutPaddingAndAnyLengthIsSafe) {
+    std::string unpadded{kKeyCredentials};
+    unpadded.pop_back();
+    EXPECT_EQ(get("/v1/channels", "Basic " + unpadded).result(), http::status::ok);
+    for (std::size_t length = 1; length <= 12; ++length) {
+        const std::string garbage(length, 'i');
+        EXPECT_EQ(get("/v1/channels", "Basic " + garbage).result(), http::status::unauthorized)
+            << garbage;
+    }
+}
+
 TEST_F(RestApiTest, ASecretMayContainAColon) {
     const token::ApiKey colon_key{.sid = "SK44444444444444444444444444444444",
                                   .secret = "pass:word:"};
