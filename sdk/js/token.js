@@ -45,7 +45,8 @@ export function inspectToken(jwt) {
     decodeSegment(segments[0], 'header');
     const payload = decodeSegment(segments[1], 'payload');
     if (!('exp' in payload)) throw new ParleyError(TokenErrorCode.EXPIRED, 'token has no exp');
-    if (!Number.isSafeInteger(payload.exp)) {
+    // As the server reads it: an integer that fits in 64 bits (a far `exp` is 20157, later).
+    if (!Number.isInteger(payload.exp) || Math.abs(payload.exp) >= 2 ** 63) {
         throw new ParleyError(TokenErrorCode.EXPIRED, 'token exp is not an integer');
     }
     const grants = payload.grants;
