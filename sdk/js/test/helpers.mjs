@@ -22,7 +22,12 @@ export class FakeTransport {
         const connection = {
             url, handlers, sent: [], open: false, closed: false,
             send(text) { this.sent.push(JSON.parse(text)); },
-            close() { this.closed = true; },
+            close() {
+                this.closed = true;
+                queueMicrotask(() => {
+                    if (!this.ended) { this.ended = true; handlers.ended(1000, 'closed'); }
+                });
+            },
             abort() { this.closed = true; handlers.ended(1006, 'aborted'); },
         };
         this.connections.push(connection);
