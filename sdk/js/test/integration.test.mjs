@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 
-import { AccessManager, ChatClient, ParleyError } from '../parley.js';
+import { AccessManager, ChatClient, ParleyError, TokenProviderError } from '../parley.js';
 import { Server, expiredToken, mint, nextEvent, waitFor } from './server.mjs';
 
 const W = 2; // the about-to-expire window, seconds, on the server and the clients
@@ -62,7 +62,9 @@ describe('ChatClient against parley serve', () => {
     });
 
     test('updateToken renews with no disconnect and no lost message', async () => {
-        const alice = await open(mint('alice', W + 3));
+        const first = mint('alice', W + 3);
+        const firstExp = JSON.parse(Buffer.from(first.split('.')[1], 'base64url')).exp;
+        const alice = await open(first);
         const bob = await open(mint('bob', 600));
         try {
             const events = [];
@@ -80,7 +82,7 @@ describe('ChatClient against parley serve', () => {
             await nextEvent(alice, 'tokenAboutToExpire');
             const info = await alice.updateToken(mint('alice', 600));
             assert.equal(info.identity, 'alice');
-            await waitFor(() => Date.now() / 1000 > info.expiresAt - 600 + 3 + 1, 'the first token to pass its exp');
+            await waitFor(() => Date.now() / 1000 > firstExp + 1, 'the first token to pass its exp');
             sending = false;
             await sender;
             const last = (await bob.getMessages('renew-1', { limit: 1 }))[0];
@@ -94,35 +96,63 @@ describe('ChatClient against parley serve', () => {
         }
     });
 
-    test('an AccessManager renews silently; expiry when renewal is refused', async () => {
+    test('an AccessManager renews silently; expiry when renewal is refused; updateToken revives', async () => {
         let calls = 0;
+        let refuse = false;
         const am = new AccessManager(mint('carol', W + 2), {
-            aboutToExpireWindow: W, tokenProvider: async () => { calls += 1; return mint('carol', W + 2); },
+            aboutToExpireWindow: W,
+            tokenProvider: async () => {
+                calls += 1;
+                if (refuse) throw new TokenProviderError('carol signed out', { terminal: true });
+                return mint('carol', W + 2);
+            },
         });
         const client = await open(am.token);
         am.attach(client);
-        try {
-            const disconnects = [];
-            client.on('disconnected', (d) => disconnects.push(d));
-            for (let i = 0; i < 2; i += 1) await nextEvent(client, 'tokenUpdated');
-            assert.ok(calls >= 2);
-            assert.deepEqual(disconnects, []);
-            assert.equal(client.state, 'connected');
-        } finally {
-            am.shutdown();
-        }
-        // No manager any more: the token runs out; the server says so and closes with 4410.
+        const disconnects = [];
+        client.on('disconnected', (d) => disconnects.push(d));
+        for (let i = 0; i < 2; i += 1) await nextEvent(client, 'tokenUpdated');
+        assert.equal(calls, 2, 'one provider call per renewal');
+        assert.deepEqual(disconnects, []);
+        assert.equal(client.state, 'connected');
+        // The backend stops giving carol tokens: one error, then expiry and close 4410.
+        refuse = true;
+        const refused = nextEvent(am, 'error');
         const expired = nextEvent(client, 'tokenExpired');
         const gone = nextEvent(client, 'disconnected');
+        assert.equal((await refused).code, 51005);
         await expired;
-        const disconnect = await gone;
-        assert.equal(disconnect.code, 4410);
-        assert.equal(disconnect.willReconnect, false);
+        assert.deepEqual(await gone, { code: 4410, reason: 'token expired', willReconnect: false });
         await waitFor(() => client.state === 'waiting_for_token', 'waiting for a token');
+        assert.equal(calls, 3);
+        am.shutdown();
         // updateToken after expiry reconnects the same client.
         await client.updateToken(mint('carol', 600));
         await waitFor(() => client.state === 'connected', 'reconnected');
+        assert.equal(client.stats().openSockets, 1);
         await client.shutdown();
+    });
+
+    test('about to expire with W or less left fires after create resolves', async () => {
+        const client = await open(mint('dave', W));
+        try {
+            const about = await nextEvent(client, 'tokenAboutToExpire');
+            assert.equal(about.identity, 'dave');
+        } finally {
+            await client.shutdown();
+        }
+    });
+
+    test('the same cause gives the same code: an expired token at updateToken is 20104', async () => {
+        const alice = await open(mint('alice', 600));
+        try {
+            const error = nextEvent(alice, 'tokenError');
+            await assert.rejects(alice.updateToken(expiredToken('alice', 5)), (e) => e instanceof ParleyError && e.code === 20104);
+            assert.equal((await error).code, 20104);
+            assert.equal(alice.state, 'connected');
+        } finally {
+            await alice.shutdown();
+        }
     });
 
     test('updateToken with another identity is refused with 20106 and the old token stays', async () => {
@@ -163,8 +193,14 @@ describe('ChatClient against parley serve', () => {
     });
 
     test('messages sent while a client was away are caught up by index', async () => {
+        // bob's connections go to a closed port until the gate opens: he is away, for certain,
+        // while alice sends.
+        const gate = { open: true };
+        class GatedWebSocket extends WebSocket {
+            constructor(url, ...rest) { super(gate.open ? url : 'ws://127.0.0.1:9/v1/ws', ...rest); }
+        }
         const alice = await open(mint('alice', 600), { reconnect: { initial: 50, max: 200 } });
-        const bob = await open(mint('bob', 600), { reconnect: { initial: 50, max: 200 } });
+        const bob = await open(mint('bob', 600), { WebSocket: GatedWebSocket, reconnect: { initial: 50, max: 200 } });
         try {
             await alice.createChannel('catchup-1');
             await bob.join('catchup-1');
@@ -172,13 +208,19 @@ describe('ChatClient against parley serve', () => {
             bob.on('messageAdded', (m) => received.push(m.index));
             await alice.sendMessage('catchup-1', 'first');
             await waitFor(() => received.length === 1, 'the first message');
+            gate.open = false;
             await server.kill();
             await server.start();
-            // alice reconnects and sends before bob (whose backoff is random) may be back.
             await waitFor(() => alice.state === 'connected', 'alice back');
             for (let i = 0; i < 20; i += 1) await alice.sendMessage('catchup-1', `m${i}`);
+            assert.notEqual(bob.state, 'connected');
+            assert.equal(received.length, 1);
+            gate.open = true;
             await waitFor(() => received.length === 21, 'every message on bob');
             assert.deepEqual(received, [...Array(21).keys()]);
+            await alice.sendMessage('catchup-1', 'live again');
+            await waitFor(() => received.length === 22, 'the next live message');
+            assert.deepEqual(received, [...Array(22).keys()]);
         } finally {
             await alice.shutdown();
             await bob.shutdown();
