@@ -122,7 +122,12 @@ export class AccessManager {
     push(jwt) {
         for (const client of this.clients) {
             Promise.resolve().then(() => client.updateToken(jwt)).catch((error) => {
-                if (!this.isShutDown) this.events.emit('error', error);
+                if (this.isShutDown) return;
+                if (error?.code === ClientErrorCode.SHUT_DOWN) {
+                    this.clients.delete(client); // the client is gone: nothing to report
+                    return;
+                }
+                this.events.emit('error', error);
             });
         }
     }

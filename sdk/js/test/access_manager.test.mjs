@@ -211,6 +211,18 @@ describe('AccessManager', () => {
         assert.deepEqual(log.of('error').map((e) => e.code), [20107]);
     });
 
+    test('a client that was shut down is detached without an error', async () => {
+        const { am, scheduler, log } = manager();
+        const gone = { calls: 0, updateToken: async () => { gone.calls += 1; throw Object.assign(new Error('shut down'), { code: 51001 }); } };
+        am.attach(gone);
+        await am.updateToken(token('alice', T0 + 900));
+        await settle(scheduler);
+        await am.updateToken(token('alice', T0 + 1000));
+        await settle(scheduler);
+        assert.equal(gone.calls, 1);
+        assert.deepEqual(log.of('error'), []);
+    });
+
     test('shutdown clears timers, listeners, clients and the token', async () => {
         const { calls, provider } = handProvider();
         const { am, scheduler, log } = manager({ tokenProvider: provider });
