@@ -134,7 +134,8 @@ describe('ChatClient against parley serve', () => {
     });
 
     test('about to expire with W or less left fires after create resolves', async () => {
-        const client = await open(mint('dave', W));
+        // The client's W (10 s) is over the token's 5 s: due at once, by the client's own rule.
+        const client = await open(mint('dave', 5), { aboutToExpireWindow: 10 });
         try {
             const about = await nextEvent(client, 'tokenAboutToExpire');
             assert.equal(about.identity, 'dave');
