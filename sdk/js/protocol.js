@@ -47,6 +47,11 @@ export const ErrorCode = Object.freeze({
 
 /** A frame over this many bytes closes the connection (1009): refused before sending. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * A server frame longer than this (UTF-16 units) is not parsed: the largest the server sends, a
+ * history page, holds at most 1 MiB of messages.
+ */
+export const MAX_SERVER_FRAME_CHARS = 8 * 1024 * 1024;
 /** A message body over this many UTF-8 bytes is refused (50103). */
 export const MAX_BODY_BYTES = 32 * 1024;
 /** The largest history page and channel page. */
@@ -110,6 +115,7 @@ export const args = {
  * @param {string} text
  */
 export function parseServerFrame(text) {
+    if (typeof text !== 'string' || text.length > MAX_SERVER_FRAME_CHARS) return null;
     let frame;
     try {
         frame = JSON.parse(text);

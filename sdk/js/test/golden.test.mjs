@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { args, encodeRequest, event, parseServerFrame, reply, wire } from '../protocol.js';
+import { MAX_SERVER_FRAME_CHARS, args, encodeRequest, event, parseServerFrame, reply, wire } from '../protocol.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'tests', 'protocol', 'golden');
 const read = (name) => JSON.parse(readFileSync(join(GOLDEN, name), 'utf8'));
@@ -102,6 +102,12 @@ describe('golden frames', () => {
         for (const text of ['', 'null', '[]', '{"reply_to": 1}', '{"ok": true}', '{"event": 5}', '{']) {
             assert.equal(parseServerFrame(text), null, text);
         }
+    });
+
+    test('a frame over the size limit is not parsed', () => {
+        const padding = ' '.repeat(MAX_SERVER_FRAME_CHARS);
+        assert.equal(parseServerFrame(`{"reply_to": 1, "ok": true}${padding}`), null);
+        assert.ok(parseServerFrame(`{"reply_to": 1, "ok": true}${padding.slice(30)}`));
     });
 
     test('a malformed message or reply is a ParleyError 51004', () => {
