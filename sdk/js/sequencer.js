@@ -10,12 +10,24 @@ export class ChannelSequencer {
     constructor() {
         /** @type {number | null} the last index delivered (or the baseline) */
         this.last = null;
+        // The baseline came from a history read made after the join, which may already hold
+        // messages sent after the join (their events can come after the reply). Until the first
+        // live message, that message's index is the better baseline.
+        this.tentative = false;
         /** @type {Map<number, object>} */
         this.held = new Map();
     }
 
-    /** Takes a message; returns what can now be delivered, in order. Known indexes are dropped. */
-    accept(message) {
+    /**
+     * Takes a message; returns what can now be delivered, in order. Known indexes are dropped.
+     * `live` for a `message` event: events come only for messages sent after the join, in index
+     * order, so the first one after a tentative baseline moves the baseline down to it.
+     */
+    accept(message, live = false) {
+        if (live && this.tentative) {
+            this.tentative = false;
+            if (message.index <= this.last) this.last = message.index - 1;
+        }
         if (this.last !== null && message.index <= this.last) return [];
         if (!this.held.has(message.index)) this.held.set(message.index, message);
         return this.drain();
@@ -25,9 +37,10 @@ export class ChannelSequencer {
      * The baseline after a first join: `latest` the newest index in history then (null when
      * empty). Messages held since the join are new even at or below it, so it drops below them.
      */
-    setBaseline(latest) {
+    setBaseline(latest, tentative = false) {
         if (this.last !== null) return this.drain();
         this.last = latest ?? -1;
+        this.tentative = tentative && this.held.size === 0;
         if (this.held.size > 0) this.last = Math.min(this.last, this.firstHeld() - 1);
         return this.drain();
     }
@@ -87,7 +100,7 @@ export class ChannelSync {
             this.channels.set(sid, tracked);
             this.deliver(tracked.sequencer.setBaseline(message.index - 1));
         }
-        this.deliver(tracked.sequencer.accept(message));
+        this.deliver(tracked.sequencer.accept(message, true));
         if (tracked.sequencer.hasGap()) this.fetchAfter(sid);
     }
 
@@ -119,7 +132,7 @@ export class ChannelSync {
             if (!tracked || error) return; // left meanwhile, or the connection broke: resync
             const page = pageOf(sid, body);
             const latest = page && page.length > 0 ? page[page.length - 1].index : null;
-            this.deliver(tracked.sequencer.setBaseline(latest));
+            this.deliver(tracked.sequencer.setBaseline(latest, true));
             if (tracked.sequencer.hasGap()) this.fetchAfter(sid);
         });
     }

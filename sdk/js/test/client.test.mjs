@@ -211,6 +211,24 @@ describe('ChatClient (client core)', () => {
         assert.deepEqual(delivered, [0, 1, 2]);
     });
 
+    test('after a join, messages whose events come after the baseline read are still delivered', async () => {
+        const ctx = setup();
+        const connection = accept(ctx);
+        const delivered = [];
+        ctx.client.on('messageAdded', (m) => delivered.push(m.index));
+        const joined = ctx.client.join(CH);
+        replyOk(connection, lastSent(connection, 'channel.join'), { channel: { sid: CH, unique_name: 'g', type: 'public' } });
+        await joined;
+        // 3 and 4 were sent before the join; 5 and 6 after it, and the history read already has them.
+        replyOk(connection, lastSent(connection, 'message.history'), { messages: [message(6)] });
+        serverEvent(connection, { event: 'message', channel: CH, message: message(5) });
+        serverEvent(connection, { event: 'message', channel: CH, message: message(6) });
+        serverEvent(connection, { event: 'message', channel: CH, message: message(6) });
+        serverEvent(connection, { event: 'message', channel: CH, message: message(7) });
+        ctx.scheduler.runDue();
+        assert.deepEqual(delivered, [5, 6, 7]);
+    });
+
     test('after a reconnect: rejoin, then history after the last index; exactly once, in order', async () => {
         const ctx = setup();
         let connection = accept(ctx);
