@@ -23,6 +23,22 @@ std::vector<Message> ChannelSequencer::setBaseline(std::optional<std::int64_t> l
     return drain();
 }
 
+std::vector<Message> ChannelSequencer::setBaselineFromHistory(std::optional<std::int64_t> latest) {
+    const bool first = !last_;
+    auto delivered = setBaseline(latest);
+    baseline_may_drop_ = first && delivered.empty();
+    return delivered;
+}
+
+std::vector<Message> ChannelSequencer::acceptLive(Message&& message) {
+    if (baseline_may_drop_ && last_ && message.index <= *last_) {
+        // Events reach this client in index order and none since the join was delivered, so
+        // this one and every index above it were sent after the join: news, not history.
+        last_ = message.index - 1;
+    }
+    return accept(std::move(message));
+}
+
 bool ChannelSequencer::hasGap() const {
     return last_ && !held_.empty() && held_.begin()->first > *last_ + 1;
 }
@@ -33,6 +49,7 @@ std::vector<Message> ChannelSequencer::drain() {
         return out;
     }
     while (!held_.empty() && held_.begin()->first == *last_ + 1) {
+        baseline_may_drop_ = false; // from here on an index at or below last_ was delivered
         out.push_back(std::move(held_.begin()->second));
         held_.erase(held_.begin());
         ++*last_;

@@ -25,6 +25,13 @@ public:
     /// for an empty channel). Messages held since the join are new even when at or below it
     /// (their events came after the join), so the baseline drops below the first of them.
     std::vector<Message> setBaseline(std::optional<std::int64_t> latest);
+    /// setBaseline from the history read after a join. That read may already include messages
+    /// sent just after the join whose events come after its reply: until something is delivered,
+    /// a live message at or below the baseline is such a message, and the baseline drops below
+    /// it (acceptLive) instead of dropping it as history.
+    std::vector<Message> setBaselineFromHistory(std::optional<std::int64_t> latest);
+    /// accept() for a message from a real-time event.
+    std::vector<Message> acceptLive(Message&& message);
 
     bool hasBaseline() const { return last_.has_value(); }
     /// The last index delivered (or the baseline): history is fetched after it.
@@ -38,6 +45,8 @@ private:
 
     std::optional<std::int64_t> last_;
     std::map<std::int64_t, Message> held_;
+    // The baseline came from a history read and nothing was delivered since (see acceptLive).
+    bool baseline_may_drop_ = false;
 };
 
 } // namespace parley::client

@@ -52,7 +52,7 @@ void ChannelSync::onLiveMessage(Message&& message) {
         // like any other channel's.
         deliver(tracked->second.sequencer.setBaseline(message.index - 1));
     }
-    deliver(tracked->second.sequencer.accept(std::move(message)));
+    deliver(tracked->second.sequencer.acceptLive(std::move(message)));
     if (tracked->second.sequencer.hasGap()) {
         fetchAfter(sid);
     }
@@ -77,7 +77,7 @@ void ChannelSync::fetchBaseline(const std::string& channel_sid) {
              if (page && !page->empty()) {
                  latest = page->back().index;
              }
-             deliver(tracked->second.sequencer.setBaseline(latest));
+             deliver(tracked->second.sequencer.setBaselineFromHistory(latest));
              if (tracked->second.sequencer.hasGap()) {
                  fetchAfter(channel_sid);
              }

@@ -68,6 +68,30 @@ TEST(ChannelSequencer, EventsHeldDuringAJoinAreNewEvenAtOrBelowTheBaseline) {
     EXPECT_EQ(sequencer.lastIndex(), 7);
 }
 
+TEST(ChannelSequencer, EventsThatComeAfterTheHistoryReplyOfAJoinAreNewEvenAtOrBelowTheBaseline) {
+    ChannelSequencer sequencer;
+    // Joined; messages 6 and 7 were sent just after, and the history reply that reports 7 as
+    // the newest came before their events.
+    EXPECT_TRUE(sequencer.setBaselineFromHistory(7).empty());
+    EXPECT_EQ(indexes(sequencer.acceptLive(at(6))), (std::vector<std::int64_t>{6}));
+    EXPECT_EQ(indexes(sequencer.acceptLive(at(7))), (std::vector<std::int64_t>{7}));
+    EXPECT_EQ(indexes(sequencer.acceptLive(at(8))), (std::vector<std::int64_t>{8}));
+}
+
+TEST(ChannelSequencer, OnceSomethingWasDeliveredALiveDuplicateIsDroppedAsBefore) {
+    ChannelSequencer sequencer;
+    (void)sequencer.setBaselineFromHistory(7);
+    // A catch-up page delivered 8 first; its event, arriving after, is a duplicate.
+    EXPECT_EQ(indexes(sequencer.accept(at(8))), (std::vector<std::int64_t>{8}));
+    EXPECT_TRUE(sequencer.acceptLive(at(8)).empty());
+    EXPECT_TRUE(sequencer.acceptLive(at(7)).empty());
+    // A baseline read on a reconnect (not the first) never drops either.
+    ChannelSequencer reconnected;
+    (void)reconnected.setBaseline(9);
+    (void)reconnected.setBaselineFromHistory(9);
+    EXPECT_TRUE(reconnected.acceptLive(at(9)).empty());
+}
+
 TEST(ChannelSequencer, AnEmptyChannelStartsAtIndexZero) {
     ChannelSequencer sequencer;
     EXPECT_TRUE(sequencer.setBaseline(std::nullopt).empty());

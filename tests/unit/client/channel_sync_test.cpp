@@ -99,6 +99,18 @@ TEST_F(ChannelSyncTest, AJoinTakesTheNewestIndexAsBaselineAndDeliversOnlyWhatFol
     EXPECT_EQ(delivered(), (std::vector<std::int64_t>{5, 6}));
 }
 
+// The history read after the join already held 5 and 6, sent just after the join; their events
+// came after its reply. They are news: delivered once, in order.
+TEST_F(ChannelSyncTest, MessagesSentJustAfterAJoinAreDeliveredWhenTheirEventsTrailTheBaseline) {
+    sync_.joined(kChannel, /*brand_new=*/false);
+    answerHistory(historyArgs(std::nullopt, 1), {at(6)});
+    sync_.onLiveMessage(live(5));
+    sync_.onLiveMessage(live(6));
+    sync_.onLiveMessage(live(7));
+    EXPECT_EQ(delivered(), (std::vector<std::int64_t>{5, 6, 7}));
+    EXPECT_TRUE(sent_.empty());
+}
+
 TEST_F(ChannelSyncTest, ABrandNewChannelDeliversFromIndexZeroWithoutAFetch) {
     sync_.joined(kChannel, /*brand_new=*/true);
     sync_.onLiveMessage(live(0));
