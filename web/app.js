@@ -55,8 +55,8 @@ async function signIn(event) {
 
 async function start(token) {
   const window = config.aboutToExpireWindow;
-  const identity = readToken(token).identity;
   const client = await ChatClient.create(token, { url: webSocketUrl(), aboutToExpireWindow: window });
+  const identity = client.identity;
   const tokenProvider = config.tokenUrl ? async () => {
     status.renewing();
     return fetchToken(config.tokenUrl, identity);
@@ -65,10 +65,10 @@ async function start(token) {
   accessManager.attach(client);
   const view = new ChatView(client, identity);
   session = { client, accessManager, view, identity, offs: [] };
+  status.ok(readToken(token).expiresAt);
   watch(session);
   $('who').textContent = `Signed in as ${identity}`;
   showView(true);
-  status.ok(readToken(token).expiresAt);
   $('chat-view').dataset.ready = 'false';
   await view.refresh();
   $('chat-view').dataset.ready = 'true';
@@ -79,31 +79,23 @@ function watch(current) {
   const { client, accessManager } = current;
   const mine = (fn) => (...args) => { if (session === current) fn(...args); };
   current.offs.push(
-    accessManager.on('tokenWillExpire', mine(() => status.expiring())),
-    client.on('tokenAboutToExpire', mine((event) => {
-      if (status.state === 'ok') status.expiring(event?.expiresAt ?? event?.expires_at);
-    })),
-    accessManager.on('tokenUpdated', mine((token) => {
-      const expiresAt = typeof token === 'string' ? readToken(token).expiresAt : NaN;
-      status.ok(Number.isFinite(expiresAt) ? expiresAt : token?.expiresAt);
-    })),
+    accessManager.on('tokenWillExpire', mine((info) => status.expiring(info.expiresAt))),
+    accessManager.on('tokenUpdated', mine((info) => status.ok(info.expiresAt))),
     accessManager.on('error', mine((error) => {
       if (status.state !== 'expired') status.failed(errorText(error));
     })),
     accessManager.on('tokenExpired', mine(() => expired())),
     client.on('tokenExpired', mine(() => expired())),
     client.on('disconnected', mine((event) => {
-      if (event?.willReconnect) showBanner('Connection lost — reconnecting…');
+      if (event.willReconnect) showBanner('Connection lost — reconnecting…');
     })),
-    client.on('connectionStateChanged', mine((event) => {
-      const state = typeof event === 'string' ? event : event?.state;
-      if (state === 'reconnecting' || state === 'connecting') {
-        showBanner('Connection lost — reconnecting…');
-      }
+    client.on('connectionStateChanged', mine((state) => {
+      if (state === 'reconnecting') showBanner('Connection lost — reconnecting…');
     })),
-    client.on('connected', mine(() => {
+    client.on('connected', mine((info) => {
       showBanner('');
-      current.view.refresh().catch(() => {});
+      // The SDK catches up on the channels it follows; the lists may have changed meanwhile.
+      if (info.reconnected) current.view.refresh().catch(() => {});
     })),
   );
 }
@@ -121,6 +113,7 @@ async function signOut() {
   if (current) {
     for (const off of current.offs) off();
     current.view.dispose();
+    current.accessManager.shutdown();
     await current.client.shutdown().catch(() => {});
   }
   status.clear();

@@ -83,7 +83,9 @@ export class ChatView {
       button.type = 'button';
       button.className = 'channel';
       button.dataset.sid = sid;
-      button.textContent = (isPrivate(channel) ? '🔒 ' : '# ') + nameOf(channel);
+      const name = document.createElement('span');
+      name.append(channelLabel(channel));
+      button.append(name);
       if (this.open?.sid === sid) button.setAttribute('aria-current', 'true');
       const unread = this.unread.get(sid) ?? 0;
       if (unread > 0) {
@@ -91,7 +93,7 @@ export class ChatView {
         badge.className = 'badge';
         badge.textContent = String(unread);
         badge.setAttribute('aria-label', `${unread} unread`);
-        button.append(' ', badge);
+        button.append(badge);
       }
       button.addEventListener('click', () => this.openChannel(sid));
       item.append(button);
@@ -125,7 +127,7 @@ export class ChatView {
     this.open = { sid, oldest: null, newest: null, loading: false, members: [] };
     this.unread.delete(sid);
     document.body.classList.add('conversation-open');
-    $('channel-title').textContent = (isPrivate(channel) ? '🔒 ' : '# ') + nameOf(channel);
+    $('channel-title').replaceChildren(channelLabel(channel));
     $('message-list').replaceChildren();
     $('channel-error').textContent = '';
     $('older').hidden = true;
@@ -300,6 +302,19 @@ export class ChatView {
     }
     if (this.open?.sid === sid) this.loadMembers();
   }
+}
+
+// "# name", or "name" with a "private" tag.
+function channelLabel(channel) {
+  const label = document.createDocumentFragment();
+  label.append(isPrivate(channel) ? nameOf(channel) : `# ${nameOf(channel)}`);
+  if (isPrivate(channel)) {
+    const tag = document.createElement('span');
+    tag.className = 'tag';
+    tag.textContent = 'private';
+    label.append(tag);
+  }
+  return label;
 }
 
 function emptyItem(text) {

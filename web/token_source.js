@@ -1,16 +1,7 @@
 // Where the page's tokens come from: the operator's backend (--web-token-url) or, in the
 // development setup, POST /v1/dev/token. Both take {"identity"} and answer {"token"}.
 
-/** A token request that failed. `terminal` when the backend said no (4xx other than 408 and
- * 429): asking again will not help, so renewal stops; otherwise (network, 5xx) it is retried. */
-export class TokenRequestError extends Error {
-  constructor(message, { status = 0, terminal = false } = {}) {
-    super(message);
-    this.name = 'TokenRequestError';
-    this.status = status;
-    this.terminal = terminal;
-  }
-}
+import { TokenProviderError } from '/sdk/parley.js';
 
 /** What the server tells the page: {tokenUrl, development, aboutToExpireWindow}. */
 export async function loadConfig() {
@@ -32,14 +23,17 @@ export async function fetchToken(url, identity) {
       body: JSON.stringify({ identity }),
     });
   } catch (error) {
-    throw new TokenRequestError(`token endpoint unreachable: ${error.message}`);
+    // Network trouble is transient: the AccessManager retries with backoff.
+    throw new TokenProviderError(`token endpoint unreachable: ${error.message}`);
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok || typeof body.token !== 'string') {
     const status = response.status;
+    // The backend said no (4xx but 408 and 429): asking again will not help, so renewal stops.
+    // A 5xx or a timeout is transient.
     const terminal = status >= 400 && status < 500 && status !== 408 && status !== 429;
-    throw new TokenRequestError(body.message || `token endpoint answered HTTP ${status}`,
-      { status, terminal });
+    throw new TokenProviderError(body.message || `token endpoint answered HTTP ${status}`,
+      { terminal });
   }
   return body.token;
 }

@@ -211,8 +211,8 @@ describe('web app in chromium', () => {
     assert.match(await carol.textContent('#banner'), /reconnecting/);
     await shot(carol, 'reconnecting');
     await operator.start();
-    await carol.waitForSelector('#banner[hidden]', WAIT);
-    await erin.waitForSelector('#banner[hidden]', WAIT);
+    await carol.waitForSelector('#banner[hidden]', { ...WAIT, state: 'attached' });
+    await erin.waitForSelector('#banner[hidden]', { ...WAIT, state: 'attached' });
     await send(carol, 'back after the restart');
     await messageShown(erin, 'back after the restart');
     assert.equal(await erin.locator('#message-list .body', { hasText: 'back after the restart' }).count(), 1);
