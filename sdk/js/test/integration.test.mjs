@@ -181,7 +181,10 @@ describe('ChatClient against parley serve', () => {
             const lost = nextEvent(bob, 'disconnected');
             await server.kill();
             assert.equal((await lost).willReconnect, true);
+            // Rule 9: a token given while reconnecting is carried by the next init.
+            const renewal = bob.updateToken(mint('bob', 900));
             await server.start();
+            assert.equal((await renewal).identity, 'bob');
             await waitFor(() => alice.state === 'connected' && bob.state === 'connected', 'both reconnected');
             for (let i = 0; i < 5; i += 1) await alice.sendMessage('restart-1', `after${i}`);
             await waitFor(() => received.length >= 10, 'messages after the restart');
