@@ -130,7 +130,7 @@ struct DevTokenArgs {
 std::expected<DevTokenArgs, std::string> devTokenArgs(const std::string& body) {
     const Json json = Json::parse(body, nullptr, false);
     if (json.is_discarded() || !json.is_object()) {
-        return std::unexpected("the body must be a JSON object {\"identity\", \"ttl\"}");
+        return std::unexpected(R"(the body must be a JSON object {"identity", "ttl"})");
     }
     const auto identity = json.find("identity");
     if (identity == json.end() || !identity->is_string() ||
