@@ -138,7 +138,14 @@ describe('web app in chromium', () => {
     await alice.goto(`${dev.url}/`);
     await alice.waitForSelector('body[data-loaded="true"]');
     await shot(alice, 'sign-in');
-    await signIn(alice, dev, 'alice');
+    // The keyboard alone: the name field has the focus, Enter signs in.
+    await alice.keyboard.type('alice');
+    await alice.keyboard.press('Enter');
+    await alice.waitForSelector('#chat-view[data-ready="true"]', WAIT);
+    const unlabelled = await alice.$$eval('input, textarea', (fields) => fields
+      .filter((field) => field.labels.length === 0 && !field.getAttribute('aria-label'))
+      .map((field) => field.id));
+    assert.deepEqual(unlabelled, [], 'every field has a label');
     await createChannel(alice, 'general');
     await signIn(bob, dev, 'bob');
     await openChannel(bob, 'general');
