@@ -35,6 +35,7 @@ struct ServeArgs {
     std::string log_level = "info";
     std::string tls_cert;
     std::string tls_key;
+    std::string web_token_url;
 };
 
 // The key from the flags (or PARLEY_* environment), if any. The three go together: a key without
@@ -118,6 +119,9 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
         options.session.init_timeout = std::chrono::milliseconds{*config.init_timeout_ms};
     }
     applyConfigLimits(config, options);
+    if (config.web_token_url) {
+        options.web.token_url = *config.web_token_url;
+    }
     if (config.tls_cert || config.tls_key) {
         options.tls = server::TlsFiles{.certificate = config.tls_cert.value_or(""),
                                        .private_key = config.tls_key.value_or("")};
@@ -162,6 +166,9 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     }
     if (args.max_outbox_bytes) {
         options.session.max_outbox_bytes = *args.max_outbox_bytes;
+    }
+    if (!args.web_token_url.empty()) {
+        options.web.token_url = args.web_token_url;
     }
 }
 
@@ -248,6 +255,11 @@ bool useDevKeys(server::Server& server, ServerOptions& options, const char* prog
     options.keys.push_back(dev->key);
     server.replaceKeys(options.keys);
     printDevSetup(*dev, options, program);
+    if (!server.enableDevTokens(dev->key,
+                                options.chat_service_sid.value_or(devChatService(dev->key)))) {
+        std::cout << "The web app's development sign-in (POST /v1/dev/token) is off: the "
+                     "listener is not on loopback.\n\n";
+    }
     return true;
 }
 
@@ -285,6 +297,7 @@ int runServe(const ServeArgs& args, const char* program) {
     std::cout << "Connect with: " << program << " chat --url ws" << secure << "://" << address
               << "/v1/ws --token <token>\n"
               << "Health: http" << secure << "://" << address << "/healthz\n"
+              << "Web app: http" << secure << "://" << address << "/\n"
               << std::flush;
     return (*server)->run([args] { return reloadKeys(args); });
 }
@@ -331,6 +344,11 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     serve->add_option("--tls-cert", args->tls_cert,
                       "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
     serve->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
+    serve
+        ->add_option("--web-token-url", args->web_token_url,
+                     "Where the web app gets tokens: it POSTs {\"identity\"} (with cookies) and "
+                     "expects {\"token\"}")
+        ->check([](const std::string& url) { return server::checkWebTokenUrl(url).value_or(""); });
     serve
         ->add_option("--max-channels-per-identity", args->max_channels,
                      "Channels one identity may create (default 1000)")

@@ -174,7 +174,8 @@ bool cutByBudget(const std::vector<Message>& page) {
 
 constexpr std::string_view kChannelsPath = "/v1/channels";
 
-RestApi::RestApi(ServerContext& context, Store& store) : context_(context), store_(store) {}
+RestApi::RestApi(ServerContext& context, Store& store, const WebRoutes* web)
+    : context_(context), store_(store), web_(web) {}
 
 void RestApi::handle(HttpRequest request, Respond respond) const {
     const std::string_view target = request.target();
@@ -190,6 +191,11 @@ void RestApi::handle(HttpRequest request, Respond respond) const {
 HttpResponse RestApi::answer(const HttpRequest& request) const {
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
+    if (web_ != nullptr) {
+        if (auto web = web_->answer(request)) {
+            return std::move(*web);
+        }
+    }
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
         auto response =
             httpError(request, http::status::method_not_allowed, "only GET is supported");

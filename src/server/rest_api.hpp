@@ -7,6 +7,7 @@
 
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
+#include "server/web_routes.hpp"
 
 #include <boost/beast/http.hpp>
 
@@ -14,12 +15,10 @@
 
 namespace parley::server {
 
-using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
-
 class RestApi {
 public:
-    RestApi(ServerContext& context, Store& store);
+    /// `web`, when given, answers the web app's and the browser SDK's paths first.
+    RestApi(ServerContext& context, Store& store, const WebRoutes* web = nullptr);
 
     using Respond = std::function<void(HttpResponse)>;
 
@@ -36,6 +35,7 @@ private:
 
     ServerContext& context_;
     Store& store_;
+    const WebRoutes* web_;
 };
 
 } // namespace parley::server

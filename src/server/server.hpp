@@ -8,6 +8,7 @@
 #include "server/store/store.hpp"
 #include "server/store_workers.hpp"
 #include "server/tls_context.hpp"
+#include "server/web_routes.hpp"
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/clock.hpp>
@@ -49,6 +50,9 @@ struct ServerOptions {
     /// Serve https:// and wss:// with this certificate and key (the same port, the same
     /// endpoints); plain http:// and ws:// when unset.
     std::optional<TlsFiles> tls;
+    /// What the web app at / is told (its token endpoint, the about-to-expire window is taken
+    /// from `session`).
+    WebOptions web;
 };
 
 class Listener;
@@ -75,6 +79,9 @@ public:
     void stop();
     /// Installs a new set of API keys (what SIGHUP does); thread-safe.
     void replaceKeys(const std::vector<token::ApiKey>& keys);
+    /// The development setup: POST /v1/dev/token mints tokens with `key` for the web app. Only
+    /// on a loopback listener (false, and nothing enabled, otherwise); call before run().
+    bool enableDevTokens(const token::ApiKey& key, const std::string& chat_service_sid);
 
     boost::asio::ip::tcp::endpoint endpoint() const;
     Metrics& metrics() { return *metrics_; }
@@ -97,6 +104,7 @@ private:
     std::unique_ptr<TokenGate> tokens_;
     std::unique_ptr<ChatService> chat_;
     std::unique_ptr<ServerContext> context_;
+    std::unique_ptr<WebRoutes> web_;
     std::unique_ptr<RestApi> rest_;
     std::shared_ptr<Listener> listener_;
     std::unique_ptr<boost::asio::ssl::context> tls_;

@@ -86,6 +86,20 @@ Reader number(std::optional<double> ConfigFile::*member, double min, bool min_ex
     };
 }
 
+Reader webTokenUrl() {
+    return [](const toml::node& node, ConfigFile& config) -> std::optional<Problem> {
+        if (!node.is_string()) {
+            return Problem{"must be a string, not " + typeName(node)};
+        }
+        const std::string& url = node.as_string()->get();
+        if (auto problem = checkWebTokenUrl(url)) {
+            return Problem{*problem};
+        }
+        config.web_token_url = url;
+        return std::nullopt;
+    };
+}
+
 constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
 
 const std::vector<Key>& limitsKeys() {
@@ -125,6 +139,7 @@ const std::vector<Key>& topLevelKeys() {
         {"init_timeout_ms", integer(&ConfigFile::init_timeout_ms, 1, kNoMax)},
         {"tls_cert", text(&ConfigFile::tls_cert)},
         {"tls_key", text(&ConfigFile::tls_key)},
+        {"web_token_url", webTokenUrl()},
         {"limits", limitsTable()},
         // [[keys]] is read by readKeys(); listed so it is not taken for an unknown key.
         {"keys", nullptr},
@@ -245,6 +260,22 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
     }
     config.keys = std::move(*keys);
     return config;
+}
+
+std::optional<std::string> checkWebTokenUrl(std::string_view url) {
+    constexpr std::size_t kMaxUrlBytes = 2048;
+    const bool absolute = url.starts_with("http://") || url.starts_with("https://");
+    const bool path = url.starts_with('/') && !url.starts_with("//");
+    if (!absolute && !path) {
+        return "must be an http:// or https:// URL or a path on this server (/...)";
+    }
+    const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"' || c == '\\';
+    });
+    if (url.size() > kMaxUrlBytes || !clean) {
+        return "must be at most 2048 bytes, without spaces, quotes or control characters";
+    }
+    return std::nullopt;
 }
 
 std::expected<std::pair<std::string, std::uint16_t>, std::string>

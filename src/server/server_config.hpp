@@ -11,6 +11,7 @@
 //     about_to_expire_window = 180
 //     tls_cert = "/etc/parley/cert.pem"
 //     tls_key = "/etc/parley/key.pem"
+//     web_token_url = "https://example.com/parley-token"
 //     [[keys]]
 //     account_sid = "AC..."
 //     api_key = "SK..."
@@ -44,6 +45,8 @@ struct ConfigFile {
     std::optional<std::int64_t> max_outbox_bytes;
     std::optional<std::filesystem::path> tls_cert;
     std::optional<std::filesystem::path> tls_key;
+    /// Where the web app gets its tokens (checked by checkWebTokenUrl).
+    std::optional<std::string> web_token_url;
     std::vector<token::ApiKey> keys;
 };
 
@@ -53,6 +56,10 @@ std::expected<ConfigFile, std::string> loadConfigFile(const std::filesystem::pat
 /// "HOST:PORT" (IPv6 as "[::1]:8080") into its parts.
 std::expected<std::pair<std::string, std::uint16_t>, std::string>
 parseListenAddress(std::string_view text);
+
+/// A --web-token-url / web_token_url value: an http(s) URL or a path on this server ("/..."),
+/// without spaces or control characters; the message says what is wrong.
+std::optional<std::string> checkWebTokenUrl(std::string_view url);
 
 struct DevKeys {
     token::ApiKey key;

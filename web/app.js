@@ -1,0 +1,142 @@
+// The web app served by `parley serve` at /: sign in, then chat through the browser SDK. The
+// AccessManager renews the token silently through the token endpoint the server names in
+// /web/config.json; the header shows the token's state and a banner shows reconnects.
+
+import { ChatClient, AccessManager } from '/sdk/parley.js';
+import { ChatView } from './chat_view.js';
+import { TokenStatus } from './token_status.js';
+import { fetchToken, loadConfig, readToken } from './token_source.js';
+
+const $ = (id) => document.getElementById(id);
+const status = new TokenStatus($('token-status'), $('token-announce'));
+let config = { tokenUrl: null, aboutToExpireWindow: 180 };
+let session = null; // {client, accessManager, view, identity, offs}
+
+function webSocketUrl() {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/ws`;
+}
+
+function errorText(error) {
+  return error?.code ? `${error.message} (${error.code})` : String(error?.message ?? error);
+}
+
+function showBanner(text) {
+  $('banner').textContent = text;
+  $('banner').hidden = !text;
+}
+
+function showView(signedIn) {
+  $('sign-in-view').hidden = signedIn;
+  $('chat-view').hidden = !signedIn;
+  $('sign-out').hidden = !signedIn;
+  $('who').hidden = !signedIn;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const identity = $('identity').value.trim();
+  const pasted = $('pasted-token').value.trim();
+  $('sign-in-error').textContent = '';
+  if (config.tokenUrl && !identity) {
+    $('sign-in-error').textContent = 'Enter your name.';
+    $('identity').focus();
+    return;
+  }
+  $('sign-in-button').disabled = true;
+  try {
+    const token = config.tokenUrl ? await fetchToken(config.tokenUrl, identity) : pasted;
+    await start(token);
+  } catch (error) {
+    $('sign-in-error').textContent = `Could not sign in: ${errorText(error)}`;
+  } finally {
+    $('sign-in-button').disabled = false;
+  }
+}
+
+async function start(token) {
+  const window = config.aboutToExpireWindow;
+  const client = await ChatClient.create(token, { url: webSocketUrl(), aboutToExpireWindow: window });
+  const identity = client.identity;
+  const tokenProvider = config.tokenUrl ? async () => {
+    status.renewing();
+    return fetchToken(config.tokenUrl, identity);
+  } : undefined;
+  const accessManager = new AccessManager(token, { tokenProvider, aboutToExpireWindow: window });
+  accessManager.attach(client);
+  const view = new ChatView(client, identity);
+  session = { client, accessManager, view, identity, offs: [] };
+  status.ok(readToken(token).expiresAt);
+  watch(session);
+  $('who').textContent = `Signed in as ${identity}`;
+  showView(true);
+  $('chat-view').dataset.ready = 'false';
+  await view.refresh();
+  $('chat-view').dataset.ready = 'true';
+}
+
+// The token's and the connection's states, as the header and the banner show them.
+function watch(current) {
+  const { client, accessManager } = current;
+  const mine = (fn) => (...args) => { if (session === current) fn(...args); };
+  current.offs.push(
+    accessManager.on('tokenWillExpire', mine((info) => status.expiring(info.expiresAt))),
+    accessManager.on('tokenUpdated', mine((info) => status.ok(info.expiresAt))),
+    accessManager.on('error', mine((error) => {
+      if (status.state !== 'expired') status.failed(errorText(error));
+    })),
+    accessManager.on('tokenExpired', mine(() => expired())),
+    client.on('tokenExpired', mine(() => expired())),
+    client.on('disconnected', mine((event) => {
+      if (event.willReconnect) showBanner('Connection lost — reconnecting…');
+    })),
+    client.on('connectionStateChanged', mine((state) => {
+      if (state === 'reconnecting') showBanner('Connection lost — reconnecting…');
+    })),
+    client.on('connected', mine((info) => {
+      showBanner('');
+      // The SDK catches up on the channels it follows; the lists may have changed meanwhile.
+      if (info.reconnected) current.view.refresh().catch(() => {});
+    })),
+  );
+}
+
+function expired() {
+  status.expired();
+  showBanner('');
+  $('send-form').querySelectorAll('input, button').forEach((element) => { element.disabled = true; });
+  $('sign-out').textContent = 'Sign in again';
+}
+
+async function signOut() {
+  const current = session;
+  session = null;
+  if (current) {
+    for (const off of current.offs) off();
+    current.view.dispose();
+    current.accessManager.shutdown();
+    await current.client.shutdown().catch(() => {});
+  }
+  status.clear();
+  showBanner('');
+  $('sign-out').textContent = 'Sign out';
+  $('send-form').querySelectorAll('input, button').forEach((element) => { element.disabled = false; });
+  document.body.classList.remove('conversation-open');
+  showView(false);
+  $('identity').focus();
+}
+
+async function main() {
+  $('sign-in-form').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', signOut);
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    $('sign-in-error').textContent = `Could not reach the server: ${errorText(error)}`;
+  }
+  // Without a token endpoint, a person pastes a token minted elsewhere.
+  $('identity-row').hidden = !config.tokenUrl;
+  $('token-row').hidden = Boolean(config.tokenUrl);
+  document.body.dataset.loaded = 'true';
+}
+
+main();
