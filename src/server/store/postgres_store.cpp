@@ -111,8 +111,9 @@ PostgresStore::open(std::string_view url, PostgresOptions options) {
     if (auto checked = checkPostgresUrl(url); !checked) {
         return std::unexpected(checked.error());
     }
+    auto parameters = connectionParameters(url, options);
     std::unique_ptr<PostgresStore> store{
-        new PostgresStore{connectionParameters(url, options), std::move(options)}};
+        new PostgresStore{std::move(parameters), std::move(options)}};
     auto connection = store->pool_.lease();
     if (!connection) {
         return std::unexpected("cannot connect to PostgreSQL: " + connection.error());

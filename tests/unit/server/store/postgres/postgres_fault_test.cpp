@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,61 +78,83 @@ TEST_F(PostgresFaultTest, EveryCallFailsWhileDownAndSucceedsWhenBack) {
     EXPECT_EQ(stored[1].body, "after");
 }
 
-// Senders keep sending through a restart: each send either is acknowledged, and then is in the
-// history after the restart at the index it was given, or fails with kFailed.
-TEST_F(PostgresFaultTest, NothingAcknowledgedIsLostAcrossARestart) {
-    std::mutex mutex;
-    std::vector<Message> acknowledged;
-    std::atomic<bool> stop{false};
-    std::atomic<int> failed{0};
-    std::atomic<int> sent_after_restart{0};
-    std::atomic<bool> restarted{false};
-    {
-        std::vector<std::jthread> senders;
-        for (int t = 0; t < 3; ++t) {
-            senders.emplace_back([&, t] {
-                for (int i = 0; !stop; ++i) {
-                    auto sent = send(std::to_string(t) + "/" + std::to_string(i));
-                    if (!sent) {
-                        EXPECT_EQ(sent.error(), StoreError::kFailed);
-                        ++failed;
-                        continue;
-                    }
-                    if (restarted) {
-                        ++sent_after_restart;
-                    }
-                    const std::scoped_lock lock{mutex};
-                    acknowledged.push_back(*std::move(sent));
+// Threads that send until stopped, keeping what was acknowledged; tests wait on their progress.
+class Senders {
+public:
+    template <typename Send> Senders(int threads, Send send) {
+        for (int t = 0; t < threads; ++t) {
+            threads_.emplace_back([this, send, t] {
+                for (int i = 0; !stopping_; ++i) {
+                    record(send(std::to_string(t) + "/" + std::to_string(i)));
                 }
             });
         }
-        auto wait_for = [&](auto done) {
-            while (!done()) {
-                std::this_thread::yield();
-            }
-        };
-        wait_for([&] {
-            const std::scoped_lock lock{mutex};
-            return acknowledged.size() >= 20;
-        });
-        postgres_.stop();
-        wait_for([&] { return failed.load() >= 3; });
-        postgres_.start();
-        restarted = true;
-        wait_for([&] { return sent_after_restart.load() >= 20; });
-        stop = true;
+    }
+    ~Senders() { stop(); }
+    Senders(const Senders&) = delete;
+    Senders& operator=(const Senders&) = delete;
+
+    /// Waits (up to a minute, else fails) until `done(acknowledged, failed)` holds.
+    template <typename Done> void waitUntil(Done done) {
+        std::unique_lock lock{mutex_};
+        EXPECT_TRUE(progress_.wait_for(lock, std::chrono::minutes{1},
+                                       [&] { return done(acknowledged_.size(), failed_); }));
     }
 
+    std::vector<Message> stop() {
+        stopping_ = true;
+        threads_.clear(); // joins
+        const std::scoped_lock lock{mutex_};
+        return acknowledged_;
+    }
+
+private:
+    void record(StoreResult<Message> sent) {
+        {
+            const std::scoped_lock lock{mutex_};
+            if (sent) {
+                acknowledged_.push_back(*std::move(sent));
+            } else {
+                EXPECT_EQ(sent.error(), StoreError::kFailed);
+                ++failed_;
+            }
+        }
+        progress_.notify_all();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable progress_;
+    std::vector<Message> acknowledged_;
+    std::size_t failed_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::vector<std::jthread> threads_;
+};
+
+// Senders keep sending through a restart: each send either is acknowledged, and then is in the
+// history after the restart at the index it was given, or fails with kFailed.
+TEST_F(PostgresFaultTest, NothingAcknowledgedIsLostAcrossARestart) {
+    Senders senders{3, [this](const std::string& body) { return send(body); }};
+    senders.waitUntil([](std::size_t acknowledged, std::size_t) { return acknowledged >= 20; });
+    postgres_.stop();
+    std::size_t before_restart = 0;
+    senders.waitUntil([&](std::size_t acknowledged, std::size_t failed) {
+        before_restart = acknowledged;
+        return failed >= 3;
+    });
+    postgres_.start();
+    senders.waitUntil(
+        [&](std::size_t acknowledged, std::size_t) { return acknowledged >= before_restart + 20; });
+    const std::vector<Message> acknowledged = senders.stop();
+
     const auto stored = store_->history(channel_.sid, {.limit = 100000}).value();
-    std::set<std::int64_t> indexes;
     for (std::size_t i = 0; i < stored.size(); ++i) {
         EXPECT_EQ(stored[i].index, static_cast<std::int64_t>(i)) << "indexes skip or repeat";
-        indexes.insert(stored[i].index);
     }
     for (const Message& message : acknowledged) {
-        ASSERT_LT(static_cast<std::size_t>(message.index), stored.size());
-        EXPECT_EQ(stored[static_cast<std::size_t>(message.index)].sid, message.sid);
-        EXPECT_EQ(stored[static_cast<std::size_t>(message.index)].body, message.body);
+        const auto at_index = static_cast<std::size_t>(message.index);
+        ASSERT_LT(at_index, stored.size()) << "acknowledged message " << message.sid << " lost";
+        EXPECT_EQ(stored[at_index].sid, message.sid);
+        EXPECT_EQ(stored[at_index].body, message.body);
     }
 }
 

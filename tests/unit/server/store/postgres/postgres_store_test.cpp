@@ -24,7 +24,13 @@ using parley::testing::PostgresEnvironment;
 class PostgresStoreTest : public ::testing::Test {
 protected:
     PostgresStoreTest() { server().createDatabase(database_); }
-    ~PostgresStoreTest() override { server().dropDatabase(database_); }
+    ~PostgresStoreTest() override {
+        try {
+            server().dropDatabase(database_);
+        } catch (const std::exception& error) {
+            ADD_FAILURE() << error.what();
+        }
+    }
 
     static parley::testing::PostgresServer& server() { return PostgresEnvironment::server(); }
 
