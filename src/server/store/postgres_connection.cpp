@@ -1,5 +1,7 @@
 #include "server/store/postgres_connection.hpp"
 
+#include <poll.h>
+
 namespace parley::server {
 
 namespace {
@@ -79,17 +81,21 @@ PgConnection::open(const std::vector<std::pair<std::string, std::string>>& param
     if (connection.broken()) {
         return std::unexpected(connection.errorMessage());
     }
+    // libpq's default prints notices on stderr; the store has nothing to learn from them.
+    PQsetNoticeProcessor(
+        connection.connection_.get(), [](void*, const char*) {}, nullptr);
     return connection;
 }
 
 bool PgConnection::alive() {
-    // The socket is non-blocking inside libpq, so this only reads what has already arrived: a
-    // FATAL from a server shutting down, or the end of the stream.
-    if (broken() || PQconsumeInput(connection_.get()) == 0) {
+    // An idle session is sent nothing (the store never LISTENs), so anything to read means the
+    // server is ending it: a FATAL from a shutdown or pg_terminate_backend, or the end of the
+    // stream. Dropping it then costs at most a reconnect; using it would fail the call.
+    if (broken()) {
         return false;
     }
-    // A notice while idle is harmless; anything else unexpected leaves the state unknown.
-    return !broken() && PQisBusy(connection_.get()) == 0;
+    pollfd socket{.fd = PQsocket(connection_.get()), .events = POLLIN, .revents = 0};
+    return poll(&socket, 1, 0) == 0;
 }
 
 std::expected<PgResult, std::string> PgConnection::exec(std::string_view sql,

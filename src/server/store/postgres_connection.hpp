@@ -69,8 +69,9 @@ public:
     static std::expected<PgConnection, std::string>
     open(const std::vector<std::pair<std::string, std::string>>& parameters);
 
-    /// Whether the connection is still usable, without waiting: reads what the server sent while
-    /// it was idle, which is how a server restart or a terminated backend shows.
+    /// Whether an idle connection is still usable, without waiting: the server has sent nothing
+    /// since the last command, as it does when it ends the session (a restart, a terminated
+    /// backend).
     bool alive();
     /// Whether libpq has given the connection up (the server went away mid-command).
     bool broken() const { return PQstatus(connection_.get()) != CONNECTION_OK; }

@@ -101,6 +101,23 @@ TEST_F(PostgresStoreTest, SendersOnSeveralNodesAndConnectionsGetEveryIndexOnce) 
     }
 }
 
+// An administrator (or a failover) ends the store's sessions while they sit idle in its pool: the
+// next calls notice before using them and open new ones, so none of them fails.
+TEST_F(PostgresStoreTest, ConnectionsEndedByTheServerAreReplacedOnTheNextCall) {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    const Channel channel =
+        store->createChannel(NewChannel{.sid = makeTestSid("CH"), .created_by = "alice"}).value();
+    // The timeout argument makes each call wait until that backend has exited.
+    server().execute(database_, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                                "WHERE application_name = 'parley' AND pid <> pg_backend_pid()");
+    const auto sent = store->appendMessage(
+        NewMessage{.sid = makeTestSid("IM"), .channel_sid = channel.sid, .author = "alice"});
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->index, 0);
+    EXPECT_TRUE(store->reachable());
+}
+
 TEST_F(PostgresStoreTest, CreatesTheSchemaInAnEmptyDatabase) {
     server().execute(database_, "SELECT 1"); // empty: no tables yet
     ASSERT_NE(open(), nullptr);
