@@ -109,10 +109,34 @@ std::expected<PgResult, std::string> PgConnection::exec(std::string_view sql,
         lengths.push_back(static_cast<int>(parameter.bytes.size()));
         types.push_back(parameter.type);
     }
-    const std::string statement{sql};
-    PGresult* raw =
-        PQexecParams(connection_.get(), statement.c_str(), static_cast<int>(parameters.size()),
-                     types.data(), values.data(), lengths.data(), formats.data(), 1);
+    const auto name = prepare(sql, types);
+    if (!name) {
+        return std::unexpected(name.error());
+    }
+    return check(PQexecPrepared(connection_.get(), name->c_str(),
+                                static_cast<int>(parameters.size()), values.data(), lengths.data(),
+                                formats.data(), 1));
+}
+
+// The store runs a few fixed statements many times: each is parsed once per connection and its
+// plan reused, rather than parsed and planned on every call.
+std::expected<std::string, std::string> PgConnection::prepare(std::string_view sql,
+                                                              const std::vector<Oid>& types) {
+    std::string statement{sql};
+    if (const auto known = prepared_.find(statement); known != prepared_.end()) {
+        return known->second;
+    }
+    std::string name = "parley_" + std::to_string(prepared_.size());
+    auto made = check(PQprepare(connection_.get(), name.c_str(), statement.c_str(),
+                                static_cast<int>(types.size()), types.data()));
+    if (!made) {
+        return std::unexpected(made.error());
+    }
+    prepared_.emplace(std::move(statement), name);
+    return name;
+}
+
+std::expected<PgResult, std::string> PgConnection::check(PGresult* raw) {
     PgResult result{raw};
     if (result.ok()) {
         last_state_.clear();

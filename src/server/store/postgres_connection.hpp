@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -98,9 +99,15 @@ private:
     explicit PgConnection(PGconn* connection) : connection_(connection) {}
 
     std::string errorMessage() const;
+    /// The name `sql` is prepared under on this connection, preparing it on first use.
+    std::expected<std::string, std::string> prepare(std::string_view sql,
+                                                    const std::vector<Oid>& types);
+    /// `raw` as a result, or the error it carries (noting its SQLSTATE).
+    std::expected<PgResult, std::string> check(PGresult* raw);
 
     std::unique_ptr<PGconn, Finish> connection_;
     std::string last_state_;
+    std::unordered_map<std::string, std::string> prepared_; // SQL text -> statement name
 };
 
 /// BEGIN ... COMMIT, rolled back by the destructor unless committed (on a connection still up).
