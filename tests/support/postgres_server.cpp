@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,10 @@ pid_t spawn(std::vector<std::string> arguments, const std::filesystem::path& log
         }
         // Its own process group: a Ctrl-C on the test run is the test's to handle, not postgres's.
         setpgid(0, 0);
+        // A test binary that crashes leaves no server behind: SIGTERM (runuser passes it on) is
+        // a shutdown that completes once the dead test's connections are gone. It fires when the
+        // thread that started the server ends, so start servers from the main thread.
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         execvp(argv[0], argv.data());
         _exit(127);
     }

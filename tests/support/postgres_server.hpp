@@ -5,6 +5,9 @@
 // shutdown) and removed at the end. Run as root (as CI does), it runs initdb and postgres as the
 // `postgres` user through `runuser -u postgres --`, since PostgreSQL refuses to run as root.
 //
+// Create and start it from the main thread: the server is told to stop when the thread that
+// started it ends (so a crashed test leaves none behind).
+//
 // The binaries come from the Debian package (/usr/lib/postgresql/15/bin), or from
 // PARLEY_PG_BINDIR when set.
 
