@@ -8,7 +8,10 @@
 #include "ws_test_client.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -26,9 +29,13 @@ std::vector<std::string> bodiesOf(const Json& history) {
 TEST(PostgresStore, TwoNodesShareChannelsAndHistory) {
     PostgresServer postgres;
     postgres.createDatabase("chat");
-    const std::vector<std::string> store = {"--store", postgres.url("chat")};
-    ServerProcess node_a{store};
-    ServerProcess node_b{store};
+    ServerProcess node_a{{"--store", postgres.url("chat")}};
+    // The other node names the store in its configuration file instead.
+    const auto config = std::filesystem::temp_directory_path() /
+                        ("parley-pg-node-" + std::to_string(::getpid()) + ".toml");
+    std::ofstream{config} << "store = \"" << postgres.url("chat") << "\"\n";
+    ServerProcess node_b{{"--config", config.string()}};
+    std::filesystem::remove(config);
 
     WsTestClient alice{node_a.port()};
     ASSERT_EQ(alice.request("init", {{"token", mintToken("alice", 600s)}})["ok"], true);
