@@ -20,6 +20,7 @@ namespace parley::server::testing {
 namespace {
 
 using parley::testing::PostgresEnvironment;
+using namespace std::chrono_literals;
 
 class PostgresStoreTest : public ::testing::Test {
 protected:
@@ -116,6 +117,28 @@ TEST_F(PostgresStoreTest, ConnectionsEndedByTheServerAreReplacedOnTheNextCall) {
     ASSERT_TRUE(sent);
     EXPECT_EQ(sent->index, 0);
     EXPECT_TRUE(store->reachable());
+}
+
+// A send stuck behind a lock (another session holding the channel's row) fails with kFailed once
+// the statement timeout passes, instead of holding a store worker indefinitely.
+TEST_F(PostgresStoreTest, ASendStuckOnALockFailsAtTheStatementTimeout) {
+    auto opened =
+        PostgresStore::open(server().url(database_), PostgresOptions{.statement_timeout = 300ms});
+    ASSERT_TRUE(opened) << opened.error();
+    PostgresStore& store = **opened;
+    const Channel channel =
+        store.createChannel(NewChannel{.sid = makeTestSid("CH"), .created_by = "alice"}).value();
+    auto blocker = PgConnection::open({{"dbname", server().url(database_)}});
+    ASSERT_TRUE(blocker) << blocker.error();
+    ASSERT_TRUE(blocker->exec("BEGIN"));
+    ASSERT_TRUE(blocker->run("SELECT 1 FROM channels WHERE sid = $1 FOR UPDATE", channel.sid));
+
+    const auto message = [&] {
+        return NewMessage{.sid = makeTestSid("IM"), .channel_sid = channel.sid, .author = "alice"};
+    };
+    EXPECT_EQ(store.appendMessage(message()).error(), StoreError::kFailed);
+    ASSERT_TRUE(blocker->exec("ROLLBACK"));
+    EXPECT_EQ(store.appendMessage(message()).value().index, 0) << "the failed send took no index";
 }
 
 TEST_F(PostgresStoreTest, CreatesTheSchemaInAnEmptyDatabase) {
