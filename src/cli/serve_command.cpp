@@ -312,7 +312,8 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     serve->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
     serve->add_option("--data", args->data, "Data directory for the database (default ./data)");
     serve->add_option("--store", args->store,
-                      "Where channels and messages live: sqlite:DIR (default: SQLite in --data)");
+                      "Where channels and messages live: sqlite:DIR (default: SQLite in --data) or "
+                      "postgresql://USER@HOST:PORT/DB (several nodes)");
     serve->add_option("--broker", args->broker,
                       "How events reach every node's sessions: memory (default, one node)");
     serve->add_option("--account-sid", args->account_sid, "Account SID the API key belongs to")

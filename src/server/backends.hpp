@@ -1,8 +1,8 @@
 #pragma once
 
-// The one place where configuration picks the Store and the Broker (`--store`, `--broker`).
-// Today: `sqlite:DIR` (the default, DIR being the data directory) and `memory`; PostgreSQL and
-// Redis plug in here, behind the same interfaces and typed test suites.
+// The one place where configuration picks the Store and the Broker (`--store`, `--broker`):
+// `sqlite:DIR` (the default, DIR being the data directory) or `postgresql://USER@HOST:PORT/DB`,
+// and `memory`; Redis plugs in here, behind the same interface and typed test suite.
 
 #include "server/broker/broker.hpp"
 #include "server/store/store.hpp"
@@ -15,7 +15,8 @@
 
 namespace parley::server {
 
-/// The store a spec names: "sqlite:DIR" (DIR/parley.db), or "" for SQLite in `data_dir`.
+/// The store a spec names: "sqlite:DIR" (DIR/parley.db), "" for SQLite in `data_dir`, or a
+/// "postgresql://" URL (checked before connecting; its schema is created or migrated).
 std::expected<std::unique_ptr<Store>, std::string> openStore(std::string_view spec,
                                                              const std::filesystem::path& data_dir);
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// The HTTP side of the port: /healthz, /metrics, and read-only REST access to channels and
+// The HTTP side of the port: /healthz (200 "ok", or 503 when the store's database does not
+// answer), /metrics, and read-only REST access to channels and
 // messages for backends, authorized with HTTP Basic "API key SID : secret" as Twilio's REST API
 // is. answer() is a pure request -> response, so it is tested without a socket; handle() runs
 // answers that read the store on a store worker, never on the io thread.

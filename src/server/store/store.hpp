@@ -1,8 +1,8 @@
 #pragma once
 
 // Storage of channels, members and messages. The chat service talks only to this interface:
-// SQLite is the embedded default, PostgreSQL (several nodes) plugs in later behind the same calls
-// and passes the same typed test suite (tests/unit/server/store/store_test.cpp).
+// SQLite is the embedded default, PostgreSQL (several nodes) sits behind the same calls, and both
+// pass the same typed test suite (tests/unit/server/store/store_test.cpp).
 //
 // Contract for every implementation:
 // - Thread-safe: any method may be called from any thread concurrently (the server calls it from
@@ -149,6 +149,11 @@ public:
     virtual StoreResult<Message> appendMessage(const NewMessage& message) = 0;
     virtual StoreResult<std::vector<Message>> history(std::string_view channel_sid,
                                                       const HistoryQuery& query) = 0;
+
+    /// Whether the database answers now (for /healthz). An embedded store always does; a remote
+    /// one asks its server, which may take up to its connect timeout, so call it on a store
+    /// worker, never on an io thread.
+    virtual bool reachable() { return true; }
 };
 
 } // namespace parley::server

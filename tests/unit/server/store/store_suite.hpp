@@ -3,6 +3,10 @@
 // The typed Store conformance suite's fixture: every implementation of Store runs the same tests
 // (store_test.cpp, store_paging_test.cpp). A new implementation adds a StoreTraits and joins
 // Implementations.
+//
+// The PostgreSQL store runs the same files in a test binary of its own (postgres_store_tests,
+// built with PARLEY_STORE_SUITE_POSTGRES), which starts one throwaway PostgreSQL server for all
+// of them; server_unit_tests runs them on SQLite and needs no database server.
 
 #include "server/store/sqlite_store.hpp"
 #include "server/store/store.hpp"
@@ -18,10 +22,14 @@
 #include <string>
 #include <vector>
 
+#ifdef PARLEY_STORE_SUITE_POSTGRES
+#include "postgres_environment.hpp"
+#include "server/store/postgres_store.hpp"
+#endif
+
 namespace parley::server::testing {
 
 // How the typed suite gets a fresh, empty store of one implementation and reopens the same one.
-// A PostgreSQL entry would create and drop a scratch database instead of a directory.
 template <typename Implementation> struct StoreTraits;
 
 template <> struct StoreTraits<SqliteStore> {
@@ -51,6 +59,37 @@ template <> struct StoreTraits<SqliteStore> {
 
     std::filesystem::path directory;
 };
+
+#ifdef PARLEY_STORE_SUITE_POSTGRES
+// A scratch database on the binary's shared server, dropped when the test is done.
+template <> struct StoreTraits<PostgresStore> {
+    StoreTraits() { server().createDatabase(database); }
+    ~StoreTraits() {
+        try {
+            server().dropDatabase(database);
+        } catch (const std::exception& error) {
+            ADD_FAILURE() << error.what();
+        }
+    }
+    StoreTraits(const StoreTraits&) = delete;
+    StoreTraits& operator=(const StoreTraits&) = delete;
+
+    static parley::testing::PostgresServer& server() {
+        return parley::testing::PostgresEnvironment::server();
+    }
+
+    std::unique_ptr<Store> open() const {
+        auto store = PostgresStore::open(server().url(database));
+        if (!store) {
+            ADD_FAILURE() << store.error();
+            return nullptr;
+        }
+        return std::move(*store);
+    }
+
+    std::string database = parley::testing::PostgresEnvironment::freshDatabaseName();
+};
+#endif
 
 inline std::string makeTestSid(std::string_view prefix) {
     static std::atomic<unsigned long long> counter{0};
@@ -148,6 +187,10 @@ protected:
     long clock_ = 0;
 };
 
+#ifdef PARLEY_STORE_SUITE_POSTGRES
+using Implementations = ::testing::Types<PostgresStore>;
+#else
 using Implementations = ::testing::Types<SqliteStore>;
+#endif
 
 } // namespace parley::server::testing
