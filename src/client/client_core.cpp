@@ -149,36 +149,38 @@ void ClientCore::connect() {
     }
     setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
     ++connect_attempts_;
-    const std::uint64_t serial = ++connection_serial_;
-    connection_ =
-        transport_->open(urls_.current().url,
-                         ConnectionHandlers{
-                             .opened =
-                                 [this, serial] {
-                                     if (serial == connection_serial_) {
-                                         onOpened();
-                                     }
-                                 },
-                             .frame =
-                                 [this, serial](const std::string& text) {
-                                     if (serial == connection_serial_) {
-                                         onFrame(text);
-                                     }
-                                 },
-                             .failed =
-                                 [this, serial, url = urls_.current().text](ConnectionError error) {
-                                     if (serial == connection_serial_) {
-                                         error.url = url;
-                                         failure_ = std::move(error);
-                                     }
-                                 },
-                             .ended =
-                                 [this, serial](int close_code, const std::string& reason) {
-                                     if (serial == connection_serial_) {
-                                         onEnded(close_code, reason);
-                                     }
-                                 },
-                         });
+    connection_ = transport_->open(urls_.current().url, handlersFor(++connection_serial_));
+}
+
+// Handlers that reach the core only while their connection is the current one.
+ConnectionHandlers ClientCore::handlersFor(std::uint64_t serial) {
+    return ConnectionHandlers{
+        .opened =
+            [this, serial] {
+                if (serial == connection_serial_) {
+                    onOpened();
+                }
+            },
+        .frame =
+            [this, serial](const std::string& text) {
+                if (serial == connection_serial_) {
+                    onFrame(text);
+                }
+            },
+        .failed =
+            [this, serial, url = urls_.current().text](ConnectionError error) {
+                if (serial == connection_serial_) {
+                    error.url = url; // the URL of this attempt: the next one goes elsewhere
+                    failure_ = std::move(error);
+                }
+            },
+        .ended =
+            [this, serial](int close_code, const std::string& reason) {
+                if (serial == connection_serial_) {
+                    onEnded(close_code, reason);
+                }
+            },
+    };
 }
 
 void ClientCore::onOpened() {

@@ -92,6 +92,7 @@ private:
 
     // Connection (client_core.cpp).
     void connect();
+    ConnectionHandlers handlersFor(std::uint64_t serial);
     void onOpened();
     void onInitReply(const Result<Json>& reply, token::TimePoint sent);
     void onConnected();
