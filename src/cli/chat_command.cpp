@@ -7,7 +7,7 @@
 #include "cli/chat_state.hpp"
 #include "cli/chat_token_retry.hpp"
 #include "cli/token_command_provider.hpp"
-#include "client/ws_url.hpp"
+#include "client/url_rotation.hpp"
 
 #include <parley/client/access_manager.hpp>
 #include <parley/client/chat_client.hpp>
@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace parley::cli {
 
@@ -42,7 +43,7 @@ constexpr std::string_view kFooter =
     "no longer have one (parley chat exits 1); any other failure is retried with backoff.";
 
 struct ChatArgs {
-    std::string url;
+    std::vector<std::string> urls;
     std::string token;
     std::string token_command;
     bool events_json = false;
@@ -93,8 +94,8 @@ std::shared_ptr<client::AccessManager> renewer(const std::string& command, const
 }
 
 int runChat(const ChatArgs& args) {
-    if (auto url = client::parseWsUrl(args.url); !url) {
-        std::cerr << "parley chat: --url " << args.url << ": " << url.error() << '\n';
+    if (auto urls = client::parseServerUrls(args.urls); !urls) {
+        std::cerr << "parley chat: --url " << urls.error() << '\n';
         return kUsageError;
     }
     const bool renews = !args.token_command.empty();
@@ -102,7 +103,7 @@ int runChat(const ChatArgs& args) {
                                                  token::SystemClock::instance());
     auto control = std::make_shared<ChatControl>();
     control->startReading(std::cin, ::isatty(STDIN_FILENO) == 1);
-    printer->connecting(args.url);
+    printer->connecting(args.urls);
     std::unique_ptr<TokenRetry> retry;
     if (renews) {
         retry = std::make_unique<TokenRetry>(args.token_command, *control, printer);
@@ -116,7 +117,7 @@ int runChat(const ChatArgs& args) {
                         retry.get()};
     const std::chrono::seconds window{args.window};
     auto client = client::ChatClient::create(
-        *token, client::ChatClientOptions{.url = args.url,
+        *token, client::ChatClientOptions{.urls = args.urls,
                                           .ca_file = args.ca_file,
                                           .about_to_expire_window = window,
                                           .listener = session.listener()});
@@ -148,9 +149,11 @@ void addChatCommand(CLI::App& app, int& exit_code) {
     auto* chat = app.add_subcommand(
         "chat", "A terminal chat client that shows the token lifecycle as it happens");
     chat->footer(std::string{kFooter});
-    chat->add_option("--url", args->url,
-                     "The server's WebSocket URL, ws://HOST:PORT/v1/ws (wss:// for TLS)")
-        ->required();
+    chat->add_option("--url", args->urls,
+                     "The server's WebSocket URL, ws://HOST:PORT/v1/ws (wss:// for TLS); give it "
+                     "once per node to move to the next node when one is gone")
+        ->required()
+        ->allow_extra_args(false);
     chat->add_option("--ca-file", args->ca_file,
                      "For wss://: trust the CA certificates in this PEM file instead of the "
                      "system's");

@@ -86,16 +86,17 @@ void ChatPrinter::onConnectionStateChanged(client::ConnectionState state) {
 }
 
 void ChatPrinter::onConnectionError(const client::ConnectionError& error) {
-    json event{{"event", "connectionError"},
-               {"cause", std::string{client::toString(error.cause)}},
-               {"message", error.message},
-               {"http_status", error.http_status},
-               {"attempt", error.attempt},
-               {"will_retry", error.will_retry},
-               {"retry_in_ms", error.retry_in.count()}};
-    emit(event, "cannot connect (attempt " + std::to_string(error.attempt) + "): " + error.message +
-                    (error.will_retry ? "; trying again in " + secondsText(error.retry_in)
-                                      : "; waiting for a new token"));
+    json event{
+        {"event", "connectionError"},       {"cause", std::string{client::toString(error.cause)}},
+        {"message", error.message},         {"url", error.url},
+        {"http_status", error.http_status}, {"attempt", error.attempt},
+        {"will_retry", error.will_retry},   {"retry_in_ms", error.retry_in.count()}};
+    const std::string retry = error.retry_in.count() == 0
+                                  ? "; trying again now"
+                                  : "; trying again in " + secondsText(error.retry_in);
+    emit(event, "cannot connect (attempt " + std::to_string(error.attempt) + ", " + error.url +
+                    "): " + error.message +
+                    (error.will_retry ? retry : "; waiting for a new token"));
 }
 
 void ChatPrinter::onTokenAboutToExpire(const client::TokenInfo& token) {
@@ -159,8 +160,13 @@ void ChatPrinter::onDisconnected(const client::Disconnect& disconnect) {
              (disconnect.will_reconnect ? "; reconnecting" : "; waiting for a new token"));
 }
 
-void ChatPrinter::connecting(const std::string& url) {
-    emit({{"event", "connecting"}, {"url", url}}, "connecting to " + url + " …");
+void ChatPrinter::connecting(const std::vector<std::string>& urls) {
+    std::string list;
+    for (const auto& url : urls) {
+        list += (list.empty() ? "" : " or ") + url;
+    }
+    emit({{"event", "connecting"}, {"url", urls.empty() ? "" : urls.front()}, {"urls", urls}},
+         "connecting to " + list + " …");
 }
 
 void ChatPrinter::tokenRetry(const std::string& reason, std::chrono::milliseconds retry_in) {

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace parley::cli {
 
@@ -38,7 +39,7 @@ public:
     void message(const client::Message& message, bool caught_up);
 
     /// Before the first attempt: where the client connects.
-    void connecting(const std::string& url);
+    void connecting(const std::vector<std::string>& urls);
     /// The AccessManager's own error (a provider that failed for good, a client that refused).
     void managerError(const client::Error& error);
     /// --token-command gave no usable token (`reason`); it runs again after `retry_in`.

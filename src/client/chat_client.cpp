@@ -1,6 +1,7 @@
 // ChatClient's public face: operations as futures, listeners as lambdas or an interface.
 
 #include "client/chat_client_impl.hpp"
+#include "client/url_rotation.hpp"
 
 #include <parley/client/chat_client.hpp>
 
@@ -114,12 +115,13 @@ Subscription subscribe(ChatClient::Impl& impl, Field field, auto callback) {
 
 std::shared_ptr<ChatClient> ChatClient::create(std::string token, ChatClientOptions options) {
     // A malformed URL is a configuration error, found before any thread starts.
-    auto url = parseWsUrl(options.url);
-    if (!url) {
-        throw std::invalid_argument("ChatClient: " + url.error());
+    auto urls = parseServerUrls(options.urls.empty() ? std::vector<std::string>{options.url}
+                                                     : options.urls);
+    if (!urls) {
+        throw std::invalid_argument("ChatClient: " + urls.error());
     }
     auto listener = std::move(options.listener);
-    auto impl = std::make_shared<Impl>(std::move(options), std::move(*url));
+    auto impl = std::make_shared<Impl>(std::move(options), std::move(*urls));
     if (listener) {
         impl->events().add(std::move(listener)).release(); // lives as long as the client
     }

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 #include <random>
 
@@ -16,14 +17,22 @@ constexpr std::chrono::milliseconds kConnectTimeout{10'000};
 // server that stopped answering.
 constexpr std::chrono::milliseconds kCloseGrace{500};
 
+// The trusted CAs, loaded once when any of the URLs is wss://.
+std::shared_ptr<boost::asio::ssl::context> tlsFor(const std::vector<ServerUrl>& urls,
+                                                  const std::string& ca_file) {
+    const bool any_tls =
+        std::ranges::any_of(urls, [](const ServerUrl& url) { return url.url.tls; });
+    return any_tls ? makeClientTlsContext(ca_file) : nullptr;
+}
+
 } // namespace
 
-ChatClient::Impl::Impl(ChatClientOptions options, WsUrl url)
+ChatClient::Impl::Impl(ChatClientOptions options, std::vector<ServerUrl> urls)
     : options_(std::move(options)), work_(io_.get_executor()),
       scheduler_(io_, *options_.clock, options_.clock_recheck),
-      transport_(io_, kConnectTimeout, url.tls ? makeClientTlsContext(options_.ca_file) : nullptr),
+      transport_(io_, kConnectTimeout, tlsFor(urls, options_.ca_file)),
       events_(EventDispatcher::create(options_.callback_executor)),
-      core_(options_, std::move(url), scheduler_, transport_, *events_, std::random_device{}()) {}
+      core_(options_, std::move(urls), scheduler_, transport_, *events_, std::random_device{}()) {}
 
 ChatClient::Impl::~Impl() {
     shutdown();

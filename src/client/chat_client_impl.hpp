@@ -21,12 +21,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace parley::client {
 
 class ChatClient::Impl : public std::enable_shared_from_this<Impl> {
 public:
-    Impl(ChatClientOptions options, WsUrl url);
+    /// `urls` as ClientCore takes them (parsed, not empty).
+    Impl(ChatClientOptions options, std::vector<ServerUrl> urls);
     ~Impl();
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;

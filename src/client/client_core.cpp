@@ -21,7 +21,15 @@ std::string refusalText(const Error& refusal) {
 
 ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
                        Transport& transport, EventDispatcher& events, std::uint64_t seed)
-    : url_(std::move(url)), scheduler_(&scheduler), transport_(&transport), events_(&events),
+    : ClientCore(options,
+                 {ServerUrl{.text = (url.tls ? "wss://" : "ws://") + url.hostHeader() + url.target,
+                            .url = url}},
+                 scheduler, transport, events, seed) {}
+
+ClientCore::ClientCore(const ChatClientOptions& options, std::vector<ServerUrl> urls,
+                       lifecycle::Scheduler& scheduler, Transport& transport,
+                       EventDispatcher& events, std::uint64_t seed)
+    : urls_(std::move(urls)), scheduler_(&scheduler), transport_(&transport), events_(&events),
       lifecycle_(
           scheduler,
           lifecycle::LifecycleOptions{.about_to_expire_window = options.about_to_expire_window,
@@ -103,6 +111,7 @@ ChatClientStats ClientCore::stats() const {
         .armed_timers = (lifecycle_.timerArmed() ? 1 : 0) + (reconnect_timer_ != 0 ? 1 : 0) +
                         (pace_timer_ != 0 ? 1 : 0),
         .connect_attempts = connect_attempts_,
+        .url = urls_.current().text,
         .queued_requests = requests_.queued(),
     };
 }
@@ -140,34 +149,38 @@ void ClientCore::connect() {
     }
     setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
     ++connect_attempts_;
-    const std::uint64_t serial = ++connection_serial_;
-    connection_ =
-        transport_->open(url_, ConnectionHandlers{
-                                   .opened =
-                                       [this, serial] {
-                                           if (serial == connection_serial_) {
-                                               onOpened();
-                                           }
-                                       },
-                                   .frame =
-                                       [this, serial](const std::string& text) {
-                                           if (serial == connection_serial_) {
-                                               onFrame(text);
-                                           }
-                                       },
-                                   .failed =
-                                       [this, serial](ConnectionError error) {
-                                           if (serial == connection_serial_) {
-                                               failure_ = std::move(error);
-                                           }
-                                       },
-                                   .ended =
-                                       [this, serial](int close_code, const std::string& reason) {
-                                           if (serial == connection_serial_) {
-                                               onEnded(close_code, reason);
-                                           }
-                                       },
-                               });
+    connection_ = transport_->open(urls_.current().url, handlersFor(++connection_serial_));
+}
+
+// Handlers that reach the core only while their connection is the current one.
+ConnectionHandlers ClientCore::handlersFor(std::uint64_t serial) {
+    return ConnectionHandlers{
+        .opened =
+            [this, serial] {
+                if (serial == connection_serial_) {
+                    onOpened();
+                }
+            },
+        .frame =
+            [this, serial](const std::string& text) {
+                if (serial == connection_serial_) {
+                    onFrame(text);
+                }
+            },
+        .failed =
+            [this, serial, url = urls_.current().text](ConnectionError error) {
+                if (serial == connection_serial_) {
+                    error.url = url; // the URL of this attempt: the next one goes elsewhere
+                    failure_ = std::move(error);
+                }
+            },
+        .ended =
+            [this, serial](int close_code, const std::string& reason) {
+                if (serial == connection_serial_) {
+                    onEnded(close_code, reason);
+                }
+            },
+    };
 }
 
 void ClientCore::onOpened() {
@@ -222,6 +235,7 @@ void ClientCore::onInitReply(const Result<Json>& reply, token::TimePoint sent) {
 void ClientCore::onConnected() {
     initialized_ = true;
     backoff_.reset();
+    urls_.connected();
     const bool reconnected = ever_connected_;
     ever_connected_ = true;
     setState(ConnectionState::kConnected);
@@ -277,7 +291,8 @@ void ClientCore::onEnded(int close_code, const std::string& reason) {
                                                .will_reconnect = will_reconnect}](
                           ChatClientListener& listener) { listener.onDisconnected(disconnect); });
     }
-    const auto retry_in = will_reconnect ? scheduleReconnect() : std::chrono::milliseconds{0};
+    const auto retry_in =
+        will_reconnect ? scheduleReconnect(was_connected) : std::chrono::milliseconds{0};
     if (!will_reconnect) {
         waitForToken();
     }
@@ -296,10 +311,16 @@ void ClientCore::reportFailure(ConnectionError error, bool will_retry,
     });
 }
 
-std::chrono::milliseconds ClientCore::scheduleReconnect() {
+std::chrono::milliseconds ClientCore::scheduleReconnect(bool was_connected) {
     setState(ever_connected_ ? ConnectionState::kReconnecting : ConnectionState::kConnecting);
     scheduler_->cancel(reconnect_timer_);
-    const auto delay = backoff_.next();
+    bool wait = true;
+    if (was_connected) {
+        urls_.lostConnection();
+    } else {
+        wait = urls_.failedAttempt();
+    }
+    const auto delay = wait ? backoff_.next() : std::chrono::milliseconds{0};
     reconnect_timer_ = scheduler_->scheduleAt(scheduler_->clock().now() + delay, [this] {
         reconnect_timer_ = 0;
         connect();

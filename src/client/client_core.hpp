@@ -18,6 +18,7 @@
 #include "client/event_dispatcher.hpp"
 #include "client/request_table.hpp"
 #include "client/transport.hpp"
+#include "client/url_rotation.hpp"
 
 #include <parley/client/chat_client.hpp>
 #include <parley/lifecycle/backoff.hpp>
@@ -40,8 +41,13 @@ class ClientCore {
 public:
     template <typename T> using Done = std::function<void(Result<T>)>;
 
-    /// Takes `options`' about_to_expire_window, reconnect and max_queued_requests. `seed` feeds
-    /// the reconnect jitter. The scheduler, transport and dispatcher must outlive the core.
+    /// Takes `options`' about_to_expire_window, reconnect and max_queued_requests; connects to
+    /// `urls` (not empty) in turn, as UrlRotation says. `seed` feeds the reconnect jitter. The
+    /// scheduler, transport and dispatcher must outlive the core.
+    ClientCore(const ChatClientOptions& options, std::vector<ServerUrl> urls,
+               lifecycle::Scheduler& scheduler, Transport& transport, EventDispatcher& events,
+               std::uint64_t seed);
+    /// One URL.
     ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
                Transport& transport, EventDispatcher& events, std::uint64_t seed);
     ~ClientCore();
@@ -86,13 +92,15 @@ private:
 
     // Connection (client_core.cpp).
     void connect();
+    ConnectionHandlers handlersFor(std::uint64_t serial);
     void onOpened();
     void onInitReply(const Result<Json>& reply, token::TimePoint sent);
     void onConnected();
     void onFrame(const std::string& text);
     void onEnded(int close_code, const std::string& reason);
-    /// Returns the delay before the next attempt.
-    std::chrono::milliseconds scheduleReconnect();
+    /// Moves to the next URL and returns the delay before the attempt there: the backoff after
+    /// a lost connection (`was_connected`) or a full round of failed attempts, else none.
+    std::chrono::milliseconds scheduleReconnect(bool was_connected);
     void reportFailure(ConnectionError error, bool will_retry, std::chrono::milliseconds retry_in);
     void cancelTimers();
     void pump();
@@ -130,7 +138,7 @@ private:
                std::move(on_reply));
     }
 
-    WsUrl url_;
+    UrlRotation urls_;
     lifecycle::Scheduler* scheduler_;
     Transport* transport_;
     EventDispatcher* events_;

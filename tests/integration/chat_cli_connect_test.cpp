@@ -44,6 +44,30 @@ TEST(ChatCliConnect, AWrongPortSaysWhereItConnectsAndAPipedQuitDoesNotWait) {
     }
 }
 
+TEST(ChatCliConnect, SeveralUrlsMoveOnFromARefusedOneAndNameIt) {
+    ServerProcess server;
+    const std::string refused = "ws://127.0.0.1:" + std::to_string(closedPort()) + "/v1/ws";
+    ChatProcess chat{{"--url", refused, "--url", urlOf(server), "--token", mintToken("alice", 600s),
+                      "--events-json", "--no-state-file"}};
+    const auto connecting = chat.waitForEvent("connecting");
+    ASSERT_TRUE(connecting);
+    EXPECT_EQ((*connecting)["urls"], (ChatProcess::Json{refused, urlOf(server)}));
+    const auto failed = chat.waitForEvent("connectionError");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ((*failed)["url"], refused) << "the line names the URL that failed";
+    EXPECT_EQ((*failed)["cause"], "refused");
+    EXPECT_EQ((*failed)["retry_in_ms"], 0) << "the next URL is tried at once";
+    ASSERT_TRUE(chat.waitForEvent("connected")) << "never reached the second URL";
+    chat.write("/quit");
+    EXPECT_EQ(chat.waitForExit(), 0);
+}
+
+TEST(ChatCliConnect, ABadUrlAmongSeveralIsAUsageError) {
+    ChatProcess chat{{"--url", "ws://127.0.0.1:1/v1/ws", "--url", "http://bad.test/v1/ws",
+                      "--token", mintToken("alice", 600s)}};
+    EXPECT_EQ(chat.waitForExit(), 2);
+}
+
 TEST(ChatCliConnect, AWrongPathShowsTheHttpStatus) {
     ServerProcess server;
     const std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/nowhere";

@@ -44,6 +44,14 @@ struct ChatClientOptions {
     /// The server's WebSocket endpoint, `ws://host:port/v1/ws`, or `wss://host:port/v1/ws` for
     /// TLS (the server's certificate must be valid for `host` and signed by a trusted CA).
     std::string url = "ws://127.0.0.1:8080/v1/ws";
+    /// Several endpoints of one service (the nodes of a cluster), same form as `url`; when not
+    /// empty it is used and `url` is ignored. The client connects to the first; when an attempt
+    /// fails (refused, timed out, an HTTP status, TLS) or an open connection is lost, the next
+    /// attempt goes to the next URL, round robin. Moving on after a failed attempt is immediate;
+    /// the `reconnect` backoff applies once every URL has failed in a row (a full round), and
+    /// after a lost connection as with one URL. After moving, the client resumes as after any
+    /// reconnect (rejoin, catch-up by index). At most 64.
+    std::vector<std::string> urls;
     /// For wss://: a PEM file of the CA certificates to trust instead of the system's store (a
     /// private CA, tests). Empty: the system's trusted CAs.
     std::string ca_file;
@@ -77,6 +85,8 @@ struct ChatClientStats {
     int armed_timers = 0;
     /// TCP connects attempted since creation.
     std::uint64_t connect_attempts = 0;
+    /// The URL the client is connected or connecting to, or will try next.
+    std::string url;
     std::size_t queued_requests = 0;
 };
 
@@ -84,8 +94,9 @@ class ChatClient : public TokenConsumer {
 public:
     /// Starts connecting with `token`. A token that fails the local pre-check (malformed, expired,
     /// lifetime over 24 h) fires tokenError and leaves the client waiting for `updateToken`.
-    /// Throws std::invalid_argument when `options.url` is not `ws[s]://host[:port][/path]`, or
-    /// when the trusted CAs of a wss:// URL cannot be loaded (`options.ca_file`). A certificate
+    /// Throws std::invalid_argument, naming the URL, when `options.url` (or one of `options.urls`)
+    /// is not `ws[s]://host[:port][/path]` or `urls` holds more than 64, or when the trusted CAs
+    /// for a wss:// URL cannot be loaded (`options.ca_file`). A certificate
     /// that fails verification is a failed connection (disconnected, retried), not an exception.
     static std::shared_ptr<ChatClient> create(std::string token, ChatClientOptions options = {});
 

@@ -89,6 +89,9 @@ struct ConnectionError {
     Cause cause = Cause::kNetwork;
     /// For people: what failed, with the system's words for it.
     std::string message;
+    /// The URL of the attempt that failed, as given in ChatClientOptions (`url` or one of
+    /// `urls`); the next attempt goes to the next URL of the list.
+    std::string url;
     /// The HTTP status of a refused upgrade (kHttpStatus), else 0.
     int http_status = 0;
     /// Which attempt this was, counting from 1 since the client was created.
