@@ -184,7 +184,8 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
         return response;
     }
     if (path == "/healthz") {
-        return respond(request, http::status::ok, "ok\n", "text/plain");
+        return respond(request, http::status::ok, "ok\n" + (health_ ? health_() : ""),
+                       "text/plain");
     }
     if (path == "/metrics") {
         return respond(request, http::status::ok, context_.metrics.render(),

@@ -1,0 +1,138 @@
+#pragma once
+
+// A redis-server of the test's own (Debian's /usr/bin/redis-server) on a free port in a temporary
+// folder, with nothing saved. RedisServer::shared() starts one the first time a test asks for it
+// and a gtest Environment stops it when the binary ends; a test that restarts Redis makes its own.
+
+#include <hiredis/hiredis.h>
+
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace parley::server::test {
+
+class RedisServer {
+public:
+    RedisServer() : port_(freePort()) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "parley-redis-XXXXXX");
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed");
+        }
+        dir_ = pattern;
+        start();
+    }
+    ~RedisServer() {
+        stop();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    static RedisServer& shared();
+
+    int port() const { return port_; }
+
+    /// Starts it (again, on the same port) and waits until it answers PING.
+    void start() {
+        const std::string port = std::to_string(port_);
+        const std::string log = (dir_ / "redis.log").string();
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::execl("/usr/bin/redis-server", "redis-server", "--save", "", "--appendonly", "no",
+                    "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir_.c_str(),
+                    "--logfile", log.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!answers()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw std::runtime_error("redis-server did not start on port " + port);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10)); // polling, not asserting
+        }
+    }
+
+    /// Stops it and waits for the process to end (its clients see their connections drop).
+    void stop() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+    }
+
+private:
+    bool answers() const {
+        const timeval timeout{.tv_sec = 1, .tv_usec = 0};
+        redisContext* context = redisConnectWithTimeout("127.0.0.1", port_, timeout);
+        bool ok = false;
+        if (context != nullptr && context->err == 0) {
+            auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
+            ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
+            if (reply != nullptr) {
+                freeReplyObject(reply);
+            }
+        }
+        if (context != nullptr) {
+            redisFree(context);
+        }
+        return ok;
+    }
+
+    static int freePort() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof address;
+        // NOLINTNEXTLINE: the sockets API takes a sockaddr*
+        auto* generic = reinterpret_cast<sockaddr*>(&address);
+        if (::bind(fd, generic, size) != 0 || ::getsockname(fd, generic, &size) != 0) {
+            ::close(fd);
+            throw std::runtime_error("no free port");
+        }
+        ::close(fd);
+        return ntohs(address.sin_port);
+    }
+
+    int port_;
+    std::filesystem::path dir_;
+    pid_t pid_ = -1;
+};
+
+// Stops the shared server when the test binary ends.
+class RedisEnvironment final : public ::testing::Environment {
+public:
+    void TearDown() override { server.reset(); }
+    std::unique_ptr<RedisServer> server;
+};
+
+// Registered before main (gtest_main runs the tests), so gtest tears it down at the end.
+inline RedisEnvironment* const kRedisEnvironment = [] {
+    auto* made = new RedisEnvironment; // gtest owns and deletes it
+    ::testing::AddGlobalTestEnvironment(made);
+    return made;
+}();
+
+inline RedisServer& RedisServer::shared() {
+    if (!kRedisEnvironment->server) {
+        kRedisEnvironment->server = std::make_unique<RedisServer>();
+    }
+    return *kRedisEnvironment->server;
+}
+
+} // namespace parley::server::test
