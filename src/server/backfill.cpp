@@ -24,8 +24,8 @@ void Backfill::read(std::string channel, std::optional<std::int64_t> after, Done
                 .channel = channel,
                 .identity = message.author,
                 .index = message.index,
-                .frame = std::make_shared<const std::string>(
-                    protocol::messageEvent(toWire(message))),
+                .frame =
+                    std::make_shared<const std::string>(protocol::messageEvent(toWire(message))),
             });
         }
         done(std::move(events));

@@ -28,10 +28,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,15 +79,15 @@ private:
 
     // A subscribed channel's order, with a Backfill (hub_sequence.cpp).
     struct Sequence {
-        std::uint64_t generation = 0;          // a leave and a new join start afresh
-        std::optional<std::int64_t> last;      // last message index delivered; nullopt: unknown
-        bool holding = false;                  // events wait in `held` (reading or delivering)
-        bool reading = false;                  // a store read is in flight
-        bool read_again = false;               // a gap came while reading: read once more
-        bool delivering = false;               // a store worker is delivering this channel
-        bool read_found_nothing = false;       // the last read after `last` brought nothing new
-        bool subscribed = false;               // to the broker (after the first read)
-        std::optional<Backfill::Result> read;  // a read's result, for the delivering worker
+        std::uint64_t generation = 0;         // a leave and a new join start afresh
+        std::optional<std::int64_t> last;     // last message index delivered; nullopt: unknown
+        bool holding = false;                 // events wait in `held` (reading or delivering)
+        bool reading = false;                 // a store read is in flight
+        bool read_again = false;              // a gap came while reading: read once more
+        bool delivering = false;              // a store worker is delivering this channel
+        bool read_found_nothing = false;      // the last read after `last` brought nothing new
+        bool subscribed = false;              // to the broker (after the first read)
+        std::optional<Backfill::Result> read; // a read's result, for the delivering worker
         std::deque<ChannelEvent> held;
     };
     using Batch = std::vector<std::pair<Targets, Payload>>;

@@ -7,6 +7,7 @@
 
 #include "server/hub.hpp"
 
+#include <limits>
 #include <utility>
 
 namespace parley::server {
@@ -45,16 +46,19 @@ void Hub::onBrokerGap(std::string_view topic) {
     if (isIdentityTopic(topic) || backfill_ == nullptr) {
         return; // membership is not in the store by index; a session's next read has it
     }
+    const std::string prefix = channelTopic("");
+    if (!topic.starts_with(prefix)) {
+        return;
+    }
     const std::lock_guard lock{mutex_};
-    for (auto& [channel, sequence] : sequences_) {
-        if (channelTopic(channel) != topic) {
-            continue;
-        }
-        if (sequence.reading) {
-            sequence.read_again = true; // that read may predate what was lost
-        } else {
-            startReadLocked(channel, sequence);
-        }
+    const auto found = sequences_.find(topic.substr(prefix.size()));
+    if (found == sequences_.end()) {
+        return;
+    }
+    if (found->second.reading) {
+        found->second.read_again = true; // that read may predate what was lost
+    } else {
+        startReadLocked(found->first, found->second);
     }
 }
 
@@ -120,15 +124,24 @@ void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch&
             broker_.subscribe(channelTopic(channel), *this);
         }
     } else {
+        // Only up to the first held message: what was held goes in its place, after the messages
+        // before it and before those after it (a member event held between them too).
+        std::int64_t below = std::numeric_limits<std::int64_t>::max();
+        for (const ChannelEvent& event : sequence.held) {
+            if (event.kind == ChannelEvent::Kind::kMessage) {
+                below = event.index;
+                break;
+            }
+        }
         sequence.read_found_nothing = true;
         for (const ChannelEvent& event : *result) {
-            if (event.index > *sequence.last) {
+            if (event.index > *sequence.last && event.index < below) {
                 sequence.last = event.index;
                 sequence.read_found_nothing = false;
                 batch.emplace_back(channelTargetsLocked(event), event.frame);
             }
         }
-        if (result->size() == Backfill::kPage) {
+        if (result->size() == Backfill::kPage && *sequence.last + 1 < below) {
             sequence.read_again = true; // a full page: there may be more
         }
     }

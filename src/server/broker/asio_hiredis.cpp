@@ -1,8 +1,7 @@
 #include "server/broker/asio_hiredis.hpp"
 
-#include <hiredis/async.h>
-
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <hiredis/async.h>
 
 #include <memory>
 

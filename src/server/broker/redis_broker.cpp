@@ -3,10 +3,9 @@
 #include "server/broker/asio_hiredis.hpp"
 #include "server/broker/redis_codec.hpp"
 
+#include <boost/asio/post.hpp>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-
-#include <boost/asio/post.hpp>
 
 #include <algorithm>
 

@@ -16,9 +16,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -132,9 +132,18 @@ private:
     int made_ = 0;
 };
 
-inline bool receives(const RecordingSink& sink, const std::vector<std::string>& frames) {
-    return waitUntil([&] { return sink.frames().size() >= frames.size(); }) &&
-           sink.frames() == frames;
+inline ::testing::AssertionResult receives(const RecordingSink& sink,
+                                           const std::vector<std::string>& frames) {
+    waitUntil([&] { return sink.frames().size() >= frames.size(); });
+    const std::vector<std::string> got = sink.frames();
+    if (got == frames) {
+        return ::testing::AssertionSuccess();
+    }
+    auto failure = ::testing::AssertionFailure() << "got " << got.size() << " frames:";
+    for (const std::string& frame : got) {
+        failure << "\n  " << frame.substr(0, 120);
+    }
+    return failure << "\nexpected " << frames.size();
 }
 
 } // namespace parley::server::hub_gaps

@@ -1,6 +1,7 @@
 // The Broker contract (src/server/broker/broker.hpp), as one typed suite that every broker must
-// pass: the memory broker and the Redis broker (over a redis-server of the test's own). Delivery is asynchronous, so every expectation waits
-// for events with a deadline; a missing event fails at the deadline, it never hangs the suite.
+// pass: the memory broker and the Redis broker (over a redis-server of the test's own). Delivery is
+// asynchronous, so every expectation waits for events with a deadline; a missing event fails at the
+// deadline, it never hangs the suite.
 
 #include "redis_server.hpp"
 #include "server/broker/memory_broker.hpp"

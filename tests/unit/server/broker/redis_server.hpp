@@ -4,10 +4,8 @@
 // folder, with nothing saved. RedisServer::shared() starts one the first time a test asks for it
 // and a gtest Environment stops it when the binary ends; a test that restarts Redis makes its own.
 
-#include <hiredis/hiredis.h>
-
 #include <gtest/gtest.h>
-
+#include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
