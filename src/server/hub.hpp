@@ -96,6 +96,7 @@ private:
     void startReadLocked(const std::string& channel, Sequence& sequence);
     void onRead(const std::string& channel, std::uint64_t generation, Backfill::Result result);
     void applyReadLocked(const std::string& channel, Sequence& sequence, Batch& batch);
+    void fillLocked(Sequence& sequence, const std::vector<ChannelEvent>& events, Batch& batch);
     void drainHeldLocked(const std::string& channel, Sequence& sequence, Batch& batch);
     Targets channelTargetsLocked(const ChannelEvent& event) const;
     Targets onChannelEvent(const ChannelEvent& event);

@@ -124,30 +124,34 @@ void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch&
             broker_.subscribe(channelTopic(channel), *this);
         }
     } else {
-        // Only up to the first held message: what was held goes in its place, after the messages
-        // before it and before those after it (a member event held between them too).
-        std::int64_t below = std::numeric_limits<std::int64_t>::max();
-        for (const ChannelEvent& event : sequence.held) {
-            if (event.kind == ChannelEvent::Kind::kMessage) {
-                below = event.index;
-                break;
-            }
-        }
-        sequence.read_found_nothing = true;
-        for (const ChannelEvent& event : *result) {
-            if (event.index > *sequence.last && event.index < below) {
-                sequence.last = event.index;
-                sequence.read_found_nothing = false;
-                batch.emplace_back(channelTargetsLocked(event), event.frame);
-            }
-        }
-        if (result->size() == Backfill::kPage && *sequence.last + 1 < below) {
-            sequence.read_again = true; // a full page: there may be more
-        }
+        fillLocked(sequence, *result, batch);
     }
     if (sequence.read_again && result) {
         sequence.read_again = false;
         startReadLocked(channel, sequence);
+    }
+}
+
+// Only up to the first held message: what was held goes in its place, after the messages before
+// it and before those after it (a member event held between them too).
+void Hub::fillLocked(Sequence& sequence, const std::vector<ChannelEvent>& events, Batch& batch) {
+    std::int64_t below = std::numeric_limits<std::int64_t>::max();
+    for (const ChannelEvent& event : sequence.held) {
+        if (event.kind == ChannelEvent::Kind::kMessage) {
+            below = event.index;
+            break;
+        }
+    }
+    sequence.read_found_nothing = true;
+    for (const ChannelEvent& event : events) {
+        if (event.index > *sequence.last && event.index < below) {
+            sequence.last = event.index;
+            sequence.read_found_nothing = false;
+            batch.emplace_back(channelTargetsLocked(event), event.frame);
+        }
+    }
+    if (events.size() == Backfill::kPage && *sequence.last + 1 < below) {
+        sequence.read_again = true; // a full page: there may be more
     }
 }
 

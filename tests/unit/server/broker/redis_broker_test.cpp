@@ -6,6 +6,7 @@
 #include "server/broker/redis_codec.hpp"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <chrono>
 #include <condition_variable>

@@ -5,19 +5,21 @@
 // and a gtest Environment stops it when the binary ends; a test that restarts Redis makes its own.
 
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace parley::server::test {
@@ -74,28 +76,33 @@ public:
     }
 
 private:
+    // PING over a plain socket (no client library: the integration tests use this too).
     bool answers() const {
-        const timeval timeout{.tv_sec = 1, .tv_usec = 0};
-        redisContext* context = redisConnectWithTimeout("127.0.0.1", port_, timeout);
-        bool ok = false;
-        if (context != nullptr && context->err == 0) {
-            auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
-            ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
-            if (reply != nullptr) {
-                freeReplyObject(reply);
-            }
-        }
-        if (context != nullptr) {
-            redisFree(context);
-        }
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address = loopback(port_);
+        // NOLINTNEXTLINE: the sockets API takes a sockaddr*
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        constexpr std::string_view kPing = "PING\r\n";
+        ok = ok && ::send(fd, kPing.data(), kPing.size(), MSG_NOSIGNAL) ==
+                       static_cast<ssize_t>(kPing.size());
+        std::array<char, 16> reply{};
+        ok = ok && ::recv(fd, reply.data(), reply.size(), 0) >= 5 &&
+             std::string_view{reply.data(), 5} == "+PONG";
+        ::close(fd);
         return ok;
+    }
+
+    static sockaddr_in loopback(int port) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        return address;
     }
 
     static int freePort() {
         const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sockaddr_in address = loopback(0);
         socklen_t size = sizeof address;
         // NOLINTNEXTLINE: the sockets API takes a sockaddr*
         auto* generic = reinterpret_cast<sockaddr*>(&address);
