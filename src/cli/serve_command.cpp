@@ -20,6 +20,7 @@ struct ServeArgs {
     std::string data;
     std::string store;
     std::string broker;
+    std::string node_id;
     std::string account_sid;
     std::string api_key;
     std::string api_secret;
@@ -138,6 +139,9 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     }
     if (!args.broker.empty()) {
         options.broker = args.broker;
+    }
+    if (!args.node_id.empty()) {
+        options.node_id = args.node_id;
     }
     if (!args.chat_service.empty()) {
         options.chat_service_sid = args.chat_service;
@@ -315,7 +319,9 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
                       "Where channels and messages live: sqlite:DIR (default: SQLite in --data) or "
                       "postgresql://USER@HOST:PORT/DB (several nodes)");
     serve->add_option("--broker", args->broker,
-                      "How events reach every node's sessions: memory (default, one node)");
+                      "How events reach every node's sessions: memory (default, one node) or "
+                      "redis://HOST:PORT (several nodes)");
+    serve->add_option("--node-id", args->node_id, "This node's name among several (/healthz)");
     serve->add_option("--account-sid", args->account_sid, "Account SID the API key belongs to")
         ->envname("PARLEY_ACCOUNT_SID");
     serve->add_option("--api-key", args->api_key, "API key SID that signs tokens")

@@ -1,16 +1,21 @@
 #include "server/backends.hpp"
 
 #include "server/broker/memory_broker.hpp"
+#include "server/broker/redis_broker.hpp"
 #include "server/store/postgres_store.hpp"
 #include "server/store/sqlite_store.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <charconv>
 
 namespace parley::server {
 
 namespace {
 
 constexpr std::string_view kSqlitePrefix = "sqlite:";
+constexpr std::string_view kRedisPrefix = "redis://";
+constexpr std::string_view kBrokerForms = "(expected memory or redis://HOST:PORT)";
 
 bool isPostgresUrl(std::string_view spec) {
     return spec.starts_with("postgresql:") || spec.starts_with("postgres:");
@@ -56,11 +61,55 @@ openStore(std::string_view spec, const std::filesystem::path& data_dir) {
     return std::unique_ptr<Store>{std::move(*store)};
 }
 
+std::expected<RedisAddress, std::string> parseRedisAddress(std::string_view spec) {
+    const auto bad = [spec](std::string_view why) {
+        return std::unexpected("bad broker \"" + std::string{spec} + "\": " + std::string{why} +
+                               " " + std::string{kBrokerForms});
+    };
+    if (!spec.starts_with(kRedisPrefix)) {
+        return bad("not a redis:// URL");
+    }
+    std::string_view rest = spec.substr(kRedisPrefix.size());
+    if (!rest.empty() && rest.back() == '/') {
+        rest.remove_suffix(1);
+    }
+    if (rest.find_first_of("/@?#") != std::string_view::npos) {
+        return bad("only HOST:PORT is supported (no user, password, path or database)");
+    }
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return bad("give a host and a port");
+    }
+    const std::string_view host = rest.substr(0, colon);
+    const std::string_view port_text = rest.substr(colon + 1);
+    int port = 0;
+    const auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (error != std::errc{} || end != port_text.data() + port_text.size() || port < 1 ||
+        port > 65535) {
+        return bad("the port must be a number from 1 to 65535");
+    }
+    return RedisAddress{.host = std::string{host}, .port = port};
+}
+
 std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec) {
     if (spec.empty() || spec == "memory") {
         return std::make_unique<MemoryBroker>();
     }
-    return std::unexpected("unknown broker \"" + std::string{spec} + "\" (expected memory)");
+    if (!spec.starts_with(kRedisPrefix)) {
+        return std::unexpected("unknown broker \"" + std::string{spec} + "\" " +
+                               std::string{kBrokerForms});
+    }
+    const auto address = parseRedisAddress(spec);
+    if (!address) {
+        return std::unexpected(address.error());
+    }
+    // Not reachable yet is not an error: the broker keeps trying, and /healthz says so.
+    return std::make_unique<RedisBroker>(RedisOptions{
+        .host = address->host,
+        .port = address->port,
+        .log = [](std::string_view message) { spdlog::warn("{}", message); },
+    });
 }
 
 } // namespace parley::server

@@ -20,7 +20,14 @@ namespace parley::server {
 std::expected<std::unique_ptr<Store>, std::string> openStore(std::string_view spec,
                                                              const std::filesystem::path& data_dir);
 
-/// The broker a spec names: "memory" (or "").
+/// The broker a spec names: "memory" (or ""), or "redis://HOST:PORT".
 std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec);
+
+struct RedisAddress {
+    std::string host;
+    int port = 0;
+};
+/// "redis://HOST:PORT" (a trailing slash allowed); an error that says what is wrong otherwise.
+std::expected<RedisAddress, std::string> parseRedisAddress(std::string_view spec);
 
 } // namespace parley::server

@@ -4,7 +4,7 @@
 
 namespace parley::server {
 
-Hub::Hub(Broker& broker) : broker_(broker) {}
+Hub::Hub(Broker& broker, Backfill* backfill) : broker_(broker), backfill_(backfill) {}
 
 Hub::~Hub() {
     const std::lock_guard lock{mutex_};
@@ -79,7 +79,14 @@ void Hub::addChannels(const std::string& identity, const std::vector<std::string
 void Hub::joinLocked(const std::string& channel, const std::string& identity) {
     auto& members = channel_members_[channel];
     if (members.empty()) {
-        broker_.subscribe(channelTopic(channel), *this);
+        if (backfill_ == nullptr) {
+            broker_.subscribe(channelTopic(channel), *this);
+        } else {
+            // The newest index first, where delivery starts; subscribed when it is known.
+            Sequence& sequence = sequences_[channel];
+            sequence = Sequence{.generation = ++generations_};
+            startReadLocked(channel, sequence);
+        }
     }
     members.insert(identity);
     identities_[identity].channels.insert(channel);
@@ -96,6 +103,7 @@ void Hub::leaveLocked(const std::string& channel, const std::string& identity) {
     found->second.erase(identity);
     if (found->second.empty()) {
         channel_members_.erase(found);
+        sequences_.erase(channel);
         broker_.unsubscribe(channelTopic(channel), *this);
     }
 }
@@ -148,8 +156,17 @@ void Hub::sessionsOfLocked(const std::string& identity, Targets& out) const {
 // The members' view. A member event is not shown here to the member it is about: that one gets
 // it through its identity topic, whether or not this node knew it as a member yet.
 Hub::Targets Hub::onChannelEvent(const ChannelEvent& event) {
-    const bool about_a_member = event.kind != ChannelEvent::Kind::kMessage;
     const std::lock_guard lock{mutex_};
+    if (const auto sequence = sequences_.find(event.channel); sequence != sequences_.end()) {
+        if (!admitLocked(sequence->second, event)) {
+            return {};
+        }
+    }
+    return channelTargetsLocked(event);
+}
+
+Hub::Targets Hub::channelTargetsLocked(const ChannelEvent& event) const {
+    const bool about_a_member = event.kind != ChannelEvent::Kind::kMessage;
     Targets targets;
     const auto members = channel_members_.find(event.channel);
     if (members == channel_members_.end()) {

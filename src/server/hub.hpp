@@ -9,17 +9,29 @@
 // The hub subscribes to a channel's topic while at least one identity connected here is a
 // member, and to an identity's topic while it has a session here.
 //
+// Gaps: over a broker that may lose events (Redis), a hub given a Backfill keeps each channel's
+// messages in index order and each once: it remembers the last index it delivered, drops an
+// event at or below it, and when an index jumps (or the broker says it may have lost events) it
+// holds the channel's events, reads the missing messages from the store on a store worker,
+// delivers them, then what it held. Before it subscribes to a channel it reads the channel's
+// newest index, and subscribes only then: every message sent after that read and before the
+// subscription took effect (in Redis, a round trip later) shows as a jump.
+//
 // Threading: every method may be called from any thread. Deliveries happen outside the hub's
 // lock: it copies the target sessions under the lock and hands them the frame after releasing
 // it, so a slow session never holds up the others or the broker.
 
+#include "server/backfill.hpp"
 #include "server/broker/broker.hpp"
 #include "server/session_sink.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,7 +40,9 @@ namespace parley::server {
 
 class Hub final : public BrokerSubscriber {
 public:
-    explicit Hub(Broker& broker);
+    /// `backfill` (may be null: then events are delivered as the broker hands them over) must
+    /// outlive the hub, and its store workers must stop before the hub goes.
+    explicit Hub(Broker& broker, Backfill* backfill = nullptr);
     ~Hub() override;
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
@@ -51,6 +65,7 @@ public:
     std::size_t sessionCount() const;
 
     void onBrokerEvent(std::string_view topic, const ChannelEvent& event) override;
+    void onBrokerGap(std::string_view topic) override;
 
 private:
     using Targets = std::vector<std::shared_ptr<SessionSink>>;
@@ -62,6 +77,28 @@ private:
         std::set<std::string, std::less<>> left;
     };
 
+    // A subscribed channel's order, with a Backfill (hub_sequence.cpp).
+    struct Sequence {
+        std::uint64_t generation = 0;         // a leave and a new join start afresh
+        std::optional<std::int64_t> last;     // last message index delivered; nullopt: unknown
+        bool holding = false;                 // events wait in `held` (reading or delivering)
+        bool reading = false;                 // a store read is in flight
+        bool read_again = false;              // a gap came while reading: read once more
+        bool delivering = false;              // a store worker is delivering this channel
+        bool read_found_nothing = false;      // the last read after `last` brought nothing new
+        bool subscribed = false;              // to the broker (after the first read)
+        std::optional<Backfill::Result> read; // a read's result, for the delivering worker
+        std::deque<ChannelEvent> held;
+    };
+    using Batch = std::vector<std::pair<Targets, Payload>>;
+
+    bool admitLocked(Sequence& sequence, const ChannelEvent& event);
+    void startReadLocked(const std::string& channel, Sequence& sequence);
+    void onRead(const std::string& channel, std::uint64_t generation, Backfill::Result result);
+    void applyReadLocked(const std::string& channel, Sequence& sequence, Batch& batch);
+    void fillLocked(Sequence& sequence, const std::vector<ChannelEvent>& events, Batch& batch);
+    void drainHeldLocked(const std::string& channel, Sequence& sequence, Batch& batch);
+    Targets channelTargetsLocked(const ChannelEvent& event) const;
     Targets onChannelEvent(const ChannelEvent& event);
     Targets onIdentityEvent(const ChannelEvent& event);
     void sessionsOfLocked(const std::string& identity, Targets& out) const;
@@ -69,7 +106,10 @@ private:
     void leaveLocked(const std::string& channel, const std::string& identity);
 
     Broker& broker_;
+    Backfill* backfill_;
     mutable std::mutex mutex_;
+    std::map<std::string, Sequence, std::less<>> sequences_;
+    std::uint64_t generations_ = 0;
     std::map<std::string, Connected, std::less<>> identities_;
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> channel_members_;
     std::size_t session_count_ = 0;

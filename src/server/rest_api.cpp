@@ -204,11 +204,12 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
         return response;
     }
     if (path == "/healthz") {
+        const std::string details = health_ ? health_() : "";
         if (!store_.reachable()) {
-            return respond(request, http::status::service_unavailable, "store unreachable\n",
-                           "text/plain");
+            return respond(request, http::status::service_unavailable,
+                           "store unreachable\n" + details, "text/plain");
         }
-        return respond(request, http::status::ok, "ok\n", "text/plain");
+        return respond(request, http::status::ok, "ok\n" + details, "text/plain");
     }
     if (path == "/metrics") {
         return respond(request, http::status::ok, context_.metrics.render(),

@@ -28,6 +28,9 @@ public:
     void handle(HttpRequest request, Respond respond) const;
     /// The answer to `request`, computed on the calling thread.
     HttpResponse answer(const HttpRequest& request) const;
+    /// Lines /healthz adds after "ok" (the node's name, its broker's connection). Called on an
+    /// io thread for each /healthz: must be cheap. Set before serving.
+    void setHealthDetails(std::function<std::string()> details) { health_ = std::move(details); }
 
 private:
     HttpResponse channels(const HttpRequest& request) const;
@@ -37,6 +40,7 @@ private:
     ServerContext& context_;
     Store& store_;
     const WebRoutes* web_;
+    std::function<std::string()> health_;
 };
 
 } // namespace parley::server

@@ -121,7 +121,11 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
 void Server::wire(const token::Clock& clock) {
     metrics_ = std::make_unique<Metrics>();
     workers_ = std::make_unique<StoreWorkers>(std::max(1U, options_.store_threads));
-    hub_ = std::make_unique<Hub>(*broker_);
+    // Over a broker that may lose events, the hub fills gaps from the store.
+    if (broker_->mayLoseEvents()) {
+        backfill_ = std::make_unique<Backfill>(*store_, *workers_);
+    }
+    hub_ = std::make_unique<Hub>(*broker_, backfill_.get());
     tokens_ = std::make_unique<TokenGate>(options_.keys, policyFor(options_), clock, *metrics_);
     chat_ = std::make_unique<ChatService>(*store_, *broker_, *workers_, *metrics_, clock,
                                           options_.chat);
@@ -139,6 +143,13 @@ void Server::wire(const token::Clock& clock) {
     web.about_to_expire_window = options_.session.about_to_expire_window;
     web_ = std::make_unique<WebRoutes>(std::move(web), clock);
     rest_ = std::make_unique<RestApi>(*context_, *store_, web_.get());
+    rest_->setHealthDetails([this] {
+        std::string lines;
+        if (!options_.node_id.empty()) {
+            lines += "node: " + options_.node_id + "\n";
+        }
+        return lines + "broker: " + broker_->health() + "\n";
+    });
 }
 
 void Server::replaceKeys(const std::vector<token::ApiKey>& keys) {

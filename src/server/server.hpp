@@ -3,6 +3,7 @@
 // parleyd: owns every part of the server and the io threads that run it. `main` only builds a
 // ServerOptions and calls run().
 
+#include "server/backfill.hpp"
 #include "server/io_pool.hpp"
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
@@ -33,8 +34,10 @@ struct ServerOptions {
     std::filesystem::path data_dir = "data";
     /// Where channels and messages live: "sqlite:DIR", or "" for SQLite in data_dir.
     std::string store;
-    /// How events reach the sessions of every node: "memory" (one node).
+    /// How events reach the sessions of every node: "memory" (one node) or "redis://HOST:PORT".
     std::string broker = "memory";
+    /// This node's name among several (logs, /healthz); empty for none.
+    std::string node_id;
     /// Threads that run store work, off the io threads.
     unsigned store_threads = 2;
     std::vector<token::ApiKey> keys;
@@ -100,6 +103,7 @@ private:
     std::unique_ptr<Metrics> metrics_;
     std::unique_ptr<Broker> broker_;
     std::unique_ptr<StoreWorkers> workers_;
+    std::unique_ptr<Backfill> backfill_;
     std::unique_ptr<Hub> hub_;
     std::unique_ptr<TokenGate> tokens_;
     std::unique_ptr<ChatService> chat_;

@@ -18,7 +18,9 @@
 //   channel when it handles a join, so a message published just after the join but before that
 //   subscription may not reach it: the memory broker avoids this by handling every event in one
 //   order and choosing subscribers at delivery; a network broker must fill such gaps from the
-//   store by index (a node sees a channel's indexes jump).
+//   store by index (a node sees a channel's indexes jump). A broker that may lose events says
+//   so (mayLoseEvents), and tells a subscriber of each topic whose events it may have lost
+//   (onBrokerGap: a connection to the network broker came back).
 // - subscribe() and unsubscribe() must not block on the network: the hub calls them under its
 //   lock, from its broker callback too.
 // - shutdown() stops delivery and waits for callbacks in progress. A subscriber may be destroyed
@@ -65,6 +67,9 @@ public:
     /// Called on a broker thread for each event of a subscribed topic. Must not block; may call
     /// subscribe and unsubscribe.
     virtual void onBrokerEvent(std::string_view topic, const ChannelEvent& event) = 0;
+    /// Called like onBrokerEvent when events of `topic` may have been lost (a network broker's
+    /// connection came back and the topic is subscribed again); what was lost is in the store.
+    virtual void onBrokerGap(std::string_view /*topic*/) {}
 };
 
 /// Thread-safe.
@@ -76,6 +81,10 @@ public:
     virtual void publish(std::string_view topic, ChannelEvent event) = 0;
     /// Stops delivering and waits for callbacks in progress. Idempotent.
     virtual void shutdown() = 0;
+    /// True if events can go missing (a network broker): subscribers must then fill gaps.
+    virtual bool mayLoseEvents() const { return false; }
+    /// One line on the broker's state, for /healthz. Cheap: no network round trip.
+    virtual std::string health() const { return "memory"; }
 };
 
 } // namespace parley::server

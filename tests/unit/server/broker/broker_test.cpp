@@ -1,8 +1,11 @@
 // The Broker contract (src/server/broker/broker.hpp), as one typed suite that every broker must
-// pass: the memory broker today, Redis next. Delivery is asynchronous, so every expectation waits
-// for events with a deadline; a missing event fails at the deadline, it never hangs the suite.
+// pass: the memory broker and the Redis broker (over a redis-server of the test's own). Delivery is
+// asynchronous, so every expectation waits for events with a deadline; a missing event fails at the
+// deadline, it never hangs the suite.
 
+#include "redis_server.hpp"
 #include "server/broker/memory_broker.hpp"
+#include "server/broker/redis_broker.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -72,7 +76,18 @@ ChannelEvent message(std::string_view channel, std::int64_t index, std::string t
                         .frame = std::make_shared<const std::string>(std::move(text))};
 }
 
-template <typename Implementation> class BrokerTest : public ::testing::Test {
+struct MemoryFactory {
+    static std::unique_ptr<Broker> make() { return std::make_unique<MemoryBroker>(); }
+};
+
+struct RedisFactory {
+    static std::unique_ptr<Broker> make() {
+        return std::make_unique<RedisBroker>(
+            RedisOptions{.port = test::RedisServer::shared().port()});
+    }
+};
+
+template <typename Factory> class BrokerTest : public ::testing::Test {
 protected:
     // Subscribers live in the fixture: the contract lets them go only after shutdown().
     void TearDown() override { broker_->shutdown(); }
@@ -86,11 +101,17 @@ protected:
 
 private:
     std::vector<std::unique_ptr<BrokerSubscriber>> subscribers_;
-    std::unique_ptr<Broker> broker_ = std::make_unique<Implementation>();
+    std::unique_ptr<Broker> broker_ = Factory::make();
 };
 
-using Implementations = ::testing::Types<MemoryBroker>;
-TYPED_TEST_SUITE(BrokerTest, Implementations);
+struct BrokerNames {
+    template <typename Factory> static std::string GetName(int /*index*/) {
+        return std::is_same_v<Factory, MemoryFactory> ? "Memory" : "Redis";
+    }
+};
+
+using Implementations = ::testing::Types<MemoryFactory, RedisFactory>;
+TYPED_TEST_SUITE(BrokerTest, Implementations, BrokerNames);
 
 TYPED_TEST(BrokerTest, DeliversTheEventWithItsTopicAndEveryField) {
     auto& subscriber = this->template make<RecordingSubscriber>();

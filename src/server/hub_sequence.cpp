@@ -1,0 +1,182 @@
+// The hub's gap filling over a broker that may lose events: each subscribed channel's messages
+// reach its members in index order and once, reading from the store what the broker lost.
+//
+// Only one thread delivers a channel at a time: the broker thread while the channel is not
+// holding, else the one store worker in onRead (`delivering`); a read that completes meanwhile
+// leaves its result for that worker. Events that arrive while holding wait in `held`.
+
+#include "server/hub.hpp"
+
+#include <limits>
+#include <utility>
+
+namespace parley::server {
+
+// Under the lock, on the broker thread: deliver now (true), or not (held, or already seen).
+bool Hub::admitLocked(Sequence& sequence, const ChannelEvent& event) {
+    if (sequence.holding) {
+        sequence.held.push_back(event);
+        return false;
+    }
+    if (event.kind != ChannelEvent::Kind::kMessage) {
+        return true;
+    }
+    if (sequence.last.has_value() && event.index <= *sequence.last) {
+        return false; // delivered already, from the store
+    }
+    if (sequence.last.has_value() && event.index > *sequence.last + 1) {
+        sequence.held.push_back(event);
+        startReadLocked(event.channel, sequence);
+        return false;
+    }
+    sequence.last = event.index;
+    return true;
+}
+
+void Hub::startReadLocked(const std::string& channel, Sequence& sequence) {
+    sequence.holding = true;
+    sequence.reading = true;
+    backfill_->read(channel, sequence.last,
+                    [this, channel, generation = sequence.generation](Backfill::Result result) {
+                        onRead(channel, generation, std::move(result));
+                    });
+}
+
+void Hub::onBrokerGap(std::string_view topic) {
+    if (isIdentityTopic(topic) || backfill_ == nullptr) {
+        return; // membership is not in the store by index; a session's next read has it
+    }
+    const std::string prefix = channelTopic("");
+    if (!topic.starts_with(prefix)) {
+        return;
+    }
+    const std::lock_guard lock{mutex_};
+    const auto found = sequences_.find(topic.substr(prefix.size()));
+    if (found == sequences_.end()) {
+        return;
+    }
+    if (found->second.reading) {
+        found->second.read_again = true; // that read may predate what was lost
+    } else {
+        startReadLocked(found->first, found->second);
+    }
+}
+
+void Hub::onRead(const std::string& channel, std::uint64_t generation, Backfill::Result result) {
+    {
+        const std::lock_guard lock{mutex_};
+        const auto found = sequences_.find(channel);
+        if (found == sequences_.end() || found->second.generation != generation) {
+            return; // the channel was left meanwhile
+        }
+        found->second.read = std::move(result);
+        if (found->second.delivering) {
+            return; // the worker delivering this channel takes it from here
+        }
+        found->second.delivering = true;
+    }
+    while (true) {
+        Batch batch;
+        {
+            const std::lock_guard lock{mutex_};
+            const auto found = sequences_.find(channel);
+            if (found == sequences_.end() || found->second.generation != generation) {
+                return;
+            }
+            Sequence& sequence = found->second;
+            applyReadLocked(channel, sequence, batch);
+            if (!sequence.reading) {
+                drainHeldLocked(channel, sequence, batch);
+            }
+            if (batch.empty()) {
+                sequence.delivering = false;
+                sequence.holding = sequence.reading;
+                return;
+            }
+        }
+        for (const auto& [targets, frame] : batch) {
+            for (const auto& session : targets) {
+                session->deliver(frame);
+            }
+        }
+    }
+}
+
+void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch& batch) {
+    if (!sequence.read.has_value()) {
+        return;
+    }
+    Backfill::Result result = std::move(*sequence.read);
+    sequence.read_found_nothing = false;
+    sequence.read.reset();
+    sequence.reading = false;
+    if (!result) {
+        // The store failed: deliver what comes as it comes rather than hold it for ever.
+        sequence.last.reset();
+        if (!std::exchange(sequence.subscribed, true)) {
+            broker_.subscribe(channelTopic(channel), *this);
+        }
+    } else if (!sequence.last.has_value()) {
+        // The newest index (-1: no message yet), read before subscribing: delivery starts after
+        // it, and anything sent from then on comes as an event or shows as a jump.
+        sequence.last = result->empty() ? -1 : result->back().index;
+        if (!std::exchange(sequence.subscribed, true)) {
+            broker_.subscribe(channelTopic(channel), *this);
+        }
+    } else {
+        fillLocked(sequence, *result, batch);
+    }
+    if (sequence.read_again && result) {
+        sequence.read_again = false;
+        startReadLocked(channel, sequence);
+    }
+}
+
+// Only up to the first held message: what was held goes in its place, after the messages before
+// it and before those after it (a member event held between them too).
+void Hub::fillLocked(Sequence& sequence, const std::vector<ChannelEvent>& events, Batch& batch) {
+    std::int64_t below = std::numeric_limits<std::int64_t>::max();
+    for (const ChannelEvent& event : sequence.held) {
+        if (event.kind == ChannelEvent::Kind::kMessage) {
+            below = event.index;
+            break;
+        }
+    }
+    sequence.read_found_nothing = true;
+    for (const ChannelEvent& event : events) {
+        if (event.index > *sequence.last && event.index < below) {
+            sequence.last = event.index;
+            sequence.read_found_nothing = false;
+            batch.emplace_back(channelTargetsLocked(event), event.frame);
+        }
+    }
+    if (events.size() == Backfill::kPage && *sequence.last + 1 < below) {
+        sequence.read_again = true; // a full page: there may be more
+    }
+}
+
+// What waited while the store was read, in arrival order, up to the next jump.
+void Hub::drainHeldLocked(const std::string& channel, Sequence& sequence, Batch& batch) {
+    while (!sequence.held.empty()) {
+        const ChannelEvent& event = sequence.held.front();
+        if (event.kind == ChannelEvent::Kind::kMessage) {
+            const bool known = sequence.last.has_value();
+            if (known && event.index <= *sequence.last) {
+                sequence.held.pop_front();
+                continue;
+            }
+            // Still a jump after a read that found nothing more: the store has no such
+            // messages (indexes are never skipped, so this does not happen), do not read again.
+            if (known && event.index > *sequence.last + 1 && !sequence.read_found_nothing) {
+                startReadLocked(channel, sequence);
+                return;
+            }
+            sequence.read_found_nothing = false;
+            sequence.last = event.index;
+        }
+        batch.emplace_back(channelTargetsLocked(event), event.frame);
+        sequence.held.pop_front();
+    }
+}
+
+} // namespace parley::server
