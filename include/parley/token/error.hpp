@@ -25,6 +25,8 @@ enum class TokenError {
     kInvalidGrants = 20106,
     /// The signature does not match the signing input under the issuer's key.
     kInvalidSignature = 20107,
+    /// The token was revoked (by identity, `jti` or API key) after it was issued.
+    kRevoked = 20120,
     /// `exp - iat` (or `exp - now`) exceeds the maximum lifetime.
     kLifetimeTooLong = 20157,
 };
@@ -33,7 +35,7 @@ enum class TokenError {
 inline constexpr std::array kAllTokenErrors = {
     TokenError::kInvalidToken,     TokenError::kInvalidHeader,   TokenError::kInvalidIssuer,
     TokenError::kExpired,          TokenError::kNotYetValid,     TokenError::kInvalidGrants,
-    TokenError::kInvalidSignature, TokenError::kLifetimeTooLong,
+    TokenError::kInvalidSignature, TokenError::kRevoked,       TokenError::kLifetimeTooLong,
 };
 
 /// One sentence saying what the code means, independent of the token at hand.
