@@ -142,7 +142,7 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (path == kRevocationsPath && revocations_ != nullptr) {
-        return revocations(request); // GET and POST
+        return revocations(request, pageArgs(queryOf(request))); // GET and POST
     }
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
         auto response =

@@ -5,6 +5,7 @@
 // "API key SID : secret" as Twilio's REST API is. answer() is a pure request -> response, so it is tested without a socket; handle() runs
 // answers that read the store on a store worker, never on the io thread.
 
+#include "protocol/paging.hpp"
 #include "server/http_responses.hpp"
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
@@ -31,8 +32,9 @@ public:
 private:
     HttpResponse channels(const HttpRequest& request) const;
     HttpResponse messages(const HttpRequest& request, std::string_view channel) const;
-    /// GET, HEAD and POST /v1/revocations (rest_revocations.cpp).
-    HttpResponse revocations(const HttpRequest& request) const;
+    /// GET, HEAD and POST /v1/revocations (rest_revocations.cpp); `page` is the query's paging.
+    HttpResponse revocations(const HttpRequest& request,
+                             const protocol::Decoded<protocol::PageArgs>& page) const;
     HttpResponse revoke(const HttpRequest& request) const;
     bool authorized(const HttpRequest& request) const;
     /// 401 with the challenge that asks for HTTP Basic.

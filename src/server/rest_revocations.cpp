@@ -3,13 +3,15 @@
 
 #include "protocol/revocations.hpp"
 #include "server/rest_api.hpp"
+#include "server/revocation_page.hpp"
 #include "server/revocations.hpp"
 
 namespace parley::server {
 
 namespace http = boost::beast::http;
 
-HttpResponse RestApi::revocations(const HttpRequest& request) const {
+HttpResponse RestApi::revocations(const HttpRequest& request,
+                                  const protocol::Decoded<protocol::PageArgs>& page) const {
     const auto method = request.method();
     if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
         auto response = httpError(request, http::status::method_not_allowed,
@@ -23,11 +25,23 @@ HttpResponse RestApi::revocations(const HttpRequest& request) const {
     if (method == http::verb::post) {
         return revoke(request);
     }
-    std::vector<protocol::RevocationObject> listed;
-    for (const Revocation& revocation : revocations_->inForce()) {
-        listed.push_back(toWire(revocation));
+    if (!page) {
+        return jsonError(request, http::status::bad_request, page.error().code,
+                         page.error().message);
     }
-    return respond(request, http::status::ok, dump(protocol::revocationsReply(listed)));
+    const auto listed =
+        revocationPage(revocations_->inForce(), protocol::pageSizeOf(*page), page->page_token);
+    if (!listed) {
+        return jsonError(request, http::status::bad_request, protocol::ErrorCode::kInvalidArgument,
+                         "page_token is not one this server gave for this list");
+    }
+    std::vector<protocol::RevocationObject> wire;
+    for (const Revocation& revocation : listed->revocations) {
+        wire.push_back(toWire(revocation));
+    }
+    protocol::Json reply = protocol::revocationsReply(wire);
+    protocol::writeNextPageToken(listed->next_page_token, reply);
+    return respond(request, http::status::ok, dump(reply));
 }
 
 HttpResponse RestApi::revoke(const HttpRequest& request) const {

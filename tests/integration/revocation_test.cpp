@@ -103,7 +103,10 @@ TEST(Revocation, ByApiKeyClosesEverySessionOfItsTokensAndIsListed) {
 
     const auto listed = server.get("/v1/revocations", kAuth);
     ASSERT_EQ(listed.status, 200);
-    EXPECT_EQ(Json::parse(listed.body), (Json{{"revocations", Json::array({revoked})}}));
+    const Json page = Json::parse(listed.body);
+    EXPECT_EQ(page["revocations"], Json::array({revoked}));
+    EXPECT_TRUE(page["next_page_token"].is_null());
+    EXPECT_EQ(server.get("/v1/revocations?page_token=bm9wZQ", kAuth).status, 400);
     auto carol = connected(server, issuedAfter("carol", revoked));
     EXPECT_EQ(carol->request("ping")["ok"], true);
 }

@@ -1,6 +1,7 @@
 #include "server/revocation.hpp"
 
 #include "server/revocation_list.hpp"
+#include "server/revocation_page.hpp"
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,37 @@ TEST(RevocationList, DropsTheLapsedWhenListed) {
         << "oldest first";
     EXPECT_EQ(list.inForce(kRevokedAt + 10s), std::vector<Revocation>{newer});
     EXPECT_TRUE(list.add(short_lived)) << "it was dropped, so it is new again";
+}
+
+TEST(RevocationPage, PagesOldestFirstEachOnceAndRefusesAForeignToken) {
+    std::vector<Revocation> in_force;
+    for (int i = 0; i < 5; ++i) {
+        Revocation made = revocation(RevocationKind::kIdentity, "user" + std::to_string(i));
+        made.revoked_at += std::chrono::seconds{i / 2}; // ties on revoked_at are ordered too
+        in_force.push_back(made);
+    }
+    std::vector<Revocation> seen;
+    std::optional<std::string> token;
+    int pages = 0;
+    do {
+        const auto page = revocationPage(in_force, 2, token);
+        ASSERT_TRUE(page);
+        EXPECT_LE(page->revocations.size(), 2U);
+        seen.insert(seen.end(), page->revocations.begin(), page->revocations.end());
+        token = page->next_page_token;
+        ++pages;
+    } while (token && pages < 10);
+    EXPECT_EQ(pages, 3);
+    ASSERT_EQ(seen.size(), 5U);
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        EXPECT_LE(seen[i - 1].revoked_at, seen[i].revoked_at);
+    }
+    for (const Revocation& made : in_force) {
+        EXPECT_EQ(std::ranges::count(seen, made), 1);
+    }
+    EXPECT_FALSE(revocationPage(in_force, 2, "bm9wZQ")) << "base64url of \"nope\"";
+    EXPECT_FALSE(revocationPage(in_force, 2, "MXxjfENI")) << "a channel list's token";
+    EXPECT_TRUE(revocationPage({}, 2, std::nullopt)->revocations.empty());
 }
 
 } // namespace
