@@ -221,19 +221,19 @@ private:
         std::erase_if(clients_, [](const auto& held) { return held.expired(); });
         for (const auto& held : clients_) {
             if (const auto client = held.lock()) {
-                client->acceptToken(jwt, [weak = weak_from_this(),
-                                          jwt](std::expected<void, Error> result) {
-                    const auto self = weak.lock();
-                    if (result || !self) {
-                        return;
-                    }
-                    self->post([self = self.get(), error = result.error(), jwt] {
-                        self->emitError(error);
-                        if (error.code == static_cast<int>(token::TokenError::kRevoked)) {
-                            self->onRevoked(jwt, /*again=*/true);
+                client->acceptToken(
+                    jwt, [weak = weak_from_this(), jwt](std::expected<void, Error> result) {
+                        const auto self = weak.lock();
+                        if (result || !self) {
+                            return;
                         }
+                        self->post([self = self.get(), error = result.error(), jwt] {
+                            self->emitError(error);
+                            if (error.code == static_cast<int>(token::TokenError::kRevoked)) {
+                                self->onRevoked(jwt, /*again=*/true);
+                            }
+                        });
                     });
-                });
             }
         }
     }

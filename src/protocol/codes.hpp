@@ -78,9 +78,9 @@ enum class CloseCode : std::uint16_t {
 };
 
 inline constexpr std::array kAllCloseCodes = {
-    CloseCode::kGoingAway,    CloseCode::kMessageTooBig, CloseCode::kProtocolError,
-    CloseCode::kTokenRejected, CloseCode::kTokenRevoked, CloseCode::kInitTimeout,
-    CloseCode::kTokenExpired, CloseCode::kTooSlow,       CloseCode::kRateLimited,
+    CloseCode::kGoingAway,     CloseCode::kMessageTooBig, CloseCode::kProtocolError,
+    CloseCode::kTokenRejected, CloseCode::kTokenRevoked,  CloseCode::kInitTimeout,
+    CloseCode::kTokenExpired,  CloseCode::kTooSlow,       CloseCode::kRateLimited,
 };
 
 /// The close reason text sent with `code`.

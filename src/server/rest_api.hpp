@@ -2,8 +2,9 @@
 
 // The HTTP side of the port: /healthz, /metrics, read-only REST access to channels and messages
 // for backends, and revocations (rest_revocations.cpp), authorized with HTTP Basic
-// "API key SID : secret" as Twilio's REST API is. answer() is a pure request -> response, so it is tested without a socket; handle() runs
-// answers that read the store on a store worker, never on the io thread.
+// "API key SID : secret" as Twilio's REST API is. answer() is a pure request -> response, so it is
+// tested without a socket; handle() runs answers that read the store on a store worker, never on
+// the io thread.
 
 #include "protocol/paging.hpp"
 #include "server/http_responses.hpp"

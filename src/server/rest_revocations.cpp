@@ -14,8 +14,8 @@ HttpResponse RestApi::revocations(const HttpRequest& request,
                                   const protocol::Decoded<protocol::PageArgs>& page) const {
     const auto method = request.method();
     if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
-        auto response = httpError(request, http::status::method_not_allowed,
-                                  "only GET and POST are supported");
+        auto response =
+            httpError(request, http::status::method_not_allowed, "only GET and POST are supported");
         response.set(http::field::allow, "GET, HEAD, POST");
         return response;
     }
@@ -59,8 +59,7 @@ HttpResponse RestApi::revoke(const HttpRequest& request) const {
     if (!made) {
         return storageFailed(request);
     }
-    return respond(request, http::status::created,
-                   dump(protocol::encodeRevocation(toWire(*made))));
+    return respond(request, http::status::created, dump(protocol::encodeRevocation(toWire(*made))));
 }
 
 } // namespace parley::server

@@ -18,7 +18,8 @@ Revocation revocationFor(const protocol::RevocationRequest& request, token::Time
     auto lapses_at = revoked_at + token::kMaxTtl;
     if (request.expires_at) {
         // The one token a jti names is gone at its exp; a later exp would be refused as 20157.
-        lapses_at = std::min(lapses_at, token::UnixSeconds{std::chrono::seconds{*request.expires_at}});
+        lapses_at =
+            std::min(lapses_at, token::UnixSeconds{std::chrono::seconds{*request.expires_at}});
     }
     return Revocation{.kind = request.kind,
                       .value = request.value,

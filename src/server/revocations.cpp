@@ -73,8 +73,8 @@ void Revocations::onBrokerEvent(std::string_view /*topic*/, const ChannelEvent& 
     if (lapsed(revocation, nowSeconds()) || !apply(revocation)) {
         return; // lapsed already, or known (this node made it, or heard it before)
     }
-    spdlog::info("revocation from another node: {}={}",
-                 protocol::revocationField(revocation.kind), revocation.value);
+    spdlog::info("revocation from another node: {}={}", protocol::revocationField(revocation.kind),
+                 revocation.value);
     workers_.post([this, revocation] {
         if (!store_.save(revocation)) {
             spdlog::error("could not save a revocation from another node: {}={}",

@@ -5,8 +5,7 @@
 namespace parley::server {
 
 TokenGate::TokenGate(const std::vector<token::ApiKey>& keys, token::VerifyPolicy policy,
-                     const token::Clock& clock, Metrics& metrics,
-                     const RevocationList* revocations)
+                     const token::Clock& clock, Metrics& metrics, const RevocationList* revocations)
     : verifier_(std::make_shared<const token::TokenVerifier>(token::KeySet{keys}, policy, clock)),
       keys_(std::make_shared<const std::vector<token::ApiKey>>(keys)), policy_(std::move(policy)),
       clock_(clock), metrics_(metrics), revocations_(revocations) {}
@@ -16,8 +15,9 @@ std::expected<token::Claims, token::TokenFailure> TokenGate::verify(std::string_
     if (claims && revocations_ != nullptr) {
         // Checked after the signature and claims: only a token that is otherwise valid is told
         // it was revoked.
-        if (const auto revocation = revocations_->covering(
-                RevocableToken::of(*claims), std::chrono::floor<std::chrono::seconds>(clock_.now()))) {
+        if (const auto revocation =
+                revocations_->covering(RevocableToken::of(*claims),
+                                       std::chrono::floor<std::chrono::seconds>(clock_.now()))) {
             claims = std::unexpected(token::TokenFailure{
                 .code = token::TokenError::kRevoked,
                 .message = "access token revoked: " +
@@ -32,8 +32,7 @@ std::expected<token::Claims, token::TokenFailure> TokenGate::verify(std::string_
 
 bool TokenGate::revoked(const RevocableToken& token) const {
     return revocations_ != nullptr &&
-           revocations_
-               ->covering(token, std::chrono::floor<std::chrono::seconds>(clock_.now()))
+           revocations_->covering(token, std::chrono::floor<std::chrono::seconds>(clock_.now()))
                .has_value();
 }
 

@@ -35,26 +35,25 @@ TEST(ClientRevocation, A4403MakesTheManagerFetchANewTokenAndTheClientReconnectsW
         });
     auto log = std::make_shared<ClientEventLog>();
     auto chat = client::ChatClient::create(
-        *manager->token(),
-        client::ChatClientOptions{.url = "ws://127.0.0.1:" + std::to_string(server.port()) +
-                                         "/v1/ws",
-                                  .reconnect = {.initial = 50ms, .max = 200ms},
-                                  .listener = log});
+        *manager->token(), client::ChatClientOptions{
+                               .url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws",
+                               .reconnect = {.initial = 50ms, .max = 200ms},
+                               .listener = log});
     manager->attach(chat);
     ASSERT_TRUE(log->waitFor("connected:alice"));
 
     const auto revoked = server.post("/v1/revocations", R"({"identity":"alice"})",
                                      kTestKey.sid + ":" + kTestKey.secret);
     ASSERT_EQ(revoked.status, 201) << revoked.body;
-    EXPECT_TRUE(log->waitFor(
-        "disconnected:" + std::to_string(static_cast<int>(protocol::CloseCode::kTokenRevoked))));
-    EXPECT_TRUE(log->waitFor(
-        "tokenError:" + std::to_string(static_cast<int>(token::TokenError::kRevoked))));
+    EXPECT_TRUE(log->waitFor("disconnected:" +
+                             std::to_string(static_cast<int>(protocol::CloseCode::kTokenRevoked))));
+    EXPECT_TRUE(log->waitFor("tokenError:" +
+                             std::to_string(static_cast<int>(token::TokenError::kRevoked))));
     ASSERT_TRUE(log->waitFor("reconnected:alice")) << "with the provider's new token";
     EXPECT_EQ(provider_calls.load(), 1);
-    EXPECT_EQ(log->count("tokenError:" +
-                         std::to_string(static_cast<int>(token::TokenError::kRevoked))),
-              1U)
+    EXPECT_EQ(
+        log->count("tokenError:" + std::to_string(static_cast<int>(token::TokenError::kRevoked))),
+        1U)
         << "the revoked token was never sent again";
     EXPECT_TRUE(chat->createChannel("after-revocation").get());
     chat->shutdown();

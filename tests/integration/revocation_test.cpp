@@ -45,7 +45,8 @@ std::unique_ptr<WsTestClient> connected(const ServerProcess& server, const std::
 
 // A token of `identity` issued the second after `revoked` (the revocation's answer).
 std::string issuedAfter(const std::string& identity, const Json& revoked) {
-    const std::chrono::sys_seconds at{std::chrono::seconds{revoked["revoked_at"].get<std::int64_t>()}};
+    const std::chrono::sys_seconds at{
+        std::chrono::seconds{revoked["revoked_at"].get<std::int64_t>()}};
     return mintTokenAt(identity, at + 1s, 600s);
 }
 
@@ -131,10 +132,9 @@ TEST(Revocation, SurvivesARestart) {
 TEST(Revocation, TheEndpointRefusesWhatItCannotTake) {
     ServerProcess server;
     EXPECT_EQ(server.post("/v1/revocations", R"({"identity":"alice"})").status, 401);
-    EXPECT_EQ(server.post("/v1/revocations", R"({"identity":"alice"})",
-                          kTestKey.sid + ":wrong")
-                  .status,
-              401);
+    EXPECT_EQ(
+        server.post("/v1/revocations", R"({"identity":"alice"})", kTestKey.sid + ":wrong").status,
+        401);
     EXPECT_EQ(server.get("/v1/revocations").status, 401);
     for (const std::string body :
          {"", "not json", "{}", R"({"identity":"a","jti":"b"})", R"({"identity":""})",

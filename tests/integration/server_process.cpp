@@ -159,8 +159,7 @@ ServerProcess::HttpResult ServerProcess::send(bool post, const std::string& targ
     boost::beast::tcp_stream stream{io};
     stream.connect(
         boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), port_});
-    http::request<http::string_body> request{post ? http::verb::post : http::verb::get, target,
-                                             11};
+    http::request<http::string_body> request{post ? http::verb::post : http::verb::get, target, 11};
     request.set(http::field::host, "127.0.0.1");
     if (post) {
         request.set(http::field::content_type, "application/json");

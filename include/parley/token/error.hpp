@@ -33,8 +33,8 @@ enum class TokenError {
 
 /// All codes, in wire order; lets tests and docs walk every value.
 inline constexpr std::array kAllTokenErrors = {
-    TokenError::kInvalidToken,     TokenError::kInvalidHeader,   TokenError::kInvalidIssuer,
-    TokenError::kExpired,          TokenError::kNotYetValid,     TokenError::kInvalidGrants,
+    TokenError::kInvalidToken,     TokenError::kInvalidHeader, TokenError::kInvalidIssuer,
+    TokenError::kExpired,          TokenError::kNotYetValid,   TokenError::kInvalidGrants,
     TokenError::kInvalidSignature, TokenError::kRevoked,       TokenError::kLifetimeTooLong,
 };
 

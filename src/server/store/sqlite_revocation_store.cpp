@@ -81,9 +81,9 @@ SqliteRevocationStore::open(const std::filesystem::path& file) {
         }
         statements.at(i) = std::move(*prepared);
     }
-    return std::unique_ptr<SqliteRevocationStore>{new SqliteRevocationStore{
-        std::move(*connection), std::move(statements[0]), std::move(statements[1]),
-        std::move(statements[2])}};
+    return std::unique_ptr<SqliteRevocationStore>{
+        new SqliteRevocationStore{std::move(*connection), std::move(statements[0]),
+                                  std::move(statements[1]), std::move(statements[2])}};
 }
 
 SqliteRevocationStore::SqliteRevocationStore(SqliteConnection connection, SqliteStatement upsert,

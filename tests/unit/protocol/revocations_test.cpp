@@ -36,8 +36,7 @@ TEST(RevocationRequest, RefusesWhatIsNotExactlyOneValidName) {
         {R"({"identity":"a","expires_at":5})", "with a jti only"},
         {R"({"jti":"a","expires_at":0})", "positive"},
         {R"({"jti":"a","expires_at":"soon"})", "positive"},
-        {R"({"identity":")" + std::string(kMaxRevokedValueBytes + 1, 'x') + R"("})",
-         "longer than"},
+        {R"({"identity":")" + std::string(kMaxRevokedValueBytes + 1, 'x') + R"("})", "longer than"},
         {R"({"identity":")" + std::string(kMaxRevocationBodyBytes, 'x') + R"("})", "larger than"},
     };
     for (const auto& [body, says] : cases) {
@@ -60,8 +59,8 @@ TEST(RevocationObject, RoundTripsThroughItsWireShape) {
                                       .revoked_at = 1'800'000'000,
                                       .lapses_at = 1'800'000'600};
     const Json wire = encodeRevocation(revocation);
-    EXPECT_EQ(wire, Json::parse(
-                        R"({"jti":"token-1","revoked_at":1800000000,"lapses_at":1800000600})"));
+    EXPECT_EQ(wire,
+              Json::parse(R"({"jti":"token-1","revoked_at":1800000000,"lapses_at":1800000600})"));
     EXPECT_EQ(decodeRevocation(wire), revocation);
     EXPECT_EQ(revocationsReply({revocation}), (Json{{"revocations", Json::array({wire})}}));
 }

@@ -1,5 +1,4 @@
 #include "server/revocation.hpp"
-
 #include "server/revocation_list.hpp"
 #include "server/revocation_page.hpp"
 
@@ -35,7 +34,8 @@ TEST(Revocation, CoversTokensIssuedAtOrBeforeItAndNotAfter) {
 }
 
 TEST(Revocation, CoversATokenWithoutIatWhateverItsAge) {
-    EXPECT_TRUE(covers(revocation(RevocationKind::kIdentity, "alice"), tokenIssuedAt(std::nullopt)));
+    EXPECT_TRUE(
+        covers(revocation(RevocationKind::kIdentity, "alice"), tokenIssuedAt(std::nullopt)));
 }
 
 TEST(Revocation, MatchesByIdentityJtiOrApiKeyOnly) {
@@ -60,8 +60,8 @@ TEST(Revocation, LapsesAfterTheLongestTokenLifetimeOrTheJtisExp) {
     EXPECT_TRUE(lapsed(by_identity, kRevokedAt + 24h));
 
     const std::int64_t exp = (kRevokedAt + 10min).time_since_epoch().count();
-    const Revocation by_jti = revocationFor(
-        {.kind = RevocationKind::kTokenId, .value = "jti-1", .expires_at = exp}, now);
+    const Revocation by_jti =
+        revocationFor({.kind = RevocationKind::kTokenId, .value = "jti-1", .expires_at = exp}, now);
     EXPECT_EQ(by_jti.lapses_at, kRevokedAt + 10min);
     const Revocation far = revocationFor(
         {.kind = RevocationKind::kTokenId, .value = "jti-1", .expires_at = exp + 2 * 86400}, now);

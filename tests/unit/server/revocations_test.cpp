@@ -2,9 +2,8 @@
 // share Redis. A revocation made on one reaches the other, which puts it in force, saves it, and
 // has its sessions re-check their tokens; a node started later loads what it saved.
 
-#include "server/revocations.hpp"
-
 #include "broker_barrier.hpp"
+#include "server/revocations.hpp"
 #include "server/store/sqlite_revocation_store.hpp"
 
 #include <gtest/gtest.h>
@@ -97,11 +96,10 @@ TEST_F(RevocationsTest, ANodeLoadsTheSavedRevocationsInForceAtStart) {
     {
         Node a{broker_, directory_ / "a", clock_};
         ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kTokenId, .value = "jti-1"}));
-        ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kTokenId,
-                                          .value = "jti-2",
-                                          .expires_at = (kStartSeconds + 60s)
-                                                            .time_since_epoch()
-                                                            .count()}));
+        ASSERT_TRUE(
+            a.revocations.revoke({.kind = RevocationKind::kTokenId,
+                                  .value = "jti-2",
+                                  .expires_at = (kStartSeconds + 60s).time_since_epoch().count()}));
         barrier_.settle();
     }
     clock_.set(kStart + 60s); // jti-2's token has expired: its revocation lapsed with it
