@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 namespace parley::server {
 namespace {
@@ -83,11 +84,16 @@ TEST_F(RevocationsTest, ARevocationMadeOnOneNodeIsInForceOnEveryNode) {
     EXPECT_TRUE(a.list.covering(kAlicesToken, kStartSeconds)) << "in force where it was made";
     barrier_.settle();
     EXPECT_TRUE(b.list.covering(kAlicesToken, kStartSeconds)) << "and on the other node";
-    EXPECT_EQ(session_on_b->rechecks, 1) << "whose sessions re-check their tokens";
+    EXPECT_EQ(session_on_b->rechecks.load(), 1) << "whose sessions re-check their tokens";
     EXPECT_EQ(b.revocations.inForce(), std::vector<Revocation>{*made});
 
     barrier_.settle(); // the echo of a's own publish changed nothing there
-    b.workers.stop();  // b's save has run
+    // b saves on its store worker: wait for it, with a deadline.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (b.store->inForce(kStartSeconds)->empty() &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
     EXPECT_EQ(*b.store->inForce(kStartSeconds), std::vector<Revocation>{*made})
         << "the other node saved it too, for its own restart";
 }
@@ -116,7 +122,7 @@ TEST_F(RevocationsTest, AKnownRevocationDoesNotMakeSessionsRecheckAgain) {
     a.hub.track(session);
     ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kIdentity, .value = "alice"}));
     barrier_.settle();
-    EXPECT_EQ(session->rechecks, 1) << "once when made; its own echo is known already";
+    EXPECT_EQ(session->rechecks.load(), 1) << "once when made; its own echo is known already";
 }
 
 TEST_F(RevocationsTest, DropsAMalformedRevocationFromTheBroker) {
