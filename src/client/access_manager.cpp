@@ -1,10 +1,8 @@
-#include "client/asio_scheduler.hpp"
+#include "client/own_thread.hpp"
 
 #include <parley/client/access_manager.hpp>
 #include <parley/token/error.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -29,18 +27,6 @@ TokenInfo infoOf(const lifecycle::CheckedToken& token) {
 Error errorOf(const token::TokenFailure& failure) {
     return Error{.code = failure.wireCode(), .message = failure.message};
 }
-
-// The manager's own thread, for create() without a scheduler.
-struct OwnThread {
-    boost::asio::io_context io;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
-        io.get_executor()};
-    AsioScheduler scheduler;
-    std::thread thread;
-
-    explicit OwnThread(const token::Clock& clock)
-        : scheduler(io, clock, std::chrono::milliseconds{1000}) {}
-};
 
 } // namespace
 
