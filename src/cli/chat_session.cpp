@@ -1,5 +1,7 @@
 #include "cli/chat_session.hpp"
 
+#include <parley/token/error.hpp>
+
 #include <iostream>
 
 namespace parley::cli {
@@ -64,7 +66,10 @@ public:
     void onTokenError(const client::Error& e) override {
         setProblem("the token was refused (" + std::to_string(e.code) + ": " + e.message + ")");
         printer().onTokenError(e);
-        if (session_->retry_ != nullptr) {
+        // A token revoked while in force (4403) is replaced by the AccessManager at once; the
+        // command need not run twice for it.
+        if (session_->retry_ != nullptr &&
+            e.code != static_cast<int>(token::TokenError::kRevoked)) {
             session_->retry_->refused();
         }
     }

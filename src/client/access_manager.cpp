@@ -1,9 +1,8 @@
-#include "client/asio_scheduler.hpp"
+#include "client/own_thread.hpp"
 
 #include <parley/client/access_manager.hpp>
+#include <parley/token/error.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -29,27 +28,7 @@ Error errorOf(const token::TokenFailure& failure) {
     return Error{.code = failure.wireCode(), .message = failure.message};
 }
 
-// The manager's own thread, for create() without a scheduler.
-struct OwnThread {
-    boost::asio::io_context io;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
-        io.get_executor()};
-    AsioScheduler scheduler;
-    std::thread thread;
-
-    explicit OwnThread(const token::Clock& clock)
-        : scheduler(io, clock, std::chrono::milliseconds{1000}) {}
-};
-
 } // namespace
-
-TokenProvider blockingProvider(std::function<ProviderResult()> fetch) {
-    return [fetch = std::move(fetch)](std::function<void(ProviderResult)> done) {
-        // Detached: a provider stuck in I/O must not hold up shutdown; its late answer is dropped
-        // by the manager (the callback only holds a weak reference).
-        std::thread([fetch, done = std::move(done)] { done(fetch()); }).detach();
-    };
-}
 
 class AccessManager::Impl : public std::enable_shared_from_this<Impl> {
 public:
@@ -127,6 +106,11 @@ public:
     }
 
     void attach(const std::shared_ptr<TokenConsumer>& client) {
+        client->setRenewRequest([weak = weak_from_this()](const std::string& revoked) {
+            if (const auto self = weak.lock()) {
+                self->post([self = self.get(), revoked] { self->onRevoked(revoked); });
+            }
+        });
         post([this, weak = std::weak_ptr{client}] { clients_.push_back(weak); });
     }
 
@@ -223,17 +207,19 @@ private:
         std::erase_if(clients_, [](const auto& held) { return held.expired(); });
         for (const auto& held : clients_) {
             if (const auto client = held.lock()) {
-                client->acceptToken(jwt,
-                                    [weak = weak_from_this()](std::expected<void, Error> result) {
-                                        if (result) {
-                                            return;
-                                        }
-                                        if (const auto self = weak.lock()) {
-                                            self->post([self = self.get(), error = result.error()] {
-                                                self->emitError(error);
-                                            });
-                                        }
-                                    });
+                client->acceptToken(
+                    jwt, [weak = weak_from_this(), jwt](std::expected<void, Error> result) {
+                        const auto self = weak.lock();
+                        if (result || !self) {
+                            return;
+                        }
+                        self->post([self = self.get(), error = result.error(), jwt] {
+                            self->emitError(error);
+                            if (error.code == static_cast<int>(token::TokenError::kRevoked)) {
+                                self->onRevoked(jwt, /*again=*/true);
+                            }
+                        });
+                    });
             }
         }
     }
@@ -266,6 +252,20 @@ private:
         emit(&Impl::expired_listeners, infoOf(token));
         if (options_.provider && !stopped_) {
             scheduleRenewal(std::chrono::milliseconds{0}); // keep trying after expiry too
+        }
+    }
+
+    // A client's token was revoked (4403; the client told the app with tokenError 20120). Only
+    // the current token's revocation asks the provider, now: a newer one is in hand otherwise.
+    // Several clients reporting the same token make one call (single flight).
+    // `again`: the provider's token was itself refused as revoked (issued in the same second as
+    // the revocation); the next call waits a backoff.
+    void onRevoked(const std::string& revoked, bool again = false) {
+        if (options_.provider && !stopped_ && !in_flight_ && lifecycle_.current() &&
+            lifecycle_.current()->jwt == revoked) {
+            scheduler_->cancel(renewal_timer_);
+            renewal_timer_ = 0;
+            scheduleRenewal(again ? backoff_.next() : std::chrono::milliseconds{0});
         }
     }
 

@@ -145,6 +145,11 @@ std::future<Result<TokenInfo>> ChatClient::updateToken(std::string token) {
     });
 }
 
+void ChatClient::setRenewRequest(RenewRequest renew) {
+    impl_->run([renew = std::move(renew)](ClientCore& core) { core.setRenewRequest(renew); },
+               [] {});
+}
+
 void ChatClient::acceptToken(std::string token, UpdateDone done) {
     auto finish = [done = std::move(done)](Result<TokenInfo> result) {
         if (result) {

@@ -12,6 +12,7 @@ namespace parley::client {
 namespace {
 
 constexpr int kTokenExpiredClose = static_cast<int>(protocol::CloseCode::kTokenExpired);
+constexpr int kTokenRevokedClose = static_cast<int>(protocol::CloseCode::kTokenRevoked);
 
 std::string refusalText(const Error& refusal) {
     return "init refused: " + std::to_string(refusal.code) + " " + refusal.message;
@@ -282,6 +283,9 @@ void ClientCore::onEnded(int close_code, const std::string& reason) {
     }
     if (close_code == kTokenExpiredClose) {
         lifecycle_.onServerExpired();
+    }
+    if (close_code == kTokenRevokedClose) {
+        onRevoked(was_connected); // terminal for the token: never reconnect with it
     }
     const bool will_reconnect = hasUsableToken() && close_code != kTokenExpiredClose;
     const auto refusal = std::exchange(init_refusal_, std::nullopt);

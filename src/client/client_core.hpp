@@ -21,6 +21,7 @@
 #include "client/url_rotation.hpp"
 
 #include <parley/client/chat_client.hpp>
+#include <parley/client/token_consumer.hpp>
 #include <parley/lifecycle/backoff.hpp>
 #include <parley/lifecycle/scheduler.hpp>
 #include <parley/lifecycle/token_lifecycle.hpp>
@@ -59,6 +60,8 @@ public:
     void start(std::string_view token);
     /// Rule 9: accepted in every state (see ChatClient::updateToken).
     void updateToken(std::string_view token, Done<TokenInfo> done);
+    /// Who to ask for a new token when the server revokes the current one (AccessManager).
+    void setRenewRequest(TokenConsumer::RenewRequest renew) { renew_ = std::move(renew); }
     /// Fails whatever waits with kShutDown, forgets timers, channels and the token, and closes
     /// the connection, which it returns (null when there was none) so the owner can bound the
     /// close; `closed` runs when that connection has ended.
@@ -125,6 +128,9 @@ private:
     void rejectToken(const Error& error, const lifecycle::CheckedToken& token);
     void onAboutToExpire(const lifecycle::CheckedToken& token);
     void onExpired(const lifecycle::CheckedToken& token);
+    /// The server closed with 4403: the connection's token was revoked. `was_connected` says
+    /// whether its init had been accepted.
+    void onRevoked(bool was_connected);
     void observeServerTime(std::optional<std::int64_t> server_time, token::TimePoint sent);
     void emitTokenError(const Error& error);
 
@@ -164,6 +170,7 @@ private:
     std::function<void()> closed_;                      // after shutdown: the close completed
     // Init refused for a reason other than the token: told by the disconnected event that follows.
     std::optional<Error> init_refusal_;
+    TokenConsumer::RenewRequest renew_;
 
     mutable std::mutex identity_mutex_;
     std::string identity_;

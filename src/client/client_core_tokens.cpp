@@ -3,6 +3,8 @@
 
 #include "client/client_core.hpp"
 
+#include <parley/token/error.hpp>
+
 namespace parley::client {
 
 namespace {
@@ -128,6 +130,33 @@ void ClientCore::rejectToken(const Error& error, const lifecycle::CheckedToken& 
     if (lifecycle_.current() && lifecycle_.current()->serial == token.serial) {
         // The current token itself was refused (at init): nothing to fall back to.
         lifecycle_.forgetToken();
+    }
+}
+
+// The token in force (or, before init answered, the one init carried) is forgotten, and so is a
+// pending one that is the same token: the next connection waits for a new token, from
+// updateToken or the AccessManager asked here.
+void ClientCore::onRevoked(bool was_connected) {
+    std::string revoked;
+    if (was_connected && lifecycle_.current()) {
+        revoked = lifecycle_.current()->jwt;
+    } else if (init_token_) {
+        revoked = init_token_->jwt;
+    }
+    const Error error{.code = static_cast<int>(token::TokenError::kRevoked),
+                      .message = std::string{token::describe(token::TokenError::kRevoked)}};
+    emitTokenError(error);
+    if (lifecycle_.current() && lifecycle_.current()->jwt == revoked) {
+        lifecycle_.forgetToken();
+    }
+    if (pending_token_ && pending_token_->token.jwt == revoked) {
+        auto waiting = std::exchange(pending_token_, std::nullopt);
+        for (auto& done : waiting->done) {
+            done(std::unexpected(error));
+        }
+    }
+    if (renew_ && !revoked.empty()) {
+        renew_(revoked);
     }
 }
 

@@ -46,6 +46,8 @@ std::string_view describe(CloseCode code) {
         return "protocol error";
     case CloseCode::kTokenRejected:
         return "token rejected";
+    case CloseCode::kTokenRevoked:
+        return "token revoked";
     case CloseCode::kInitTimeout:
         return "no init in time";
     case CloseCode::kTokenExpired:

@@ -63,6 +63,9 @@ enum class CloseCode : std::uint16_t {
     kProtocolError = 4400,
     /// The token was rejected at `init`; the reply carried the code. Get a new token first.
     kTokenRejected = 4401,
+    /// The token in force was revoked (by identity, `jti` or API key). Get a new token first;
+    /// never reconnect with this one.
+    kTokenRevoked = 4403,
     /// No `init` within 10 s of connecting.
     kInitTimeout = 4408,
     /// The token expired without a newer one; get a new token, then reconnect.
@@ -76,8 +79,8 @@ enum class CloseCode : std::uint16_t {
 
 inline constexpr std::array kAllCloseCodes = {
     CloseCode::kGoingAway,     CloseCode::kMessageTooBig, CloseCode::kProtocolError,
-    CloseCode::kTokenRejected, CloseCode::kInitTimeout,   CloseCode::kTokenExpired,
-    CloseCode::kTooSlow,       CloseCode::kRateLimited,
+    CloseCode::kTokenRejected, CloseCode::kTokenRevoked,  CloseCode::kInitTimeout,
+    CloseCode::kTokenExpired,  CloseCode::kTooSlow,       CloseCode::kRateLimited,
 };
 
 /// The close reason text sent with `code`.

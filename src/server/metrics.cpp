@@ -20,6 +20,8 @@ std::string_view closeReasonName(CloseReason reason) {
         return "token_rejected";
     case CloseReason::kTokenExpired:
         return "token_expired"; // protocol-spelling: ok (a close reason label, not the event)
+    case CloseReason::kTokenRevoked:
+        return "token_revoked";
     case CloseReason::kProtocolError:
         return "protocol_error";
     case CloseReason::kRateLimited:

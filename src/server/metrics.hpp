@@ -23,13 +23,14 @@ enum class CloseReason {
     kInitTimeout,
     kTokenRejected,
     kTokenExpired,
+    kTokenRevoked,
     kProtocolError,
     kRateLimited,
     kTooBig,
     kTooSlow,
     kShutdown,
 };
-inline constexpr std::size_t kCloseReasonCount = 10;
+inline constexpr std::size_t kCloseReasonCount = 11;
 std::string_view closeReasonName(CloseReason reason);
 
 enum class LifecycleEvent {

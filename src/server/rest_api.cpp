@@ -4,6 +4,7 @@
 #include "protocol/names.hpp"
 #include "protocol/paging.hpp"
 #include "protocol/replies.hpp"
+#include "server/http_responses.hpp"
 #include "server/page_token.hpp"
 #include "server/wire_objects.hpp"
 
@@ -19,48 +20,6 @@ namespace http = boost::beast::http;
 using protocol::Json;
 
 namespace {
-
-HttpResponse respond(const HttpRequest& request, http::status status, std::string body,
-                     std::string_view content_type = "application/json") {
-    HttpResponse response{status, request.version()};
-    response.set(http::field::server, "parley");
-    response.set(http::field::content_type, content_type);
-    response.keep_alive(request.keep_alive());
-    response.body() = std::move(body);
-    response.prepare_payload();
-    if (request.method() == http::verb::head) {
-        // Same headers (Content-Length included), no body: a body here would be read as the
-        // start of the next response on a keep-alive connection.
-        const auto length = response.body().size();
-        response.body().clear();
-        response.content_length(length);
-    }
-    return response;
-}
-
-std::string dump(const Json& json) {
-    return json.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// An error body carries the protocol's code where one applies, else the HTTP status.
-HttpResponse jsonError(const HttpRequest& request, http::status status, int code,
-                       std::string_view message) {
-    return respond(request, status, dump(Json{{"code", code}, {"message", message}}));
-}
-
-HttpResponse jsonError(const HttpRequest& request, http::status status, protocol::ErrorCode code,
-                       std::string_view message) {
-    return jsonError(request, status, static_cast<int>(code), message);
-}
-
-HttpResponse httpError(const HttpRequest& request, http::status status, std::string_view message) {
-    return jsonError(request, status, static_cast<int>(status), message);
-}
-
-HttpResponse storageFailed(const HttpRequest& request) {
-    return jsonError(request, http::status::internal_server_error, protocol::ErrorCode::kInternal,
-                     "storage failed");
-}
 
 std::string decodeBase64(std::string_view text) {
     namespace base64 = boost::beast::detail::base64;
@@ -173,14 +132,19 @@ bool cutByBudget(const std::vector<Message>& page) {
 } // namespace
 
 constexpr std::string_view kChannelsPath = "/v1/channels";
+constexpr std::string_view kRevocationsPath = "/v1/revocations";
 
-RestApi::RestApi(ServerContext& context, Store& store, const WebRoutes* web)
-    : context_(context), store_(store), web_(web) {}
+RestApi::RestApi(ServerContext& context, Store& store, const WebRoutes* web,
+                 Revocations* revocations)
+    : context_(context), store_(store), web_(web), revocations_(revocations) {}
 
 void RestApi::handle(HttpRequest request, Respond respond) const {
     const std::string_view target = request.target();
-    // /healthz asks the store whether its database answers, which for PostgreSQL is a round trip.
-    if (!target.starts_with(kChannelsPath) && !target.starts_with("/healthz")) {
+    // A revocation is saved before it is answered: on a worker, as store reads are. /healthz asks
+    // the store whether its database answers, which for PostgreSQL is a round trip.
+    const bool revoking = request.method() == http::verb::post &&
+                          target.substr(0, target.find('?')) == kRevocationsPath;
+    if (!target.starts_with(kChannelsPath) && !target.starts_with("/healthz") && !revoking) {
         respond(answer(request));
         return;
     }
@@ -196,6 +160,9 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
         if (auto web = web_->answer(request)) {
             return std::move(*web);
         }
+    }
+    if (path == kRevocationsPath && revocations_ != nullptr) {
+        return revocations(request, pageArgs(queryOf(request))); // GET and POST
     }
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
         auto response =
@@ -228,10 +195,7 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
     constexpr std::string_view kChannels = kChannelsPath;
     if (path == kChannels || path.starts_with("/v1/channels/")) {
         if (!authorized(request)) {
-            auto response = httpError(request, http::status::unauthorized,
-                                      "HTTP Basic authentication with an API key is required");
-            response.set(http::field::www_authenticate, R"(Basic realm="parley")");
-            return response;
+            return unauthorized(request);
         }
         if (path == kChannels) {
             return channels(request);
@@ -243,6 +207,13 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
         }
     }
     return httpError(request, http::status::not_found, "no such resource");
+}
+
+HttpResponse RestApi::unauthorized(const HttpRequest& request) {
+    auto response = httpError(request, http::status::unauthorized,
+                              "HTTP Basic authentication with an API key is required");
+    response.set(http::field::www_authenticate, R"(Basic realm="parley")");
+    return response;
 }
 
 bool RestApi::authorized(const HttpRequest& request) const {

@@ -1,25 +1,30 @@
 #pragma once
 
 // The HTTP side of the port: /healthz (200 "ok", or 503 when the store's database does not
-// answer), /metrics, and read-only REST access to channels and
-// messages for backends, authorized with HTTP Basic "API key SID : secret" as Twilio's REST API
-// is. answer() is a pure request -> response, so it is tested without a socket; handle() runs
-// answers that read the store on a store worker, never on the io thread.
+// answer), /metrics, read-only REST access to channels and messages for backends, and
+// revocations (rest_revocations.cpp), authorized with HTTP Basic "API key SID : secret" as
+// Twilio's REST API is; and, first, the web app's and browser SDK's files (WebRoutes). answer()
+// is a pure request -> response, so it is tested without a socket; handle() runs answers that
+// read the store on a store worker, never on the io thread.
 
+#include "protocol/paging.hpp"
+#include "server/http_responses.hpp"
 #include "server/server_context.hpp"
 #include "server/store/store.hpp"
 #include "server/web_routes.hpp"
-
-#include <boost/beast/http.hpp>
 
 #include <functional>
 
 namespace parley::server {
 
+class Revocations;
+
 class RestApi {
 public:
-    /// `web`, when given, answers the web app's and the browser SDK's paths first.
-    RestApi(ServerContext& context, Store& store, const WebRoutes* web = nullptr);
+    /// `web`, when given, answers the web app's and the browser SDK's paths first. Without
+    /// `revocations`, /v1/revocations is not served (404).
+    RestApi(ServerContext& context, Store& store, const WebRoutes* web = nullptr,
+            Revocations* revocations = nullptr);
 
     using Respond = std::function<void(HttpResponse)>;
 
@@ -35,12 +40,19 @@ public:
 private:
     HttpResponse channels(const HttpRequest& request) const;
     HttpResponse messages(const HttpRequest& request, std::string_view channel) const;
+    /// GET, HEAD and POST /v1/revocations (rest_revocations.cpp); `page` is the query's paging.
+    HttpResponse revocations(const HttpRequest& request,
+                             const protocol::Decoded<protocol::PageArgs>& page) const;
+    HttpResponse revoke(const HttpRequest& request) const;
     bool authorized(const HttpRequest& request) const;
+    /// 401 with the challenge that asks for HTTP Basic.
+    static HttpResponse unauthorized(const HttpRequest& request);
 
     ServerContext& context_;
     Store& store_;
     const WebRoutes* web_;
     std::function<std::string()> health_;
+    Revocations* revocations_;
 };
 
 } // namespace parley::server

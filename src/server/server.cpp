@@ -3,6 +3,8 @@
 #include "server/backends.hpp"
 #include "server/listener.hpp"
 #include "server/rest_api.hpp"
+#include "server/revocations.hpp"
+#include "server/store/sqlite_revocation_store.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -112,13 +114,19 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     server->store_ = std::move(*store);
     server->broker_ = std::move(*broker);
     server->tls_ = std::move(*tls);
+    if (auto revocations = server->wireRevocations(clock); !revocations) {
+        return std::unexpected(revocations.error());
+    }
     server->wire(clock);
     server->listener_ = std::make_shared<Listener>(*server->pool_, std::move(*acceptor),
                                                    *server->context_, *server->rest_);
     return server;
 }
 
-void Server::wire(const token::Clock& clock) {
+// Revocations are kept apart from the chat store (which may be another node's PostgreSQL): in
+// revocations.db of this node's data directory.
+std::expected<void, std::string> Server::wireRevocations(const token::Clock& clock) {
+    // Made first: the destructor stops them, also when what follows fails.
     metrics_ = std::make_unique<Metrics>();
     workers_ = std::make_unique<StoreWorkers>(std::max(1U, options_.store_threads));
     // Over a broker that may lose events, the hub fills gaps from the store.
@@ -126,7 +134,20 @@ void Server::wire(const token::Clock& clock) {
         backfill_ = std::make_unique<Backfill>(*store_, *workers_);
     }
     hub_ = std::make_unique<Hub>(*broker_, backfill_.get());
-    tokens_ = std::make_unique<TokenGate>(options_.keys, policyFor(options_), clock, *metrics_);
+    auto store = SqliteRevocationStore::openIn(options_.data_dir);
+    if (!store) {
+        return std::unexpected(store.error());
+    }
+    revocation_store_ = std::move(*store);
+    revocation_list_ = std::make_unique<RevocationList>();
+    revocations_ = std::make_unique<Revocations>(*revocation_list_, *revocation_store_, *broker_,
+                                                 *hub_, *workers_, clock);
+    return revocations_->start();
+}
+
+void Server::wire(const token::Clock& clock) {
+    tokens_ = std::make_unique<TokenGate>(options_.keys, policyFor(options_), clock, *metrics_,
+                                          revocation_list_.get());
     chat_ = std::make_unique<ChatService>(*store_, *broker_, *workers_, *metrics_, clock,
                                           options_.chat);
     context_ = std::make_unique<ServerContext>(ServerContext{
@@ -142,7 +163,7 @@ void Server::wire(const token::Clock& clock) {
     WebOptions web = options_.web;
     web.about_to_expire_window = options_.session.about_to_expire_window;
     web_ = std::make_unique<WebRoutes>(std::move(web), clock);
-    rest_ = std::make_unique<RestApi>(*context_, *store_, web_.get());
+    rest_ = std::make_unique<RestApi>(*context_, *store_, web_.get(), revocations_.get());
     rest_->setHealthDetails([this] {
         std::string lines;
         if (!options_.node_id.empty()) {

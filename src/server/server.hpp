@@ -60,6 +60,9 @@ struct ServerOptions {
 
 class Listener;
 class RestApi;
+class RevocationList;
+class RevocationStore;
+class Revocations;
 
 /// "HOST:PORT" as a URL's authority: an IPv6 host in brackets ("[::1]:8080").
 std::string hostPort(std::string_view host, std::uint16_t port);
@@ -93,6 +96,8 @@ private:
     Server(ServerOptions options, std::unique_ptr<IoPool> pool);
     /// Makes the parts between the store and the listener.
     void wire(const token::Clock& clock);
+    /// Makes the revocations' parts and loads those in force.
+    std::expected<void, std::string> wireRevocations(const token::Clock& clock);
     void shutdown();
 
     ServerOptions options_;
@@ -105,6 +110,10 @@ private:
     std::unique_ptr<StoreWorkers> workers_;
     std::unique_ptr<Backfill> backfill_;
     std::unique_ptr<Hub> hub_;
+    std::unique_ptr<RevocationStore> revocation_store_;
+    std::unique_ptr<RevocationList> revocation_list_;
+    // Subscribed to the broker: destroyed before the hub and the broker.
+    std::unique_ptr<Revocations> revocations_;
     std::unique_ptr<TokenGate> tokens_;
     std::unique_ptr<ChatService> chat_;
     std::unique_ptr<ServerContext> context_;

@@ -124,6 +124,7 @@ void SessionCore::handleInit(protocol::Request request) {
         transport_.readNext();
         return;
     }
+    revocable_ = RevocableToken::of(*claims);
     // Attached before its channels are read, so a membership change made meanwhile reaches it
     // as a broker event.
     if (!context_.hub.attach(claims->identity(), self_.lock(),
@@ -154,6 +155,7 @@ void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, 
         context_.hub.detach(identity_, self_address_);
         attached_ = false;
         identity_.clear();
+        revocable_ = {};
         held_events_.clear();
         transport_.readNext();
         return;

@@ -12,6 +12,7 @@
 
 #include "protocol/frame.hpp"
 #include "server/metrics.hpp"
+#include "server/revocation.hpp"
 #include "server/server_context.hpp"
 #include "server/session_sink.hpp"
 #include "server/session_transport.hpp"
@@ -49,6 +50,9 @@ public:
     void onFrame(std::string_view text);
     /// A frame from the hub (a channel event).
     void deliver(const Payload& payload);
+    /// Closes with 4403 when a revocation in force covers the token in force (or the one init is
+    /// verifying). Called when a revocation arrives.
+    void recheckRevocation();
     /// Closes with `code` after what is queued; later frames and events are dropped.
     void close(protocol::CloseCode code, CloseReason reason);
     /// The connection is gone (closed by either side, or broken): detaches it from the hub and
@@ -108,6 +112,8 @@ private:
     bool initialized_ = false;
     std::string identity_;
     std::string token_id_; // jti of the token in force
+    // What revocations may name of the token in force, or of the one init verified.
+    RevocableToken revocable_;
     token::UnixSeconds expires_at_{};
 
     std::optional<protocol::CloseCode> pending_close_;

@@ -6,6 +6,8 @@
 #include "protocol/requests.hpp"
 #include "server/session_core.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace parley::server {
 
 using protocol::CloseCode;
@@ -54,6 +56,7 @@ void SessionCore::handleUpdateToken(const protocol::Request& request) {
         return;
     }
     sendTokenReply(request.id, claims->expires_at);
+    revocable_ = RevocableToken::of(*claims);
     // The same token sent again is not a new token: its events were already scheduled or sent,
     // and each fires at most once per token (rule 4).
     const bool same_token = !claims->token_id.empty() && claims->token_id == token_id_ &&
@@ -62,6 +65,16 @@ void SessionCore::handleUpdateToken(const protocol::Request& request) {
         token_id_ = claims->token_id;
         armTokenTimers(claims->expires_at);
     }
+}
+
+// The token init verified is checked too, before init has answered: a revocation that arrives
+// while its channels are read must not let it in.
+void SessionCore::recheckRevocation() {
+    if (closing() || revocable_.identity.empty() || !context_.tokens.revoked(revocable_)) {
+        return;
+    }
+    spdlog::info("connection of identity={} closed: its token was revoked", revocable_.identity);
+    close(CloseCode::kTokenRevoked, CloseReason::kTokenRevoked);
 }
 
 void SessionCore::armTokenTimers(token::UnixSeconds expires_at) {

@@ -14,6 +14,10 @@ public:
     virtual void deliver(const Payload& payload) = 0;
     /// Sends what is queued, then closes with `code`. Thread-safe.
     virtual void close(protocol::CloseCode code) = 0;
+    /// A revocation arrived: the session re-checks the token in force (and the one its init is
+    /// verifying) and closes with 4403 if it is now revoked. Thread-safe, never blocks. Sinks
+    /// that hold no token ignore it.
+    virtual void recheckRevocation() {}
 };
 
 } // namespace parley::server

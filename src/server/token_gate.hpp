@@ -5,6 +5,7 @@
 // removed key stops verifying at the next init or update_token.
 
 #include "server/metrics.hpp"
+#include "server/revocation_list.hpp"
 
 #include <parley/token/token_verifier.hpp>
 
@@ -17,11 +18,16 @@ namespace parley::server {
 
 class TokenGate {
 public:
+    /// With `revocations`, a token they cover fails with 20120 (access token revoked).
     TokenGate(const std::vector<token::ApiKey>& keys, token::VerifyPolicy policy,
-              const token::Clock& clock, Metrics& metrics);
+              const token::Clock& clock, Metrics& metrics,
+              const RevocationList* revocations = nullptr);
 
-    /// Verifies and counts the result in the metrics. Thread-safe.
+    /// Verifies, checks the revocations, and counts the result in the metrics. Thread-safe.
     std::expected<token::Claims, token::TokenFailure> verify(std::string_view token) const;
+
+    /// Whether a revocation in force covers `token` (a session's, re-checked when one arrives).
+    bool revoked(const RevocableToken& token) const;
 
     /// Installs a new key set, keeping the policy. Thread-safe.
     void replaceKeys(const std::vector<token::ApiKey>& keys);
@@ -38,6 +44,7 @@ private:
     token::VerifyPolicy policy_;
     const token::Clock& clock_;
     Metrics& metrics_;
+    const RevocationList* revocations_;
 };
 
 } // namespace parley::server

@@ -97,6 +97,11 @@ void WsSession::close(CloseCode code) {
     });
 }
 
+void WsSession::recheckRevocation() {
+    boost::asio::post(ws_.get_executor(),
+                      [self = shared_from_this()] { self->core_.recheckRevocation(); });
+}
+
 void WsSession::send(Payload frame) {
     if (ended_ || close_started_ || close_requested_) { // nothing after the close is asked for
         return;

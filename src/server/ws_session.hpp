@@ -42,6 +42,7 @@ public:
     // SessionSink: from any thread.
     void deliver(const Payload& payload) override;
     void close(protocol::CloseCode code) override;
+    void recheckRevocation() override;
 
     // SessionTransport: from the core, on the io thread.
     void send(Payload frame) override;

@@ -22,6 +22,8 @@ std::string_view describe(TokenError error) {
                "for another service";
     case TokenError::kInvalidSignature:
         return "invalid access token signature";
+    case TokenError::kRevoked:
+        return "access token revoked: its identity, jti or API key was revoked after it was issued";
     case TokenError::kLifetimeTooLong:
         return "access token lifetime exceeds the maximum of 24 hours";
     }

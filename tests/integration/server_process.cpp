@@ -143,13 +143,29 @@ std::string ServerProcess::output() const {
 
 ServerProcess::HttpResult ServerProcess::get(const std::string& target,
                                              const std::string& basic_auth) const {
+    return send(false, target, "", basic_auth);
+}
+
+ServerProcess::HttpResult ServerProcess::post(const std::string& target, const std::string& body,
+                                              const std::string& basic_auth) const {
+    return send(true, target, body, basic_auth);
+}
+
+ServerProcess::HttpResult ServerProcess::send(bool post, const std::string& target,
+                                              const std::string& body,
+                                              const std::string& basic_auth) const {
     namespace http = boost::beast::http;
     boost::asio::io_context io;
     boost::beast::tcp_stream stream{io};
     stream.connect(
         boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), port_});
-    http::request<http::string_body> request{http::verb::get, target, 11};
+    http::request<http::string_body> request{post ? http::verb::post : http::verb::get, target, 11};
     request.set(http::field::host, "127.0.0.1");
+    if (post) {
+        request.set(http::field::content_type, "application/json");
+        request.body() = body;
+        request.prepare_payload();
+    }
     if (!basic_auth.empty()) {
         std::string encoded(boost::beast::detail::base64::encoded_size(basic_auth.size()), '\0');
         encoded.resize(boost::beast::detail::base64::encode(encoded.data(), basic_auth.data(),

@@ -54,8 +54,14 @@ public:
         std::string body;
     };
     HttpResult get(const std::string& target, const std::string& basic_auth = "") const;
+    /// An HTTP POST of a JSON `body`.
+    HttpResult post(const std::string& target, const std::string& body,
+                    const std::string& basic_auth = "") const;
 
 private:
+    HttpResult send(bool post, const std::string& target, const std::string& body,
+                    const std::string& basic_auth) const;
+
     pid_t pid_ = -1;
     int output_fd_ = -1;
     std::uint16_t port_ = 0;

@@ -113,6 +113,10 @@ public:
 
     /// TokenConsumer: the same as updateToken, with a callback.
     void acceptToken(std::string token, UpdateDone done) override;
+    /// TokenConsumer: when the server closes the connection with 4403 (the token was revoked),
+    /// the client fires tokenError 20120, forgets the token (it never reconnects with it) and
+    /// calls `renew`; the new token arrives through acceptToken.
+    void setRenewRequest(RenewRequest renew) override;
 
     /// Closes the connection and clears timers, listeners and the token. Blocks until the
     /// network thread has stopped (unless called from it). Idempotent.

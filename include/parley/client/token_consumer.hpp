@@ -20,6 +20,13 @@ public:
     /// Hands the consumer a new token. `done` runs once, on any thread, with the outcome (the
     /// service's verdict, or the local pre-check's).
     virtual void acceptToken(std::string token, UpdateDone done) = 0;
+
+    /// Asks the token's owner for a new token at once, naming the token the service revoked.
+    using RenewRequest = std::function<void(const std::string& revoked_token)>;
+    /// An AccessManager calls this when the consumer is attached: a consumer that learns its
+    /// token was revoked (closed with 4403) calls `renew`, from any thread, rather than waiting
+    /// for the token's about-to-expire window. Consumers that cannot learn it ignore it.
+    virtual void setRenewRequest(RenewRequest renew) { static_cast<void>(renew); }
 };
 
 } // namespace parley::client

@@ -25,15 +25,17 @@ enum class TokenError {
     kInvalidGrants = 20106,
     /// The signature does not match the signing input under the issuer's key.
     kInvalidSignature = 20107,
+    /// The token was revoked (by identity, `jti` or API key) after it was issued.
+    kRevoked = 20120,
     /// `exp - iat` (or `exp - now`) exceeds the maximum lifetime.
     kLifetimeTooLong = 20157,
 };
 
 /// All codes, in wire order; lets tests and docs walk every value.
 inline constexpr std::array kAllTokenErrors = {
-    TokenError::kInvalidToken,     TokenError::kInvalidHeader,   TokenError::kInvalidIssuer,
-    TokenError::kExpired,          TokenError::kNotYetValid,     TokenError::kInvalidGrants,
-    TokenError::kInvalidSignature, TokenError::kLifetimeTooLong,
+    TokenError::kInvalidToken,     TokenError::kInvalidHeader, TokenError::kInvalidIssuer,
+    TokenError::kExpired,          TokenError::kNotYetValid,   TokenError::kInvalidGrants,
+    TokenError::kInvalidSignature, TokenError::kRevoked,       TokenError::kLifetimeTooLong,
 };
 
 /// One sentence saying what the code means, independent of the token at hand.

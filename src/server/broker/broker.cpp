@@ -5,6 +5,7 @@ namespace parley::server {
 namespace {
 constexpr std::string_view kChannelPrefix = "channel:";
 constexpr std::string_view kIdentityPrefix = "identity:";
+constexpr std::string_view kRevocationTopic = "revocations";
 } // namespace
 
 // Prefixes keep the two namespaces apart: an identity may be spelled like a channel SID.
@@ -18,6 +19,11 @@ std::string identityTopic(std::string_view identity) {
 
 bool isIdentityTopic(std::string_view topic) {
     return topic.starts_with(kIdentityPrefix);
+}
+
+// No prefix of its own is needed: channel and identity topics always carry one.
+std::string revocationTopic() {
+    return std::string{kRevocationTopic};
 }
 
 } // namespace parley::server

@@ -42,6 +42,9 @@ struct ChannelEvent {
         kMessage,
         kMemberJoined,
         kMemberLeft,
+        /// A revocation made on some node (`frame` holds it as its wire object, see
+        /// protocol/revocations.hpp); published on revocationTopic().
+        kRevocation,
     };
     Kind kind = Kind::kMessage;
     /// The channel's SID.
@@ -60,6 +63,8 @@ struct ChannelEvent {
 std::string channelTopic(std::string_view channel_sid);
 std::string identityTopic(std::string_view identity);
 bool isIdentityTopic(std::string_view topic);
+/// Revocations go to one topic that every node subscribes to.
+std::string revocationTopic();
 
 class BrokerSubscriber {
 public:

@@ -79,6 +79,7 @@ TEST(CloseCode, KeepsTheContractValues) {
     EXPECT_EQ(static_cast<int>(CloseCode::kMessageTooBig), 1009);
     EXPECT_EQ(static_cast<int>(CloseCode::kProtocolError), 4400);
     EXPECT_EQ(static_cast<int>(CloseCode::kTokenRejected), 4401);
+    EXPECT_EQ(static_cast<int>(CloseCode::kTokenRevoked), 4403);
     EXPECT_EQ(static_cast<int>(CloseCode::kInitTimeout), 4408);
     EXPECT_EQ(static_cast<int>(CloseCode::kTokenExpired), 4410);
     EXPECT_EQ(static_cast<int>(CloseCode::kTooSlow), 4413);
@@ -90,7 +91,7 @@ TEST(CloseCode, TheListHoldsExactlyTheContractCodes) {
     for (const CloseCode code : kAllCloseCodes) {
         listed.insert(static_cast<int>(code));
     }
-    EXPECT_EQ(listed, (std::set<int>{1001, 1009, 4400, 4401, 4408, 4410, 4413, 4429}));
+    EXPECT_EQ(listed, (std::set<int>{1001, 1009, 4400, 4401, 4403, 4408, 4410, 4413, 4429}));
 }
 
 } // namespace

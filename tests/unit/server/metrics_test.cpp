@@ -44,8 +44,9 @@ double sample(const Metrics& metrics, const std::string& series) {
 
 // docs/operations.md, "Metrics" and "Close reasons".
 const std::vector<std::string> kDocumentedReasons = {
-    "client_closed",  "network_error", "init_timeout", "token_rejected", "token_expired",
-    "protocol_error", "rate_limited",  "too_big",      "too_slow",       "shutdown"};
+    "client_closed", "network_error", "init_timeout",   "token_rejected",
+    "token_expired", "token_revoked", "protocol_error", "rate_limited",
+    "too_big",       "too_slow",      "shutdown"};
 const std::vector<std::string> kDocumentedBuckets = {"0.0001", "0.00025", "0.0005", "0.001",
                                                      "0.0025", "0.005",   "0.01",   "0.025",
                                                      "0.05",   "0.1",     "0.25",   "1"};
