@@ -1,6 +1,7 @@
 #include "server/web_routes.hpp"
 
 #include "protocol/codes.hpp"
+#include "server/http_responses.hpp"
 #include "server/web_assets.hpp"
 
 #include <parley/token/access_token_builder.hpp>
@@ -23,51 +24,41 @@ constexpr std::string_view kConfigPath = "/web/config.json";
 
 HttpResponse reply(const HttpRequest& request, http::status status, std::string body,
                    std::string_view content_type) {
-    HttpResponse response{status, request.version()};
-    response.set(http::field::server, "parley");
-    response.set(http::field::content_type, content_type);
+    auto response = respond(request, status, std::move(body), content_type);
+    // Served files are never sniffed into another type (a .js taken for HTML, say).
     response.set("X-Content-Type-Options", "nosniff");
-    response.keep_alive(request.keep_alive());
-    response.body() = std::move(body);
-    response.prepare_payload();
-    if (request.method() == http::verb::head) {
-        // Same headers, no body (a body would be read as the next response on keep-alive).
-        const auto length = response.body().size();
-        response.body().clear();
-        response.content_length(length);
-    }
     return response;
 }
 
 HttpResponse jsonReply(const HttpRequest& request, http::status status, const Json& json) {
-    auto response = reply(request, status, json.dump(), "application/json");
+    auto response = reply(request, status, dump(json), "application/json");
     // Tokens and the page's settings are never kept by a cache.
     response.set(http::field::cache_control, "no-store");
     return response;
 }
 
 // An error body like the REST API's: the protocol's code where one applies, else the status.
-HttpResponse jsonError(const HttpRequest& request, http::status status, int code,
-                       std::string_view message) {
+HttpResponse errorReply(const HttpRequest& request, http::status status, int code,
+                        std::string_view message) {
     return jsonReply(request, status, Json{{"code", code}, {"message", message}});
 }
 
 HttpResponse badRequest(const HttpRequest& request, std::string_view message) {
-    return jsonError(request, http::status::bad_request,
-                     static_cast<int>(protocol::ErrorCode::kInvalidArgument), message);
+    return errorReply(request, http::status::bad_request,
+                      static_cast<int>(protocol::ErrorCode::kInvalidArgument), message);
 }
 
 HttpResponse methodNotAllowed(const HttpRequest& request, std::string_view allow) {
     auto response =
-        jsonError(request, http::status::method_not_allowed,
-                  static_cast<int>(http::status::method_not_allowed), "method not allowed here");
+        errorReply(request, http::status::method_not_allowed,
+                   static_cast<int>(http::status::method_not_allowed), "method not allowed here");
     response.set(http::field::allow, allow); // a 405 must say what is (RFC 9110, 15.5.6)
     return response;
 }
 
 HttpResponse notFound(const HttpRequest& request) {
-    return jsonError(request, http::status::not_found, static_cast<int>(http::status::not_found),
-                     "no such resource");
+    return errorReply(request, http::status::not_found, static_cast<int>(http::status::not_found),
+                      "no such resource");
 }
 
 bool isReadMethod(const HttpRequest& request) {
@@ -200,16 +191,16 @@ HttpResponse WebRoutes::devToken(const HttpRequest& request) const {
         return methodNotAllowed(request, "POST");
     }
     if (request.body().size() > kMaxDevTokenBodyBytes) {
-        return jsonError(request, http::status::payload_too_large,
-                         static_cast<int>(http::status::payload_too_large),
-                         "the body is larger than 4096 bytes");
+        return errorReply(request, http::status::payload_too_large,
+                          static_cast<int>(http::status::payload_too_large),
+                          "the body is larger than 4096 bytes");
     }
     // JSON only: a page on another site cannot send it without asking first (CORS preflight).
     const auto type = request.find(http::field::content_type);
     if (type == request.end() || !type->value().starts_with("application/json")) {
-        return jsonError(request, http::status::unsupported_media_type,
-                         static_cast<int>(http::status::unsupported_media_type),
-                         "the body must be application/json");
+        return errorReply(request, http::status::unsupported_media_type,
+                          static_cast<int>(http::status::unsupported_media_type),
+                          "the body must be application/json");
     }
     const auto args = devTokenArgs(request.body());
     if (!args) {
