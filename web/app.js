@@ -80,7 +80,10 @@ function watch(current) {
   const mine = (fn) => (...args) => { if (session === current) fn(...args); };
   current.offs.push(
     accessManager.on('tokenWillExpire', mine((info) => status.expiring(info.expiresAt))),
-    accessManager.on('tokenUpdated', mine((info) => status.ok(info.expiresAt))),
+    accessManager.on('tokenUpdated', mine((info) => {
+      status.ok(info.expiresAt);
+      resumed();
+    })),
     accessManager.on('error', mine((error) => {
       if (status.state !== 'expired') status.failed(errorText(error));
     })),
@@ -94,17 +97,29 @@ function watch(current) {
     })),
     client.on('connected', mine((info) => {
       showBanner('');
+      resumed();
       // The SDK catches up on the channels it follows; the lists may have changed meanwhile.
       if (info.reconnected) current.view.refresh().catch(() => {});
     })),
   );
 }
 
+function setSendEnabled(enabled) {
+  $('send-form').querySelectorAll('input, button').forEach((element) => { element.disabled = !enabled; });
+}
+
 function expired() {
   status.expired();
   showBanner('');
-  $('send-form').querySelectorAll('input, button').forEach((element) => { element.disabled = true; });
+  setSendEnabled(false);
   $('sign-out').textContent = 'Sign in again';
+}
+
+// The inverse of expired(): the AccessManager keeps renewing after expiry, and once a token is
+// accepted (or the client is connected again) the session is usable without signing in again.
+function resumed() {
+  setSendEnabled(true);
+  $('sign-out').textContent = 'Sign out';
 }
 
 async function signOut() {
@@ -118,8 +133,7 @@ async function signOut() {
   }
   status.clear();
   showBanner('');
-  $('sign-out').textContent = 'Sign out';
-  $('send-form').querySelectorAll('input, button').forEach((element) => { element.disabled = false; });
+  resumed();
   document.body.classList.remove('conversation-open');
   showView(false);
   $('identity').focus();

@@ -1,8 +1,9 @@
 // The web app in a real browser (headless Debian chromium through playwright-core) against a
 // real `parley serve`: two people chatting, history as you scroll up, the token status through
 // about-to-expire, renewing and renewed, expiry when the operator's backend refuses a renewal,
-// and the reconnect banner across a server crash and restart. A screenshot at each step goes to
-// the folder printed first (PARLEY_SCREENSHOTS chooses it).
+// a renewal that succeeds after expiry, and the reconnect banner across a server crash and
+// restart. A screenshot at each step goes to the folder printed first (PARLEY_SCREENSHOTS chooses
+// it).
 //
 //   node --test-reporter=spec tests/browser/web.test.mjs build/src/cli/parley
 
@@ -238,6 +239,28 @@ describe('web app in chromium', () => {
     await dave.click('#sign-out');
     await dave.waitForSelector('#sign-in-view:not([hidden])');
     await dave.close();
+  });
+
+  test('a renewal that succeeds after expiry makes the session usable again', async () => {
+    const frank = await browser.context.newPage();
+    await signIn(frank, operator, 'frank');
+    await openChannel(frank, 'ops');
+    await frank.click('#join');
+    await frank.waitForSelector('#send-form:not([hidden])', WAIT);
+    backend.hold = 'frank'; // the renewal is asked for, but answered only after the expiry
+    await backend.heldRequest();
+    await tokenState(frank, 'expired');
+    assert.equal(await frank.isDisabled('#message-body'), true, 'no sending while expired');
+    assert.equal(await frank.textContent('#sign-out'), 'Sign in again');
+    await shot(frank, 'expired-renewal-pending');
+    backend.release();
+    await tokenState(frank, 'ok');
+    await frank.waitForSelector('#send-form button:not([disabled])', WAIT);
+    assert.equal(await frank.isDisabled('#message-body'), false);
+    assert.equal(await frank.textContent('#sign-out'), 'Sign out');
+    await send(frank, 'back after a late renewal');
+    await shot(frank, 'renewed-after-expiry');
+    await frank.close();
   });
 
   test('reconnects after the server restarts', async () => {
