@@ -2,7 +2,7 @@
 // AccessManager renews the token silently through the token endpoint the server names in
 // /web/config.json; the header shows the token's state and a banner shows reconnects.
 
-import { ChatClient, AccessManager } from '/sdk/parley.js';
+import { ChatClient, AccessManager, ConnectionState } from '/sdk/parley.js';
 import { ChatView } from './chat_view.js';
 import { TokenStatus } from './token_status.js';
 import { fetchToken, loadConfig, readToken } from './token_source.js';
@@ -11,6 +11,10 @@ const $ = (id) => document.getElementById(id);
 const status = new TokenStatus($('token-status'), $('token-announce'));
 let config = { tokenUrl: null, aboutToExpireWindow: 180 };
 let session = null; // {client, accessManager, view, identity, offs}
+let signingIn = null; // {cancel} while a sign-in waits for the server
+
+// Cancel during sign-in: not a failure to report.
+class SignInCancelled extends Error {}
 
 function webSocketUrl() {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/ws`;
@@ -47,15 +51,58 @@ async function signIn(event) {
     const token = config.tokenUrl ? await fetchToken(config.tokenUrl, identity) : pasted;
     await start(token);
   } catch (error) {
-    $('sign-in-error').textContent = `Could not sign in: ${errorText(error)}`;
+    if (!(error instanceof SignInCancelled)) {
+      $('sign-in-error').textContent = `Could not sign in: ${errorText(error)}`;
+    }
   } finally {
+    signingIn = null;
+    $('sign-in-status').textContent = '';
+    $('sign-in-cancel').hidden = true;
     $('sign-in-button').disabled = false;
   }
 }
 
+// ChatClient.create settles only when connected or when the token is refused: while the server
+// cannot be reached, or refuses init for another reason, the client keeps retrying quietly. The
+// page says so and offers Cancel, which shuts the client down.
+function connect(token) {
+  const client = new ChatClient(token,
+    { url: webSocketUrl(), aboutToExpireWindow: config.aboutToExpireWindow });
+  return new Promise((resolve, reject) => {
+    const retrying = () => {
+      $('sign-in-status').textContent = "Can't reach the server — retrying…";
+      $('sign-in-cancel').hidden = false;
+    };
+    // A failed first attempt announces no event (disconnected needs a connection or a refused
+    // init), so the attempts are counted too.
+    const poll = setInterval(() => { if (client.stats().connectAttempts > 1) retrying(); }, 250);
+    const offs = [];
+    let settled = false;
+    const settle = (fn) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      for (const off of offs) off();
+      fn();
+    };
+    const fail = (error) => settle(() => { client.shutdown().finally(() => reject(error)); });
+    offs.push(
+      client.on('connected', () => settle(() => resolve(client))),
+      client.on('tokenError', fail),
+      client.on('disconnected', retrying),
+      client.on('connectionStateChanged', (state) => {
+        // No usable token left (it ran out while the server was away): nothing more to try.
+        if (state === ConnectionState.WAITING_FOR_TOKEN) fail(new Error('the token expired'));
+        else if (state === ConnectionState.RECONNECTING) retrying();
+      }),
+    );
+    signingIn = { cancel: () => fail(new SignInCancelled('cancelled')) };
+  });
+}
+
 async function start(token) {
   const window = config.aboutToExpireWindow;
-  const client = await ChatClient.create(token, { url: webSocketUrl(), aboutToExpireWindow: window });
+  const client = await connect(token);
   const identity = client.identity;
   const tokenProvider = config.tokenUrl ? async () => {
     status.renewing();
@@ -142,6 +189,7 @@ async function signOut() {
 async function main() {
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', signOut);
+  $('sign-in-cancel').addEventListener('click', () => signingIn?.cancel());
   try {
     config = await loadConfig();
   } catch (error) {

@@ -1,9 +1,9 @@
 // The web app in a real browser (headless Debian chromium through playwright-core) against a
 // real `parley serve`: two people chatting, history as you scroll up, the token status through
 // about-to-expire, renewing and renewed, expiry when the operator's backend refuses a renewal,
-// a renewal that succeeds after expiry, and the reconnect banner across a server crash and
-// restart. A screenshot at each step goes to the folder printed first (PARLEY_SCREENSHOTS chooses
-// it).
+// a renewal that succeeds after expiry, the reconnect banner across a server crash and restart,
+// and signing in while the server is down. A screenshot at each step goes to the folder printed
+// first (PARLEY_SCREENSHOTS chooses it).
 //
 //   node --test-reporter=spec tests/browser/web.test.mjs build/src/cli/parley
 
@@ -282,5 +282,28 @@ describe('web app in chromium', () => {
     await shot(erin, 'reconnected');
     await carol.close();
     await erin.close();
+  });
+
+  test('signing in while the server is down: retrying, Cancel, then connected when it is back', async () => {
+    const gina = await browser.context.newPage();
+    await gina.goto(`${operator.url}/`);
+    await gina.waitForSelector('body[data-loaded="true"]');
+    await operator.stop(); // the token backend still answers: only the WebSocket fails
+    await gina.fill('#identity', 'gina');
+    await gina.click('#sign-in-button');
+    await gina.locator('#sign-in-status', { hasText: "Can't reach the server — retrying…" }).waitFor(WAIT);
+    assert.equal(await gina.isDisabled('#sign-in-button'), true, 'one sign-in at a time');
+    await shot(gina, 'sign-in-unreachable');
+    await gina.click('#sign-in-cancel');
+    await gina.waitForSelector('#sign-in-button:not([disabled])', WAIT);
+    assert.equal(await gina.textContent('#sign-in-status'), '');
+    assert.equal(await gina.textContent('#sign-in-error'), '', 'a cancel is not an error');
+    assert.equal(await gina.isHidden('#sign-in-cancel'), true);
+    // Again, and this time the server comes back while the page retries.
+    await gina.click('#sign-in-button');
+    await gina.locator('#sign-in-status', { hasText: 'retrying' }).waitFor(WAIT);
+    await operator.start();
+    await gina.waitForSelector('#chat-view[data-ready="true"]', WAIT);
+    await gina.close();
   });
 });
