@@ -140,9 +140,17 @@ export class ChatView {
       $('members-pane').hidden = true;
       return;
     }
-    await this.loadLatest();
-    await this.loadMembers();
-    $('message-body').focus();
+    const open = this.open;
+    try {
+      await this.loadLatest();
+      await this.loadMembers();
+    } catch (error) {
+      // Only for the channel still open: a later one shows its own.
+      if (this.open !== open) return;
+      $('channel-error').textContent = `Could not load the channel: ${errorText(error)}`;
+      return;
+    }
+    if (this.open === open) $('message-body').focus();
   }
 
   async join() {
@@ -207,8 +215,9 @@ export class ChatView {
     $('channel-error').textContent = '';
     try {
       const message = await this.client.sendMessage(this.open.sid, body);
-      input.value = '';
-      if (message) this.appendMessage(message);
+      if (input.value.trim() === body) input.value = ''; // unless something else was typed since
+      // The reply may come after another channel was opened: it belongs to its own channel only.
+      if (message.channel === this.open?.sid) this.appendMessage(message);
     } catch (error) {
       $('channel-error').textContent = `Not sent: ${errorText(error)}`;
     }
@@ -260,7 +269,7 @@ export class ChatView {
 
   async loadMembers() {
     const open = this.open;
-    const members = listOf(await this.client.members(open.sid).catch(() => []), 'members');
+    const members = listOf(await this.client.members(open.sid), 'members');
     if (this.open !== open) return;
     open.members = members.map((member) => member.identity).sort();
     const list = $('member-list');
@@ -287,9 +296,21 @@ export class ChatView {
     try {
       await this.client.addMember(this.open.sid, identity);
       input.value = '';
-      await this.loadMembers();
     } catch (error) {
       $('member-error').textContent = `Could not add ${identity}: ${errorText(error)}`;
+      return;
+    }
+    await this.reloadMembers();
+  }
+
+  /** The open channel's members again (someone joined or left); a failure is shown. */
+  async reloadMembers() {
+    const open = this.open;
+    try {
+      await this.loadMembers();
+    } catch (error) {
+      if (this.open !== open) return;
+      $('member-error').textContent = `Could not list the members: ${errorText(error)}`;
     }
   }
 
@@ -300,7 +321,7 @@ export class ChatView {
       this.refresh().catch(() => {});
       return;
     }
-    if (this.open?.sid === sid) this.loadMembers();
+    if (this.open?.sid === sid) this.reloadMembers();
   }
 }
 

@@ -198,6 +198,27 @@ describe('web app in chromium', () => {
     await bob.close();
   });
 
+  test('a reply that comes after switching channels stays in its own channel', async () => {
+    const alice = await browser.context.newPage();
+    await signIn(alice, dev, 'alice');
+    await openChannel(alice, 'general');
+    await alice.fill('#message-body', 'sent from general');
+    // Send and switch in one task, so the reply surely comes after the switch.
+    await alice.evaluate(() => {
+      document.getElementById('send-form').requestSubmit();
+      [...document.querySelectorAll('.channel-list button')]
+        .find((button) => button.textContent.includes('plans')).click();
+    });
+    await alice.locator('#channel-title', { hasText: 'plans' }).waitFor(WAIT);
+    await alice.waitForFunction(() => document.getElementById('message-body').value === '', null, WAIT);
+    await messageShown(alice, 'just between us'); // the channel's own history is there
+    assert.equal(await alice.locator('#message-list .body', { hasText: 'sent from general' }).count(), 0,
+      'not in the channel opened meanwhile');
+    await openChannel(alice, 'general');
+    await messageShown(alice, 'sent from general');
+    await alice.close();
+  });
+
   let carol; // stays signed in (and renewing) until the restart test
   test('about to expire, then renewed silently by the AccessManager', async () => {
     carol = await browser.context.newPage();
