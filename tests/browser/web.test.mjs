@@ -291,8 +291,11 @@ describe('web app in chromium', () => {
     await erin.click('#join');
     await erin.waitForSelector('#send-form:not([hidden])', WAIT);
     await operator.stop('SIGKILL');
+    // Both see the banner before the restart, so its going away below means something.
     await carol.waitForSelector('#banner:not([hidden])', WAIT);
+    await erin.waitForSelector('#banner:not([hidden])', WAIT);
     assert.match(await carol.textContent('#banner'), /reconnecting/);
+    assert.match(await erin.textContent('#banner'), /reconnecting/);
     await shot(carol, 'reconnecting');
     await operator.start();
     await carol.waitForSelector('#banner[hidden]', { ...WAIT, state: 'attached' });
