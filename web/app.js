@@ -2,10 +2,10 @@
 // AccessManager renews the token silently through the token endpoint the server names in
 // /web/config.json; the header shows the token's state and a banner shows reconnects.
 
-import { ChatClient, AccessManager, ConnectionState } from '/sdk/parley.js';
+import { ChatClient, AccessManager, ConnectionState, inspectToken } from '/sdk/parley.js';
 import { ChatView } from './chat_view.js';
 import { TokenStatus } from './token_status.js';
-import { fetchToken, loadConfig, readToken } from './token_source.js';
+import { fetchToken, loadConfig } from './token_source.js';
 
 const $ = (id) => document.getElementById(id);
 const status = new TokenStatus($('token-status'), $('token-announce'));
@@ -112,7 +112,7 @@ async function start(token) {
   accessManager.attach(client);
   const view = new ChatView(client, identity);
   session = { client, accessManager, view, identity, offs: [] };
-  status.ok(readToken(token).expiresAt);
+  status.ok(inspectToken(token).expiresAt); // the client has accepted it: well formed
   watch(session);
   $('who').textContent = `Signed in as ${identity}`;
   showView(true);
