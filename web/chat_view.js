@@ -4,13 +4,11 @@
 const PAGE = 30;
 const $ = (id) => document.getElementById(id);
 
-// The SDK's objects, whichever spelling of a field it uses.
+// The SDK's objects (docs/browser-sdk.md): camelCase fields, lists as arrays.
 const sidOf = (channel) => channel.sid;
-const nameOf = (channel) => channel.friendlyName || channel.friendly_name ||
-  channel.uniqueName || channel.unique_name || channel.sid;
-const isPrivate = (channel) => channel.type === 'private' || channel.isPrivate === true;
-const listOf = (reply, field) => (Array.isArray(reply) ? reply : reply?.[field] ?? []);
-const whenOf = (message) => new Date(message.dateCreated ?? message.date_created ?? Date.now());
+const nameOf = (channel) => channel.friendlyName || channel.uniqueName || channel.sid;
+const isPrivate = (channel) => channel.isPrivate;
+const whenOf = (message) => new Date(message.dateCreated);
 
 function errorText(error) {
   return error?.code ? `${error.message} (${error.code})` : String(error?.message ?? error);
@@ -59,10 +57,10 @@ export class ChatView {
 
   /** Reads the channels I can see, and which of them I am in. */
   async refresh() {
-    const channels = listOf(await this.client.listChannels(), 'channels');
+    const channels = await this.client.listChannels();
     this.channels = new Map(channels.map((channel) => [sidOf(channel), channel]));
     const memberships = await Promise.all(channels.map(async (channel) => {
-      const members = listOf(await this.client.members(sidOf(channel)).catch(() => []), 'members');
+      const members = await this.client.members(sidOf(channel)).catch(() => []);
       return members.some((member) => member.identity === this.identity);
     }));
     this.joined = new Set(channels.filter((_, i) => memberships[i]).map(sidOf));
@@ -167,7 +165,7 @@ export class ChatView {
 
   async loadLatest() {
     const open = this.open;
-    const messages = listOf(await this.client.getMessages(open.sid, { limit: PAGE }), 'messages');
+    const messages = await this.client.getMessages(open.sid, { limit: PAGE });
     if (this.open !== open) return;
     for (const message of messages) this.appendMessage(message);
     open.oldest = messages.length ? messages[0].index : null;
@@ -179,8 +177,8 @@ export class ChatView {
   async catchUp() {
     const open = this.open;
     if (open.newest === null) return;
-    const messages = listOf(await this.client.getMessages(open.sid,
-      { after: open.newest, limit: 500 }).catch(() => []), 'messages');
+    const messages = await this.client.getMessages(open.sid,
+      { after: open.newest, limit: 500 }).catch(() => []);
     if (this.open === open) for (const message of messages) this.appendMessage(message);
   }
 
@@ -191,8 +189,8 @@ export class ChatView {
     open.loading = true;
     const box = $('messages');
     try {
-      const messages = listOf(await this.client.getMessages(open.sid,
-        { before: open.oldest, limit: PAGE }), 'messages');
+      const messages = await this.client.getMessages(open.sid,
+        { before: open.oldest, limit: PAGE });
       if (this.open !== open) return;
       const height = box.scrollHeight;
       const list = $('message-list');
@@ -224,7 +222,7 @@ export class ChatView {
   }
 
   onMessage(message) {
-    const sid = message.channelSid ?? message.channel;
+    const sid = message.channel;
     if (this.open?.sid === sid) {
       this.appendMessage(message);
       return;
@@ -269,7 +267,7 @@ export class ChatView {
 
   async loadMembers() {
     const open = this.open;
-    const members = listOf(await this.client.members(open.sid), 'members');
+    const members = await this.client.members(open.sid);
     if (this.open !== open) return;
     open.members = members.map((member) => member.identity).sort();
     const list = $('member-list');
@@ -315,7 +313,7 @@ export class ChatView {
   }
 
   onMember(event) {
-    const sid = event.channelSid ?? event.channel;
+    const sid = event.channel;
     if (event.identity === this.identity) {
       // Added to a channel by someone else (or left it elsewhere): the lists change.
       this.refresh().catch(() => {});
