@@ -4,13 +4,11 @@
 const PAGE = 30;
 const $ = (id) => document.getElementById(id);
 
-// The SDK's objects, whichever spelling of a field it uses.
+// The SDK's objects (docs/browser-sdk.md): camelCase fields, lists as arrays.
 const sidOf = (channel) => channel.sid;
-const nameOf = (channel) => channel.friendlyName || channel.friendly_name ||
-  channel.uniqueName || channel.unique_name || channel.sid;
-const isPrivate = (channel) => channel.type === 'private' || channel.isPrivate === true;
-const listOf = (reply, field) => (Array.isArray(reply) ? reply : reply?.[field] ?? []);
-const whenOf = (message) => new Date(message.dateCreated ?? message.date_created ?? Date.now());
+const nameOf = (channel) => channel.friendlyName || channel.uniqueName || channel.sid;
+const isPrivate = (channel) => channel.isPrivate;
+const whenOf = (message) => new Date(message.dateCreated);
 
 function errorText(error) {
   return error?.code ? `${error.message} (${error.code})` : String(error?.message ?? error);
@@ -59,10 +57,10 @@ export class ChatView {
 
   /** Reads the channels I can see, and which of them I am in. */
   async refresh() {
-    const channels = listOf(await this.client.listChannels(), 'channels');
+    const channels = await this.client.listChannels();
     this.channels = new Map(channels.map((channel) => [sidOf(channel), channel]));
     const memberships = await Promise.all(channels.map(async (channel) => {
-      const members = listOf(await this.client.members(sidOf(channel)).catch(() => []), 'members');
+      const members = await this.client.members(sidOf(channel)).catch(() => []);
       return members.some((member) => member.identity === this.identity);
     }));
     this.joined = new Set(channels.filter((_, i) => memberships[i]).map(sidOf));
@@ -140,9 +138,17 @@ export class ChatView {
       $('members-pane').hidden = true;
       return;
     }
-    await this.loadLatest();
-    await this.loadMembers();
-    $('message-body').focus();
+    const open = this.open;
+    try {
+      await this.loadLatest();
+      await this.loadMembers();
+    } catch (error) {
+      // Only for the channel still open: a later one shows its own.
+      if (this.open !== open) return;
+      $('channel-error').textContent = `Could not load the channel: ${errorText(error)}`;
+      return;
+    }
+    if (this.open === open) $('message-body').focus();
   }
 
   async join() {
@@ -159,7 +165,7 @@ export class ChatView {
 
   async loadLatest() {
     const open = this.open;
-    const messages = listOf(await this.client.getMessages(open.sid, { limit: PAGE }), 'messages');
+    const messages = await this.client.getMessages(open.sid, { limit: PAGE });
     if (this.open !== open) return;
     for (const message of messages) this.appendMessage(message);
     open.oldest = messages.length ? messages[0].index : null;
@@ -171,8 +177,8 @@ export class ChatView {
   async catchUp() {
     const open = this.open;
     if (open.newest === null) return;
-    const messages = listOf(await this.client.getMessages(open.sid,
-      { after: open.newest, limit: 500 }).catch(() => []), 'messages');
+    const messages = await this.client.getMessages(open.sid,
+      { after: open.newest, limit: 500 }).catch(() => []);
     if (this.open === open) for (const message of messages) this.appendMessage(message);
   }
 
@@ -183,8 +189,8 @@ export class ChatView {
     open.loading = true;
     const box = $('messages');
     try {
-      const messages = listOf(await this.client.getMessages(open.sid,
-        { before: open.oldest, limit: PAGE }), 'messages');
+      const messages = await this.client.getMessages(open.sid,
+        { before: open.oldest, limit: PAGE });
       if (this.open !== open) return;
       const height = box.scrollHeight;
       const list = $('message-list');
@@ -207,15 +213,16 @@ export class ChatView {
     $('channel-error').textContent = '';
     try {
       const message = await this.client.sendMessage(this.open.sid, body);
-      input.value = '';
-      if (message) this.appendMessage(message);
+      if (input.value.trim() === body) input.value = ''; // unless something else was typed since
+      // The reply may come after another channel was opened: it belongs to its own channel only.
+      if (message.channel === this.open?.sid) this.appendMessage(message);
     } catch (error) {
       $('channel-error').textContent = `Not sent: ${errorText(error)}`;
     }
   }
 
   onMessage(message) {
-    const sid = message.channelSid ?? message.channel;
+    const sid = message.channel;
     if (this.open?.sid === sid) {
       this.appendMessage(message);
       return;
@@ -260,7 +267,7 @@ export class ChatView {
 
   async loadMembers() {
     const open = this.open;
-    const members = listOf(await this.client.members(open.sid).catch(() => []), 'members');
+    const members = await this.client.members(open.sid);
     if (this.open !== open) return;
     open.members = members.map((member) => member.identity).sort();
     const list = $('member-list');
@@ -287,20 +294,32 @@ export class ChatView {
     try {
       await this.client.addMember(this.open.sid, identity);
       input.value = '';
-      await this.loadMembers();
     } catch (error) {
       $('member-error').textContent = `Could not add ${identity}: ${errorText(error)}`;
+      return;
+    }
+    await this.reloadMembers();
+  }
+
+  /** The open channel's members again (someone joined or left); a failure is shown. */
+  async reloadMembers() {
+    const open = this.open;
+    try {
+      await this.loadMembers();
+    } catch (error) {
+      if (this.open !== open) return;
+      $('member-error').textContent = `Could not list the members: ${errorText(error)}`;
     }
   }
 
   onMember(event) {
-    const sid = event.channelSid ?? event.channel;
+    const sid = event.channel;
     if (event.identity === this.identity) {
       // Added to a channel by someone else (or left it elsewhere): the lists change.
       this.refresh().catch(() => {});
       return;
     }
-    if (this.open?.sid === sid) this.loadMembers();
+    if (this.open?.sid === sid) this.reloadMembers();
   }
 }
 

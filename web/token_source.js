@@ -37,14 +37,3 @@ export async function fetchToken(url, identity) {
   }
   return body.token;
 }
-
-/** The token's `exp` (unix seconds) and identity, read without verifying: for display only. */
-export function readToken(token) {
-  try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(payload));
-    return { expiresAt: Number(claims.exp), identity: claims.grants?.identity ?? '' };
-  } catch {
-    return { expiresAt: NaN, identity: '' };
-  }
-}

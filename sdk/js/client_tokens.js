@@ -2,12 +2,12 @@
 // the server's verdicts and the lifecycle engine's events. Mirrors the C++ SDK's
 // client_core_tokens.cpp.
 
+// client_core.js imports this file (a cycle): ConnectionState and infoOf are used only when a
+// method runs, never while the modules load, which holds as long as client_core.js is the one
+// loaded from outside (chat_client.js; nothing imports this file directly).
+import { ConnectionState, infoOf } from './client_core.js';
 import { ClientErrorCode, ParleyError } from './errors.js';
 import { Op, args, reply } from './protocol.js';
-
-function infoOf(token) {
-    return { identity: token.identity, expiresAt: token.expiresAt };
-}
 
 export const TokenMixin = {
     /**
@@ -16,7 +16,7 @@ export const TokenMixin = {
      * was waiting for a token). Never reconnects or rejoins a live connection.
      */
     updateToken(jwt, done) {
-        if (this.state === 'shut_down') { done(ParleyError.client(ClientErrorCode.SHUT_DOWN)); return; }
+        if (this.state === ConnectionState.SHUT_DOWN) { done(ParleyError.client(ClientErrorCode.SHUT_DOWN)); return; }
         let checked;
         try {
             checked = this.lifecycle.check(jwt); // another identity: 20106, also after a refusal

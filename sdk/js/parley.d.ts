@@ -50,6 +50,12 @@ export interface TokenInfo {
     expiresAt: UnixSeconds;
 }
 
+/**
+ * The identity and `exp` of a token, read without verifying it (the server verifies): for display.
+ * Throws a ParleyError: 20101 (not a token), 20104 (no integer `exp`), 20106 (no identity).
+ */
+export declare function inspectToken(jwt: string): TokenInfo;
+
 export interface ConnectedInfo extends TokenInfo {
     /** True after a reconnect (not the first connection). */
     reconnected: boolean;

@@ -11,6 +11,7 @@ export { ChatClient, CHAT_CLIENT_EVENTS, ConnectionState } from './chat_client.j
 export { AccessManager, ACCESS_MANAGER_EVENTS, TokenProviderError } from './access_manager.js';
 export { ParleyError, ClientErrorCode, TokenErrorCode } from './errors.js';
 export { DEFAULT_ABOUT_TO_EXPIRE_WINDOW } from './lifecycle.js';
+export { inspectToken } from './token.js';
 export { ManualScheduler, SystemScheduler } from './scheduler.js';
 
 /** The SDK's version (package.json). */

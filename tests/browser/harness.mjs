@@ -84,6 +84,9 @@ export class TokenBackend {
     this.ttl = ttl;
     this.mode = 'ok'; // 'ok' | 'slow' (answers after 1.5 s) | 'refuse' (403 for everyone)
     this.refuse = null; // an identity refused whatever the mode
+    this.hold = null; // an identity whose requests wait until release() (then get a fresh token)
+    this.held = []; // the held requests' resolvers
+    this.heldWaiters = [];
     this.requests = [];
   }
 
@@ -111,6 +114,12 @@ export class TokenBackend {
       return response.end(JSON.stringify({ message: 'this user may no longer sign in' }));
     }
     if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 1500));
+    if (this.hold !== null && this.hold === identity) {
+      await new Promise((resolve) => {
+        this.held.push(resolve);
+        for (const waiter of this.heldWaiters.splice(0)) waiter();
+      });
+    }
     response.end(JSON.stringify({ token: await this.mint(identity) }));
   }
 
@@ -119,6 +128,18 @@ export class TokenBackend {
       '--api-key', KEY.apiKey, '--api-secret', KEY.apiSecret, '--identity', identity,
       '--ttl', String(this.ttl), '--min-ttl', '1', '--chat-service', KEY.chatService]);
     return stdout.trim();
+  }
+
+  /** Stops holding: the held requests are answered (minted now, so the tokens are fresh). */
+  release() {
+    this.hold = null;
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+
+  /** Resolves once a request is being held. */
+  heldRequest() {
+    if (this.held.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push(resolve));
   }
 
   renewalsFor(identity) {

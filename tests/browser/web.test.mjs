@@ -1,8 +1,9 @@
 // The web app in a real browser (headless Debian chromium through playwright-core) against a
 // real `parley serve`: two people chatting, history as you scroll up, the token status through
 // about-to-expire, renewing and renewed, expiry when the operator's backend refuses a renewal,
-// and the reconnect banner across a server crash and restart. A screenshot at each step goes to
-// the folder printed first (PARLEY_SCREENSHOTS chooses it).
+// a renewal that succeeds after expiry, the reconnect banner across a server crash and restart,
+// and signing in while the server is down. A screenshot at each step goes to the folder printed
+// first (PARLEY_SCREENSHOTS chooses it).
 //
 //   node --test-reporter=spec tests/browser/web.test.mjs build/src/cli/parley
 
@@ -197,6 +198,27 @@ describe('web app in chromium', () => {
     await bob.close();
   });
 
+  test('a reply that comes after switching channels stays in its own channel', async () => {
+    const alice = await browser.context.newPage();
+    await signIn(alice, dev, 'alice');
+    await openChannel(alice, 'general');
+    await alice.fill('#message-body', 'sent from general');
+    // Send and switch in one task, so the reply surely comes after the switch.
+    await alice.evaluate(() => {
+      document.getElementById('send-form').requestSubmit();
+      [...document.querySelectorAll('.channel-list button')]
+        .find((button) => button.textContent.includes('plans')).click();
+    });
+    await alice.locator('#channel-title', { hasText: 'plans' }).waitFor(WAIT);
+    await alice.waitForFunction(() => document.getElementById('message-body').value === '', null, WAIT);
+    await messageShown(alice, 'just between us'); // the channel's own history is there
+    assert.equal(await alice.locator('#message-list .body', { hasText: 'sent from general' }).count(), 0,
+      'not in the channel opened meanwhile');
+    await openChannel(alice, 'general');
+    await messageShown(alice, 'sent from general');
+    await alice.close();
+  });
+
   let carol; // stays signed in (and renewing) until the restart test
   test('about to expire, then renewed silently by the AccessManager', async () => {
     carol = await browser.context.newPage();
@@ -240,6 +262,28 @@ describe('web app in chromium', () => {
     await dave.close();
   });
 
+  test('a renewal that succeeds after expiry makes the session usable again', async () => {
+    const frank = await browser.context.newPage();
+    await signIn(frank, operator, 'frank');
+    await openChannel(frank, 'ops');
+    await frank.click('#join');
+    await frank.waitForSelector('#send-form:not([hidden])', WAIT);
+    backend.hold = 'frank'; // the renewal is asked for, but answered only after the expiry
+    await backend.heldRequest();
+    await tokenState(frank, 'expired');
+    assert.equal(await frank.isDisabled('#message-body'), true, 'no sending while expired');
+    assert.equal(await frank.textContent('#sign-out'), 'Sign in again');
+    await shot(frank, 'expired-renewal-pending');
+    backend.release();
+    await tokenState(frank, 'ok');
+    await frank.waitForSelector('#send-form button:not([disabled])', WAIT);
+    assert.equal(await frank.isDisabled('#message-body'), false);
+    assert.equal(await frank.textContent('#sign-out'), 'Sign out');
+    await send(frank, 'back after a late renewal');
+    await shot(frank, 'renewed-after-expiry');
+    await frank.close();
+  });
+
   test('reconnects after the server restarts', async () => {
     const erin = await browser.context.newPage();
     await signIn(erin, operator, 'erin');
@@ -247,8 +291,11 @@ describe('web app in chromium', () => {
     await erin.click('#join');
     await erin.waitForSelector('#send-form:not([hidden])', WAIT);
     await operator.stop('SIGKILL');
+    // Both see the banner before the restart, so its going away below means something.
     await carol.waitForSelector('#banner:not([hidden])', WAIT);
+    await erin.waitForSelector('#banner:not([hidden])', WAIT);
     assert.match(await carol.textContent('#banner'), /reconnecting/);
+    assert.match(await erin.textContent('#banner'), /reconnecting/);
     await shot(carol, 'reconnecting');
     await operator.start();
     await carol.waitForSelector('#banner[hidden]', { ...WAIT, state: 'attached' });
@@ -259,5 +306,28 @@ describe('web app in chromium', () => {
     await shot(erin, 'reconnected');
     await carol.close();
     await erin.close();
+  });
+
+  test('signing in while the server is down: retrying, Cancel, then connected when it is back', async () => {
+    const gina = await browser.context.newPage();
+    await gina.goto(`${operator.url}/`);
+    await gina.waitForSelector('body[data-loaded="true"]');
+    await operator.stop(); // the token backend still answers: only the WebSocket fails
+    await gina.fill('#identity', 'gina');
+    await gina.click('#sign-in-button');
+    await gina.locator('#sign-in-status', { hasText: "Can't reach the server — retrying…" }).waitFor(WAIT);
+    assert.equal(await gina.isDisabled('#sign-in-button'), true, 'one sign-in at a time');
+    await shot(gina, 'sign-in-unreachable');
+    await gina.click('#sign-in-cancel');
+    await gina.waitForSelector('#sign-in-button:not([disabled])', WAIT);
+    assert.equal(await gina.textContent('#sign-in-status'), '');
+    assert.equal(await gina.textContent('#sign-in-error'), '', 'a cancel is not an error');
+    assert.equal(await gina.isHidden('#sign-in-cancel'), true);
+    // Again, and this time the server comes back while the page retries.
+    await gina.click('#sign-in-button');
+    await gina.locator('#sign-in-status', { hasText: 'retrying' }).waitFor(WAIT);
+    await operator.start();
+    await gina.waitForSelector('#chat-view[data-ready="true"]', WAIT);
+    await gina.close();
   });
 });

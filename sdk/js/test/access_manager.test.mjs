@@ -148,15 +148,28 @@ describe('AccessManager', () => {
 
     test('a provider that never answers times out as a transient failure', async () => {
         const { calls, provider } = handProvider();
-        const { scheduler } = manager({ tokenProvider: provider, random: () => 0, providerTimeout: 10_000 });
+        const { am, scheduler, log } = manager(
+            { tokenProvider: provider, random: () => 0, providerTimeout: 10_000 });
+        const client = fakeClient();
+        am.attach(client);
+        const original = am.token;
         scheduler.advanceTo((T0 + 420) * 1000);
         scheduler.advance(10_000);
         await settle(scheduler);
-        assert.equal(calls.length, 2);
+        assert.equal(calls.length, 2, 'timed out, then asked again');
         calls[0].resolve(token('alice', T0 + 5000)); // the late answer is dropped
         await settle(scheduler);
+        assert.equal(am.token, original, 'the late token is not taken');
+        assert.deepEqual(log.of('tokenUpdated'), []);
+        assert.deepEqual(client.tokens, [], 'nothing pushed to the client');
         assert.equal(calls.length, 2);
-        assert.notEqual(undefined, calls[1]);
+        // The retry's own answer is taken, and reaches the client.
+        const renewed = token('alice', T0 + 6000);
+        calls[1].resolve(renewed);
+        await settle(scheduler);
+        assert.equal(am.token, renewed);
+        assert.deepEqual(log.of('tokenUpdated').map((info) => info.expiresAt), [T0 + 6000]);
+        assert.deepEqual(client.tokens, [renewed]);
     });
 
     test('keeps renewing after expiry, and the renewed token is pushed', async () => {

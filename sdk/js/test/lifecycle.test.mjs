@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { TokenLifecycle } from '../lifecycle.js';
+import { inspectToken } from '../parley.js';
 import { manual, token } from './helpers.mjs';
 
 const T0 = 1_800_000_000; // unix s: the manual clock's start
@@ -166,5 +167,17 @@ describe('TokenLifecycle', () => {
         assert.equal(scheduler.armedTimers(), 0);
         scheduler.advance(86_400_000);
         assert.deepEqual(log, []);
+    });
+});
+
+describe('inspectToken (exported for apps: the web page shows the expiry with it)', () => {
+    test('reads the identity and exp, UTF-8 included', () => {
+        assert.deepEqual(inspectToken(token('zoë 🚀', T0 + 600)), { identity: 'zoë 🚀', expiresAt: T0 + 600 });
+    });
+
+    test('refuses what is not a token with the server\'s codes', () => {
+        assert.throws(() => inspectToken('not-a-token'), { code: 20101 });
+        assert.throws(() => inspectToken(token('alice', T0, { exp: 'soon' })), { code: 20104 });
+        assert.throws(() => inspectToken(token('alice', T0, { grants: {} })), { code: 20106 });
     });
 });

@@ -1,6 +1,6 @@
 // Compiled (never run) by `tsc --noEmit` against parley.d.ts: the contract's example, typed.
 import {
-    AccessManager, ChatClient, ParleyError, TokenProviderError,
+    AccessManager, ChatClient, ParleyError, TokenProviderError, inspectToken,
     type Channel, type Disconnect, type Message, type TokenInfo,
 } from '../parley.js';
 
@@ -24,6 +24,7 @@ export async function contractExample(): Promise<void> {
     client.on('memberJoined', ({ channel, identity }) => console.log(channel, identity));
     client.addListener({ onTokenAboutToExpire: (info: TokenInfo) => console.log(info.expiresAt) });
     const info: TokenInfo = await client.updateToken(token);
+    const read: TokenInfo = inspectToken(token); // for display: not verified
     const channel: Channel = await client.createChannel('general', { isPrivate: false, friendlyName: 'General', attributes: {} });
     const channels: Channel[] = await client.listChannels();
     await client.join(channel.sid);
