@@ -50,7 +50,7 @@ TEST_F(HubRedisTest, AfterRedisRestartsDeliveryResumesAndTheGapIsFilled) {
     ASSERT_TRUE(bothReceiveEveryMessage());
 
     redis_.stop();
-    ASSERT_TRUE(waitUntil([&] { return one_.broker->health().ends_with("unreachable"); }));
+    ASSERT_TRUE(waitUntil([&] { return one_.broker->health().ends_with("unreachable"); }, kWait));
     // Stored but never published: a node that died between its commit and its publish.
     chat_.append("stored while Redis was down");
     // Published while down: queued by the broker until Redis is back.
