@@ -1,8 +1,8 @@
 // Two nodes' hubs over one Redis and one shared store, in one process: what a member on either
 // node gets when messages are sent on both, and when Redis restarts in the middle of it.
 
-#include "broker/redis_server.hpp"
 #include "hub_gap_fixture.hpp"
+#include "redis_server.hpp"
 #include "server/broker/redis_broker.hpp"
 
 namespace parley::server::hub_gaps {
