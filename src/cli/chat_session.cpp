@@ -66,8 +66,9 @@ public:
     void onTokenError(const client::Error& e) override {
         setProblem("the token was refused (" + std::to_string(e.code) + ": " + e.message + ")");
         printer().onTokenError(e);
-        // A token revoked while in force (4403) is replaced by the AccessManager at once; the
-        // command need not run twice for it.
+        // A revoked token (closed with 4403, or refused with 20120 at init, the first token
+        // too) is replaced by the AccessManager, which the client asks at once and which backs
+        // off when the new token is refused as revoked as well: the command need not run twice.
         if (session_->retry_ != nullptr &&
             e.code != static_cast<int>(token::TokenError::kRevoked)) {
             session_->retry_->refused();

@@ -1,4 +1,5 @@
 #include "client/own_thread.hpp"
+#include "client/renewal_delay.hpp"
 
 #include <parley/client/access_manager.hpp>
 #include <parley/token/error.hpp>
@@ -10,15 +11,13 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
 namespace parley::client {
 
 namespace {
-
-// The largest renewal_spread taken: at least half of the time left stays for the renewal.
-constexpr double kMaxRenewalSpread = 0.5;
 
 TokenInfo infoOf(const lifecycle::CheckedToken& token) {
     return TokenInfo{.identity = token.identity, .expires_at = token.expires_at};
@@ -199,6 +198,7 @@ private:
         scheduler_->cancel(renewal_timer_);
         renewal_timer_ = 0;
         backoff_.reset();
+        refusals_.clear(); // the verdicts on older tokens are no longer reported
         const std::lock_guard lock{mutex_};
         current_jwt_ = token.jwt;
     }
@@ -214,12 +214,20 @@ private:
                             return;
                         }
                         self->post([self = self.get(), error = result.error(), jwt] {
-                            self->emitError(error);
-                            if (error.code == static_cast<int>(token::TokenError::kRevoked)) {
-                                self->onRevoked(jwt, /*again=*/true);
-                            }
+                            self->onRefused(jwt, error);
                         });
                     });
+            }
+        }
+    }
+
+    // Every attached client reports its verdict on a pushed token: the first report of a verdict
+    // speaks for all, else the errors and the backoff would grow with the number of clients.
+    void onRefused(const std::string& jwt, const Error& error) {
+        if (refusals_.emplace(jwt, error.code).second) {
+            emitError(error);
+            if (error.code == static_cast<int>(token::TokenError::kRevoked)) {
+                onRevoked(jwt, /*again=*/true);
             }
         }
     }
@@ -229,23 +237,10 @@ private:
         if (!options_.provider) {
             return;
         }
-        scheduleRenewal(renewalDelay(token));
-    }
-
-    // Rule 10: a random point early in what is left of the window spreads the renewals of shared
-    // expiries. Drawn within a fraction of the time actually left (not of W, which a short token
-    // may not have: W = 180 s and a 40 s token once put the first call after exp), and at most
-    // half of it, so the provider and its retries keep at least half of what was left.
-    std::chrono::milliseconds renewalDelay(const lifecycle::CheckedToken& token) {
-        const auto window =
-            std::chrono::duration_cast<std::chrono::milliseconds>(options_.about_to_expire_window);
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            token::TimePoint{token.expires_at} - scheduler_->clock().now());
-        const auto span = std::clamp(left, std::chrono::milliseconds{0}, window);
-        const double fraction = std::clamp(options_.renewal_spread, 0.0, kMaxRenewalSpread);
-        std::uniform_real_distribution<double> draw{0.0,
-                                                    fraction * static_cast<double>(span.count())};
-        return std::chrono::milliseconds{static_cast<std::int64_t>(draw(random_))};
+        scheduleRenewal(renewalDelay(
+            token, scheduler_->clock().now(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.about_to_expire_window),
+            options_.renewal_spread, random_));
     }
 
     void onExpired(const lifecycle::CheckedToken& token) {
@@ -255,14 +250,16 @@ private:
         }
     }
 
-    // A client's token was revoked (4403; the client told the app with tokenError 20120). Only
-    // the current token's revocation asks the provider, now: a newer one is in hand otherwise.
-    // Several clients reporting the same token make one call (single flight).
+    // A client's token was revoked (4403 or 20120; the client told the app with tokenError 20120).
+    // Only the current token's revocation asks the provider, now: a newer one is in hand
+    // otherwise. The first report of a token schedules the one call; later ones (other clients,
+    // or a client reporting it both ways) change nothing, so the backoff does not grow with them.
     // `again`: the provider's token was itself refused as revoked (issued in the same second as
     // the revocation); the next call waits a backoff.
     void onRevoked(const std::string& revoked, bool again = false) {
         if (options_.provider && !stopped_ && !in_flight_ && lifecycle_.current() &&
-            lifecycle_.current()->jwt == revoked) {
+            lifecycle_.current()->jwt == revoked && revoked_ != revoked) {
+            revoked_ = revoked;
             scheduler_->cancel(renewal_timer_);
             renewal_timer_ = 0;
             scheduleRenewal(again ? backoff_.next() : std::chrono::milliseconds{0});
@@ -329,6 +326,8 @@ private:
     // Scheduler thread only.
     std::vector<std::weak_ptr<TokenConsumer>> clients_;
     lifecycle::Scheduler::TimerId renewal_timer_ = 0;
+    std::string revoked_;                            // the last token whose revocation was acted on
+    std::set<std::pair<std::string, int>> refusals_; // (token, code) verdicts reported
     bool in_flight_ = false;
     bool stopped_ = false;
 };

@@ -131,6 +131,8 @@ private:
     /// The server closed with 4403: the connection's token was revoked. `was_connected` says
     /// whether its init had been accepted.
     void onRevoked(bool was_connected);
+    /// Asks the AccessManager (if one is attached) for a token to replace `revoked`.
+    void askForNewToken(const std::string& revoked);
     void observeServerTime(std::optional<std::int64_t> server_time, token::TimePoint sent);
     void emitTokenError(const Error& error);
 

@@ -130,6 +130,19 @@ void ClientCore::rejectToken(const Error& error, const lifecycle::CheckedToken& 
     if (lifecycle_.current() && lifecycle_.current()->serial == token.serial) {
         // The current token itself was refused (at init): nothing to fall back to.
         lifecycle_.forgetToken();
+        if (error.code == static_cast<int>(token::TokenError::kRevoked)) {
+            // Revoked while the client was reconnecting: the same cause as a 4403 close, so the
+            // same request for a new token (else the client waits for the manager's own renewal).
+            // A newer token refused as revoked needs none here: its caller (the AccessManager)
+            // learns the verdict and asks again after a backoff.
+            askForNewToken(token.jwt);
+        }
+    }
+}
+
+void ClientCore::askForNewToken(const std::string& revoked) {
+    if (renew_ && !revoked.empty()) {
+        renew_(revoked);
     }
 }
 
@@ -155,9 +168,7 @@ void ClientCore::onRevoked(bool was_connected) {
             done(std::unexpected(error));
         }
     }
-    if (renew_ && !revoked.empty()) {
-        renew_(revoked);
-    }
+    askForNewToken(revoked);
 }
 
 void ClientCore::onAboutToExpire(const lifecycle::CheckedToken& token) {

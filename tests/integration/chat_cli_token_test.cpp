@@ -1,6 +1,6 @@
 // `parley chat` and a token the server refuses: --token-command is run again with backoff (exit
-// status 77 ends it with 1), a refused --token ends it with 1, and /quit without a usable token
-// exits 1 at once.
+// status 77 ends it with 1), a refused --token ends it with 1, /quit without a usable token
+// exits 1 at once, and a first token already revoked is replaced (no hang).
 
 #include "chat_process.hpp"
 
@@ -106,6 +106,27 @@ TEST(ChatCliToken, AFixedTokenRefusedByTheServerEndsWithStatus1) {
     ASSERT_TRUE(refused);
     EXPECT_EQ((*refused)["code"], 20107);
     EXPECT_EQ(chat.waitForExit(), 1) << "stdin is still open: the refused token ended the client";
+}
+
+TEST(ChatCliToken, AFirstTokenAlreadyRevokedIsReplacedThroughTheCommand) {
+    ServerProcess server;
+    const TempDir dir;
+    const auto file = dir.path() / "revoked.jwt";
+    std::ofstream{file} << mintToken("alice", 600s) << '\n';
+    const auto revoked = server.post("/v1/revocations", R"({"identity":"alice"})",
+                                     kTestKey.sid + ":" + kTestKey.secret);
+    ASSERT_EQ(revoked.status, 201) << revoked.body;
+    ChatProcess chat{{"--url", urlOf(server), "--events-json", "--token-command",
+                      scriptedCommand(dir, 1, "cat '" + file.string() + "'; exit 0",
+                                      "exec " + mintCommand("alice"))}};
+    const auto refused = chat.waitForEvent("tokenError");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ((*refused)["code"], 20120);
+    const auto connected = chat.waitForEvent("connected");
+    ASSERT_TRUE(connected) << "the client waited with its revoked token";
+    EXPECT_EQ((*connected)["identity"], "alice");
+    chat.closeInput();
+    EXPECT_EQ(chat.waitForExit(), 0);
 }
 
 } // namespace

@@ -2,6 +2,8 @@
 // on, a wrong path, 300 lines pasted at once into a server with a small rate limit, a message too
 // long for the protocol. Every wait has a deadline; nothing is timed by the wall clock.
 
+#include "client_recorder.hpp"
+#include "loopback_port.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/names.hpp"
 #include "server_process.hpp"
@@ -9,14 +11,7 @@
 
 #include <parley/client/chat_client.hpp>
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <condition_variable>
-#include <mutex>
 
 namespace parley::testing {
 namespace {
@@ -26,44 +21,8 @@ using client::ChatClient;
 using client::ConnectionError;
 using client::ConnectionState;
 
-// What these tests look at: states, connection errors, disconnects and messages, with waits.
-class Recorder final : public client::ChatClientListener {
-public:
-    void onConnectionStateChanged(ConnectionState state) override {
-        record([&] { states.push_back(state); });
-    }
-    void onConnectionError(const ConnectionError& error) override {
-        record([&] { errors.push_back(error); });
-    }
-    void onDisconnected(const client::Disconnect& disconnect) override {
-        record([&] { disconnects.push_back(disconnect); });
-    }
-    void onMessageAdded(const client::Message& message) override {
-        record([&] { messages.push_back(message); });
-    }
-    bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
-        std::unique_lock lock{mutex};
-        return changed.wait_for(lock, timeout, done);
-    }
-
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::vector<ConnectionState> states;
-    std::vector<ConnectionError> errors;
-    std::vector<client::Disconnect> disconnects;
-    std::vector<client::Message> messages;
-
-private:
-    void record(const std::function<void()>& change) {
-        {
-            const std::lock_guard lock{mutex};
-            change();
-        }
-        changed.notify_all();
-    }
-};
-
-std::shared_ptr<ChatClient> clientAt(const std::string& url, std::shared_ptr<Recorder> recorder,
+std::shared_ptr<ChatClient> clientAt(const std::string& url,
+                                     std::shared_ptr<ClientRecorder> recorder,
                                      const std::string& identity = "alice") {
     return ChatClient::create(mintToken(identity, 600s),
                               {.url = url,
@@ -71,34 +30,9 @@ std::shared_ptr<ChatClient> clientAt(const std::string& url, std::shared_ptr<Rec
                                .listener = std::move(recorder)});
 }
 
-// A port bound on loopback and not listening: connecting to it is refused, and no other process
-// can take it while the test runs.
-class RefusingPort {
-public:
-    RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t size = sizeof(address);
-        auto* raw = reinterpret_cast<sockaddr*>(&address); // the sockets API's own cast
-        if (fd_ < 0 || ::bind(fd_, raw, size) != 0 || ::getsockname(fd_, raw, &size) != 0) {
-            throw std::runtime_error("cannot bind a loopback port");
-        }
-        port_ = ntohs(address.sin_port);
-    }
-    ~RefusingPort() { ::close(fd_); }
-    RefusingPort(const RefusingPort&) = delete;
-    RefusingPort& operator=(const RefusingPort&) = delete;
-    std::uint16_t port() const { return port_; }
-
-private:
-    int fd_;
-    std::uint16_t port_ = 0;
-};
-
 TEST(ClientConnect, ARefusedPortIsToldAsConnectingThenEachRefusedAttempt) {
-    RefusingPort refusing;
-    auto recorder = std::make_shared<Recorder>();
+    HeldPort refusing;
+    auto recorder = std::make_shared<ClientRecorder>();
     auto chat = clientAt("ws://127.0.0.1:" + std::to_string(refusing.port()) + "/v1/ws", recorder);
     auto join = chat->join("general"); // waits, queued, for a connection that never comes
     ASSERT_TRUE(recorder->waitUntil([&] { return recorder->errors.size() >= 3; }));
@@ -121,7 +55,7 @@ TEST(ClientConnect, ARefusedPortIsToldAsConnectingThenEachRefusedAttempt) {
 
 TEST(ClientConnect, AWrongPathIsToldWithTheHttpStatusOfTheRefusedUpgrade) {
     ServerProcess server;
-    auto recorder = std::make_shared<Recorder>();
+    auto recorder = std::make_shared<ClientRecorder>();
     auto chat =
         clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/no/such/path", recorder);
     ASSERT_TRUE(recorder->waitUntil([&] { return !recorder->errors.empty(); }));
@@ -144,7 +78,7 @@ TEST(ClientConnect, TheInitReplyAnnouncesTheConnectionsRateLimits) {
 
 TEST(ClientPacing, ThreeHundredMessagesBackToBackAreAllAcknowledgedAndDeliveredInOrder) {
     ServerProcess server{{"--rate-limit", "40", "--rate-burst", "8"}};
-    auto recorder = std::make_shared<Recorder>();
+    auto recorder = std::make_shared<ClientRecorder>();
     auto chat = clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws", recorder);
     ASSERT_TRUE(chat->createChannel("pasted").get());
     constexpr std::size_t kLines = 300;
@@ -171,7 +105,7 @@ TEST(ClientPacing, ThreeHundredMessagesBackToBackAreAllAcknowledgedAndDeliveredI
 
 TEST(ClientLimits, AMessageOver32KiBIsRefusedLocallyAndTheConnectionStays) {
     ServerProcess server;
-    auto recorder = std::make_shared<Recorder>();
+    auto recorder = std::make_shared<ClientRecorder>();
     auto chat = clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws", recorder);
     ASSERT_TRUE(chat->createChannel("long").get());
     for (const std::size_t size : {protocol::kMaxBodyBytes + 1, std::size_t{64} * 1024}) {

@@ -2,7 +2,7 @@
 // the test's own (started on a free port in a temporary folder) and /healthz says so, and says
 // when Redis is gone.
 
-#include "../unit/server/broker/redis_server.hpp"
+#include "redis_server.hpp"
 #include "server_process.hpp"
 #include "wait_until.hpp"
 #include "ws_test_client.hpp"

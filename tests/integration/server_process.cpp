@@ -20,8 +20,6 @@
 
 namespace parley::testing {
 
-namespace {
-
 std::filesystem::path freshDirectory() {
     std::random_device random;
     auto dir = std::filesystem::temp_directory_path() /
@@ -29,6 +27,8 @@ std::filesystem::path freshDirectory() {
     std::filesystem::create_directories(dir);
     return dir;
 }
+
+namespace {
 
 std::string readFile(const std::filesystem::path& file) {
     std::ifstream in{file};

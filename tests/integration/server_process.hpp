@@ -70,6 +70,10 @@ private:
     std::filesystem::path log_file_;
 };
 
+/// A new empty folder under the temporary directory, unique to this process and call; the caller
+/// removes it (ServerProcess does for the one it makes).
+std::filesystem::path freshDirectory();
+
 /// A token for `identity` signed with kTestKey, `ttl` from now (any length: the minimum is
 /// lowered), with a chat grant (naming `chat_service` when given).
 std::string mintToken(const std::string& identity, std::chrono::seconds ttl,

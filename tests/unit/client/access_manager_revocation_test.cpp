@@ -1,10 +1,12 @@
 // The AccessManager when a client's token is revoked (closed 4403): the client asks through its
 // RenewRequest, and the manager fetches a new token at once, one provider call however many
-// clients ask, and pushes it to every client.
+// clients ask, and pushes it to every client. A new token refused as revoked by every client is
+// fetched again after one backoff, however many clients report it.
 
 #include "lifecycle/lifecycle_tokens.hpp"
 
 #include <parley/client/access_manager.hpp>
+#include <parley/lifecycle/backoff.hpp>
 #include <parley/lifecycle/manual_scheduler.hpp>
 #include <parley/token/error.hpp>
 
@@ -21,6 +23,8 @@ using lifecycle::testing::kT0;
 using lifecycle::testing::tokenFor;
 
 constexpr std::chrono::seconds kTtl{600};
+constexpr lifecycle::BackoffPolicy kRetry{.initial = 1000ms, .max = 8000ms, .multiplier = 2.0};
+constexpr std::uint64_t kSeed = 7;
 
 // A client that keeps the manager's RenewRequest, to report a revoked token as a ChatClient does.
 class RevokableClient final : public TokenConsumer {
@@ -53,11 +57,12 @@ protected:
             .provider =
                 [this](std::function<void(ProviderResult)> done) {
                     ++calls_;
+                    call_times_.push_back(clock_.now());
                     done(answers_.empty() ? ProviderResult{std::unexpected(ProviderError{})}
                                           : ProviderResult{answers_.at(calls_ - 1)});
                 },
-            .retry = {.initial = 1000ms, .max = 8000ms, .multiplier = 2.0},
-            .seed = 7,
+            .retry = kRetry,
+            .seed = kSeed,
         };
         return AccessManager::create(first_, options, scheduler_);
     }
@@ -67,6 +72,7 @@ protected:
     const std::string first_ = tokenFor("alice", kT0, kTtl);
     std::vector<std::string> answers_;
     std::size_t calls_ = 0;
+    std::vector<token::TimePoint> call_times_;
 };
 
 TEST_F(AccessManagerRevocation, ARevokedTokenIsReplacedAtOnceWithOneProviderCall) {
@@ -106,6 +112,37 @@ TEST_F(AccessManagerRevocation, ATokenRefusedAsRevokedToIsFetchedAgainAfterABack
     scheduler_.advance(1s); // the first retry waits at most the initial backoff
     EXPECT_EQ(calls_, 2U);
     EXPECT_EQ(client->tokens, (std::vector<std::string>{same_second, later}));
+}
+
+TEST_F(AccessManagerRevocation, EveryClientRefusingTheNewTokenAsRevokedCountsOnce) {
+    const std::string same_second = tokenFor("alice", kT0 + 1s, kTtl);
+    const std::string later = tokenFor("alice", kT0 + 2s, kTtl);
+    auto manager = makeManager({same_second, later});
+    std::vector<int> errors;
+    auto subscription =
+        manager->onError([&errors](const Error& error) { errors.push_back(error.code); });
+    std::vector<std::shared_ptr<RevokableClient>> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_shared<RevokableClient>());
+        clients.back()->refuse_next = true;
+        manager->attach(clients.back());
+    }
+    scheduler_.runReady();
+    for (const auto& client : clients) {
+        client->revoked(first_);
+    }
+    scheduler_.runReady();
+    ASSERT_EQ(calls_, 1U);
+    EXPECT_EQ(errors, std::vector<int>{static_cast<int>(token::TokenError::kRevoked)})
+        << "one error for the token, not one per client";
+    scheduler_.advance(kRetry.max);
+    ASSERT_EQ(calls_, 2U);
+    lifecycle::Backoff one_round{kRetry, kSeed};
+    EXPECT_EQ(call_times_.at(1) - call_times_.at(0), one_round.next())
+        << "the first backoff, not one advanced by every client's report";
+    for (const auto& client : clients) {
+        EXPECT_EQ(client->tokens, (std::vector<std::string>{same_second, later}));
+    }
 }
 
 } // namespace

@@ -2,6 +2,8 @@
 #include "client/client_core_harness.hpp"
 #include "client/url_rotation.hpp"
 
+#include <parley/lifecycle/backoff.hpp>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -84,14 +86,26 @@ TEST(ClientCoreUrls, TheBackoffGrowsPerRoundNotPerUrl) {
     h->core->start(h->aliceToken(12h));
     h->settle();
     const auto policy = CoreHarness::defaults().reconnect;
+    // The core draws its delays from a Backoff seeded as threeNodes() seeds it: one draw per
+    // round gives exactly these delays, one draw per URL would not.
+    lifecycle::Backoff per_round{policy, /*seed=*/42};
     auto ceiling = policy.initial;
     for (int round = 0; round < 4; ++round) {
+        const auto opened = h->transport.opened();
         refuse(*h);
         refuse(*h);
+        EXPECT_EQ(h->transport.opened(), opened + 2) << "round " << round << ": no wait";
         refuse(*h);
-        const auto& last = h->log->connection_errors.back();
+        const auto& errors = h->log->connection_errors;
+        ASSERT_EQ(errors.size(), 3U * static_cast<std::size_t>(round + 1));
+        const auto first = errors.end() - 3;
+        EXPECT_EQ(first[0].retry_in, 0ms) << "round " << round << ": no growth within a round";
+        EXPECT_EQ(first[1].retry_in, 0ms) << "round " << round;
+        const auto& last = first[2];
+        EXPECT_EQ(last.retry_in, per_round.next()) << "round " << round;
         EXPECT_LE(last.retry_in, ceiling) << "round " << round;
         EXPECT_EQ(last.url, kUrls[2]);
+        EXPECT_EQ(h->transport.opened(), opened + 2) << "round " << round << ": waits";
         h->scheduler.advance(last.retry_in);
         ASSERT_EQ(hostOf(*h), "node-a.test") << "round " << round;
         ceiling = std::min(ceiling * 2, policy.max);

@@ -11,6 +11,7 @@
 #include "server/store_workers.hpp"
 #include "server/wire_objects.hpp"
 #include "temp_sqlite_store.hpp"
+#include "wait_until.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,16 +29,9 @@ namespace parley::server::hub_gaps {
 using hub_fixture::RecordingSink;
 using namespace std::chrono_literals;
 
-inline bool waitUntil(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(2ms); // polling a state, not asserting on time
-    }
-    return true;
-}
+using parley::testing::waitUntil;
+// Long enough for a broker to reconnect to a restarted Redis on a loaded machine.
+constexpr auto kWait = 20s;
 
 // A broker as it is, that also lets a test wait until the hub has subscribed to a topic (which it
 // does once it has read the channel's newest index).
@@ -60,10 +54,13 @@ public:
     std::string health() const override { return inner_->health(); }
 
     bool waitSubscribed(const std::string& topic) {
-        return waitUntil([&] {
-            const std::lock_guard lock{mutex_};
-            return std::find(subscribed_.begin(), subscribed_.end(), topic) != subscribed_.end();
-        });
+        return waitUntil(
+            [&] {
+                const std::lock_guard lock{mutex_};
+                return std::find(subscribed_.begin(), subscribed_.end(), topic) !=
+                       subscribed_.end();
+            },
+            kWait);
     }
 
 private:
@@ -134,12 +131,14 @@ private:
 
 inline ::testing::AssertionResult receives(const RecordingSink& sink,
                                            const std::vector<std::string>& frames) {
-    waitUntil([&] { return sink.frames().size() >= frames.size(); });
+    const bool arrived = waitUntil([&] { return sink.frames().size() >= frames.size(); }, kWait);
     const std::vector<std::string> got = sink.frames();
-    if (got == frames) {
+    if (arrived && got == frames) {
         return ::testing::AssertionSuccess();
     }
-    auto failure = ::testing::AssertionFailure() << "got " << got.size() << " frames:";
+    auto failure = ::testing::AssertionFailure()
+                   << (arrived ? "" : "not all frames arrived before the deadline; ") << "got "
+                   << got.size() << " frames:";
     for (const std::string& frame : got) {
         failure << "\n  " << frame.substr(0, 120);
     }

@@ -1,8 +1,8 @@
 // Two nodes' hubs over one Redis and one shared store, in one process: what a member on either
 // node gets when messages are sent on both, and when Redis restarts in the middle of it.
 
-#include "broker/redis_server.hpp"
 #include "hub_gap_fixture.hpp"
+#include "redis_server.hpp"
 #include "server/broker/redis_broker.hpp"
 
 namespace parley::server::hub_gaps {
@@ -50,7 +50,7 @@ TEST_F(HubRedisTest, AfterRedisRestartsDeliveryResumesAndTheGapIsFilled) {
     ASSERT_TRUE(bothReceiveEveryMessage());
 
     redis_.stop();
-    ASSERT_TRUE(waitUntil([&] { return one_.broker->health().ends_with("unreachable"); }));
+    ASSERT_TRUE(waitUntil([&] { return one_.broker->health().ends_with("unreachable"); }, kWait));
     // Stored but never published: a node that died between its commit and its publish.
     chat_.append("stored while Redis was down");
     // Published while down: queued by the broker until Redis is back.

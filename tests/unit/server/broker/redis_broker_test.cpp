@@ -4,6 +4,7 @@
 #include "redis_server.hpp"
 #include "server/broker/redis_broker.hpp"
 #include "server/broker/redis_codec.hpp"
+#include "wait_until.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -21,6 +22,7 @@ namespace parley::server {
 namespace {
 
 using namespace std::chrono_literals;
+using parley::testing::waitUntil;
 constexpr auto kDeadline = 20s;
 
 class Recorder final : public BrokerSubscriber {
@@ -71,17 +73,6 @@ RedisOptions optionsFor(const test::RedisServer& server) {
     return RedisOptions{.port = server.port(), .reconnect_delay = 20ms};
 }
 
-bool waitUntil(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(5ms); // polling a state, not asserting on time
-    }
-    return true;
-}
-
 TEST(RedisBroker, AfterRedisRestartsItResubscribesReportsTheGapAndDeliversAgain) {
     test::RedisServer server;
     Recorder subscriber;
@@ -92,7 +83,7 @@ TEST(RedisBroker, AfterRedisRestartsItResubscribesReportsTheGapAndDeliversAgain)
     EXPECT_TRUE(subscriber.gaps().empty());
 
     server.stop();
-    ASSERT_TRUE(waitUntil([&] { return broker.health().ends_with("unreachable"); }));
+    ASSERT_TRUE(waitUntil([&] { return broker.health().ends_with("unreachable"); }, kDeadline));
     broker.publish(channelTopic("CH1"), message(1, "while down")); // queued, sent on return
     server.start();
 

@@ -142,8 +142,19 @@ TEST_F(PostgresStoreTest, ASendStuckOnALockFailsAtTheStatementTimeout) {
 }
 
 TEST_F(PostgresStoreTest, CreatesTheSchemaInAnEmptyDatabase) {
-    server().execute(database_, "SELECT 1"); // empty: no tables yet
+    auto peer = PgConnection::open({{"dbname", server().url(database_)}});
+    ASSERT_TRUE(peer) << peer.error();
+    const auto exists = [&](const char* table) {
+        auto found =
+            peer->run("SELECT (to_regclass($1) IS NOT NULL)::int4", std::string_view{table});
+        EXPECT_TRUE(found) << (found ? "" : found.error());
+        return found && found->integer(0, 0) == 1; // results come back binary
+    };
+    ASSERT_FALSE(exists("channels")) << "the database is not empty before open";
+    ASSERT_FALSE(exists("parley_schema"));
     ASSERT_NE(open(), nullptr);
+    EXPECT_TRUE(exists("channels"));
+    EXPECT_TRUE(exists("parley_schema"));
     server().execute(database_, "SELECT version FROM parley_schema");
     server().execute(database_, "SELECT seq, sid, next_index FROM channels");
     server().execute(database_, "SELECT channel, idx, body FROM messages");

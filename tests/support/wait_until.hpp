@@ -1,8 +1,8 @@
 #pragma once
 
-// Waiting on a condition with a deadline, for tests that watch another process (a log file, a
-// metric, a socket) where there is no event to wait on. The deadline fails the wait; it is never
-// the assertion.
+// Waiting on a condition with a deadline, for tests that watch another process or thread (a log
+// file, a metric, a socket, a broker's health) where there is no event to wait on. The deadline
+// fails the wait; it is never the assertion. Shared by the unit and integration tests.
 
 #include <chrono>
 #include <thread>
