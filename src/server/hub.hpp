@@ -86,6 +86,7 @@ private:
         bool read_again = false;              // a gap came while reading: read once more
         bool delivering = false;              // a store worker is delivering this channel
         bool read_found_nothing = false;      // the last read after `last` brought nothing new
+        bool store_failed = false;            // the last read failed: a jump is not read again
         bool subscribed = false;              // to the broker (after the first read)
         std::optional<Backfill::Result> read; // a read's result, for the delivering worker
         std::deque<ChannelEvent> held;

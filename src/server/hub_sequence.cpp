@@ -24,11 +24,12 @@ bool Hub::admitLocked(Sequence& sequence, const ChannelEvent& event) {
     if (sequence.last.has_value() && event.index <= *sequence.last) {
         return false; // delivered already, from the store
     }
-    if (sequence.last.has_value() && event.index > *sequence.last + 1) {
+    if (sequence.last.has_value() && event.index > *sequence.last + 1 && !sequence.store_failed) {
         sequence.held.push_back(event);
         startReadLocked(event.channel, sequence);
         return false;
     }
+    sequence.store_failed = false; // delivering again: the next jump tries the store again
     sequence.last = event.index;
     return true;
 }
@@ -110,9 +111,10 @@ void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch&
     sequence.read_found_nothing = false;
     sequence.read.reset();
     sequence.reading = false;
+    sequence.store_failed = !result;
     if (!result) {
-        // The store failed: deliver what comes as it comes rather than hold it for ever.
-        sequence.last.reset();
+        // The store failed: deliver what comes as it comes rather than hold it for ever. `last`
+        // stays the last index delivered, so a later read (a broker gap) still reads after it.
         if (!std::exchange(sequence.subscribed, true)) {
             broker_.subscribe(channelTopic(channel), *this);
         }
@@ -167,11 +169,13 @@ void Hub::drainHeldLocked(const std::string& channel, Sequence& sequence, Batch&
             }
             // Still a jump after a read that found nothing more: the store has no such
             // messages (indexes are never skipped, so this does not happen), do not read again.
-            if (known && event.index > *sequence.last + 1 && !sequence.read_found_nothing) {
+            if (known && event.index > *sequence.last + 1 && !sequence.read_found_nothing &&
+                !sequence.store_failed) {
                 startReadLocked(channel, sequence);
                 return;
             }
             sequence.read_found_nothing = false;
+            sequence.store_failed = false;
             sequence.last = event.index;
         }
         batch.emplace_back(channelTargetsLocked(event), event.frame);
