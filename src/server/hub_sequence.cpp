@@ -15,7 +15,7 @@ namespace parley::server {
 // Under the lock, on the broker thread: deliver now (true), or not (held, or already seen).
 bool Hub::admitLocked(Sequence& sequence, const ChannelEvent& event) {
     if (sequence.holding) {
-        sequence.held.push_back(event);
+        holdLocked(sequence, event);
         return false;
     }
     if (event.kind != ChannelEvent::Kind::kMessage) {
@@ -25,13 +25,46 @@ bool Hub::admitLocked(Sequence& sequence, const ChannelEvent& event) {
         return false; // delivered already, from the store
     }
     if (sequence.last.has_value() && event.index > *sequence.last + 1 && !sequence.store_failed) {
-        sequence.held.push_back(event);
+        holdLocked(sequence, event);
         startReadLocked(event.channel, sequence);
         return false;
     }
     sequence.store_failed = false; // delivering again: the next jump tries the store again
     sequence.last = event.index;
     return true;
+}
+
+namespace {
+
+std::size_t frameBytes(const ChannelEvent& event) {
+    return event.frame != nullptr ? event.frame->size() : 0;
+}
+
+} // namespace
+
+// Past the cap a message is dropped: the store has it, and a read after what was held fetches
+// it. A membership event is not in the store by index, so it is kept; a message dropped before
+// it then comes after it, which is only order, nothing lost.
+void Hub::holdLocked(Sequence& sequence, const ChannelEvent& event) {
+    const std::size_t bytes = frameBytes(event);
+    if (event.kind == ChannelEvent::Kind::kMessage && sequence.last.has_value() &&
+        sequence.held_bytes + bytes > kMaxHeldBytes) {
+        sequence.held_dropped = true;
+        return;
+    }
+    sequence.held_bytes += bytes;
+    sequence.held.push_back(event);
+}
+
+void Hub::popHeldLocked(Sequence& sequence) {
+    sequence.held_bytes -= frameBytes(sequence.held.front());
+    sequence.held.pop_front();
+}
+
+std::size_t Hub::heldBytes(std::string_view channel) const {
+    const std::lock_guard lock{mutex_};
+    const auto found = sequences_.find(channel);
+    return found == sequences_.end() ? 0 : found->second.held_bytes;
 }
 
 void Hub::startReadLocked(const std::string& channel, Sequence& sequence) {
@@ -164,7 +197,7 @@ void Hub::drainHeldLocked(const std::string& channel, Sequence& sequence, Batch&
         if (event.kind == ChannelEvent::Kind::kMessage) {
             const bool known = sequence.last.has_value();
             if (known && event.index <= *sequence.last) {
-                sequence.held.pop_front();
+                popHeldLocked(sequence);
                 continue;
             }
             // Still a jump after a read that found nothing more: the store has no such
@@ -179,7 +212,10 @@ void Hub::drainHeldLocked(const std::string& channel, Sequence& sequence, Batch&
             sequence.last = event.index;
         }
         batch.emplace_back(channelTargetsLocked(event), event.frame);
-        sequence.held.pop_front();
+        popHeldLocked(sequence);
+    }
+    if (std::exchange(sequence.held_dropped, false)) {
+        startReadLocked(channel, sequence); // what was dropped past the cap
     }
 }
 

@@ -94,6 +94,41 @@ TEST_F(HubGapTest, AfterAFailedReadAGapStillReadsAfterTheLastDelivered) {
     EXPECT_TRUE(receives(*alice_, chat_.frames));
 }
 
+// While a read is slow, what comes meanwhile is held up to a cap; messages past it are dropped
+// and read from the store, membership events are kept: nothing is lost and messages keep order.
+TEST_F(HubGapTest, WhatIsHeldDuringASlowReadIsCappedAndTheRestReadFromTheStore) {
+    attachAlice();
+    publish(chat_.append("zero"));
+    ASSERT_TRUE(receives(*alice_, {chat_.frames[0]}));
+    std::promise<void> release;
+    node_.workers.post([gate = release.get_future().share()] { gate.wait(); }); // a slow store
+    chat_.append("lost one");
+    publish(chat_.append("two")); // a jump: the read waits behind the slow store
+    const std::string big(64 * 1024, 'x');
+    const std::size_t count = Hub::kMaxHeldBytes / big.size() + 8;
+    for (std::size_t i = 0; i < count; ++i) {
+        publish(chat_.append(big + std::to_string(i)));
+        if (i == count - 4) {
+            publish(ChannelEvent{.kind = ChannelEvent::Kind::kMemberJoined,
+                                 .channel = chat_.sid,
+                                 .identity = "bob",
+                                 .frame = std::make_shared<const std::string>("bob joined")});
+        }
+    }
+    EXPECT_LE(node_.hub.heldBytes(chat_.sid),
+              Hub::kMaxHeldBytes + std::string{"bob joined"}.size());
+    release.set_value();
+    std::vector<std::string> expected = chat_.frames;
+    expected.emplace_back("bob joined");
+    ASSERT_TRUE(waitUntil([&] { return alice_->frames().size() >= expected.size(); }));
+    std::vector<std::string> got = alice_->frames();
+    const auto joined = std::find(got.begin(), got.end(), "bob joined");
+    ASSERT_NE(joined, got.end());
+    got.erase(joined);
+    EXPECT_TRUE(got == chat_.frames) << "messages lost, repeated or out of order";
+    EXPECT_EQ(node_.hub.heldBytes(chat_.sid), 0U);
+}
+
 // More than one page of the store is missing.
 TEST_F(HubGapTest, ALongGapIsReadPageByPage) {
     attachAlice();
