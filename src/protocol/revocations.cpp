@@ -2,8 +2,9 @@
 
 #include "protocol/json_fields.hpp"
 
+#include <parley/token/api_key.hpp>
+
 #include <array>
-#include <cctype>
 
 namespace parley::protocol {
 
@@ -11,20 +12,6 @@ namespace {
 
 constexpr std::array kKinds = {RevocationKind::kIdentity, RevocationKind::kTokenId,
                                RevocationKind::kApiKey};
-
-// `SK` + 32 hex digits: the shape of an API key SID, as a token's `iss` carries it.
-bool isApiKeySid(std::string_view sid) {
-    constexpr std::size_t kHexDigits = 32;
-    if (sid.size() != 2 + kHexDigits || !sid.starts_with("SK")) {
-        return false;
-    }
-    for (const char digit : sid.substr(2)) {
-        if (std::isxdigit(static_cast<unsigned char>(digit)) == 0) {
-            return false;
-        }
-    }
-    return true;
-}
 
 // The one naming field of `object` and its kind; a ShapeError when there is none or several.
 Decoded<RevocationKind> namingField(const Json& object) {
@@ -50,7 +37,7 @@ Decoded<std::string> namedValue(const Json& object, RevocationKind kind) {
     if (!value) {
         return shapeError(std::string{name} + " must be a non-empty string");
     }
-    if (kind == RevocationKind::kApiKey && !isApiKeySid(*value)) {
+    if (kind == RevocationKind::kApiKey && !token::isSid(*value, "SK")) {
         return shapeError("api_key must be an API key SID: SK followed by 32 hex digits");
     }
     if (value->size() > kMaxRevokedValueBytes) {
@@ -89,10 +76,6 @@ std::string_view revocationField(RevocationKind kind) {
 }
 
 Decoded<RevocationRequest> readRevocationRequest(std::string_view body) {
-    if (body.size() > kMaxRevocationBodyBytes) {
-        return shapeError("the body is larger than " + std::to_string(kMaxRevocationBodyBytes) +
-                          " bytes");
-    }
     const Json object = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (!object.is_object()) {
         return shapeError("the body must be a JSON object");

@@ -58,8 +58,9 @@ struct RevocationRequest {
 
 /// Parses and checks a request body: a JSON object with exactly one of `identity`, `jti`
 /// (non-empty strings of at most kMaxRevokedValueBytes) or `api_key` (`SK` + 32 hex), plus
-/// `expires_at` (a positive integer) with a `jti` only. Any other field, or a body over
-/// kMaxRevocationBodyBytes, is a ShapeError (50003) saying what is wrong.
+/// `expires_at` (a positive integer) with a `jti` only. Any other field is a ShapeError (50003)
+/// saying what is wrong. The caller bounds the body first: the REST API answers 413 beyond
+/// kMaxRevocationBodyBytes.
 Decoded<RevocationRequest> readRevocationRequest(std::string_view body);
 
 /// A revocation in force. Times are unix seconds.

@@ -42,6 +42,10 @@ class Hub final : public BrokerSubscriber {
 public:
     /// `backfill` (may be null: then events are delivered as the broker hands them over) must
     /// outlive the hub, and its store workers must stop before the hub goes.
+    /// Bytes of message events a channel holds while its store read is in flight; past it they
+    /// are dropped and read from the store afterwards (a read may take seconds on a slow store).
+    static constexpr std::size_t kMaxHeldBytes = std::size_t{4} << 20U;
+
     explicit Hub(Broker& broker, Backfill* backfill = nullptr);
     ~Hub() override;
     Hub(const Hub&) = delete;
@@ -67,6 +71,10 @@ public:
     void onBrokerEvent(std::string_view topic, const ChannelEvent& event) override;
     void onBrokerGap(std::string_view topic) override;
 
+    /// The bytes of events `channel` holds now (at most kMaxHeldBytes of messages, plus any
+    /// membership events, which are never dropped); for tests and diagnostics.
+    std::size_t heldBytes(std::string_view channel) const;
+
 private:
     using Targets = std::vector<std::shared_ptr<SessionSink>>;
     struct Connected {
@@ -86,13 +94,18 @@ private:
         bool read_again = false;              // a gap came while reading: read once more
         bool delivering = false;              // a store worker is delivering this channel
         bool read_found_nothing = false;      // the last read after `last` brought nothing new
+        bool store_failed = false;            // the last read failed: a jump is not read again
         bool subscribed = false;              // to the broker (after the first read)
         std::optional<Backfill::Result> read; // a read's result, for the delivering worker
         std::deque<ChannelEvent> held;
+        std::size_t held_bytes = 0; // the frames in `held`
+        bool held_dropped = false;  // a message past kMaxHeldBytes: read once `held` is drained
     };
     using Batch = std::vector<std::pair<Targets, Payload>>;
 
     bool admitLocked(Sequence& sequence, const ChannelEvent& event);
+    void holdLocked(Sequence& sequence, const ChannelEvent& event);
+    static void popHeldLocked(Sequence& sequence);
     void startReadLocked(const std::string& channel, Sequence& sequence);
     void onRead(const std::string& channel, std::uint64_t generation, Backfill::Result result);
     void applyReadLocked(const std::string& channel, Sequence& sequence, Batch& batch);

@@ -15,7 +15,7 @@ namespace parley::server {
 // Under the lock, on the broker thread: deliver now (true), or not (held, or already seen).
 bool Hub::admitLocked(Sequence& sequence, const ChannelEvent& event) {
     if (sequence.holding) {
-        sequence.held.push_back(event);
+        holdLocked(sequence, event);
         return false;
     }
     if (event.kind != ChannelEvent::Kind::kMessage) {
@@ -24,13 +24,47 @@ bool Hub::admitLocked(Sequence& sequence, const ChannelEvent& event) {
     if (sequence.last.has_value() && event.index <= *sequence.last) {
         return false; // delivered already, from the store
     }
-    if (sequence.last.has_value() && event.index > *sequence.last + 1) {
-        sequence.held.push_back(event);
+    if (sequence.last.has_value() && event.index > *sequence.last + 1 && !sequence.store_failed) {
+        holdLocked(sequence, event);
         startReadLocked(event.channel, sequence);
         return false;
     }
+    sequence.store_failed = false; // delivering again: the next jump tries the store again
     sequence.last = event.index;
     return true;
+}
+
+namespace {
+
+std::size_t frameBytes(const ChannelEvent& event) {
+    return event.frame != nullptr ? event.frame->size() : 0;
+}
+
+} // namespace
+
+// Past the cap a message is dropped: the store has it, and a read after what was held fetches
+// it. A membership event is not in the store by index, so it is kept; a message dropped before
+// it then comes after it, which is only order, nothing lost.
+void Hub::holdLocked(Sequence& sequence, const ChannelEvent& event) {
+    const std::size_t bytes = frameBytes(event);
+    if (event.kind == ChannelEvent::Kind::kMessage && sequence.last.has_value() &&
+        sequence.held_bytes + bytes > kMaxHeldBytes) {
+        sequence.held_dropped = true;
+        return;
+    }
+    sequence.held_bytes += bytes;
+    sequence.held.push_back(event);
+}
+
+void Hub::popHeldLocked(Sequence& sequence) {
+    sequence.held_bytes -= frameBytes(sequence.held.front());
+    sequence.held.pop_front();
+}
+
+std::size_t Hub::heldBytes(std::string_view channel) const {
+    const std::lock_guard lock{mutex_};
+    const auto found = sequences_.find(channel);
+    return found == sequences_.end() ? 0 : found->second.held_bytes;
 }
 
 void Hub::startReadLocked(const std::string& channel, Sequence& sequence) {
@@ -110,9 +144,10 @@ void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch&
     sequence.read_found_nothing = false;
     sequence.read.reset();
     sequence.reading = false;
+    sequence.store_failed = !result;
     if (!result) {
-        // The store failed: deliver what comes as it comes rather than hold it for ever.
-        sequence.last.reset();
+        // The store failed: deliver what comes as it comes rather than hold it for ever. `last`
+        // stays the last index delivered, so a later read (a broker gap) still reads after it.
         if (!std::exchange(sequence.subscribed, true)) {
             broker_.subscribe(channelTopic(channel), *this);
         }
@@ -162,20 +197,25 @@ void Hub::drainHeldLocked(const std::string& channel, Sequence& sequence, Batch&
         if (event.kind == ChannelEvent::Kind::kMessage) {
             const bool known = sequence.last.has_value();
             if (known && event.index <= *sequence.last) {
-                sequence.held.pop_front();
+                popHeldLocked(sequence);
                 continue;
             }
             // Still a jump after a read that found nothing more: the store has no such
             // messages (indexes are never skipped, so this does not happen), do not read again.
-            if (known && event.index > *sequence.last + 1 && !sequence.read_found_nothing) {
+            if (known && event.index > *sequence.last + 1 && !sequence.read_found_nothing &&
+                !sequence.store_failed) {
                 startReadLocked(channel, sequence);
                 return;
             }
             sequence.read_found_nothing = false;
+            sequence.store_failed = false;
             sequence.last = event.index;
         }
         batch.emplace_back(channelTargetsLocked(event), event.frame);
-        sequence.held.pop_front();
+        popHeldLocked(sequence);
+    }
+    if (std::exchange(sequence.held_dropped, false)) {
+        startReadLocked(channel, sequence); // what was dropped past the cap
     }
 }
 

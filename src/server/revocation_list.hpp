@@ -24,7 +24,7 @@ public:
     bool add(const Revocation& revocation);
     /// The revocation in force at `now` that covers `token`, if any.
     std::optional<Revocation> covering(const RevocableToken& token, token::UnixSeconds now) const;
-    /// Those in force at `now`, oldest first; drops the lapsed ones.
+    /// Those in force at `now`, in no particular order; drops the lapsed ones.
     std::vector<Revocation> inForce(token::UnixSeconds now);
 
 private:

@@ -39,7 +39,7 @@ public:
     /// publishes it to every node. kFailed when it could not be saved (nothing is revoked then).
     StoreResult<Revocation> revoke(const protocol::RevocationRequest& request);
 
-    /// Those in force now on this node, oldest first.
+    /// Those in force now on this node, in no particular order.
     std::vector<Revocation> inForce();
 
     void onBrokerEvent(std::string_view topic, const ChannelEvent& event) override;

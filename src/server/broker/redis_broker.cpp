@@ -61,10 +61,7 @@ void RedisBroker::publish(std::string_view topic, ChannelEvent event) {
         return;
     }
     boost::asio::post(io_, [this, name = std::string{topic}, bytes = std::move(bytes)]() mutable {
-        outbox_.emplace_back(std::move(name), std::move(bytes));
-        if (outbox_.size() > kMaxQueuedPublishes) {
-            outbox_.pop_front(); // at most once: a subscriber fills the gap from the store
-        }
+        outbox_.push(std::move(name), std::move(bytes));
         flushPublishes();
     });
 }
@@ -125,13 +122,17 @@ void RedisBroker::log(std::string_view message) const {
 // while the subscribing link is down (this node's subscribers would miss it). Both links go
 // down together when Redis does, so other nodes seldom wait for this.
 void RedisBroker::flushPublishes() {
-    while (pub_ready_ && sub_ready_ && pending_subscribes_ == 0 && !outbox_.empty()) {
-        const auto& [topic, bytes] = outbox_.front();
-        if (redisAsyncCommand(pub_, nullptr, nullptr, "PUBLISH %b %b", topic.data(), topic.size(),
-                              bytes.data(), bytes.size()) != REDIS_OK) {
+    while (pub_ready_ && sub_ready_) {
+        const PublishOutbox::Entry* head = outbox_.ready();
+        if (head == nullptr) {
+            return;
+        }
+        if (redisAsyncCommand(pub_, nullptr, nullptr, "PUBLISH %b %b", head->topic.data(),
+                              head->topic.size(), head->bytes.data(),
+                              head->bytes.size()) != REDIS_OK) {
             return; // the link is going down: retried after reconnecting
         }
-        outbox_.pop_front();
+        outbox_.pop();
     }
 }
 
@@ -154,25 +155,25 @@ void RedisBroker::reconcile(const std::string& topic) {
     }
     state.in_flight = true;
     if (want) {
-        ++pending_subscribes_;
+        outbox_.subscribeSent();
     }
 }
 
 void RedisBroker::onSubscribed(const std::string& topic, bool subscribed) {
+    if (subscribed) {
+        outbox_.subscribeConfirmed(); // one reply per SUBSCRIBE sent, in order
+    }
     const auto found = topics_.find(topic);
     if (found == topics_.end() || !found->second.in_flight) {
         return;
     }
     found->second.in_flight = false;
     found->second.subscribed = subscribed;
-    if (subscribed) {
-        --pending_subscribes_;
-    }
     reconcile(topic);
-    if (pending_subscribes_ == 0) {
+    if (outbox_.confirmedUpTo(gap_mark_)) {
         announceGaps();
-        flushPublishes();
     }
+    flushPublishes();
 }
 
 void RedisBroker::announceGaps() {

@@ -9,7 +9,8 @@
 // Guarantees beyond Redis's own (which delivers at most once, in order per connection):
 // - subscribe() takes effect before it returns for what this node publishes: a publish waits
 //   until every SUBSCRIBE sent before it is confirmed, so it cannot overtake one (and while the
-//   subscribing connection is down, publishes wait for it too).
+//   subscribing connection is down, publishes wait for it too). SUBSCRIBEs sent after it do not
+//   hold it back (PublishOutbox).
 // - While a connection is down, publishes wait in a bounded queue (oldest dropped beyond
 //   kMaxQueuedPublishes) and both connections are retried every `reconnect_delay`. After the
 //   subscribing connection comes back, every topic is subscribed again and then each subscriber
@@ -19,6 +20,7 @@
 // Redis. Callbacks run on that one thread, so a subscriber's callbacks never overlap.
 
 #include "server/broker/broker.hpp"
+#include "server/broker/publish_outbox.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,7 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -113,9 +115,9 @@ private:
     bool pub_ready_ = false;
     bool gaps_pending_ = false; // the subscribing link came back: announce once resubscribed
     bool closing_ = false;
-    std::size_t pending_subscribes_ = 0;
+    std::uint64_t gap_mark_ = 0; // the SUBSCRIBEs to be confirmed before gaps are announced
     std::map<std::string, TopicState, std::less<>> topics_;
-    std::deque<std::pair<std::string, std::string>> outbox_; // topic, encoded event
+    PublishOutbox outbox_{kMaxQueuedPublishes};
     boost::asio::steady_timer pub_retry_;
     boost::asio::steady_timer sub_retry_;
 

@@ -86,14 +86,18 @@ void RedisBroker::onConnected(Link link) {
     sub_ready_ = true;
     sub_up_ = true;
     topics_.clear();
-    pending_subscribes_ = 0;
+    outbox_.subscribesLost();
     for (const std::string& topic : wantedTopics()) {
         reconcile(topic);
     }
-    if (pending_subscribes_ == 0) {
+    // What was queued while the link was down waits for every topic to be subscribed again,
+    // and so do the gaps: announced once an event can no longer slip between.
+    outbox_.waitForAllSent();
+    gap_mark_ = outbox_.sentMark();
+    if (outbox_.confirmedUpTo(gap_mark_)) {
         announceGaps();
-        flushPublishes();
     }
+    flushPublishes();
 }
 
 // hiredis frees the context after this returns; what it had in flight is lost.
@@ -108,7 +112,7 @@ void RedisBroker::onDisconnected(Link link) {
         sub_ready_ = false;
         sub_up_ = false;
         topics_.clear();
-        pending_subscribes_ = 0;
+        outbox_.subscribesLost();
         gaps_pending_ = true; // whatever was published meanwhile never reaches this node
     }
     retryLater(link);

@@ -6,6 +6,10 @@
 #include "hub_gap_fixture.hpp"
 #include "server/broker/memory_broker.hpp"
 
+#include <sqlite3.h>
+
+#include <future>
+
 namespace parley::server::hub_gaps {
 namespace {
 
@@ -18,6 +22,22 @@ protected:
 
     void attachAlice() { node_.attach("alice", alice_, chat_.sid); }
     void publish(ChannelEvent event) { chat_.publish(*node_.broker, std::move(event)); }
+
+    // Runs SQL on a connection of the test's own: a real store failure, made and mended.
+    void execute(const std::string& sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(store_.file().c_str(), &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 10'000);
+        const int status = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+        EXPECT_EQ(status, SQLITE_OK) << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
+    // The one store worker runs tasks in order: once this one ran, every read before it is done.
+    void waitForStoreReads() {
+        std::promise<void> done;
+        node_.workers.post([&done] { done.set_value(); });
+        ASSERT_EQ(done.get_future().wait_for(20s), std::future_status::ready);
+    }
 };
 
 TEST_F(HubGapTest, AJumpInIndexesIsFilledFromTheStoreInOrder) {
@@ -54,6 +74,59 @@ TEST_F(HubGapTest, TheBrokersWordOfAGapReadsWhatCameAfterTheLastDelivered) {
     EXPECT_TRUE(receives(*alice_, chat_.frames));
     publish(chat_.append("three"));
     EXPECT_TRUE(receives(*alice_, chat_.frames));
+}
+
+// A read that failed leaves the last delivered index as it was: the broker's next word of a gap
+// reads after it, and the messages of the outage are delivered, not skipped.
+TEST_F(HubGapTest, AfterAFailedReadAGapStillReadsAfterTheLastDelivered) {
+    attachAlice();
+    publish(chat_.append("zero"));
+    ASSERT_TRUE(receives(*alice_, {chat_.frames[0]}));
+    execute("ALTER TABLE messages RENAME TO messages_away");
+    node_.hub.onBrokerGap(channelTopic(chat_.sid)); // this read fails
+    waitForStoreReads();
+    execute("ALTER TABLE messages_away RENAME TO messages");
+    chat_.append("lost one");
+    chat_.append("lost two");
+    node_.hub.onBrokerGap(channelTopic(chat_.sid));
+    EXPECT_TRUE(receives(*alice_, chat_.frames));
+    publish(chat_.append("three"));
+    EXPECT_TRUE(receives(*alice_, chat_.frames));
+}
+
+// While a read is slow, what comes meanwhile is held up to a cap; messages past it are dropped
+// and read from the store, membership events are kept: nothing is lost and messages keep order.
+TEST_F(HubGapTest, WhatIsHeldDuringASlowReadIsCappedAndTheRestReadFromTheStore) {
+    attachAlice();
+    publish(chat_.append("zero"));
+    ASSERT_TRUE(receives(*alice_, {chat_.frames[0]}));
+    std::promise<void> release;
+    node_.workers.post([gate = release.get_future().share()] { gate.wait(); }); // a slow store
+    chat_.append("lost one");
+    publish(chat_.append("two")); // a jump: the read waits behind the slow store
+    const std::string big(64 * 1024, 'x');
+    const std::size_t count = Hub::kMaxHeldBytes / big.size() + 8;
+    for (std::size_t i = 0; i < count; ++i) {
+        publish(chat_.append(big + std::to_string(i)));
+        if (i == count - 4) {
+            publish(ChannelEvent{.kind = ChannelEvent::Kind::kMemberJoined,
+                                 .channel = chat_.sid,
+                                 .identity = "bob",
+                                 .frame = std::make_shared<const std::string>("bob joined")});
+        }
+    }
+    EXPECT_LE(node_.hub.heldBytes(chat_.sid),
+              Hub::kMaxHeldBytes + std::string{"bob joined"}.size());
+    release.set_value();
+    std::vector<std::string> expected = chat_.frames;
+    expected.emplace_back("bob joined");
+    ASSERT_TRUE(waitUntil([&] { return alice_->frames().size() >= expected.size(); }));
+    std::vector<std::string> got = alice_->frames();
+    const auto joined = std::find(got.begin(), got.end(), "bob joined");
+    ASSERT_NE(joined, got.end());
+    got.erase(joined);
+    EXPECT_TRUE(got == chat_.frames) << "messages lost, repeated or out of order";
+    EXPECT_EQ(node_.hub.heldBytes(chat_.sid), 0U);
 }
 
 // More than one page of the store is missing.

@@ -40,6 +40,8 @@ public:
 
     SqliteStore& operator*() { return *store_; }
     SqliteStore* operator->() { return store_.get(); }
+    /// The database file, for a test that opens a connection of its own.
+    std::filesystem::path file() const { return directory_ / "parley.db"; }
 
 private:
     std::filesystem::path directory_;
