@@ -20,13 +20,6 @@ std::string refusalText(const Error& refusal) {
 
 } // namespace
 
-ClientCore::ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
-                       Transport& transport, EventDispatcher& events, std::uint64_t seed)
-    : ClientCore(options,
-                 {ServerUrl{.text = (url.tls ? "wss://" : "ws://") + url.hostHeader() + url.target,
-                            .url = url}},
-                 scheduler, transport, events, seed) {}
-
 ClientCore::ClientCore(const ChatClientOptions& options, std::vector<ServerUrl> urls,
                        lifecycle::Scheduler& scheduler, Transport& transport,
                        EventDispatcher& events, std::uint64_t seed)

@@ -48,9 +48,6 @@ public:
     ClientCore(const ChatClientOptions& options, std::vector<ServerUrl> urls,
                lifecycle::Scheduler& scheduler, Transport& transport, EventDispatcher& events,
                std::uint64_t seed);
-    /// One URL.
-    ClientCore(const ChatClientOptions& options, WsUrl url, lifecycle::Scheduler& scheduler,
-               Transport& transport, EventDispatcher& events, std::uint64_t seed);
     ~ClientCore();
     ClientCore(const ClientCore&) = delete;
     ClientCore& operator=(const ClientCore&) = delete;

@@ -3,6 +3,7 @@
 #include "token/base64url.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <tuple>
@@ -32,10 +33,10 @@ Position positionOf(const Revocation& revocation) {
 
 std::string tokenFor(const Position& position) {
     const auto [revoked_at, kind, hash] = position;
-    char hex[17] = {};
-    std::to_chars(std::begin(hex), std::end(hex), hash, 16);
+    std::array<char, 16> hex{};
+    const auto written = std::to_chars(hex.data(), hex.data() + hex.size(), hash, 16).ptr;
     return token::base64url::encode(std::string{kPrefix} + std::to_string(revoked_at) + "|" +
-                                    std::to_string(kind) + "|" + hex);
+                                    std::to_string(kind) + "|" + std::string(hex.data(), written));
 }
 
 template <typename T> std::optional<T> number(std::string_view text, int base = 10) {

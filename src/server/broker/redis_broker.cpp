@@ -106,6 +106,7 @@ bool RedisBroker::wanted(const std::string& topic) const {
 std::vector<std::string> RedisBroker::wantedTopics() const {
     const std::lock_guard lock{mutex_};
     std::vector<std::string> topics;
+    topics.reserve(subscribers_.size());
     for (const auto& [topic, list] : subscribers_) {
         topics.push_back(topic);
     }

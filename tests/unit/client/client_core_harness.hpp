@@ -130,8 +130,11 @@ public:
         : options(std::move(chat_options)) {
         events->add(log).release();
         core = std::make_unique<ClientCore>(
-            options, WsUrl{.host = "chat.test", .port = "80", .target = "/v1/ws"}, scheduler,
-            transport, *events, /*seed=*/42);
+            options,
+            std::vector{
+                ServerUrl{.text = "ws://chat.test/v1/ws",
+                          .url = WsUrl{.host = "chat.test", .port = "80", .target = "/v1/ws"}}},
+            scheduler, transport, *events, /*seed=*/42);
     }
 
     static ChatClientOptions defaults() {

@@ -120,7 +120,7 @@ TEST_F(HubGapTest, WhatIsHeldDuringASlowReadIsCappedAndTheRestReadFromTheStore) 
     release.set_value();
     std::vector<std::string> expected = chat_.frames;
     expected.emplace_back("bob joined");
-    ASSERT_TRUE(waitUntil([&] { return alice_->frames().size() >= expected.size(); }));
+    ASSERT_TRUE(waitUntil([&] { return alice_->frames().size() >= expected.size(); }, kWait));
     std::vector<std::string> got = alice_->frames();
     const auto joined = std::find(got.begin(), got.end(), "bob joined");
     ASSERT_NE(joined, got.end());
