@@ -145,9 +145,8 @@ std::future<Result<TokenInfo>> ChatClient::updateToken(std::string token) {
     });
 }
 
-void ChatClient::setRenewRequest(RenewRequest renew) {
-    impl_->run([renew = std::move(renew)](ClientCore& core) { core.setRenewRequest(renew); },
-               [] {});
+void ChatClient::setRenewRequest(const RenewRequest& renew) {
+    impl_->run([renew](ClientCore& core) { core.setRenewRequest(renew); }, [] {});
 }
 
 void ChatClient::acceptToken(std::string token, UpdateDone done) {

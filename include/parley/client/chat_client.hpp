@@ -116,7 +116,7 @@ public:
     /// TokenConsumer: when the server closes the connection with 4403 (the token was revoked),
     /// the client fires tokenError 20120, forgets the token (it never reconnects with it) and
     /// calls `renew`; the new token arrives through acceptToken.
-    void setRenewRequest(RenewRequest renew) override;
+    void setRenewRequest(const RenewRequest& renew) override;
 
     /// Closes the connection and clears timers, listeners and the token. Blocks until the
     /// network thread has stopped (unless called from it). Idempotent.

@@ -26,7 +26,7 @@ public:
     /// An AccessManager calls this when the consumer is attached: a consumer that learns its
     /// token was revoked (closed with 4403) calls `renew`, from any thread, rather than waiting
     /// for the token's about-to-expire window. Consumers that cannot learn it ignore it.
-    virtual void setRenewRequest(RenewRequest /*renew*/) {}
+    virtual void setRenewRequest(const RenewRequest& /*renew*/) {}
 };
 
 } // namespace parley::client

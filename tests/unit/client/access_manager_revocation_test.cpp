@@ -39,7 +39,7 @@ public:
         }
         done({});
     }
-    void setRenewRequest(RenewRequest renew) override { renew_ = std::move(renew); }
+    void setRenewRequest(const RenewRequest& renew) override { renew_ = renew; }
     void revoked(const std::string& token) const { renew_(token); }
 
     std::vector<std::string> tokens;
