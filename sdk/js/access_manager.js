@@ -9,7 +9,7 @@
 // The identity may not change (20106). Mirrors the C++ SDK's AccessManager.
 
 import { Backoff } from './backoff.js';
-import { ClientErrorCode, ParleyError } from './errors.js';
+import { ClientErrorCode, ParleyError, TokenErrorCode } from './errors.js';
 import { Emitter } from './emitter.js';
 import { DEFAULT_ABOUT_TO_EXPIRE_WINDOW, TokenLifecycle } from './lifecycle.js';
 import { SystemScheduler } from './scheduler.js';
@@ -51,6 +51,7 @@ export class AccessManager {
         this.renewalTimer = 0;
         this.inFlight = null; // the provider call under way: its attempt number
         this.attempt = 0;
+        this.revoked = null; // the token whose revocation has asked the provider already
         this.stopped = false;
         this.isShutDown = false;
         /** Provider calls made so far (single flight: one per renewal attempt). */
@@ -70,13 +71,20 @@ export class AccessManager {
 
     addListener(listener) { return this.events.addListener(listener); }
 
-    /** Every token accepted from now on goes to `client` (its updateToken). @returns detach */
+    /**
+     * Every token accepted from now on goes to `client` (its updateToken). A client that can learn
+     * its token was revoked (a ChatClient: setRenewRequest) makes the manager fetch a new one at
+     * once when that happens. @returns detach
+     */
     attach(client) {
         this.clients.add(client);
+        client.setRenewRequest?.((revoked) => this.scheduler.post(() => this.onRevoked(revoked)));
         return () => this.detach(client);
     }
 
-    detach(client) { this.clients.delete(client); }
+    detach(client) {
+        if (this.clients.delete(client)) client.setRenewRequest?.(null);
+    }
 
     /** A token from the app (without a provider, or to override it); checked like a provider's. */
     async updateToken(token) {
@@ -127,6 +135,8 @@ export class AccessManager {
                     this.clients.delete(client); // the client is gone: nothing to report
                     return;
                 }
+                // Issued in the same second as a revocation: refused too; ask again after a backoff.
+                if (error?.code === TokenErrorCode.REVOKED) this.onRevoked(jwt, true);
                 this.events.emit('error', error);
             });
         }
@@ -201,4 +211,18 @@ export class AccessManager {
     }
 
     retryLater() { this.scheduleRenewal(this.backoff.next()); }
+
+    // A client's token was revoked (4403, or 20120 at init or on updateToken). Only the current
+    // token's revocation asks the provider, now: a newer one is in hand otherwise. The first report
+    // of a token schedules the one call; later ones (other clients, the same client both ways)
+    // change nothing, so every client of the manager costs one provider call, not one each.
+    // `again`: the provider's new token was itself refused as revoked, so the call waits a backoff.
+    onRevoked(revoked, again = false) {
+        if (!this.provider || this.stopped || this.isShutDown || this.inFlight !== null) return;
+        if (this.lifecycle.current?.jwt !== revoked || this.revoked === revoked) return;
+        this.revoked = revoked;
+        this.scheduler.cancel(this.renewalTimer);
+        this.renewalTimer = 0;
+        this.scheduleRenewal(again ? this.backoff.next() : 0);
+    }
 }

@@ -92,6 +92,13 @@ export class ChatClient {
     /** For an AccessManager: the same as updateToken. */
     acceptToken(token) { return this.updateToken(token); }
 
+    /**
+     * For an AccessManager: `renew(revokedToken)` runs when the service revokes this client's
+     * token (close 4403, or 20120 at a reconnect's init), so a new token is fetched at once rather
+     * than at the about-to-expire window. null forgets it.
+     */
+    setRenewRequest(renew) { this.core.renewRequest = renew; }
+
     request(op, requestArgs, read) {
         return new Promise((resolve, reject) => {
             this.core.submit(op, requestArgs, (error, body) => {

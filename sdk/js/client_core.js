@@ -61,6 +61,8 @@ export class ClientCore {
         this.closed = null;
         this.initRefusal = null;
         this.identity = '';
+        /** Set by an AccessManager: asks it for a new token at once, naming the revoked one. */
+        this.renewRequest = null;
     }
 
     /** Events reach the app after the current task, in order (never inside a call). */
@@ -258,6 +260,7 @@ export class ClientCore {
             return;
         }
         if (code === CloseCode.TOKEN_EXPIRED) this.lifecycle.onServerExpired();
+        if (code === CloseCode.TOKEN_REVOKED) this.onRevoked(wasConnected); // never reconnect with it
         const willReconnect = this.hasUsableToken() && code !== CloseCode.TOKEN_EXPIRED;
         const refusal = this.initRefusal;
         this.initRefusal = null;

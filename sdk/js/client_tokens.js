@@ -6,7 +6,7 @@
 // method runs, never while the modules load, which holds as long as client_core.js is the one
 // loaded from outside (chat_client.js; nothing imports this file directly).
 import { ConnectionState, infoOf } from './client_core.js';
-import { ClientErrorCode, ParleyError } from './errors.js';
+import { ClientErrorCode, ParleyError, TokenErrorCode } from './errors.js';
 import { Op, args, reply } from './protocol.js';
 
 export const TokenMixin = {
@@ -72,7 +72,31 @@ export const TokenMixin = {
         this.emit('tokenError', error);
         if (this.lifecycle.current && this.lifecycle.current.serial === token.serial) {
             this.lifecycle.forgetToken(); // the current token itself was refused (at init)
+            // Revoked while reconnecting: the cause of a 4403 close, so the same request for a
+            // new token. A newer token refused as revoked needs none: its AccessManager learns
+            // the verdict from updateToken and asks again after a backoff.
+            if (error.code === TokenErrorCode.REVOKED) this.askForNewToken(token.jwt);
         }
+    },
+
+    // Closed with 4403: the token in force (or the one init carried) is forgotten, and so is a
+    // pending one that is the same token; the next connection waits for a new token, from
+    // updateToken or the AccessManager asked here.
+    onRevoked(wasConnected) {
+        const revoked = (wasConnected ? this.lifecycle.current : this.initToken)?.jwt ?? '';
+        const error = new ParleyError(TokenErrorCode.REVOKED, 'access token revoked');
+        this.emit('tokenError', error);
+        if (this.lifecycle.current && this.lifecycle.current.jwt === revoked) this.lifecycle.forgetToken();
+        if (this.pendingToken && this.pendingToken.token.jwt === revoked) {
+            const waiting = this.pendingToken;
+            this.pendingToken = null;
+            for (const done of waiting.done) done(error);
+        }
+        this.askForNewToken(revoked);
+    },
+
+    askForNewToken(revoked) {
+        if (this.renewRequest && revoked) this.renewRequest(revoked);
     },
 
     onAboutToExpire(token) {

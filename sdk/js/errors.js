@@ -17,11 +17,13 @@ export const ClientErrorCode = Object.freeze({
     PROVIDER_FAILED: 51005,
 });
 
-/** The 201xx token codes the SDK itself finds (the server finds all of them). */
+/** The 201xx token codes the SDK itself finds or reports (the server finds all of them). */
 export const TokenErrorCode = Object.freeze({
     INVALID_TOKEN: 20101,
     EXPIRED: 20104,
     INVALID_GRANTS: 20106,
+    /** The service revoked the token (its identity, jti or API key): found from a 4403 close. */
+    REVOKED: 20120,
     LIFETIME_TOO_LONG: 20157,
 });
 

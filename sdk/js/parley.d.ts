@@ -39,6 +39,8 @@ export declare const TokenErrorCode: Readonly<{
     INVALID_TOKEN: 20101;
     EXPIRED: 20104;
     INVALID_GRANTS: 20106;
+    /** The service revoked the token (close 4403 or 20120 at init): get a new one. */
+    REVOKED: 20120;
     LIFETIME_TOO_LONG: 20157;
 }>;
 
@@ -192,6 +194,11 @@ export declare class ChatClient {
     stats(): ChatClientStats;
     updateToken(token: string): Promise<TokenInfo>;
     acceptToken(token: string): Promise<TokenInfo>;
+    /**
+     * For an AccessManager: `renew(revokedToken)` runs when the service revokes this client's
+     * token, so a new one is fetched at once. null forgets it.
+     */
+    setRenewRequest(renew: ((revokedToken: string) => void) | null): void;
     createChannel(uniqueName: string, options?: CreateChannelOptions): Promise<Channel>;
     listChannels(): Promise<Channel[]>;
     join(channel: string): Promise<Channel>;
@@ -220,6 +227,8 @@ export type AccessManagerListener = {
 /** Anything that takes renewed tokens: a ChatClient, or another SDK client. */
 export interface TokenConsumer {
     updateToken(token: string): Promise<unknown>;
+    /** Optional: a consumer that learns its token was revoked calls `renew` with it. */
+    setRenewRequest?(renew: ((revokedToken: string) => void) | null): void;
 }
 
 export interface AccessManagerOptions {

@@ -32,6 +32,7 @@ export const CloseCode = Object.freeze({
     TOO_BIG: 1009,
     PROTOCOL_ERROR: 4400,
     TOKEN_REJECTED: 4401,
+    TOKEN_REVOKED: 4403,
     NO_INIT: 4408,
     TOKEN_EXPIRED: 4410,
     TOO_SLOW: 4413,

@@ -205,6 +205,55 @@ describe('AccessManager', () => {
         assert.equal(calls.length, 3); // retried
     });
 
+    test('a revoked token is renewed at once, with one provider call for every client', async () => {
+        const first = token('alice', T0 + 600);
+        const { calls, provider } = handProvider();
+        const { am, scheduler } = manager({ token: first, tokenProvider: provider });
+        const renewers = [];
+        const clients = [0, 1].map(() => ({ ...fakeClient(), setRenewRequest: (fn) => renewers.push(fn) }));
+        for (const client of clients) am.attach(client);
+        assert.equal(renewers.length, 2);
+        renewers[0](first);
+        renewers[1](first); // the other client saw the same revocation
+        renewers[0](token('alice', T0 + 900)); // not the manager's token: changes nothing
+        scheduler.runDue();
+        assert.equal(calls.length, 1, 'asked at once, long before the about-to-expire window');
+        const fresh = token('alice', T0 + 1200);
+        calls[0].resolve(fresh);
+        await settle(scheduler);
+        for (const client of clients) assert.deepEqual(client.tokens, [fresh]);
+        renewers[1](first); // a late report of the old token
+        scheduler.runDue();
+        assert.equal(calls.length, 1);
+    });
+
+    test('a new token refused as revoked is asked for again after a backoff', async () => {
+        const first = token('alice', T0 + 600);
+        const { calls, provider } = handProvider();
+        const { am, scheduler, log } = manager({ token: first, tokenProvider: provider, random: () => 1 });
+        let renew;
+        const refusing = { updateToken: async () => { throw Object.assign(new Error('revoked'), { code: 20120 }); },
+            setRenewRequest: (fn) => { renew = fn; } };
+        am.attach(refusing);
+        renew(first);
+        scheduler.runDue();
+        calls[0].resolve(token('alice', T0 + 1200));
+        await settle(scheduler);
+        assert.deepEqual(log.of('error').map((e) => e.code), [20120]);
+        assert.equal(calls.length, 1, 'not at once: the backoff first');
+        scheduler.advance(1000);
+        assert.equal(calls.length, 2);
+    });
+
+    test('detach forgets the renew request', () => {
+        const { am } = manager();
+        const seen = [];
+        const client = { ...fakeClient(), setRenewRequest: (fn) => seen.push(fn) };
+        am.attach(client)();
+        assert.equal(seen.length, 2);
+        assert.equal(seen[1], null);
+    });
+
     test('the same token again is not a renewal', async () => {
         const first = token('alice', T0 + 600);
         const { calls, provider } = handProvider();

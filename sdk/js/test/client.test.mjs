@@ -162,6 +162,57 @@ describe('ChatClient (client core)', () => {
         assert.equal(ctx.client.state, 'waiting_for_token');
     });
 
+    test('close 4403 is revocation: tokenError 20120, the token is forgotten, the renewer is asked', async () => {
+        const ctx = setup();
+        const asked = [];
+        ctx.client.setRenewRequest((revoked) => asked.push(revoked));
+        const connection = accept(ctx);
+        const revoked = lastSent(connection, 'init').token;
+        end(connection, 4403, 'token revoked');
+        ctx.scheduler.runDue();
+        assert.deepEqual(ctx.log.of('tokenError').map((e) => e.code), [20120]);
+        assert.deepEqual(asked, [revoked]);
+        assert.deepEqual(ctx.log.of('disconnected'), [{ code: 4403, reason: 'token revoked', willReconnect: false }]);
+        assert.equal(ctx.client.state, 'waiting_for_token');
+        ctx.scheduler.advance(300_000); // far past any reconnect backoff
+        assert.equal(ctx.transport.connections.length, 1, 'never reconnects with the revoked token');
+        const fresh = token('alice', T0 + 1200);
+        const done = ctx.client.updateToken(fresh);
+        assert.equal(ctx.transport.connections.length, 2);
+        assert.equal(lastSent(opened(ctx.transport.last), 'init').token, fresh);
+        replyOk(ctx.transport.last, lastSent(ctx.transport.last, 'init'),
+            { identity: 'alice', expires_at: T0 + 1200, server_time: ctx.scheduler.now() });
+        assert.deepEqual(await done, { identity: 'alice', expiresAt: T0 + 1200 });
+    });
+
+    test('20120 at a reconnect\'s init asks the renewer too; other refusals do not', () => {
+        const ctx = setup();
+        const asked = [];
+        ctx.client.setRenewRequest((revoked) => asked.push(revoked));
+        accept(ctx);
+        end(ctx.transport.last, 1006);
+        ctx.scheduler.advance(1000);
+        const again = opened(ctx.transport.last);
+        const init = lastSent(again, 'init');
+        replyError(again, init, 20120, 'access token revoked');
+        end(again, 4401, 'token rejected');
+        ctx.scheduler.runDue();
+        assert.deepEqual(asked, [init.token]);
+        assert.equal(ctx.client.state, 'waiting_for_token');
+
+        const other = setup();
+        const none = [];
+        other.client.setRenewRequest((revoked) => none.push(revoked));
+        accept(other);
+        end(other.transport.last, 1006);
+        other.scheduler.advance(1000);
+        const refused = opened(other.transport.last);
+        replyError(refused, lastSent(refused, 'init'), 20104, 'expired');
+        end(refused, 4401, 'token rejected');
+        other.scheduler.runDue();
+        assert.deepEqual(none, []);
+    });
+
     test('a long outage holds at most one socket and a fixed set of timers', () => {
         const ctx = setup(token('alice', T0 + 86_000));
         accept(ctx);

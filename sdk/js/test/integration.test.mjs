@@ -133,6 +133,29 @@ describe('ChatClient against parley serve', () => {
         await client.shutdown();
     });
 
+    test('a revoked token: 4403, tokenError 20120, the AccessManager fetches a new one at once', async () => {
+        const first = mint('erin', 600);
+        let calls = 0;
+        const am = new AccessManager(first, {
+            aboutToExpireWindow: W,
+            tokenProvider: async () => { calls += 1; return mint('erin', 600); },
+        });
+        const client = await open(am.token);
+        am.attach(client);
+        const refused = nextEvent(client, 'tokenError');
+        const gone = nextEvent(client, 'disconnected');
+        const jti = JSON.parse(Buffer.from(first.split('.')[1], 'base64url')).jti;
+        await server.revoke({ jti });
+        assert.equal((await refused).code, 20120);
+        assert.deepEqual(await gone, { code: 4403, reason: 'token revoked', willReconnect: false });
+        await waitFor(() => client.state === 'connected', 'reconnected with a new token');
+        assert.equal(calls, 1, 'one provider call, long before the about-to-expire window');
+        assert.notEqual(am.token, first);
+        assert.equal(client.stats().openSockets, 1);
+        am.shutdown();
+        await client.shutdown();
+    });
+
     test('about to expire with W or less left fires after create resolves', async () => {
         // The client's W (10 s) is over the token's 5 s: due at once, by the client's own rule.
         const client = await open(mint('dave', 5), { aboutToExpireWindow: 10 });

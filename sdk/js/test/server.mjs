@@ -81,6 +81,17 @@ export class Server {
         });
     }
 
+    /** POST /v1/revocations with the REST credentials; resolves with the answer's JSON (201). */
+    async revoke(body) {
+        const auth = Buffer.from(`${KEY.apiKey}:${KEY.secret}`).toString('base64');
+        const answer = await fetch(`http://127.0.0.1:${this.port}/v1/revocations`, {
+            method: 'POST', body: JSON.stringify(body),
+            headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+        });
+        if (answer.status !== 201) throw new Error(`revocation refused: ${answer.status} ${await answer.text()}`);
+        return answer.json();
+    }
+
     /** kill -9, and wait until it is gone. */
     kill() {
         const child = this.child;
