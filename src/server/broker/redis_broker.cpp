@@ -171,10 +171,33 @@ void RedisBroker::onSubscribed(const std::string& topic, bool subscribed) {
     found->second.in_flight = false;
     found->second.subscribed = subscribed;
     reconcile(topic);
+    const bool resubscribing = gaps_pending_; // the round announces every topic's gap itself
     if (outbox_.confirmedUpTo(gap_mark_)) {
         announceGaps();
     }
+    if (subscribed && !resubscribing) {
+        announceGap(topic);
+    }
     flushPublishes();
+}
+
+// A subscription took effect only now: what other nodes published between the subscriber's
+// subscribe() and this confirmation never reached it (a hub that read a channel's newest index
+// before subscribing would otherwise deliver such a message only when the next one shows the jump).
+// After a reconnection every topic's gap is announced at once instead (announceGaps).
+void RedisBroker::announceGap(const std::string& topic) {
+    std::vector<BrokerSubscriber*> targets;
+    {
+        const std::lock_guard lock{mutex_};
+        const auto found = subscribers_.find(topic);
+        if (stopping_ || found == subscribers_.end()) {
+            return;
+        }
+        targets = found->second;
+    }
+    for (BrokerSubscriber* subscriber : targets) {
+        subscriber->onBrokerGap(topic);
+    }
 }
 
 void RedisBroker::announceGaps() {
@@ -183,18 +206,7 @@ void RedisBroker::announceGaps() {
     }
     gaps_pending_ = false;
     for (const std::string& topic : wantedTopics()) {
-        std::vector<BrokerSubscriber*> targets;
-        {
-            const std::lock_guard lock{mutex_};
-            const auto found = subscribers_.find(topic);
-            if (stopping_ || found == subscribers_.end()) {
-                continue;
-            }
-            targets = found->second;
-        }
-        for (BrokerSubscriber* subscriber : targets) {
-            subscriber->onBrokerGap(topic);
-        }
+        announceGap(topic);
     }
 }
 

@@ -15,6 +15,8 @@
 //   kMaxQueuedPublishes) and both connections are retried every `reconnect_delay`. After the
 //   subscribing connection comes back, every topic is subscribed again and then each subscriber
 //   hears onBrokerGap for each of its topics: events of that outage are lost, the store has them.
+// - Likewise when a new subscription is confirmed by Redis: what other nodes published between
+//   subscribe() and that moment never reached this node, so its subscribers hear onBrokerGap.
 //
 // Threading: subscribe, unsubscribe and publish post to the broker's thread and never wait for
 // Redis. Callbacks run on that one thread, so a subscriber's callbacks never overlap.
@@ -85,6 +87,8 @@ private:
     void onSubscribed(const std::string& topic, bool subscribed);
     void flushPublishes();
     void announceGaps();
+    /// Tells `topic`'s subscribers that events before now may have missed them.
+    void announceGap(const std::string& topic);
     void deliver(std::string_view topic, std::string_view bytes);
     void closeConnections();
     redisAsyncContext*& contextOf(Link link) { return link == Link::kPublish ? pub_ : sub_; }
