@@ -32,4 +32,10 @@ void Backfill::read(std::string channel, std::optional<std::int64_t> after, Done
     });
 }
 
+void Backfill::channelsOf(std::string identity, std::function<void(Channels)> done) {
+    workers_.post([this, identity = std::move(identity), done = std::move(done)] {
+        done(store_.channelsOf(identity));
+    });
+}
+
 } // namespace parley::server

@@ -1,8 +1,9 @@
 #pragma once
 
-// What a hub reads from the store when its broker may have lost a channel's message events: the
-// messages after the last index it delivered, as the events the chat service would have
-// published. Reads run on a store worker, never on the broker's or an io thread.
+// What a hub reads from the store when its broker may have lost events: a channel's messages
+// after the last index it delivered, as the events the chat service would have published, and an
+// identity's channels (its membership events are not in the store, only their outcome). Reads run
+// on a store worker, never on the broker's or an io thread.
 
 #include "server/broker/broker.hpp"
 #include "server/store/store.hpp"
@@ -31,6 +32,10 @@ public:
     /// index order (at most kPage), or, when `after` is nullopt, with its newest one only (none
     /// if it has no message yet).
     void read(std::string channel, std::optional<std::int64_t> after, Done done);
+
+    using Channels = StoreResult<std::vector<std::string>>;
+    /// Calls `done` on a store worker with the channels `identity` is a member of now.
+    void channelsOf(std::string identity, std::function<void(Channels)> done);
 
 private:
     Store& store_;

@@ -189,6 +189,7 @@ Hub::Targets Hub::onIdentityEvent(const ChannelEvent& event) {
         return targets;
     }
     Connected& connected = identities_.find(event.identity)->second;
+    ++connected.membership_events;
     if (event.kind == ChannelEvent::Kind::kMemberJoined) {
         connected.left.erase(event.channel);
         joinLocked(event.channel, event.identity);

@@ -9,6 +9,11 @@
 // The hub subscribes to a channel's topic while at least one identity connected here is a
 // member, and to an identity's topic while it has a session here.
 //
+// Membership events lost by such a broker (its identity topic's gap) are replayed from the store:
+// the hub reads the identity's channels and joins or leaves to match, so a member who joined on
+// another node during a Redis outage gets the channel's messages here too, and one who left stops
+// getting them. The sessions are not sent the join or leave events they missed.
+//
 // Gaps: over a broker that may lose events (Redis), a hub given a Backfill keeps each channel's
 // messages in index order and each once: it remembers the last index it delivered, drops an
 // event at or below it, and when an index jumps (or the broker says it may have lost events) it
@@ -83,6 +88,10 @@ private:
         // Channels left (by a broker event) while connected and not joined again: a store read
         // made before the leave must not add them back.
         std::set<std::string, std::less<>> left;
+        // Membership events seen so far: a store read of the channels that one overtook is stale.
+        std::uint64_t membership_events = 0;
+        bool rereading = false;    // a read of the identity's channels is in flight
+        bool reread_again = false; // a gap came while it was: read once more
     };
 
     // A subscribed channel's order, with a Backfill (hub_sequence.cpp).
@@ -116,6 +125,12 @@ private:
     Targets onIdentityEvent(const ChannelEvent& event);
     void sessionsOfLocked(const std::string& identity, Targets& out) const;
     void joinLocked(const std::string& channel, const std::string& identity);
+    // Membership replay (hub_membership.cpp): after its identity topic's gap, an identity's
+    // channels are read from the store and the hub joins and leaves to match.
+    void rereadMembershipLocked(const std::string& identity, Connected& connected);
+    void onMembershipRead(const std::string& identity, std::uint64_t seen, Backfill::Channels read);
+    void applyMembershipLocked(const std::string& identity, Connected& connected,
+                               const std::vector<std::string>& channels);
     void leaveLocked(const std::string& channel, const std::string& identity);
 
     Broker& broker_;

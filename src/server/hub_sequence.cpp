@@ -77,8 +77,16 @@ void Hub::startReadLocked(const std::string& channel, Sequence& sequence) {
 }
 
 void Hub::onBrokerGap(std::string_view topic) {
-    if (isIdentityTopic(topic) || backfill_ == nullptr) {
-        return; // membership is not in the store by index; a session's next read has it
+    if (backfill_ == nullptr) {
+        return;
+    }
+    if (isIdentityTopic(topic)) {
+        const std::string identity{topic.substr(identityTopic("").size())};
+        const std::lock_guard lock{mutex_};
+        if (const auto found = identities_.find(identity); found != identities_.end()) {
+            rereadMembershipLocked(identity, found->second);
+        }
+        return;
     }
     const std::string prefix = channelTopic("");
     if (!topic.starts_with(prefix)) {

@@ -34,7 +34,7 @@ using parley::testing::waitUntil;
 constexpr auto kWait = 20s;
 
 // A broker as it is, that also lets a test wait until the hub has subscribed to a topic (which it
-// does once it has read the channel's newest index).
+// does once it has read the channel's newest index) or unsubscribed from one.
 class WatchedBroker final : public Broker {
 public:
     explicit WatchedBroker(std::unique_ptr<Broker> inner) : inner_(std::move(inner)) {}
@@ -45,6 +45,8 @@ public:
     }
     void unsubscribe(std::string_view topic, BrokerSubscriber& subscriber) override {
         inner_->unsubscribe(topic, subscriber);
+        const std::lock_guard lock{mutex_};
+        unsubscribed_.emplace_back(topic);
     }
     void publish(std::string_view topic, ChannelEvent event) override {
         inner_->publish(topic, std::move(event));
@@ -63,16 +65,27 @@ public:
             kWait);
     }
 
+    bool waitUnsubscribed(const std::string& topic) {
+        return waitUntil(
+            [&] {
+                const std::lock_guard lock{mutex_};
+                return std::find(unsubscribed_.begin(), unsubscribed_.end(), topic) !=
+                       unsubscribed_.end();
+            },
+            kWait);
+    }
+
 private:
     std::unique_ptr<Broker> inner_;
     std::mutex mutex_;
     std::vector<std::string> subscribed_;
+    std::vector<std::string> unsubscribed_;
 };
 
 struct Node {
-    Node(Store& store, std::unique_ptr<Broker> made)
-        : broker(std::make_unique<WatchedBroker>(std::move(made))), backfill(store, workers),
-          hub(*broker, &backfill) {}
+    Node(Store& shared_store, std::unique_ptr<Broker> made)
+        : store(shared_store), broker(std::make_unique<WatchedBroker>(std::move(made))),
+          backfill(shared_store, workers), hub(*broker, &backfill) {}
     ~Node() {
         broker->shutdown();
         workers.stop();
@@ -80,15 +93,17 @@ struct Node {
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
-    /// Attaches a session of `identity`, a member of `channel`, and waits until the hub has
-    /// subscribed to the channel.
+    /// Attaches a session of `identity`, a member of `channel` (in the store too: a broker gap
+    /// replays membership from it), and waits until the hub has subscribed to the channel.
     void attach(const std::string& identity, const std::shared_ptr<SessionSink>& session,
                 const std::string& channel) {
+        ASSERT_TRUE(store.addMember(channel, identity, UnixMillis{}).has_value());
         ASSERT_TRUE(hub.attach(identity, session, 10));
         hub.addChannels(identity, {channel});
         ASSERT_TRUE(broker->waitSubscribed(channelTopic(channel)));
     }
 
+    Store& store;
     std::unique_ptr<WatchedBroker> broker;
     StoreWorkers workers{1};
     Backfill backfill;
