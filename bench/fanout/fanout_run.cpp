@@ -101,8 +101,8 @@ std::expected<void, std::string> FanoutRun::setupChannel() {
         identities.push_back(memberIdentity(i));
     }
     setup_ = std::make_unique<ChannelSetup>(*contexts_.front(), servers_.front(),
-                                            mintToken(key_, "fanout-admin"),
-                                            options_.channel_name, identities);
+                                            mintToken(key_, "fanout-admin"), options_.channel_name,
+                                            identities);
     auto result = setup_->result();
     asio::post(*contexts_.front(), [this] { setup_->start(options_.connect_window); });
     const bool finished = result.wait_for(60s) == std::future_status::ready;
@@ -123,7 +123,8 @@ std::expected<void, std::string> FanoutRun::connectMembers() {
     for (std::size_t i = 0; i < options_.members; ++i) {
         auto& io = *contexts_[i % contexts_.size()];
         const std::string identity = memberIdentity(i);
-        const Endpoint& server = i < options_.senders ? servers_.front() : servers_[i % servers_.size()];
+        const Endpoint& server =
+            i < options_.senders ? servers_.front() : servers_[i % servers_.size()];
         members_.push_back(std::make_unique<FanoutMember>(
             io, server, identity, mintToken(key_, identity), shared_, [this] { connectNext(); }));
     }

@@ -10,10 +10,11 @@
 #include "loopback_url.hpp"
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include <algorithm>
 #include <csignal>
-#include <signal.h>
+#include <expected>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -113,21 +114,30 @@ void measure(const CommandLine& args, const parley::token::ApiKey& key,
     report.server_peak_rss_kib = probe.peakResidentKib();
 }
 
+std::expected<std::vector<Endpoint>, std::string> parseUrls(const std::vector<std::string>& urls) {
+    std::vector<Endpoint> servers;
+    for (const std::string& url : urls) {
+        auto endpoint = parseLoopbackUrl(url);
+        if (!endpoint) {
+            return std::unexpected(endpoint.error());
+        }
+        servers.push_back(*endpoint);
+    }
+    return servers;
+}
+
 /// Against running servers: nothing is started or stopped here.
 int runExternal(const CommandLine& args, FanoutReport& report) {
     if (args.api_key.empty() || args.api_secret.empty()) {
         std::cerr << "parley_fanout: --url needs --api-key and --api-secret\n";
         return 2;
     }
-    std::vector<Endpoint> servers;
-    for (const std::string& url : args.urls) {
-        auto endpoint = parseLoopbackUrl(url);
-        if (!endpoint) {
-            std::cerr << "parley_fanout: " << endpoint.error() << "\n";
-            return 2;
-        }
-        servers.push_back(*endpoint);
+    auto parsed = parseUrls(args.urls);
+    if (!parsed) {
+        std::cerr << "parley_fanout: " << parsed.error() << "\n";
+        return 2;
     }
+    const std::vector<Endpoint>& servers = *parsed;
     std::vector<parley::load::ProcessProbe> probes;
     for (const auto& pids : {args.server_pids, args.cpu_pids}) {
         for (const int pid : pids) {
@@ -141,10 +151,12 @@ int runExternal(const CommandLine& args, FanoutReport& report) {
     report.server_processes = probes.size();
     report.server_binary = "external";
     {
-        FanoutRun fanout{args.run, servers,
-                         {.sid = args.api_key, .account_sid = args.account_sid,
-                          .secret = args.api_secret},
-                         probes, alive};
+        FanoutRun fanout{
+            args.run,
+            servers,
+            {.sid = args.api_key, .account_sid = args.account_sid, .secret = args.api_secret},
+            probes,
+            alive};
         fanout.run(report);
     }
     // Every node's threads share this machine's cores.

@@ -112,7 +112,8 @@ void LoadRun::mintInitTokens(LoadReport& report) {
     const auto start = steady_clock::now();
     init_tokens_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
-        init_tokens_.push_back(mintOrThrow(options_.key, options_.identity_prefix + std::to_string(i),
+        init_tokens_.push_back(mintOrThrow(options_.key,
+                                           options_.identity_prefix + std::to_string(i),
                                            options_.init_ttl, token::SystemClock::instance()));
     }
     report.mint_seconds += secondsBetween(start, steady_clock::now());
