@@ -52,15 +52,21 @@ def redis_stats(port):
     return {name: int(stats.get(name, 0)) for name in wanted}
 
 
-def postgres_stats(port):
+def postgres_sql(port, query):
+    """One statement through psql as the postgres superuser (the cluster trusts local logins)."""
     psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
-    query = ("select xact_commit, tup_inserted, tup_updated, tup_deleted, tup_fetched "
-             "from pg_stat_database where datname = 'parley'")
     done = subprocess.run([psql[-1] if psql else "psql", "-h", "127.0.0.1", "-p", str(port), "-U",
                            "postgres", "-d", "parley", "-At", "-F", " ", "-c", query],
                           capture_output=True, text=True, check=False)
+    return done.stdout
+
+
+def postgres_stats(port):
+    query = ("select xact_commit, tup_inserted, tup_updated, tup_deleted, tup_fetched "
+             "from pg_stat_database where datname = 'parley'")
+    stdout = postgres_sql(port, query)
     names = ("xact_commit", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched")
-    values = done.stdout.split()
+    values = stdout.split()
     return dict(zip(names, map(int, values))) if len(values) == len(names) else {}
 
 
@@ -182,13 +188,15 @@ def print_backend(b):
 def print_fanout(result):
     three, one = result["three_nodes"], result["one_node"]
     print(f"cluster-load --fanout: {three['members']} members, {three['senders']} senders x "
-          f"window {three['window']} ({result['started']}, load average "
+          f"window {three['window']}, PostgreSQL synchronous_commit "
+          f"{result['synchronous_commit']} ({result['started']}, load average "
           f"{result['load_average_before']:.2f} before)")
     print(f"  {'':28}{'three nodes':>16}{'one node':>16}")
     rows = [("deliveries/s", lambda r: f"{r['deliveries_per_s']:.0f}"),
             ("sends/s", lambda r: f"{r['sends_per_s']:.0f}"),
             ("send->receipt p50 ms", lambda r: f"{r['send_to_receipt']['p50_ms']:.1f}"),
             ("send->receipt p99 ms", lambda r: f"{r['send_to_receipt']['p99_ms']:.1f}"),
+            ("paused by lag guard s", lambda r: f"{r['paused_s']:.1f}"),
             ("server cores (nodes+redis+pg)", lambda r: f"{r['server_cores']:.2f}"),
             ("client cores", lambda r: f"{r['client_cores']:.2f}"),
             ("server CPU us/delivery", lambda r: f"{us_per_delivery(r):.2f}"),
