@@ -126,6 +126,17 @@ std::expected<std::vector<Endpoint>, std::string> parseUrls(const std::vector<st
     return servers;
 }
 
+/// The processes whose CPU counts as the server's: the nodes, then the broker and store.
+std::vector<parley::load::ProcessProbe> serverProbes(const CommandLine& args) {
+    std::vector<parley::load::ProcessProbe> probes;
+    for (const auto& pids : {args.server_pids, args.cpu_pids}) {
+        for (const int pid : pids) {
+            probes.emplace_back(pid);
+        }
+    }
+    return probes;
+}
+
 /// Against running servers: nothing is started or stopped here.
 int runExternal(const CommandLine& args, FanoutReport& report) {
     if (args.api_key.empty() || args.api_secret.empty()) {
@@ -138,12 +149,7 @@ int runExternal(const CommandLine& args, FanoutReport& report) {
         return 2;
     }
     const std::vector<Endpoint>& servers = *parsed;
-    std::vector<parley::load::ProcessProbe> probes;
-    for (const auto& pids : {args.server_pids, args.cpu_pids}) {
-        for (const int pid : pids) {
-            probes.emplace_back(pid);
-        }
-    }
+    const auto probes = serverProbes(args);
     const auto alive = [&args] {
         return std::ranges::all_of(args.server_pids, [](int pid) { return ::kill(pid, 0) == 0; });
     };
