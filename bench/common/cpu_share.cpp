@@ -45,6 +45,18 @@ CpuSample sampleCpu(const load::ProcessProbe& server) {
     };
 }
 
+CpuSample sampleCpu(const std::vector<load::ProcessProbe>& servers) {
+    CpuSample sample{.at = std::chrono::steady_clock::now(),
+                     .client = load::selfCpuTime(),
+                     .core0_busy = core0Busy()};
+    for (const auto& server : servers) {
+        sample.server += server.cpuTime().value_or(std::chrono::duration<double>{});
+        sample.server_run_queue_wait +=
+            server.runQueueWait().value_or(std::chrono::duration<double>{});
+    }
+    return sample;
+}
+
 CpuShare cpuBetween(const CpuSample& from, const CpuSample& to) {
     CpuShare share{.wall = to.at - from.at};
     const double wall = share.wall.count();

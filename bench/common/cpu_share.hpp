@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::bench {
 
@@ -22,6 +23,9 @@ struct CpuSample {
 };
 
 CpuSample sampleCpu(const load::ProcessProbe& server);
+/// The same with the server's CPU summed over several processes (nodes, broker, store); one that
+/// is gone counts nothing.
+CpuSample sampleCpu(const std::vector<load::ProcessProbe>& servers);
 
 /// Cores each side kept busy between two samples (CPU seconds per wall second).
 struct CpuShare {

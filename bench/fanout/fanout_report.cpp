@@ -30,9 +30,11 @@ void printSetup(const FanoutReport& report, std::ostream& out) {
                   report.warmup.count(), report.measured.count());
     out << line.data();
     std::snprintf(line.data(), line.size(),
-                  "server %s, %u io thread(s); client %u io thread(s); %s; load average %.2f at "
-                  "start; setup (channel + connections) %.2f s\n",
-                  report.server_binary.c_str(), report.server_threads, options.client_threads,
+                  "server %s (%zu node(s), CPU of %zu process(es)), %u io thread(s); client %u io "
+                  "thread(s); %s; load average %.2f at start; setup (channel + connections) "
+                  "%.2f s\n",
+                  report.server_binary.c_str(), report.nodes, report.server_processes,
+                  report.server_threads, options.client_threads,
                   report.pinned ? "pinned: server core 0, client core 1" : "not pinned",
                   report.load_average, report.setup_time.count());
     out << line.data();
@@ -140,6 +142,9 @@ void printJson(const FanoutReport& report, std::ostream& out) {
         {"warmup_s", report.warmup.count()},
         {"measured_s", report.measured.count()},
         {"server_threads", report.server_threads},
+        {"nodes", report.nodes},
+        {"server_processes", report.server_processes},
+        {"channel", options.channel_name},
         {"client_threads", options.client_threads},
         {"pinned", report.pinned},
         {"load_average", report.load_average},

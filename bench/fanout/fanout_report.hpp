@@ -30,12 +30,18 @@ struct FanoutOptions {
     std::size_t max_lag = 1024;
     /// Connections being set up at once.
     std::size_t connect_window = 256;
+    /// The channel's unique name: runs against one store (a cluster) each take their own.
+    std::string channel_name = "fanout";
 };
 
 struct FanoutReport {
     FanoutOptions options;
     std::string server_binary;
     unsigned server_threads = 1;
+    /// Servers the members were spread over (1 unless --url was given several times), and the
+    /// processes whose CPU is counted as the server's.
+    std::size_t nodes = 1;
+    std::size_t server_processes = 1;
     bool pinned = false;
     double load_average = 0;
     std::chrono::duration<double> setup_time{};

@@ -33,10 +33,11 @@ std::string memberIdentity(std::size_t index) {
 
 } // namespace
 
-FanoutRun::FanoutRun(FanoutOptions options, Endpoint server, token::ApiKey key,
-                     load::ProcessProbe server_probe, std::function<bool()> server_alive)
-    : options_(options), server_(std::move(server)), key_(std::move(key)), probe_(server_probe),
-      server_alive_(std::move(server_alive)) {
+FanoutRun::FanoutRun(FanoutOptions options, std::vector<Endpoint> servers, token::ApiKey key,
+                     std::vector<load::ProcessProbe> server_probes,
+                     std::function<bool()> server_alive)
+    : options_(options), servers_(std::move(servers)), key_(std::move(key)),
+      probes_(std::move(server_probes)), server_alive_(std::move(server_alive)) {
     shared_.body_bytes = options_.body_bytes;
 }
 
@@ -99,8 +100,9 @@ std::expected<void, std::string> FanoutRun::setupChannel() {
     for (std::size_t i = 0; i < options_.members; ++i) {
         identities.push_back(memberIdentity(i));
     }
-    setup_ = std::make_unique<ChannelSetup>(*contexts_.front(), server_,
-                                            mintToken(key_, "fanout-admin"), "fanout", identities);
+    setup_ = std::make_unique<ChannelSetup>(*contexts_.front(), servers_.front(),
+                                            mintToken(key_, "fanout-admin"), options_.channel_name,
+                                            identities);
     auto result = setup_->result();
     asio::post(*contexts_.front(), [this] { setup_->start(options_.connect_window); });
     const bool finished = result.wait_for(60s) == std::future_status::ready;
@@ -121,8 +123,10 @@ std::expected<void, std::string> FanoutRun::connectMembers() {
     for (std::size_t i = 0; i < options_.members; ++i) {
         auto& io = *contexts_[i % contexts_.size()];
         const std::string identity = memberIdentity(i);
+        const Endpoint& server =
+            i < options_.senders ? servers_.front() : servers_[i % servers_.size()];
         members_.push_back(std::make_unique<FanoutMember>(
-            io, server_, identity, mintToken(key_, identity), shared_, [this] { connectNext(); }));
+            io, server, identity, mintToken(key_, identity), shared_, [this] { connectNext(); }));
     }
     for (std::size_t i = 0; i < options_.connect_window; ++i) {
         connectNext();
@@ -262,7 +266,7 @@ void FanoutRun::sampleBacklog() {
 }
 
 FanoutRun::Mark FanoutRun::mark() const {
-    return Mark{.cpu = sampleCpu(probe_),
+    return Mark{.cpu = sampleCpu(probes_),
                 .deliveries = totalReceived(),
                 .acked = shared_.sends_acked.load(),
                 .paused = pausedSoFar()};

@@ -38,8 +38,11 @@ namespace parley::bench {
 
 class FanoutRun {
 public:
-    FanoutRun(FanoutOptions options, Endpoint server, token::ApiKey key,
-              load::ProcessProbe server_probe, std::function<bool()> server_alive);
+    /// Member i connects to servers[i % servers.size()], except the senders and the channel's
+    /// admin, which use servers[0] (several nodes of one cluster: the fan-out crosses nodes).
+    /// The server CPU reported is the sum over `server_probes` (nodes, broker, store).
+    FanoutRun(FanoutOptions options, std::vector<Endpoint> servers, token::ApiKey key,
+              std::vector<load::ProcessProbe> server_probes, std::function<bool()> server_alive);
     ~FanoutRun();
     FanoutRun(const FanoutRun&) = delete;
     FanoutRun& operator=(const FanoutRun&) = delete;
@@ -80,9 +83,9 @@ private:
     void forEachSender(const std::function<void(FanoutMember&)>& action);
 
     FanoutOptions options_;
-    Endpoint server_;
+    std::vector<Endpoint> servers_;
     token::ApiKey key_;
-    load::ProcessProbe probe_;
+    std::vector<load::ProcessProbe> probes_;
     std::function<bool()> server_alive_;
     FanoutShared shared_;
     using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;

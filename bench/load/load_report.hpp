@@ -102,6 +102,9 @@ struct LoadReport {
     CpuSplit renew_cpu;
     /// True when the last renewal reply came after the first exp - W: those warnings fired at once.
     bool renew_overran_window = false;
+    /// With --renew-at: how far past that second the renewal tokens were ready (negative: early,
+    /// then waited for); above 0, the connections were not all up in time.
+    std::optional<double> renew_at_late_s;
 
     // Expiry.
     std::int64_t first_exp = 0;

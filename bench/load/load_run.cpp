@@ -112,7 +112,8 @@ void LoadRun::mintInitTokens(LoadReport& report) {
     const auto start = steady_clock::now();
     init_tokens_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
-        init_tokens_.push_back(mintOrThrow(options_.key, "load-" + std::to_string(i),
+        init_tokens_.push_back(mintOrThrow(options_.key,
+                                           options_.identity_prefix + std::to_string(i),
                                            options_.init_ttl, token::SystemClock::instance()));
     }
     report.mint_seconds += secondsBetween(start, steady_clock::now());
@@ -189,17 +190,23 @@ void LoadRun::renewPhase(LoadReport& report) {
     // whenever minting crossed a second boundary.
     const auto mint_start = steady_clock::now();
     const token::ManualClock issue_clock{
-        std::chrono::floor<seconds>(token::SystemClock::instance().now())};
+        options_.renew_at ? token::TimePoint{seconds{*options_.renew_at}}
+                          : std::chrono::floor<seconds>(token::SystemClock::instance().now())};
     const auto issued_at = std::chrono::floor<seconds>(issue_clock.now());
     first_exp_ = (issued_at + options_.renew_ttl).time_since_epoch().count();
     std::vector<std::string> tokens;
     tokens.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) {
         const auto batch = static_cast<seconds::rep>(i / options_.expiry_batch);
-        tokens.push_back(mintOrThrow(options_.key, "load-" + std::to_string(i),
+        tokens.push_back(mintOrThrow(options_.key, options_.identity_prefix + std::to_string(i),
                                      options_.renew_ttl + seconds{batch}, issue_clock));
     }
     report.mint_seconds += secondsBetween(mint_start, steady_clock::now());
+    if (options_.renew_at) {
+        const auto at = system_clock::time_point{seconds{*options_.renew_at}};
+        report.renew_at_late_s = std::chrono::duration<double>(system_clock::now() - at).count();
+        sleepUntil(at);
+    }
 
     const std::size_t expected = counters_.init_ok.load();
     const CpuMark start = mark();

@@ -49,6 +49,13 @@ struct LoadRunOptions {
     std::chrono::seconds max_seconds{120};
     /// How long after the last exp missing events and closes are waited for.
     std::chrono::seconds grace{10};
+    /// Identity of connection i is this followed by i: several load programs against one cluster
+    /// take distinct prefixes, so no identity spans two of them.
+    std::string identity_prefix = "load-";
+    /// Unix second at which the renewals are sent (and their tokens issued), instead of as soon as
+    /// every connection is up: several load programs given the same second renew together, so
+    /// their tokens share one exp and their bursts coincide. Late, they renew at once.
+    std::optional<std::int64_t> renew_at;
 };
 
 /// Set from a signal handler; every wait checks it.

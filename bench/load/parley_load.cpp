@@ -43,6 +43,8 @@ struct CommandLine {
     std::size_t sample_every = 10;
     std::int64_t max_seconds = 120;
     std::int64_t grace = 10;
+    std::string identity_prefix = "load-";
+    std::optional<std::int64_t> renew_at;
     bool json = false;
     bool keep_temp = false;
 };
@@ -100,6 +102,13 @@ void addOptions(CLI::App& app, CommandLine& args) {
     app.add_option("--grace", args.grace, "Seconds after the last exp to wait for late events")
         ->check(CLI::Range(1, 600))
         ->capture_default_str();
+    app.add_option("--identity-prefix", args.identity_prefix,
+                   "Connection i signs in as this followed by i (distinct per load program when "
+                   "several share a cluster)")
+        ->capture_default_str();
+    app.add_option("--renew-at", args.renew_at,
+                   "Unix second at which to renew (tokens issued then), not as soon as all are "
+                   "connected: several programs given one second expire together");
     app.add_flag("--json", args.json, "Print the report as one JSON object");
     app.add_flag("--keep-temp", args.keep_temp, "Keep the forked server's temporary directory");
 }
@@ -159,6 +168,8 @@ int run(const CommandLine& args) {
         .sample_every = args.sample_every,
         .max_seconds = std::chrono::seconds{args.max_seconds},
         .grace = std::chrono::seconds{args.grace},
+        .identity_prefix = args.identity_prefix,
+        .renew_at = args.renew_at,
     };
     LoadReport report;
     std::unique_ptr<ServerChild> child;
