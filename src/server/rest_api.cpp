@@ -171,8 +171,9 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
         return response;
     }
     if (path == "/healthz") {
-        const std::string details = health_ ? health_() : "";
-        if (!store_.reachable()) {
+        const bool reachable = store_.reachable();
+        const std::string details = health_ ? health_(reachable) : "";
+        if (!reachable) {
             return respond(request, http::status::service_unavailable,
                            "store unreachable\n" + details, "text/plain");
         }

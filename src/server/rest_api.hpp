@@ -33,9 +33,11 @@ public:
     void handle(HttpRequest request, Respond respond) const;
     /// The answer to `request`, computed on the calling thread.
     HttpResponse answer(const HttpRequest& request) const;
-    /// Lines /healthz adds after "ok" (the node's name, its broker's connection). Called on an
-    /// io thread for each /healthz: must be cheap. Set before serving.
-    void setHealthDetails(std::function<std::string()> details) { health_ = std::move(details); }
+    /// Lines /healthz adds after its first line (the node's name, its store and broker), given
+    /// whether the store answered just now. Called for each /healthz on a store worker: must not
+    /// block. Set before serving.
+    using HealthDetails = std::function<std::string(bool store_reachable)>;
+    void setHealthDetails(HealthDetails details) { health_ = std::move(details); }
 
 private:
     HttpResponse channels(const HttpRequest& request) const;
@@ -51,7 +53,7 @@ private:
     ServerContext& context_;
     Store& store_;
     const WebRoutes* web_;
-    std::function<std::string()> health_;
+    HealthDetails health_;
     Revocations* revocations_;
 };
 

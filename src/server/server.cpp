@@ -164,12 +164,13 @@ void Server::wire(const token::Clock& clock) {
     web.about_to_expire_window = options_.session.about_to_expire_window;
     web_ = std::make_unique<WebRoutes>(std::move(web), clock);
     rest_ = std::make_unique<RestApi>(*context_, *store_, web_.get(), revocations_.get());
-    rest_->setHealthDetails([this] {
+    rest_->setHealthDetails([this](bool store_reachable) {
         std::string lines;
         if (!options_.node_id.empty()) {
             lines += "node: " + options_.node_id + "\n";
         }
-        return lines + "broker: " + broker_->health() + "\n";
+        lines += "store: " + store_->describe() + (store_reachable ? " reachable" : " unreachable");
+        return lines + "\nbroker: " + broker_->health() + "\n";
     });
 }
 

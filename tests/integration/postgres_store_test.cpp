@@ -72,10 +72,15 @@ TEST(PostgresStore, AnOutageFailsSendsWith50500AndNothingAcknowledgedIsLost) {
     const Json refused = alice.request("message.send", {{"channel", "general"}, {"body", "lost"}});
     EXPECT_EQ(refused["ok"], false) << refused.dump();
     EXPECT_EQ(refused["error"]["code"], static_cast<int>(protocol::ErrorCode::kInternal));
-    EXPECT_EQ(node.get("/healthz").status, 503);
+    const auto down = node.get("/healthz");
+    EXPECT_EQ(down.status, 503);
+    EXPECT_NE(down.body.find("\nstore: postgresql "), std::string::npos) << down.body;
+    EXPECT_NE(down.body.find("/chat unreachable\n"), std::string::npos) << down.body;
 
     postgres.start();
-    EXPECT_EQ(node.get("/healthz").status, 200);
+    const auto up = node.get("/healthz");
+    EXPECT_EQ(up.status, 200);
+    EXPECT_NE(up.body.find("/chat reachable\n"), std::string::npos) << up.body;
     const Json after = alice.request("message.send", {{"channel", "general"}, {"body", "after"}});
     ASSERT_EQ(after["ok"], true) << after.dump();
     EXPECT_EQ(after["message"]["index"], 1);

@@ -24,8 +24,8 @@ TEST(RedisNode, HealthReportsTheNodeAndItsRedisConnection) {
     ServerProcess node{{"--broker", "redis://" + where, "--node-id", "n1"}};
     const auto connected = [&] {
         const auto health = node.get("/healthz");
-        return health.status == 200 &&
-               health.body == "ok\nnode: n1\nbroker: redis " + where + " connected\n";
+        return health.status == 200 && health.body.starts_with("ok\nnode: n1\nstore: sqlite ") &&
+               health.body.ends_with(" reachable\nbroker: redis " + where + " connected\n");
     };
     EXPECT_TRUE(waitUntil(connected, 20s));
     redis.stop();

@@ -190,4 +190,11 @@ std::expected<void, std::string> PgTransaction::commit() {
     return {};
 }
 
+std::string PgConnection::describe() const {
+    PGconn* raw = connection_.get();
+    const auto text = [](const char* value) { return std::string{value != nullptr ? value : ""}; };
+    return text(PQuser(raw)) + "@" + text(PQhost(raw)) + ":" + text(PQport(raw)) + "/" +
+           text(PQdb(raw));
+}
+
 } // namespace parley::server

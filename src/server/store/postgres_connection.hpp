@@ -76,6 +76,8 @@ public:
     bool alive();
     /// Whether libpq has given the connection up (the server went away mid-command).
     bool broken() const { return PQstatus(connection_.get()) != CONNECTION_OK; }
+    /// "USER@HOST:PORT/DB" of the session, for /healthz and logs (never the password).
+    std::string describe() const;
     /// Whether no transaction is open.
     bool idle() const { return PQtransactionStatus(connection_.get()) == PQTRANS_IDLE; }
 

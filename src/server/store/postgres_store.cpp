@@ -118,6 +118,7 @@ PostgresStore::open(std::string_view url, PostgresOptions options) {
     if (!connection) {
         return std::unexpected("cannot connect to PostgreSQL: " + connection.error());
     }
+    store->label_ = (*connection)->describe();
     auto encoding = (*connection)->exec("SHOW server_encoding");
     if (!encoding) {
         return std::unexpected("PostgreSQL: " + encoding.error());

@@ -79,6 +79,7 @@ public:
                                               const HistoryQuery& query) override;
 
     bool reachable() override;
+    std::string describe() const override { return "postgresql " + label_; }
 
 private:
     PostgresStore(PostgresPool::Parameters parameters, PostgresOptions options);
@@ -96,6 +97,7 @@ private:
 
     PostgresOptions options_;
     PostgresPool pool_;
+    std::string label_; // USER@HOST:PORT/DB, from the first connection
 };
 
 } // namespace parley::server

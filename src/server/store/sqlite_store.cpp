@@ -125,8 +125,10 @@ SqliteStore::open(const std::filesystem::path& file, SqliteOptions options) {
         }
         statements.push_back(std::move(*prepared));
     }
-    return std::unique_ptr<SqliteStore>{
+    std::unique_ptr<SqliteStore> store{
         new SqliteStore{std::move(*connection), std::move(statements), std::move(options)}};
+    store->file_ = file.string();
+    return store;
 }
 
 SqliteStore::SqliteStore(SqliteConnection connection, std::vector<SqliteStatement> statements,

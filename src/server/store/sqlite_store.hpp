@@ -78,6 +78,8 @@ public:
     StoreResult<std::vector<Message>> history(std::string_view channel_sid,
                                               const HistoryQuery& query) override;
 
+    std::string describe() const override { return "sqlite " + file_; }
+
 private:
     enum class Sql; // the statements, defined with their text in sqlite_store.cpp
 
@@ -104,6 +106,7 @@ private:
     // Indexed by Sql; declared after connection_ so they are finalized before it closes.
     std::vector<SqliteStatement> statements_;
     SqliteOptions options_;
+    std::string file_; // the database file, for describe()
 };
 
 } // namespace parley::server

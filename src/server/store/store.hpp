@@ -154,6 +154,8 @@ public:
     /// one asks its server, which may take up to its connect timeout, so call it on a store
     /// worker, never on an io thread.
     virtual bool reachable() { return true; }
+    /// Which database this is, for /healthz: "sqlite FILE" or "postgresql USER@HOST:PORT/DB".
+    virtual std::string describe() const = 0;
 };
 
 } // namespace parley::server
