@@ -53,10 +53,10 @@ std::function<void(std::string_view)> throttledErrorLog() {
             return;
         }
         if (state->dropped > 0) {
-            spdlog::error("{} ({} more failures since the last one logged)", message,
+            spdlog::error("store: {} ({} more failures since the last one logged)", message,
                           state->dropped);
         } else {
-            spdlog::error("{}", message);
+            spdlog::error("store: {}", message);
         }
         state->dropped = 0;
         state->next = now + std::chrono::seconds{10};
