@@ -1,8 +1,8 @@
 #pragma once
 
-// The one place where configuration picks the Store and the Broker (`--store`, `--broker`):
-// `sqlite:DIR` (the default, DIR being the data directory) or `postgresql://USER@HOST:PORT/DB`,
-// and `memory`; Redis plugs in here, behind the same interface and typed test suite.
+// The one place where configuration picks the Store (and the RevocationStore that goes with it)
+// and the Broker (`--store`, `--broker`): `sqlite:DIR` (the default, DIR being the data
+// directory) or `postgresql://USER@HOST:PORT/DB`, and `memory` or `redis://HOST:PORT`.
 
 #include "server/broker/broker.hpp"
 #include "server/store/revocation_store.hpp"
