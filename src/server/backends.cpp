@@ -2,12 +2,18 @@
 
 #include "server/broker/memory_broker.hpp"
 #include "server/broker/redis_broker.hpp"
+#include "server/store/postgres_revocation_store.hpp"
 #include "server/store/postgres_store.hpp"
+#include "server/store/sqlite_revocation_store.hpp"
 #include "server/store/sqlite_store.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
 
 namespace parley::server {
 
@@ -31,7 +37,51 @@ std::expected<std::unique_ptr<Store>, std::string> openPostgresStore(std::string
     return std::unique_ptr<Store>{std::move(*store)};
 }
 
+// Logs a store's failures, at most one every 10 s: the revocation store is read on a timer, and
+// an outage of PostgreSQL would otherwise log every tick on every node.
+std::function<void(std::string_view)> throttledErrorLog() {
+    struct State {
+        std::mutex mutex;
+        std::chrono::steady_clock::time_point next{};
+        unsigned dropped = 0;
+    };
+    return [state = std::make_shared<State>()](std::string_view message) {
+        const auto now = std::chrono::steady_clock::now();
+        const std::scoped_lock lock{state->mutex};
+        if (now < state->next) {
+            ++state->dropped;
+            return;
+        }
+        if (state->dropped > 0) {
+            spdlog::error("store: {} ({} more failures since the last one logged)", message,
+                          state->dropped);
+        } else {
+            spdlog::error("store: {}", message);
+        }
+        state->dropped = 0;
+        state->next = now + std::chrono::seconds{10};
+    };
+}
+
 } // namespace
+
+std::expected<std::unique_ptr<RevocationStore>, std::string>
+openRevocationStore(std::string_view spec, const std::filesystem::path& data_dir) {
+    if (!isPostgresUrl(spec)) {
+        auto store = SqliteRevocationStore::openIn(data_dir);
+        if (!store) {
+            return std::unexpected(store.error());
+        }
+        return std::unique_ptr<RevocationStore>{std::move(*store)};
+    }
+    // A small pool: a store worker's reload or a revocation at a time, rarely both.
+    auto store = PostgresRevocationStore::open(
+        spec, PostgresOptions{.max_idle_connections = 2, .on_error = throttledErrorLog()});
+    if (!store) {
+        return std::unexpected("--store (revocations): " + store.error());
+    }
+    return std::unique_ptr<RevocationStore>{std::move(*store)};
+}
 
 std::expected<std::unique_ptr<Store>, std::string>
 openStore(std::string_view spec, const std::filesystem::path& data_dir) {

@@ -1,10 +1,11 @@
 #pragma once
 
-// The one place where configuration picks the Store and the Broker (`--store`, `--broker`):
-// `sqlite:DIR` (the default, DIR being the data directory) or `postgresql://USER@HOST:PORT/DB`,
-// and `memory`; Redis plugs in here, behind the same interface and typed test suite.
+// The one place where configuration picks the Store (and the RevocationStore that goes with it)
+// and the Broker (`--store`, `--broker`): `sqlite:DIR` (the default, DIR being the data
+// directory) or `postgresql://USER@HOST:PORT/DB`, and `memory` or `redis://HOST:PORT`.
 
 #include "server/broker/broker.hpp"
+#include "server/store/revocation_store.hpp"
 #include "server/store/store.hpp"
 
 #include <expected>
@@ -19,6 +20,12 @@ namespace parley::server {
 /// "postgresql://" URL (checked before connecting; its schema is created or migrated).
 std::expected<std::unique_ptr<Store>, std::string> openStore(std::string_view spec,
                                                              const std::filesystem::path& data_dir);
+
+/// Where the revocations live for the store `spec` names: in the same PostgreSQL database, shared
+/// by every node, for a "postgresql://" URL; otherwise in revocations.db in `data_dir`, this
+/// node's own.
+std::expected<std::unique_ptr<RevocationStore>, std::string>
+openRevocationStore(std::string_view spec, const std::filesystem::path& data_dir);
 
 /// The broker a spec names: "memory" (or ""), or "redis://HOST:PORT".
 std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec);

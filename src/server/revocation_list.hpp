@@ -2,7 +2,8 @@
 
 // The revocations in force on this node, in memory: what init and update_token are checked
 // against (20120) and what live sessions are re-checked against when one arrives (4403). Filled
-// from the RevocationStore at start and from every node's revocations through the broker.
+// from the RevocationStore at start, from every node's revocations through the broker, and from
+// the store again when it is shared (Revocations::reload).
 //
 // Threading: every method may be called from any thread.
 

@@ -1,10 +1,10 @@
 #include "server/server.hpp"
 
+#include "server/asio_timer_scheduler.hpp"
 #include "server/backends.hpp"
 #include "server/listener.hpp"
 #include "server/rest_api.hpp"
 #include "server/revocations.hpp"
-#include "server/store/sqlite_revocation_store.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -77,6 +77,7 @@ Server::~Server() {
     broker_->shutdown();
     workers_->stop();
     workers_.reset();
+    revocation_timer_.reset(); // its timers are the main io context's, destroyed next
     listener_.reset();
     pool_.reset();
 }
@@ -123,8 +124,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
     return server;
 }
 
-// Revocations are kept apart from the chat store (which may be another node's PostgreSQL): in
-// revocations.db of this node's data directory.
+// Revocations live in the chat store's PostgreSQL database, shared by every node, or, next to a
+// SQLite store, in revocations.db of this node's data directory. Only a shared store is worth
+// reading again on a timer: it holds what other nodes revoked.
 std::expected<void, std::string> Server::wireRevocations(const token::Clock& clock) {
     // Made first: the destructor stops them, also when what follows fails.
     metrics_ = std::make_unique<Metrics>();
@@ -134,14 +136,18 @@ std::expected<void, std::string> Server::wireRevocations(const token::Clock& clo
         backfill_ = std::make_unique<Backfill>(*store_, *workers_);
     }
     hub_ = std::make_unique<Hub>(*broker_, backfill_.get());
-    auto store = SqliteRevocationStore::openIn(options_.data_dir);
+    auto store = openRevocationStore(options_.store, options_.data_dir);
     if (!store) {
         return std::unexpected(store.error());
     }
     revocation_store_ = std::move(*store);
     revocation_list_ = std::make_unique<RevocationList>();
+    revocation_timer_ = std::make_unique<AsioTimerScheduler>(pool_->main().get_executor(), clock);
+    const RevocationsOptions reload{.reload_interval = revocation_store_->sharedByNodes()
+                                                           ? options_.revocation_reload
+                                                           : std::chrono::milliseconds::zero()};
     revocations_ = std::make_unique<Revocations>(*revocation_list_, *revocation_store_, *broker_,
-                                                 *hub_, *workers_, clock);
+                                                 *hub_, *workers_, *revocation_timer_, reload);
     return revocations_->start();
 }
 

@@ -13,6 +13,7 @@
 
 #include <parley/token/api_key.hpp>
 #include <parley/token/clock.hpp>
+#include <parley/token/scheduler.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -36,6 +37,9 @@ struct ServerOptions {
     std::string store;
     /// How events reach the sessions of every node: "memory" (one node) or "redis://HOST:PORT".
     std::string broker = "memory";
+    /// How often a node whose store every node shares (PostgreSQL) reads the revocations again,
+    /// so one the broker failed to bring is enforced within about this long (plus one read).
+    std::chrono::milliseconds revocation_reload{500};
     /// This node's name among several (logs, /healthz); empty for none.
     std::string node_id;
     /// Threads that run store work, off the io threads.
@@ -112,6 +116,8 @@ private:
     std::unique_ptr<Hub> hub_;
     std::unique_ptr<RevocationStore> revocation_store_;
     std::unique_ptr<RevocationList> revocation_list_;
+    // The revocations' reload timer, on the main io thread; destroyed before pool_ (see ~Server).
+    std::unique_ptr<token::Scheduler> revocation_timer_;
     // Subscribed to the broker: destroyed before the hub and the broker.
     std::unique_ptr<Revocations> revocations_;
     std::unique_ptr<TokenGate> tokens_;

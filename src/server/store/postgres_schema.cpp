@@ -16,7 +16,7 @@ namespace {
 // of nodes get consecutive indexes, none repeated or skipped. Bodies are bytea: a message body
 // may hold a NUL byte, which PostgreSQL text cannot. An empty unique_name is stored as NULL, so
 // any number of channels may go without one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE channels (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -48,6 +48,19 @@ CREATE TABLE messages (
     date_created bigint NOT NULL,
     PRIMARY KEY (channel, idx)
 );
+)sql",
+    // Version 2: the revocations in force, shared by every node (PostgresRevocationStore). One
+    // row per name, widened when the name is revoked again (the later times win); the index
+    // serves the prune of lapsed rows that every reload runs.
+    R"sql(
+CREATE TABLE revocations (
+    kind text NOT NULL CHECK (kind IN ('identity', 'jti', 'api_key')),
+    value text NOT NULL,
+    revoked_at bigint NOT NULL,
+    lapses_at bigint NOT NULL,
+    PRIMARY KEY (kind, value)
+);
+CREATE INDEX revocations_by_lapse ON revocations (lapses_at);
 )sql",
 };
 static_assert(kMigrations.size() == kPostgresSchemaVersion);

@@ -1,7 +1,8 @@
 #pragma once
 
-// The tables behind PostgresStore and the migrations that create and upgrade them. The version
-// lives in the table parley_schema (one row); every change to the schema is a new migration step.
+// The tables behind PostgresStore and PostgresRevocationStore, and the migrations that create and
+// upgrade them. The version lives in the table parley_schema (one row); every change to the schema
+// is a new migration step.
 
 #include "server/store/postgres_connection.hpp"
 
@@ -12,7 +13,7 @@
 namespace parley::server {
 
 /// The schema version this build creates and reads.
-inline constexpr std::int64_t kPostgresSchemaVersion = 1;
+inline constexpr std::int64_t kPostgresSchemaVersion = 2;
 
 /// Brings the database to kPostgresSchemaVersion in one transaction: creates the schema in an
 /// empty database, applies the missing steps to an older one, leaves a current one alone. Nodes

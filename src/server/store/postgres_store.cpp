@@ -14,29 +14,6 @@ namespace parley::server {
 
 namespace {
 
-PostgresPool::Parameters connectionParameters(std::string_view url,
-                                              const PostgresOptions& options) {
-    const auto statement_ms = std::to_string(options.statement_timeout.count());
-    const auto connect_s =
-        std::to_string(std::max<std::int64_t>(2, options.connect_timeout.count()));
-    // Before the URL: defaults the URL may override. After it: what the store relies on.
-    return {
-        {"connect_timeout", connect_s},
-        // A dead peer on a silent network is noticed by TCP keepalive within seconds, and data
-        // unacknowledged for as long as a statement may take fails the connection.
-        {"keepalives", "1"},
-        {"keepalives_idle", "5"},
-        {"keepalives_interval", "2"},
-        {"keepalives_count", "3"},
-        {"tcp_user_timeout", statement_ms},
-        {"application_name", "parley"},
-        {"dbname", std::string{url}},
-        {"client_encoding", "UTF8"},
-        {"options", "-c statement_timeout=" + statement_ms +
-                        " -c idle_in_transaction_session_timeout=" + statement_ms},
-    };
-}
-
 Message readMessage(const PgResult& rows, int row, std::string_view channel_sid) {
     return Message{.sid = rows.text(row, 1),
                    .channel_sid = std::string{channel_sid},
@@ -106,15 +83,31 @@ std::expected<void, std::string> checkPostgresUrl(std::string_view url) {
     return {};
 }
 
-std::expected<std::unique_ptr<PostgresStore>, std::string>
-PostgresStore::open(std::string_view url, PostgresOptions options) {
-    if (auto checked = checkPostgresUrl(url); !checked) {
-        return std::unexpected(checked.error());
-    }
-    auto parameters = connectionParameters(url, options);
-    std::unique_ptr<PostgresStore> store{
-        new PostgresStore{std::move(parameters), std::move(options)}};
-    auto connection = store->pool_.lease();
+PostgresPool::Parameters postgresConnectionParameters(std::string_view url,
+                                                      const PostgresOptions& options) {
+    const auto statement_ms = std::to_string(options.statement_timeout.count());
+    const auto connect_s =
+        std::to_string(std::max<std::int64_t>(2, options.connect_timeout.count()));
+    // Before the URL: defaults the URL may override. After it: what the store relies on.
+    return {
+        {"connect_timeout", connect_s},
+        // A dead peer on a silent network is noticed by TCP keepalive within seconds, and data
+        // unacknowledged for as long as a statement may take fails the connection.
+        {"keepalives", "1"},
+        {"keepalives_idle", "5"},
+        {"keepalives_interval", "2"},
+        {"keepalives_count", "3"},
+        {"tcp_user_timeout", statement_ms},
+        {"application_name", "parley"},
+        {"dbname", std::string{url}},
+        {"client_encoding", "UTF8"},
+        {"options", "-c statement_timeout=" + statement_ms +
+                        " -c idle_in_transaction_session_timeout=" + statement_ms},
+    };
+}
+
+std::expected<void, std::string> preparePostgresDatabase(PostgresPool& pool) {
+    auto connection = pool.lease();
     if (!connection) {
         return std::unexpected("cannot connect to PostgreSQL: " + connection.error());
     }
@@ -129,6 +122,20 @@ PostgresStore::open(std::string_view url, PostgresOptions options) {
     }
     if (auto migrated = migratePostgresSchema(**connection); !migrated) {
         return std::unexpected("PostgreSQL schema: " + migrated.error());
+    }
+    return {};
+}
+
+std::expected<std::unique_ptr<PostgresStore>, std::string>
+PostgresStore::open(std::string_view url, PostgresOptions options) {
+    if (auto checked = checkPostgresUrl(url); !checked) {
+        return std::unexpected(checked.error());
+    }
+    auto parameters = postgresConnectionParameters(url, options);
+    std::unique_ptr<PostgresStore> store{
+        new PostgresStore{std::move(parameters), std::move(options)}};
+    if (auto prepared = preparePostgresDatabase(store->pool_); !prepared) {
+        return std::unexpected(prepared.error());
     }
     return store;
 }

@@ -1,8 +1,10 @@
 #pragma once
 
-// Where a node keeps the revocations in force, so they survive a restart: a small interface of
-// its own, apart from Store (channels, members, messages). Every node keeps its own: each one
-// saves what it revokes and what reaches it from the other nodes through the broker.
+// Where the revocations in force are kept, so they survive a restart: a small interface of its
+// own, apart from Store (channels, members, messages). Two kinds: one a node keeps for itself
+// (SQLite, revocations.db in its data directory), where it saves what it revokes and what reaches
+// it from the other nodes through the broker; and one every node shares (PostgreSQL, next to the
+// chat store), which a node reads again to learn what the broker failed to bring it.
 
 #include "server/revocation.hpp"
 #include "server/store/store.hpp"
@@ -19,6 +21,9 @@ public:
     virtual StoreResult<void> save(const Revocation& revocation) = 0;
     /// Those in force at `now`, oldest first; the lapsed ones are deleted.
     virtual StoreResult<std::vector<Revocation>> inForce(token::UnixSeconds now) = 0;
+    /// True when every node reads and writes the same revocations (so what another node saved
+    /// is here to be read); false when this node's alone.
+    virtual bool sharedByNodes() const { return false; }
 };
 
 } // namespace parley::server

@@ -1,5 +1,7 @@
 #include "server/store/sqlite_revocation_store.hpp"
 
+#include "server/store/revocation_rows.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -30,24 +32,6 @@ constexpr std::string_view kUpsert =
 constexpr std::string_view kPrune = "DELETE FROM revocations WHERE lapses_at <= ?";
 constexpr std::string_view kSelect =
     "SELECT kind, value, revoked_at, lapses_at FROM revocations ORDER BY revoked_at, kind, value";
-
-std::optional<RevocationKind> kindNamed(std::string_view name) {
-    for (const auto kind :
-         {RevocationKind::kIdentity, RevocationKind::kTokenId, RevocationKind::kApiKey}) {
-        if (protocol::revocationField(kind) == name) {
-            return kind;
-        }
-    }
-    return std::nullopt;
-}
-
-std::int64_t secondsOf(token::UnixSeconds time) {
-    return time.time_since_epoch().count();
-}
-
-token::UnixSeconds timeOf(std::int64_t seconds) {
-    return token::UnixSeconds{std::chrono::seconds{seconds}};
-}
 
 } // namespace
 
@@ -95,8 +79,8 @@ StoreResult<void> SqliteRevocationStore::save(const Revocation& revocation) {
     const std::lock_guard lock{mutex_};
     const StatementLease upsert{upsert_};
     if (!upsert->bind(protocol::revocationField(revocation.kind),
-                      std::string_view{revocation.value}, secondsOf(revocation.revoked_at),
-                      secondsOf(revocation.lapses_at)) ||
+                      std::string_view{revocation.value}, storedSeconds(revocation.revoked_at),
+                      storedSeconds(revocation.lapses_at)) ||
         upsert->step() != StepResult::kDone) {
         spdlog::error("revocation store: {}", connection_.errorMessage());
         return std::unexpected(StoreError::kFailed);
@@ -108,7 +92,7 @@ StoreResult<std::vector<Revocation>> SqliteRevocationStore::inForce(token::UnixS
     const std::lock_guard lock{mutex_};
     {
         const StatementLease prune{prune_};
-        if (!prune->bind(secondsOf(now)) || prune->step() != StepResult::kDone) {
+        if (!prune->bind(storedSeconds(now)) || prune->step() != StepResult::kDone) {
             spdlog::error("revocation store: {}", connection_.errorMessage());
             return std::unexpected(StoreError::kFailed);
         }
@@ -117,14 +101,14 @@ StoreResult<std::vector<Revocation>> SqliteRevocationStore::inForce(token::UnixS
     const StatementLease select{select_};
     StepResult step = StepResult::kRow;
     while ((step = select->step()) == StepResult::kRow) {
-        const auto kind = kindNamed(select->columnText(0));
+        const auto kind = revocationKindNamed(select->columnText(0));
         if (!kind) {
             continue; // the table's CHECK keeps other kinds out; a newer build's would be skipped
         }
         result.push_back(Revocation{.kind = *kind,
                                     .value = select->columnText(1),
-                                    .revoked_at = timeOf(select->columnInt64(2)),
-                                    .lapses_at = timeOf(select->columnInt64(3))});
+                                    .revoked_at = fromStoredSeconds(select->columnInt64(2)),
+                                    .lapses_at = fromStoredSeconds(select->columnInt64(3))});
     }
     if (step == StepResult::kError) {
         spdlog::error("revocation store: {}", connection_.errorMessage());

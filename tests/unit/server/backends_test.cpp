@@ -2,7 +2,9 @@
 #include "server/store/postgres_store.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
 #include <string>
 
 namespace parley::server {
@@ -49,6 +51,29 @@ TEST(CheckPostgresUrl, AcceptsTheDocumentedFormsAndNeverEchoesAPassword) {
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().find("hunter2"), std::string::npos) << bad.error();
     EXPECT_FALSE(checkPostgresUrl("sqlite:/tmp"));
+}
+
+TEST(OpenRevocationStore, NextToSqliteTheyAreThisNodesOwnInItsDataDirectory) {
+    std::string pattern = std::filesystem::temp_directory_path() / "parley-backends-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    const std::filesystem::path data = pattern;
+    for (const std::string& spec : {std::string{}, "sqlite:" + (data / "chat").string()}) {
+        const auto store = openRevocationStore(spec, data / "node");
+        ASSERT_TRUE(store) << store.error();
+        EXPECT_FALSE((*store)->sharedByNodes()) << spec;
+    }
+    EXPECT_TRUE(std::filesystem::exists(data / "node" / "revocations.db"));
+    std::filesystem::remove_all(data);
+}
+
+TEST(OpenRevocationStore, NextToPostgresTheyAreInTheSameDatabase) {
+    // Port 1 on loopback: nothing listens there; the error says it was the revocations' store.
+    const auto store =
+        openRevocationStore("postgresql://parley@127.0.0.1:1/chat", "/nonexistent-parley-data");
+    ASSERT_FALSE(store);
+    EXPECT_NE(store.error().find("--store (revocations): cannot connect to PostgreSQL"),
+              std::string::npos)
+        << store.error();
 }
 
 } // namespace

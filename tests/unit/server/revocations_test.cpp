@@ -1,10 +1,15 @@
 // Revocations across nodes: two nodes (each its own list, store, hub) share one broker, as nodes
 // share Redis. A revocation made on one reaches the other, which puts it in force, saves it, and
-// has its sessions re-check their tokens; a node started later loads what it saved.
+// has its sessions re-check their tokens; a node started later loads what it saved. Nodes that
+// share a store but not a broker (or whose broker lost the event) learn it from the store: on
+// the reload timer, and when the broker reports a gap.
 
 #include "broker_barrier.hpp"
 #include "server/revocations.hpp"
 #include "server/store/sqlite_revocation_store.hpp"
+#include "wait_until.hpp"
+
+#include <parley/token/manual_scheduler.hpp>
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -32,12 +37,20 @@ public:
 };
 
 struct Node {
-    Node(MemoryBroker& broker, const std::filesystem::path& data, const token::Clock& clock)
+    Node(MemoryBroker& broker, const std::filesystem::path& data, token::Scheduler& scheduler,
+         RevocationsOptions options = {})
         : store(std::move(*SqliteRevocationStore::openIn(data))), hub(broker),
-          revocations(list, *store, broker, hub, workers, clock) {
+          revocations(list, *store, broker, hub, workers, scheduler, options) {
         EXPECT_TRUE(revocations.start());
     }
     ~Node() { workers.stop(); }
+
+    /// Waits until this node's store worker has run what was posted to it so far.
+    void drainWorkers() {
+        std::promise<void> drained;
+        workers.post([&drained] { drained.set_value(); });
+        ASSERT_EQ(drained.get_future().wait_for(10s), std::future_status::ready);
+    }
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
@@ -63,6 +76,7 @@ protected:
 
     std::filesystem::path directory_;
     token::ManualClock clock_{kStart};
+    token::ManualScheduler scheduler_{clock_};
     MemoryBroker broker_;
     BrokerBarrier barrier_{broker_};
 };
@@ -73,8 +87,8 @@ const RevocableToken kAlicesToken{.identity = "alice",
                                   .issued_at = kStartSeconds - 10s};
 
 TEST_F(RevocationsTest, ARevocationMadeOnOneNodeIsInForceOnEveryNode) {
-    Node a{broker_, directory_ / "a", clock_};
-    Node b{broker_, directory_ / "b", clock_};
+    Node a{broker_, directory_ / "a", scheduler_};
+    Node b{broker_, directory_ / "b", scheduler_};
     auto session_on_b = std::make_shared<CountingSink>();
     b.hub.track(session_on_b);
 
@@ -90,16 +104,14 @@ TEST_F(RevocationsTest, ARevocationMadeOnOneNodeIsInForceOnEveryNode) {
     barrier_.settle(); // the echo of a's own publish changed nothing there
     // b saves on its store worker, posted while the broker delivered: its single thread runs
     // this task after that save.
-    std::promise<void> saved;
-    b.workers.post([&saved] { saved.set_value(); });
-    ASSERT_EQ(saved.get_future().wait_for(10s), std::future_status::ready);
+    b.drainWorkers();
     EXPECT_EQ(*b.store->inForce(kStartSeconds), std::vector<Revocation>{*made})
         << "the other node saved it too, for its own restart";
 }
 
 TEST_F(RevocationsTest, ANodeLoadsTheSavedRevocationsInForceAtStart) {
     {
-        Node a{broker_, directory_ / "a", clock_};
+        Node a{broker_, directory_ / "a", scheduler_};
         ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kTokenId, .value = "jti-1"}));
         ASSERT_TRUE(
             a.revocations.revoke({.kind = RevocationKind::kTokenId,
@@ -108,7 +120,7 @@ TEST_F(RevocationsTest, ANodeLoadsTheSavedRevocationsInForceAtStart) {
         barrier_.settle();
     }
     clock_.set(kStart + 60s); // jti-2's token has expired: its revocation lapsed with it
-    Node restarted{broker_, directory_ / "a", clock_};
+    Node restarted{broker_, directory_ / "a", scheduler_};
     const auto in_force = restarted.revocations.inForce();
     ASSERT_EQ(in_force.size(), 1U);
     EXPECT_EQ(in_force[0].value, "jti-1");
@@ -116,7 +128,7 @@ TEST_F(RevocationsTest, ANodeLoadsTheSavedRevocationsInForceAtStart) {
 }
 
 TEST_F(RevocationsTest, AKnownRevocationDoesNotMakeSessionsRecheckAgain) {
-    Node a{broker_, directory_ / "a", clock_};
+    Node a{broker_, directory_ / "a", scheduler_};
     auto session = std::make_shared<CountingSink>();
     a.hub.track(session);
     ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kIdentity, .value = "alice"}));
@@ -125,12 +137,66 @@ TEST_F(RevocationsTest, AKnownRevocationDoesNotMakeSessionsRecheckAgain) {
 }
 
 TEST_F(RevocationsTest, DropsAMalformedRevocationFromTheBroker) {
-    Node a{broker_, directory_ / "a", clock_};
+    Node a{broker_, directory_ / "a", scheduler_};
     broker_.publish(revocationTopic(),
                     ChannelEvent{.kind = ChannelEvent::Kind::kRevocation,
                                  .frame = std::make_shared<const std::string>("{\"jti\":")});
     barrier_.settle();
     EXPECT_TRUE(a.revocations.inForce().empty());
+}
+
+// Two nodes on one revocations file and no broker between them stand for nodes on one PostgreSQL
+// whose broker lost the event (the PostgreSQL store runs these paths end to end in the
+// integration tests, SharedRevocations.*).
+TEST_F(RevocationsTest, ARevocationTheBrokerDidNotBringIsReadFromTheStoreOnTheTimer) {
+    MemoryBroker other_broker;
+    const RevocationsOptions every_second{.reload_interval = 1s};
+    Node a{broker_, directory_ / "shared", scheduler_, every_second};
+    Node b{other_broker, directory_ / "shared", scheduler_, every_second};
+    auto session_on_b = std::make_shared<CountingSink>();
+    b.hub.track(session_on_b);
+
+    ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kIdentity, .value = "alice"}));
+    scheduler_.advance(999ms);
+    b.drainWorkers();
+    EXPECT_FALSE(b.list.covering(kAlicesToken, kStartSeconds)) << "not read before the interval";
+
+    scheduler_.advance(1ms);
+    ASSERT_TRUE(parley::testing::waitUntil([&] { return session_on_b->rechecks.load() == 1; }, 10s))
+        << "b read it on its timer and its sessions re-checked their tokens";
+    EXPECT_TRUE(b.list.covering(kAlicesToken, kStartSeconds));
+
+    scheduler_.advance(1s); // read again: known already, nothing to re-check
+    b.drainWorkers();
+    a.drainWorkers();
+    EXPECT_EQ(session_on_b->rechecks.load(), 1);
+    EXPECT_EQ(scheduler_.pendingTimers(), 2U) << "each node's timer armed again";
+}
+
+TEST_F(RevocationsTest, ABrokerGapOnTheRevocationTopicReadsTheStoreAgain) {
+    MemoryBroker other_broker;
+    Node a{broker_, directory_ / "shared", scheduler_};
+    Node b{other_broker, directory_ / "shared", scheduler_};
+    EXPECT_EQ(scheduler_.pendingTimers(), 0U) << "no interval, no timer";
+    ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kTokenId, .value = "jti-1"}));
+
+    b.revocations.onBrokerGap(channelTopic("CH" + std::string(32, '0')));
+    b.drainWorkers();
+    EXPECT_FALSE(b.list.covering(kAlicesToken, kStartSeconds)) << "a channel's gap is not ours";
+
+    b.revocations.onBrokerGap(revocationTopic());
+    b.drainWorkers(); // one worker thread: the reload the gap posted has run
+    EXPECT_TRUE(b.list.covering(kAlicesToken, kStartSeconds));
+}
+
+TEST_F(RevocationsTest, AReloadOfKnownRevocationsLearnsNothing) {
+    Node a{broker_, directory_ / "a", scheduler_};
+    auto session = std::make_shared<CountingSink>();
+    a.hub.track(session);
+    ASSERT_TRUE(a.revocations.revoke({.kind = RevocationKind::kIdentity, .value = "alice"}));
+    barrier_.settle();
+    EXPECT_EQ(a.revocations.reload(), 0U);
+    EXPECT_EQ(session->rechecks.load(), 1);
 }
 
 } // namespace

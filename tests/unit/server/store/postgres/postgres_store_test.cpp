@@ -159,6 +159,7 @@ TEST_F(PostgresStoreTest, CreatesTheSchemaInAnEmptyDatabase) {
     server().execute(database_, "SELECT seq, sid, next_index FROM channels");
     server().execute(database_, "SELECT channel, idx, body FROM messages");
     server().execute(database_, "SELECT channel, identity, joined_at FROM members");
+    server().execute(database_, "SELECT kind, value, revoked_at, lapses_at FROM revocations");
 }
 
 TEST_F(PostgresStoreTest, OpeningAgainKeepsTheDataAndTheSchema) {
