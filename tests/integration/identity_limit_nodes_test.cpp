@@ -44,6 +44,7 @@ protected:
     static void expectRefused(const ServerProcess& node) {
         WsTestClient client{node.port()};
         const Json reply = client.request("init", {{"token", mintToken("alice", 600s)}});
+        ASSERT_TRUE(reply.contains("error")) << "accepted: " << reply.dump();
         EXPECT_EQ(reply["error"]["code"], 50430) << reply.dump();
         EXPECT_EQ(client.waitForClose(), 4429);
     }
