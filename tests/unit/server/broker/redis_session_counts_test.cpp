@@ -139,6 +139,26 @@ TEST(RedisSessionCounts, ANodeRestartedUnderItsNameDropsItsEarlierCountsAtOnce) 
     EXPECT_TRUE(eventuallyAdmitted(other, "alice", 2));
 }
 
+// Someone deleted the node's liveness key (or its thread stalled past the TTL): the other node
+// takes the slots, deleting the node's fields, until the node's next refresh notices and writes
+// its sessions again.
+TEST(RedisSessionCounts, ANodeWhoseLivenessKeyLapsedCountsItsSessionsAgain) {
+    test::RedisServer redis;
+    RedisBroker node{nodeOptions(redis.port(), "n1", 900ms)};
+    RedisBroker other{nodeOptions(redis.port(), "n2")};
+    ASSERT_TRUE(connected(node));
+    ASSERT_TRUE(connected(other));
+    ASSERT_TRUE(admitted(node, "alice", 2));
+    ASSERT_TRUE(admitted(node, "alice", 2));
+    redisContext* context = redisConnect("127.0.0.1", redis.port());
+    auto* live = static_cast<redisReply*>(redisCommand(context, "GET parley:node:n1"));
+    ASSERT_EQ(live->type, REDIS_REPLY_STRING);
+    freeReplyObject(redisCommand(context, "DEL %s", live->str));
+    freeReplyObject(live);
+    redisFree(context);
+    EXPECT_TRUE(waitUntil([&] { return refused(other, "alice", 2); }, kDeadline));
+}
+
 TEST(RedisSessionCounts, WithoutRedisItAdmitsAndCountsThoseSessionsOnceRedisIsBack) {
     test::RedisServer redis;
     redis.stop();
