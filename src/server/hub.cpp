@@ -57,10 +57,13 @@ void Hub::admit(const std::string& identity, const std::shared_ptr<SessionSink>&
         });
     const std::lock_guard lock{mutex_};
     const auto found = identities_.find(identity);
+    // Compared by owner, not by locking each: a last reference must not drop under the lock.
     const bool attached =
         found != identities_.end() &&
         std::any_of(found->second.sessions.begin(), found->second.sessions.end(),
-                    [address](const auto& weak) { return weak.lock().get() == address; });
+                    [&session](const auto& weak) {
+                        return !weak.owner_before(session) && !session.owner_before(weak);
+                    });
     if (attached) {
         found->second.slots.emplace(address, slot);
     } else {

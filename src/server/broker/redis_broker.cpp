@@ -75,9 +75,10 @@ SessionSlot RedisBroker::admitSession(std::string_view identity, std::size_t lim
     const SessionSlot slot = next_slot_++;
     const std::lock_guard lock{mutex_};
     if (!stopping_) {
-        boost::asio::post(io_, [this, slot, name = std::string{identity}, limit, done]() mutable {
-            counts_.admit(slot, std::move(name), limit, std::move(done));
-        });
+        boost::asio::post(io_,
+                          [this, slot, name = std::string{identity}, limit, done = done]() mutable {
+                              counts_.admit(slot, std::move(name), limit, std::move(done));
+                          });
     }
     return slot;
 }
