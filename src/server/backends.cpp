@@ -142,7 +142,8 @@ std::expected<RedisAddress, std::string> parseRedisAddress(std::string_view spec
     return RedisAddress{.host = std::string{host}, .port = port};
 }
 
-std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec) {
+std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec,
+                                                               std::string_view node_id) {
     if (spec.empty() || spec == "memory") {
         return std::make_unique<MemoryBroker>();
     }
@@ -158,6 +159,7 @@ std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view 
     return std::make_unique<RedisBroker>(RedisOptions{
         .host = address->host,
         .port = address->port,
+        .node_id = std::string{node_id},
         .log = [](std::string_view message) { spdlog::warn("{}", message); },
     });
 }

@@ -27,8 +27,10 @@ std::expected<std::unique_ptr<Store>, std::string> openStore(std::string_view sp
 std::expected<std::unique_ptr<RevocationStore>, std::string>
 openRevocationStore(std::string_view spec, const std::filesystem::path& data_dir);
 
-/// The broker a spec names: "memory" (or ""), or "redis://HOST:PORT".
-std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec);
+/// The broker a spec names: "memory" (or ""), or "redis://HOST:PORT". `node_id` (may be empty)
+/// names this node to the others (the connection limit across nodes, see RedisSessionCounts).
+std::expected<std::unique_ptr<Broker>, std::string> openBroker(std::string_view spec,
+                                                               std::string_view node_id = {});
 
 struct RedisAddress {
     std::string host;

@@ -40,11 +40,46 @@ bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>
     return true;
 }
 
+void Hub::admit(const std::string& identity, const std::shared_ptr<SessionSink>& session,
+                std::size_t max_per_identity, const std::function<void(bool admitted)>& done) {
+    if (!attach(identity, session, max_per_identity)) {
+        done(false);
+        return;
+    }
+    const SessionSink* address = session.get();
+    // Outside the hub's lock: the broker may answer at once, and a refusal detaches.
+    const SessionSlot slot =
+        broker_.admitSession(identity, max_per_identity, [this, identity, address, done](bool ok) {
+            if (!ok) {
+                detach(identity, address);
+            }
+            done(ok);
+        });
+    const std::lock_guard lock{mutex_};
+    const auto found = identities_.find(identity);
+    // Compared by owner, not by locking each: a last reference must not drop under the lock.
+    const bool attached =
+        found != identities_.end() &&
+        std::any_of(found->second.sessions.begin(), found->second.sessions.end(),
+                    [&session](const auto& weak) {
+                        return !weak.owner_before(session) && !session.owner_before(weak);
+                    });
+    if (attached) {
+        found->second.slots.emplace(address, slot);
+    } else {
+        broker_.releaseSession(slot); // detached meanwhile (closed, or refused)
+    }
+}
+
 void Hub::detach(const std::string& identity, const SessionSink* session) {
     const std::lock_guard lock{mutex_};
     const auto found = identities_.find(identity);
     if (found == identities_.end()) {
         return;
+    }
+    if (const auto slot = found->second.slots.find(session); slot != found->second.slots.end()) {
+        broker_.releaseSession(slot->second);
+        found->second.slots.erase(slot);
     }
     auto& sessions = found->second.sessions;
     const auto before = sessions.size();

@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,11 @@ public:
     /// sessions here. Returns false (nothing registered) in that case.
     bool attach(const std::string& identity, const std::shared_ptr<SessionSink>& session,
                 std::size_t max_per_identity);
+    /// attach, then the limit across the nodes that share the broker (Broker::admitSession).
+    /// `done(admitted)` is called once, on any thread, possibly before this returns; a session
+    /// refused is detached already. An admitted one counts on every node until detach.
+    void admit(const std::string& identity, const std::shared_ptr<SessionSink>& session,
+               std::size_t max_per_identity, const std::function<void(bool admitted)>& done);
     void detach(const std::string& identity, const SessionSink* session);
     /// The channels `identity` belonged to when its session read the store. Call after attach,
     /// so a membership change in between is not lost: a join arrives as an event too, and a
@@ -84,6 +90,8 @@ private:
     using Targets = std::vector<std::shared_ptr<SessionSink>>;
     struct Connected {
         std::vector<std::weak_ptr<SessionSink>> sessions;
+        // Their slots in the broker's count across nodes (sessions given to admit).
+        std::map<const SessionSink*, SessionSlot> slots;
         std::set<std::string, std::less<>> channels;
         // Channels left (by a broker event) while connected and not joined again: a store read
         // made before the leave must not add them back.

@@ -103,7 +103,7 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(ServerOptions
         return std::unexpected(tls.error());
     }
     // The broker next: a misspelt one is refused before the store makes any file.
-    auto broker = openBroker(options.broker);
+    auto broker = openBroker(options.broker, options.node_id);
     if (!broker) {
         return std::unexpected(broker.error());
     }

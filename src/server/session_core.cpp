@@ -126,17 +126,31 @@ void SessionCore::handleInit(protocol::Request request) {
     }
     revocable_ = RevocableToken::of(*claims);
     // Attached before its channels are read, so a membership change made meanwhile reaches it
-    // as a broker event.
-    if (!context_.hub.attach(claims->identity(), self_.lock(),
-                             context_.settings.max_connections_per_identity)) {
-        send(errorFrame(request.id, ErrorCode::kTooManyConnections));
+    // as a broker event; detached by finish() if it closes while the other nodes are asked.
+    attached_ = true;
+    identity_ = claims->identity();
+    context_.hub.admit(identity_, self_.lock(), context_.settings.max_connections_per_identity,
+                       [this, keep = self_.lock(), id = request.id,
+                        claims = std::move(*claims)](bool admitted) mutable {
+                           scheduler_.post([this, keep, id, admitted, claims]() mutable {
+                               onAdmitted(id, admitted, std::move(claims));
+                           });
+                       });
+}
+
+void SessionCore::onAdmitted(std::uint64_t id, bool admitted, token::Claims claims) {
+    if (closing()) {
+        return;
+    }
+    if (!admitted) {
+        attached_ = false; // the hub detached it
+        identity_.clear();
+        send(errorFrame(id, ErrorCode::kTooManyConnections));
         close(CloseCode::kRateLimited, CloseReason::kRateLimited);
         return;
     }
-    attached_ = true;
-    identity_ = claims->identity();
     context_.chat.channelsOf(
-        identity_, [this, keep = self_.lock(), id = request.id, claims = std::move(*claims)](
+        identity_, [this, keep = self_.lock(), id, claims = std::move(claims)](
                        StoreResult<std::vector<std::string>> channels) mutable {
             if (channels) {
                 context_.hub.addChannels(claims.identity(), *channels);

@@ -75,6 +75,8 @@ private:
     std::string expiredReply(std::optional<std::uint64_t> id) const;
     void refuseExpired(std::string_view text);
     void handleInit(protocol::Request request);
+    /// The hub's answer on the per-identity connection limit, across nodes.
+    void onAdmitted(std::uint64_t id, bool admitted, token::Claims claims);
     void onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok);
     void handleUpdateToken(const protocol::Request& request);
     void handleChat(protocol::Request request);

@@ -25,8 +25,16 @@
 //   lock, from its broker callback too.
 // - shutdown() stops delivery and waits for callbacks in progress. A subscriber may be destroyed
 //   only after that (the server shuts the broker down before its hub goes).
+//
+// The broker also counts each identity's sessions on every node that shares it, for the
+// per-identity connection limit (admitSession, releaseSession): one round trip when a session
+// starts and one when it ends, never on a message's path. The memory broker leaves the count to
+// the node (the hub's own); a network broker that cannot answer in time admits, so the node's own
+// count is then the only limit.
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,6 +85,9 @@ public:
     virtual void onBrokerGap(std::string_view /*topic*/) {}
 };
 
+/// A session counted towards its identity's connection limit by Broker::admitSession.
+using SessionSlot = std::uint64_t;
+
 /// Thread-safe.
 class Broker {
 public:
@@ -90,6 +101,19 @@ public:
     virtual bool mayLoseEvents() const { return false; }
     /// One line on the broker's state, for /healthz. Cheap: no network round trip.
     virtual std::string health() const { return "memory"; }
+
+    /// Counts a new session of `identity` unless the identity already has `limit` sessions on
+    /// the nodes that share this broker (this node's own sessions are checked by the caller
+    /// first), and calls `done(admitted)` once, on any thread, possibly before returning; never
+    /// after the slot is released or the broker shut down. Never blocks on the network. The
+    /// default (one node) admits at once.
+    virtual SessionSlot admitSession(std::string_view /*identity*/, std::size_t /*limit*/,
+                                     const std::function<void(bool admitted)>& done) {
+        done(true);
+        return 0;
+    }
+    /// The session of `slot` has ended, or was refused: it no longer counts. Idempotent.
+    virtual void releaseSession(SessionSlot /*slot*/) {}
 };
 
 } // namespace parley::server

@@ -12,7 +12,11 @@
 namespace parley::server {
 
 RedisBroker::RedisBroker(RedisOptions options)
-    : options_(std::move(options)), work_(io_.get_executor()), pub_retry_(io_), sub_retry_(io_) {
+    : options_(std::move(options)), work_(io_.get_executor()), pub_retry_(io_), sub_retry_(io_),
+      counts_(io_, SessionCountOptions{.node_id = options_.node_id,
+                                       .ttl = options_.node_ttl,
+                                       .timeout = options_.count_timeout,
+                                       .log = options_.log}) {
     boost::asio::post(io_, [this] {
         connect(Link::kPublish);
         connect(Link::kSubscribe);
@@ -64,6 +68,26 @@ void RedisBroker::publish(std::string_view topic, ChannelEvent event) {
         outbox_.push(std::move(name), std::move(bytes));
         flushPublishes();
     });
+}
+
+SessionSlot RedisBroker::admitSession(std::string_view identity, std::size_t limit,
+                                      const std::function<void(bool admitted)>& done) {
+    const SessionSlot slot = next_slot_++;
+    const std::lock_guard lock{mutex_};
+    if (!stopping_) {
+        boost::asio::post(io_,
+                          [this, slot, name = std::string{identity}, limit, done = done]() mutable {
+                              counts_.admit(slot, std::move(name), limit, std::move(done));
+                          });
+    }
+    return slot;
+}
+
+void RedisBroker::releaseSession(SessionSlot slot) {
+    const std::lock_guard lock{mutex_};
+    if (!stopping_) {
+        boost::asio::post(io_, [this, slot] { counts_.release(slot); });
+    }
 }
 
 void RedisBroker::shutdown() {

@@ -18,11 +18,16 @@
 // - Likewise when a new subscription is confirmed by Redis: what other nodes published between
 //   subscribe() and that moment never reached this node, so its subscribers hear onBrokerGap.
 //
-// Threading: subscribe, unsubscribe and publish post to the broker's thread and never wait for
-// Redis. Callbacks run on that one thread, so a subscriber's callbacks never overlap.
+// It also counts each identity's sessions across the nodes for the connection limit, on the
+// publishing connection (RedisSessionCounts).
+//
+// Threading: subscribe, unsubscribe, publish, admitSession and releaseSession post to the broker's
+// thread and never wait for Redis. Callbacks run on that one thread, so a subscriber's callbacks
+// never overlap.
 
 #include "server/broker/broker.hpp"
 #include "server/broker/publish_outbox.hpp"
+#include "server/broker/redis_session_counts.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,6 +53,11 @@ struct RedisOptions {
     std::string host = "127.0.0.1";
     int port = 6379;
     std::chrono::milliseconds reconnect_delay{200};
+    /// The connection limit across nodes: this node's name, how long its sessions count after
+    /// it stops refreshing them (killed), how long an admission waits for Redis.
+    std::string node_id;
+    std::chrono::milliseconds node_ttl{6000};
+    std::chrono::milliseconds count_timeout{1000};
     /// Told of lost connections and undecodable events; never called with a lock held.
     std::function<void(std::string_view)> log;
 };
@@ -67,6 +77,9 @@ public:
     void shutdown() override;
     bool mayLoseEvents() const override { return true; }
     std::string health() const override;
+    SessionSlot admitSession(std::string_view identity, std::size_t limit,
+                             const std::function<void(bool admitted)>& done) override;
+    void releaseSession(SessionSlot slot) override;
 
 private:
     // Redis's side of a topic, on the broker thread: one SUBSCRIBE or UNSUBSCRIBE in flight at
@@ -111,6 +124,7 @@ private:
     bool stopping_ = false;
     std::atomic<bool> pub_up_{false};
     std::atomic<bool> sub_up_{false};
+    std::atomic<SessionSlot> next_slot_{1};
 
     // Broker thread only.
     redisAsyncContext* pub_ = nullptr;
@@ -124,6 +138,7 @@ private:
     PublishOutbox outbox_{kMaxQueuedPublishes};
     boost::asio::steady_timer pub_retry_;
     boost::asio::steady_timer sub_retry_;
+    RedisSessionCounts counts_;
 
     std::mutex join_mutex_;
     std::thread thread_;

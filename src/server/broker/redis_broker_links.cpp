@@ -80,6 +80,7 @@ void RedisBroker::onConnected(Link link) {
     if (link == Link::kPublish) {
         pub_ready_ = true;
         pub_up_ = true;
+        counts_.onConnected(pub_);
         flushPublishes();
         return;
     }
@@ -108,6 +109,7 @@ void RedisBroker::onDisconnected(Link link) {
     if (link == Link::kPublish) {
         pub_ready_ = false;
         pub_up_ = false;
+        counts_.onDisconnected();
     } else {
         sub_ready_ = false;
         sub_up_ = false;
@@ -143,6 +145,7 @@ void RedisBroker::onSubscriptionReply(redisReply* reply) {
 
 void RedisBroker::closeConnections() {
     closing_ = true;
+    counts_.close(); // before the links go: their pending answers are dropped
     pub_retry_.cancel();
     sub_retry_.cancel();
     for (const Link link : {Link::kPublish, Link::kSubscribe}) {
