@@ -111,7 +111,6 @@ std::expected<void, std::string> preparePostgresDatabase(PostgresPool& pool) {
     if (!connection) {
         return std::unexpected("cannot connect to PostgreSQL: " + connection.error());
     }
-    store->label_ = (*connection)->describe();
     auto encoding = (*connection)->exec("SHOW server_encoding");
     if (!encoding) {
         return std::unexpected("PostgreSQL: " + encoding.error());
@@ -136,6 +135,9 @@ PostgresStore::open(std::string_view url, PostgresOptions options) {
         new PostgresStore{std::move(parameters), std::move(options)}};
     if (auto prepared = preparePostgresDatabase(store->pool_); !prepared) {
         return std::unexpected(prepared.error());
+    }
+    if (auto connection = store->pool_.lease()) { // the one just prepared, idle in the pool
+        store->label_ = (*connection)->describe();
     }
     return store;
 }
