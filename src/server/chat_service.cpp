@@ -160,11 +160,12 @@ std::expected<Channel, OpError> ChatService::visibleChannel(const std::string& i
 // The member hears of it through its identity topic (every node where it is connected, every
 // session, the leaver's own devices included); the other members through the channel's topic.
 void ChatService::publishMembership(protocol::EventKind kind, const std::string& channel,
-                                    const std::string& identity) {
+                                    const std::string& identity, std::int64_t first_owed) {
     ChannelEvent event{
         .kind = channelEventKind(kind),
         .channel = channel,
         .identity = identity,
+        .index = first_owed,
         .frame = std::make_shared<const std::string>(
             protocol::memberEvent(kind, {.channel = channel, .identity = identity})),
     };
@@ -193,7 +194,7 @@ OpResult ChatService::create(const std::string& identity,
         }
         return storeError(channel.error());
     }
-    publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity);
+    publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity, 0);
     return protocol::channelReply(toWire(*channel));
 }
 
@@ -220,14 +221,31 @@ OpResult ChatService::join(const std::string& identity, const protocol::ChannelJ
     if (!channel) {
         return std::unexpected(channel.error());
     }
-    const auto added = store_.addMember(channel->sid, identity, clock_.now());
+    if (auto added = addMember(channel->sid, identity); !added) {
+        return std::unexpected(added.error());
+    }
+    return protocol::channelReply(toWire(*channel));
+}
+
+// The joined event names the first index the new member is owed: the channel's newest index
+// read before the join commits, plus one. A node that learns of the join later (through the
+// broker) starts delivery there, not at whatever is newest by then, so a message sent after the
+// join's reply is never skipped; one sent in the instant before the commit may be delivered too.
+std::expected<void, OpError> ChatService::addMember(const std::string& channel,
+                                                    const std::string& identity) {
+    const auto newest = store_.history(channel, HistoryQuery{.limit = 1});
+    if (!newest) {
+        return storeError(newest.error());
+    }
+    const auto added = store_.addMember(channel, identity, clock_.now());
     if (!added) {
         return storeError(added.error());
     }
     if (*added) {
-        publishMembership(protocol::EventKind::kMemberJoined, channel->sid, identity);
+        publishMembership(protocol::EventKind::kMemberJoined, channel, identity,
+                          newest->empty() ? 0 : newest->back().index + 1);
     }
-    return protocol::channelReply(toWire(*channel));
+    return {};
 }
 
 OpResult ChatService::leave(const std::string& identity,
@@ -273,12 +291,8 @@ OpResult ChatService::addMember(const std::string& identity,
     if (!*member) {
         return error(ErrorCode::kNotAMember, "only members of a channel can add members");
     }
-    const auto added = store_.addMember(channel->sid, args.identity, clock_.now());
-    if (!added) {
-        return storeError(added.error());
-    }
-    if (*added) {
-        publishMembership(protocol::EventKind::kMemberJoined, channel->sid, args.identity);
+    if (auto added = addMember(channel->sid, args.identity); !added) {
+        return std::unexpected(added.error());
     }
     return protocol::channelReply(toWire(*channel));
 }

@@ -96,8 +96,11 @@ private:
     std::expected<Channel, OpError> visibleChannel(const std::string& identity,
                                                    const std::string& reference);
     std::expected<bool, OpError> isMember(const std::string& channel, const std::string& identity);
+    /// Adds `identity` to `channel` and, if it was not a member, publishes its joined event.
+    std::expected<void, OpError> addMember(const std::string& channel, const std::string& identity);
+    /// `first_owed`: for a join, the first message index the member gets (ChannelEvent::index).
     void publishMembership(protocol::EventKind kind, const std::string& channel,
-                           const std::string& identity);
+                           const std::string& identity, std::int64_t first_owed = -1);
 
     Store& store_;
     Broker& broker_;

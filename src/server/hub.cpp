@@ -111,15 +111,23 @@ void Hub::addChannels(const std::string& identity, const std::vector<std::string
     }
 }
 
-void Hub::joinLocked(const std::string& channel, const std::string& identity) {
+void Hub::joinLocked(const std::string& channel, const std::string& identity,
+                     std::optional<std::int64_t> first_owed) {
     auto& members = channel_members_[channel];
     if (members.empty()) {
         if (backfill_ == nullptr) {
             broker_.subscribe(channelTopic(channel), *this);
         } else {
-            // The newest index first, where delivery starts; subscribed when it is known.
             Sequence& sequence = sequences_[channel];
             sequence = Sequence{.generation = ++generations_};
+            if (first_owed) {
+                // The join says where delivery starts (this node may learn of it late):
+                // subscribe now and read from the store what was sent since.
+                sequence.last = *first_owed - 1;
+                sequence.subscribed = true;
+                broker_.subscribe(channelTopic(channel), *this);
+            }
+            // Without it, the newest index first; subscribed when it is known.
             startReadLocked(channel, sequence);
         }
     }
@@ -227,7 +235,8 @@ Hub::Targets Hub::onIdentityEvent(const ChannelEvent& event) {
     ++connected.membership_events;
     if (event.kind == ChannelEvent::Kind::kMemberJoined) {
         connected.left.erase(event.channel);
-        joinLocked(event.channel, event.identity);
+        joinLocked(event.channel, event.identity,
+                   event.index >= 0 ? std::optional{event.index} : std::nullopt);
     }
     sessionsOfLocked(event.identity, targets);
     if (event.kind == ChannelEvent::Kind::kMemberLeft) {

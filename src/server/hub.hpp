@@ -18,9 +18,11 @@
 // messages in index order and each once: it remembers the last index it delivered, drops an
 // event at or below it, and when an index jumps (or the broker says it may have lost events) it
 // holds the channel's events, reads the missing messages from the store on a store worker,
-// delivers them, then what it held. Before it subscribes to a channel it reads the channel's
-// newest index, and subscribes only then: every message sent after that read and before the
-// subscription took effect (in Redis, a round trip later) shows as a jump.
+// delivers them, then what it held. A join's event names the first index the member is owed:
+// the hub subscribes at once and reads what was sent since. Otherwise, before it subscribes to a
+// channel it reads the channel's newest index, and subscribes only then: every message sent
+// after that read and before the subscription took effect (in Redis, a round trip later) shows
+// as a jump.
 //
 // Threading: every method may be called from any thread. Deliveries happen outside the hub's
 // lock: it copies the target sessions under the lock and hands them the frame after releasing
@@ -132,7 +134,8 @@ private:
     Targets onChannelEvent(const ChannelEvent& event);
     Targets onIdentityEvent(const ChannelEvent& event);
     void sessionsOfLocked(const std::string& identity, Targets& out) const;
-    void joinLocked(const std::string& channel, const std::string& identity);
+    void joinLocked(const std::string& channel, const std::string& identity,
+                    std::optional<std::int64_t> first_owed = std::nullopt);
     // Membership replay (hub_membership.cpp): after its identity topic's gap, an identity's
     // channels are read from the store and the hub joins and leaves to match.
     void rereadMembershipLocked(const std::string& identity, Connected& connected);

@@ -154,11 +154,16 @@ ServerProcess::HttpResult ServerProcess::post(const std::string& target, const s
 ServerProcess::HttpResult ServerProcess::send(bool post, const std::string& target,
                                               const std::string& body,
                                               const std::string& basic_auth) const {
+    return httpRequest(port_, post, target, body, basic_auth);
+}
+
+ServerProcess::HttpResult httpRequest(std::uint16_t port, bool post, const std::string& target,
+                                      const std::string& body, const std::string& basic_auth) {
     namespace http = boost::beast::http;
     boost::asio::io_context io;
     boost::beast::tcp_stream stream{io};
     stream.connect(
-        boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), port_});
+        boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), port});
     http::request<http::string_body> request{post ? http::verb::post : http::verb::get, target, 11};
     request.set(http::field::host, "127.0.0.1");
     if (post) {

@@ -70,6 +70,11 @@ private:
     std::filesystem::path log_file_;
 };
 
+/// An HTTP request to 127.0.0.1:`port`: a GET, or with `post` a POST of the JSON `body`.
+ServerProcess::HttpResult httpRequest(std::uint16_t port, bool post, const std::string& target,
+                                      const std::string& body = "",
+                                      const std::string& basic_auth = "");
+
 /// A new empty folder under the temporary directory, unique to this process and call; the caller
 /// removes it (ServerProcess does for the one it makes).
 std::filesystem::path freshDirectory();

@@ -59,7 +59,8 @@ struct ChannelEvent {
     std::string channel;
     /// The member who joined or left; the author of a message.
     std::string identity;
-    /// The message's index (kMessage only).
+    /// The message's index (kMessage); for kMemberJoined, the first message index the new member
+    /// is owed (-1: not said).
     std::int64_t index = -1;
     /// The wire event, as every session receives it.
     Payload frame;
