@@ -9,10 +9,11 @@
 // The hub subscribes to a channel's topic while at least one identity connected here is a
 // member, and to an identity's topic while it has a session here.
 //
-// Membership events lost by such a broker (its identity topic's gap) are replayed from the store:
-// the hub reads the identity's channels and joins or leaves to match, so a member who joined on
-// another node during a Redis outage gets the channel's messages here too, and one who left stops
-// getting them. The sessions are not sent the join or leave events they missed.
+// A leave lost by such a broker (its identity topic's gap) is replayed from the store: the hub
+// reads the identity's channels and leaves those it is no longer in, so a member who left on
+// another node during a Redis outage stops getting their messages here. (A join's event names
+// the first index owed, which the store does not keep: it is not replayed; see
+// hub_membership.cpp.)
 //
 // Gaps: over a broker that may lose events (Redis), a hub given a Backfill keeps each channel's
 // messages in index order and each once: it remembers the last index it delivered, drops an
@@ -136,8 +137,8 @@ private:
     void sessionsOfLocked(const std::string& identity, Targets& out) const;
     void joinLocked(const std::string& channel, const std::string& identity,
                     std::optional<std::int64_t> first_owed = std::nullopt);
-    // Membership replay (hub_membership.cpp): after its identity topic's gap, an identity's
-    // channels are read from the store and the hub joins and leaves to match.
+    // Leave replay (hub_membership.cpp): after its identity topic's gap, an identity's channels
+    // are read from the store and the hub leaves those it is no longer in.
     void rereadMembershipLocked(const std::string& identity, Connected& connected);
     void onMembershipRead(const std::string& identity, std::uint64_t seen, Backfill::Channels read);
     void applyMembershipLocked(const std::string& identity, Connected& connected,

@@ -1,7 +1,10 @@
 // Membership replay: a broker that may lose events (Redis) says so with its identity topic's
-// gap, and what the identity belongs to is then read from the store. Events are only the news;
-// the store has the outcome, so joining and leaving to match it is enough to deliver again
-// exactly the channels the identity is a member of.
+// gap, and what the identity belongs to is then read from the store. A channel the store says
+// the identity has left is left here too, so a leave whose event was lost stops delivery.
+// Joins are not replayed: a join's event names the first index the member is owed, which the
+// store does not keep, and starting at the newest index instead would skip what was sent since
+// the join. A join's event waits in its node's outbox while Redis is away, so it arrives late
+// rather than never (unless that node dies before Redis is back).
 
 #include "server/hub.hpp"
 
@@ -47,12 +50,6 @@ void Hub::onMembershipRead(const std::string& identity, std::uint64_t seen,
 void Hub::applyMembershipLocked(const std::string& identity, Connected& connected,
                                 const std::vector<std::string>& channels) {
     const std::set<std::string, std::less<>> stored(channels.begin(), channels.end());
-    for (const std::string& channel : stored) {
-        if (!connected.channels.contains(channel)) {
-            connected.left.erase(channel);
-            joinLocked(channel, identity);
-        }
-    }
     const auto known = connected.channels; // leaveLocked erases from it
     for (const std::string& channel : known) {
         if (!stored.contains(channel)) {
