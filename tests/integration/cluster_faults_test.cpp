@@ -8,6 +8,7 @@
 //   is refused with 50500 rather than left hanging, nothing acknowledged is lost.
 
 #include "client_recorder.hpp"
+#include "cluster_clients.hpp"
 #include "cluster_process.hpp"
 #include "protocol/codes.hpp"
 #include "wait_until.hpp"
@@ -26,7 +27,6 @@ namespace parley::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Client = std::unique_ptr<WsTestClient>;
 
 constexpr int kInternal = static_cast<int>(protocol::ErrorCode::kInternal);
 
@@ -37,22 +37,10 @@ protected:
 
     static std::uint16_t node(int index) { return cluster_->nodePort(index); }
 
-    static Client connect(std::uint16_t port, const std::string& identity) {
-        auto client = std::make_unique<WsTestClient>(port);
-        const Json init = client->request("init", {{"token", mintToken(identity, 600s)}}, 15s);
-        EXPECT_EQ(init["ok"], true) << identity << " on port " << port << ": " << init.dump();
-        return client;
-    }
-
     static std::unique_ptr<ClusterProcess> cluster_;
 };
 
 std::unique_ptr<ClusterProcess> ClusterFaults::cluster_;
-
-void join(WsTestClient& client, const std::string& channel) {
-    const Json reply = client.request("channel.join", {{"channel", channel}}, 15s);
-    ASSERT_EQ(reply["ok"], true) << reply.dump();
-}
 
 void send(WsTestClient& client, const std::string& channel, const std::string& body) {
     const Json reply = client.request("message.send", {{"channel", channel}, {"body", body}}, 20s);

@@ -5,6 +5,7 @@
 // identity's sessions on all three with 4403 within the contract's 1 s (measured and reported)
 // and refuses its old token with 20120 on every node. One cluster for the whole file.
 
+#include "cluster_clients.hpp"
 #include "cluster_process.hpp"
 #include "protocol/codes.hpp"
 #include "ws_test_client.hpp"
@@ -24,7 +25,6 @@ namespace parley::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Client = std::unique_ptr<WsTestClient>;
 
 constexpr int kRevoked = static_cast<int>(token::TokenError::kRevoked);
 constexpr int kRevokedClose = static_cast<int>(protocol::CloseCode::kTokenRevoked);
@@ -50,22 +50,10 @@ protected:
 
     static std::uint16_t node(int index) { return cluster_->nodePort(index); }
 
-    static Client connect(std::uint16_t port, const std::string& identity) {
-        auto client = std::make_unique<WsTestClient>(port);
-        const Json init = client->request("init", {{"token", mintToken(identity, 600s)}}, 15s);
-        EXPECT_EQ(init["ok"], true) << identity << " on port " << port << ": " << init.dump();
-        return client;
-    }
-
     static std::unique_ptr<ClusterProcess> cluster_;
 };
 
 std::unique_ptr<ClusterProcess> Cluster::cluster_;
-
-void join(WsTestClient& client, const std::string& channel) {
-    const Json reply = client.request("channel.join", {{"channel", channel}}, 15s);
-    ASSERT_EQ(reply["ok"], true) << reply.dump();
-}
 
 // The next `count` message events of `client`: their indexes and bodies.
 void receive(WsTestClient& client, int count, std::vector<std::int64_t>& indexes,

@@ -210,18 +210,19 @@ void RedisBroker::onSubscribed(const std::string& topic, bool subscribed) {
 // before subscribing would otherwise deliver such a message only when the next one shows the jump).
 // After a reconnection every topic's gap is announced at once instead (announceGaps).
 void RedisBroker::announceGap(const std::string& topic) {
-    std::vector<BrokerSubscriber*> targets;
-    {
-        const std::lock_guard lock{mutex_};
-        const auto found = subscribers_.find(topic);
-        if (stopping_ || found == subscribers_.end()) {
-            return;
-        }
-        targets = found->second;
-    }
-    for (BrokerSubscriber* subscriber : targets) {
+    for (BrokerSubscriber* subscriber : subscribersOf(topic)) {
         subscriber->onBrokerGap(topic);
     }
+}
+
+// A copy: the callbacks run without the lock, and may subscribe or unsubscribe.
+std::vector<BrokerSubscriber*> RedisBroker::subscribersOf(std::string_view topic) const {
+    const std::lock_guard lock{mutex_};
+    const auto found = subscribers_.find(topic);
+    if (stopping_ || found == subscribers_.end()) {
+        return {};
+    }
+    return found->second;
 }
 
 void RedisBroker::announceGaps() {
@@ -241,16 +242,7 @@ void RedisBroker::deliver(std::string_view topic, std::string_view bytes) {
             std::string{describe(event.error())});
         return;
     }
-    std::vector<BrokerSubscriber*> targets;
-    {
-        const std::lock_guard lock{mutex_};
-        const auto found = subscribers_.find(topic);
-        if (stopping_ || found == subscribers_.end()) {
-            return;
-        }
-        targets = found->second;
-    }
-    for (BrokerSubscriber* subscriber : targets) {
+    for (BrokerSubscriber* subscriber : subscribersOf(topic)) {
         {
             // Still subscribed? It may have unsubscribed while an earlier target ran.
             const std::lock_guard lock{mutex_};

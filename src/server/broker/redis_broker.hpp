@@ -102,6 +102,7 @@ private:
     void announceGaps();
     /// Tells `topic`'s subscribers that events before now may have missed them.
     void announceGap(const std::string& topic);
+    std::vector<BrokerSubscriber*> subscribersOf(std::string_view topic) const;
     void deliver(std::string_view topic, std::string_view bytes);
     void closeConnections();
     redisAsyncContext*& contextOf(Link link) { return link == Link::kPublish ? pub_ : sub_; }
