@@ -196,9 +196,15 @@ private:
     std::shared_ptr<client::EventDispatcher> events_ = client::EventDispatcher::create(
         [this](std::function<void()> task) { scheduler_.post(std::move(task)); });
     client::ChatClientOptions options_{.about_to_expire_window = 60s};
-    client::ClientCore core_{options_,   client::WsUrl{.host = "fuzz", .port = "80", .target = "/"},
-                             scheduler_, transport_,
-                             *events_,   /*seed=*/7};
+    client::ClientCore core_{
+        options_,
+        std::vector{
+            client::ServerUrl{.text = "ws://fuzz/",
+                              .url = client::WsUrl{.host = "fuzz", .port = "80", .target = "/"}}},
+        scheduler_,
+        transport_,
+        *events_,
+        /*seed=*/7};
 };
 
 void fuzzSession(std::string_view script) {
