@@ -1,83 +1,216 @@
-// Leave replay over a broker that may lose events: when the identity topic reports a gap, the
-// hub reads the identity's channels from the store and leaves those it is no longer in. A lost
-// event is made by changing the store without publishing it (what a Redis outage looks like to a
-// node); the broker is the memory one.
+#include "hub_fixture.hpp"
+#include "server/hub.hpp"
 
-#include "hub_gap_fixture.hpp"
-#include "server/broker/memory_broker.hpp"
+#include <algorithm>
 
-namespace parley::server::hub_gaps {
+namespace parley::server {
 namespace {
 
-const UnixMillis kJoinedAt{std::chrono::milliseconds{1'800'000'000'000}};
+using namespace hub_fixture;
 
-class HubMembershipTest : public ::testing::Test {
-protected:
-    TempSqliteStore store_;
-    Chat first_{*store_};
-    Node node_{*store_, std::make_unique<MemoryBroker>()};
-    std::shared_ptr<RecordingSink> bob_ = std::make_shared<RecordingSink>();
+// ---- membership changes ----
 
-    std::string secondChannel() {
-        const auto channel = store_->createChannel(
-            NewChannel{.sid = "CH00000000000000000000000000000002", .created_by = "alice"});
-        EXPECT_TRUE(channel.has_value());
-        return channel->sid;
-    }
-    ChannelEvent messageIn(const std::string& channel, std::int64_t index, std::string frame) {
-        return ChannelEvent{.kind = ChannelEvent::Kind::kMessage,
-                            .channel = channel,
-                            .identity = "alice",
-                            .index = index,
-                            .frame = std::make_shared<const std::string>(std::move(frame))};
-    }
-};
-
-TEST_F(HubMembershipTest, ALeaveLostByTheBrokerStopsDeliveryAfterTheGap) {
-    const std::string second = secondChannel();
-    ASSERT_TRUE(store_->addMember(second, "bob", kJoinedAt).has_value());
-    node_.attach("bob", bob_, first_.sid);
-    node_.hub.addChannels("bob", {second});
-    ASSERT_TRUE(node_.broker->waitSubscribed(channelTopic(second)));
-    // bob leaves the first channel on another node; the member_left event is lost.
-    ASSERT_TRUE(store_->removeMember(first_.sid, "bob").has_value());
-    node_.hub.onBrokerGap(identityTopic("bob"));
-    ASSERT_TRUE(node_.broker->waitUnsubscribed(channelTopic(first_.sid)));
-    // A message there reaches bob no more; one in `second`, published after it, still does.
-    first_.publish(*node_.broker, messageIn(first_.sid, 0, "after leaving"));
-    node_.broker->publish(channelTopic(second), messageIn(second, 0, "in second"));
-    EXPECT_TRUE(receives(*bob_, {"in second"}));
+TEST_F(HubTest, MemberAddedStartsDeliveryToAConnectedIdentity) {
+    const auto alice = sink();
+    ASSERT_TRUE(attach("alice", alice, {}, kNoLimit));
+    broker_.publishMessage("CH1", payload("before"));
+    broker_.memberJoined("CH1", "alice");
+    broker_.publishMessage("CH1", payload("after"));
+    EXPECT_EQ(alice->frames(), (Frames{"joined alice", "after"}));
 }
 
-// A join is not replayed: the store does not say from which index the member is owed messages,
-// and starting at the newest would skip what was sent since the join. Its event brings it, and
-// with it the first index owed.
-TEST_F(HubMembershipTest, AJoinIsLeftToItsEventWhichNamesTheFirstIndexOwed) {
-    node_.attach("bob", bob_, first_.sid);
-    const std::string second = secondChannel();
-    ASSERT_TRUE(store_->addMember(second, "bob", kJoinedAt).has_value());
-    const auto owed = store_->appendMessage(
-        NewMessage{.sid = "IMowed", .channel_sid = second, .author = "alice", .body = "owed"});
-    ASSERT_TRUE(owed.has_value());
-    node_.hub.onBrokerGap(identityTopic("bob"));
-    // The gap's read is applied before the store read of the next gap, whose message comes next.
-    node_.hub.onBrokerGap(channelTopic(first_.sid));
-    first_.publish(*node_.broker, first_.append("in first"));
-    ASSERT_TRUE(receives(*bob_, first_.frames));
-    node_.broker->publish(identityTopic("bob"),
-                          ChannelEvent{.kind = ChannelEvent::Kind::kMemberJoined,
-                                       .channel = second,
-                                       .identity = "bob",
-                                       .index = owed->index,
-                                       .frame = std::make_shared<const std::string>("joined")});
-    // The owed message comes from a store read, the joined event straight from the broker: either
-    // may reach the session first.
-    ASSERT_TRUE(waitUntil([&] { return bob_->frames().size() >= 3; }, kWait));
-    const auto got = bob_->frames();
-    EXPECT_EQ(std::count(got.begin(), got.end(), protocol::messageEvent(toWire(*owed))), 1)
-        << "a join started from the store's newest index skips the message owed";
-    EXPECT_EQ(std::count(got.begin(), got.end(), "joined"), 1);
+TEST_F(HubTest, MemberAddedForAnIdentityNotConnectedHereSubscribesNothing) {
+    broker_.memberJoined("CH1", "ghost");
+    EXPECT_TRUE(broker_.calls.empty());
+    // And a later session of that identity hears only the channels it attaches with.
+    const auto ghost = sink();
+    ASSERT_TRUE(attach("ghost", ghost, {}, kNoLimit));
+    broker_.publishMessage("CH1", payload("x"));
+    EXPECT_TRUE(ghost->frames().empty());
+}
+
+TEST_F(HubTest, MemberRemovedStopsDeliveryToThatIdentityOnly) {
+    const auto alice = sink();
+    const auto bob = sink();
+    ASSERT_TRUE(attach("alice", alice, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(attach("bob", bob, {"CH1"}, kNoLimit));
+    broker_.memberLeft("CH1", "alice");
+    broker_.publishMessage("CH1", payload("x"));
+    EXPECT_EQ(alice->frames(), (Frames{"left alice"}));
+    EXPECT_EQ(bob->frames(), (Frames{"left alice", "x"}));
+}
+
+TEST_F(HubTest, MemberRemovedForANonMemberChangesNothing) {
+    const auto alice = sink();
+    ASSERT_TRUE(attach("alice", alice, {"CH1"}, kNoLimit));
+    broker_.calls.clear();
+    broker_.memberLeft("CH1", "bob");
+    broker_.memberLeft("CH2", "alice");
+    EXPECT_TRUE(broker_.calls.empty());
+    broker_.publishMessage("CH1", payload("x"));
+    // Both events are shown (to a member of CH1, and to alice herself), and nothing changes.
+    EXPECT_EQ(alice->frames(), (Frames{"left bob", "left alice", "x"}));
+}
+
+// ---- broker subscriptions follow local membership ----
+
+TEST_F(HubTest, SubscribesToAChannelOnceWhateverTheNumberOfLocalMembers) {
+    ASSERT_TRUE(attach("alice", sink(), {"CH1"}, kNoLimit));
+    const auto bob = sink();
+    ASSERT_TRUE(attach("bob", bob, {"CH1", "CH2"}, kNoLimit));
+    broker_.memberJoined("CH1", "bob");
+    EXPECT_EQ(broker_.calls, (Calls{"subscribe CH1", "subscribe CH2"}));
+}
+
+TEST_F(HubTest, UnsubscribesWhenTheLastLocalMemberLeaves) {
+    const auto alice = sink();
+    const auto bob = sink();
+    ASSERT_TRUE(attach("alice", alice, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(attach("bob", bob, {"CH1"}, kNoLimit));
+    broker_.calls.clear();
+
+    broker_.memberLeft("CH1", "alice");
+    EXPECT_TRUE(broker_.calls.empty()) << "bob is still a member here";
+    broker_.memberLeft("CH1", "bob");
+    EXPECT_EQ(broker_.calls, (Calls{"unsubscribe CH1"}));
+}
+
+TEST_F(HubTest, UnsubscribesWhenTheLastSessionOfTheLastMemberDetaches) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    ASSERT_TRUE(attach("alice", phone, {"CH1", "CH2"}, kNoLimit));
+    ASSERT_TRUE(attach("alice", laptop, {"CH1"}, kNoLimit));
+    broker_.calls.clear();
+
+    hub_.detach("alice", phone.get());
+    EXPECT_TRUE(broker_.calls.empty()) << "alice still has a session";
+    hub_.detach("alice", laptop.get());
+    std::vector<std::string> calls = broker_.calls;
+    std::sort(calls.begin(), calls.end());
+    EXPECT_EQ(calls, (Calls{"unsubscribe CH1", "unsubscribe CH2"}));
+}
+
+TEST_F(HubTest, SubscribesAgainWhenAMemberComesBack) {
+    const auto alice = sink();
+    ASSERT_TRUE(attach("alice", alice, {"CH1"}, kNoLimit));
+    broker_.memberLeft("CH1", "alice");
+    broker_.memberJoined("CH1", "alice");
+    EXPECT_EQ(broker_.calls, (Calls{"subscribe CH1", "unsubscribe CH1", "subscribe CH1"}));
+    broker_.publishMessage("CH1", payload("back"));
+    EXPECT_EQ(alice->frames(), (Frames{"left alice", "joined alice", "back"}));
+}
+
+TEST(Hub, UnsubscribesEverythingWhenDestroyed) {
+    RecordingBroker broker;
+    const auto alice = std::make_shared<RecordingSink>();
+    {
+        Hub hub{broker};
+        ASSERT_TRUE(attachTo(hub, "alice", alice, {"CH1", "CH2"}, kNoLimit));
+        broker.calls.clear();
+    }
+    std::vector<std::string> calls = broker.calls;
+    std::sort(calls.begin(), calls.end());
+    EXPECT_EQ(calls, (Calls{"unsubscribe CH1", "unsubscribe CH2"}));
+    // The broker holds no pointer to the dead hub.
+    broker.publishMessage("CH1", payload("after"));
+    EXPECT_TRUE(alice->frames().empty());
+}
+
+TEST(Hub, ALeaverHearsItsOwnLeaveAndThenNothingOfTheChannel) {
+    RecordingBroker broker;
+    Hub hub{broker};
+    const auto alice = std::make_shared<RecordingSink>();
+    ASSERT_TRUE(attachTo(hub, "alice", alice, {"CH1"}, kNoLimit));
+    broker.publishMessage("CH1", payload("one"));
+    broker.memberLeft("CH1", "alice");
+    broker.publishMessage("CH1", payload("two"));
+    EXPECT_EQ(alice->frames(), (Frames{"one", "left alice"}));
+}
+
+// ---- membership events travel through the broker ----
+
+TEST_F(HubTest, AJoinMadeElsewhereReachesEverySessionOfTheMemberOnce) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    const auto alice = sink();
+    ASSERT_TRUE(attach("bob", phone, {}, kNoLimit));
+    ASSERT_TRUE(attach("bob", laptop, {}, kNoLimit));
+    ASSERT_TRUE(attach("alice", alice, {"CH1"}, kNoLimit));
+    broker_.memberJoined("CH1", "bob");
+    // Bob hears it on his identity topic, alice as a member of the channel: once each.
+    EXPECT_EQ(phone->frames(), (Frames{"joined bob"}));
+    EXPECT_EQ(laptop->frames(), (Frames{"joined bob"}));
+    EXPECT_EQ(alice->frames(), (Frames{"joined bob"}));
+    broker_.publishMessage("CH1", payload("welcome"));
+    EXPECT_EQ(phone->frames(), (Frames{"joined bob", "welcome"}));
+}
+
+TEST_F(HubTest, ALeaveReachesTheOtherMembersAndEverySessionOfTheLeaver) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    const auto alice = sink();
+    ASSERT_TRUE(attach("bob", phone, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(attach("bob", laptop, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(attach("alice", alice, {"CH1"}, kNoLimit));
+    broker_.memberLeft("CH1", "bob");
+    broker_.publishMessage("CH1", payload("after"));
+    EXPECT_EQ(phone->frames(), (Frames{"left bob"}));
+    EXPECT_EQ(laptop->frames(), (Frames{"left bob"}));
+    EXPECT_EQ(alice->frames(), (Frames{"left bob", "after"}));
+}
+
+TEST_F(HubTest, SubscribesToAnIdentityTopicWhileTheIdentityHasSessionsHere) {
+    const auto phone = sink();
+    const auto laptop = sink();
+    ASSERT_TRUE(attach("bob", phone, {}, kNoLimit));
+    ASSERT_TRUE(attach("bob", laptop, {}, kNoLimit));
+    hub_.detach("bob", phone.get());
+    EXPECT_EQ(broker_.identity_calls, (Calls{"subscribe bob"}));
+    hub_.detach("bob", laptop.get());
+    EXPECT_EQ(broker_.identity_calls, (Calls{"subscribe bob", "unsubscribe bob"}));
+}
+
+// A session's init reads its channels from the store on a worker; a leave can land between that
+// read and addChannels, and must not be undone by the older read.
+TEST_F(HubTest, ALeaveBetweenTheStoreReadAndAddChannelsIsNotUndone) {
+    const auto bob = sink();
+    ASSERT_TRUE(hub_.attach("bob", bob, kNoLimit));
+    broker_.memberLeft("CH1", "bob");
+    hub_.addChannels("bob", {"CH1", "CH2"});
+    broker_.publishMessage("CH1", payload("not for bob"));
+    broker_.publishMessage("CH2", payload("for bob"));
+    EXPECT_EQ(bob->frames(), (Frames{"left bob", "for bob"}));
+    broker_.memberJoined("CH1", "bob"); // back again: delivered again
+    broker_.publishMessage("CH1", payload("welcome back"));
+    EXPECT_EQ(bob->frames(), (Frames{"left bob", "for bob", "joined bob", "welcome back"}));
+}
+
+TEST_F(HubTest, ChannelsAddedForAnIdentityWithNoSessionLeftAreIgnored) {
+    const auto bob = sink();
+    ASSERT_TRUE(attach("bob", bob, {}, kNoLimit));
+    hub_.detach("bob", bob.get());
+    hub_.addChannels("bob", {"CH1"});
+    EXPECT_TRUE(broker_.calls.empty());
+}
+
+// A session's deliver may call back into the hub (a WsSession posts, but nothing forbids more):
+// delivery happens outside the hub's lock, or this would deadlock.
+TEST_F(HubTest, DeliversOutsideItsLock) {
+    class Reentrant final : public SessionSink {
+    public:
+        explicit Reentrant(Hub& hub) : hub_(hub) {}
+        void deliver(const Payload&) override { counted = hub_.sessionCount(); }
+        void close(protocol::CloseCode) override {}
+        std::size_t counted = 0;
+
+    private:
+        Hub& hub_;
+    };
+    const auto session = std::make_shared<Reentrant>(hub_);
+    ASSERT_TRUE(attach("alice", session, {"CH1"}, kNoLimit));
+    broker_.publishMessage("CH1", payload("x"));
+    EXPECT_EQ(session->counted, 1U);
 }
 
 } // namespace
-} // namespace parley::server::hub_gaps
+} // namespace parley::server
