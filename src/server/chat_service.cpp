@@ -231,19 +231,24 @@ OpResult ChatService::join(const std::string& identity, const protocol::ChannelJ
 // read before the join commits, plus one. A node that learns of the join later (through the
 // broker) starts delivery there, not at whatever is newest by then, so a message sent after the
 // join's reply is never skipped; one sent in the instant before the commit may be delivered too.
+// Only a broker that may lose or delay events needs it: otherwise the index is -1 (none), and a
+// join costs no store read beyond its own.
 std::expected<void, OpError> ChatService::addMember(const std::string& channel,
                                                     const std::string& identity) {
-    const auto newest = store_.history(channel, HistoryQuery{.limit = 1});
-    if (!newest) {
-        return storeError(newest.error());
+    std::int64_t first_owed = -1;
+    if (broker_.mayLoseEvents()) {
+        const auto newest = store_.history(channel, HistoryQuery{.limit = 1});
+        if (!newest) {
+            return storeError(newest.error());
+        }
+        first_owed = newest->empty() ? 0 : newest->back().index + 1;
     }
     const auto added = store_.addMember(channel, identity, clock_.now());
     if (!added) {
         return storeError(added.error());
     }
     if (*added) {
-        publishMembership(protocol::EventKind::kMemberJoined, channel, identity,
-                          newest->empty() ? 0 : newest->back().index + 1);
+        publishMembership(protocol::EventKind::kMemberJoined, channel, identity, first_owed);
     }
     return {};
 }
