@@ -30,6 +30,7 @@ void WsSession::run(const UpgradeRequest& request) {
     ws_.set_option(timeouts);
     ws_.read_message_max(protocol::kMaxFrameBytes);
     ws_.text(true);
+    outbox().attach(weak_from_this(), *this);
     // Tracked from the start, so shutdown reaches connections still in their handshake too.
     context_.hub.track(shared_from_this());
     ws_.async_accept(request, beast::bind_front_handler(&WsSession::onAccept, shared_from_this()));
@@ -106,76 +107,50 @@ void WsSession::send(Payload frame) {
     if (ended_ || close_started_ || close_requested_) { // nothing after the close is asked for
         return;
     }
-    if (queued_bytes_ + frame->size() > context_.settings.max_outbox_bytes) {
+    if (outbox().queuedBytes() + frame->size() > context_.settings.max_outbox_bytes) {
         dropSlowReader(frame->size());
         return;
     }
-    queued_bytes_ += frame->size();
-    queue_.push_back(std::move(frame));
-    if (!writing_) {
-        writeNext();
-    }
+    outbox().queueText(std::move(frame));
 }
 
 // Whatever is queued is dropped at once, so the memory is free now rather than when (or if) the
-// peer reads; the client pages on by index after it reconnects. Only the frame being written
-// stays: the stream holds its buffer. The close frame follows it, and a peer that does not take
-// even that within the grace period loses the socket.
+// peer reads; the client pages on by index after it reconnects. Only the write in flight stays:
+// the socket has part of it. The close frame follows it, and a peer that does not take even that
+// within the grace period loses the socket.
 void WsSession::dropSlowReader(std::size_t refused_bytes) {
     spdlog::warn("identity={} reads too slowly: {} bytes unsent, {} more refused; closing {}",
-                 core_.identity().empty() ? "(none)" : core_.identity(), queued_bytes_,
+                 core_.identity().empty() ? "(none)" : core_.identity(), outbox().queuedBytes(),
                  refused_bytes, static_cast<int>(CloseCode::kTooSlow));
-    if (writing_) {
-        queue_.erase(std::next(queue_.begin()), queue_.end());
-        queued_bytes_ = queue_.front()->size();
+    outbox().dropUnsent();
+    if (!outbox().idle()) {
         scheduler_.scheduleAt(scheduler_.clock().now() + context_.settings.slow_close_grace,
                               [this] {
                                   if (!ended_) {
                                       beast::error_code ignored;
-                                      ws_.next_layer().socket().close(ignored); // under TLS too
+                                      outbox().next().socket().close(ignored); // under TLS too
                                   }
                               });
-    } else {
-        queue_.clear();
-        queued_bytes_ = 0;
     }
     core_.close(CloseCode::kTooSlow, CloseReason::kTooSlow);
 }
 
 void WsSession::closeAfterQueued(CloseCode /*code*/) {
     close_requested_ = true;
-    if (!writing_) {
+    if (outbox().idle()) {
         startClose();
     }
     readNext(); // the peer's close frame completes the handshake
 }
 
-void WsSession::writeNext() {
-    if (queue_.empty()) {
-        writing_ = false;
-        if (close_requested_) {
-            startClose();
-        }
-        return;
+void WsSession::onOutboxDrained() {
+    if (close_requested_) {
+        startClose();
     }
-    writing_ = true;
-    ws_.async_write(boost::asio::buffer(*queue_.front()),
-                    [self = shared_from_this()](beast::error_code error, std::size_t) {
-                        self->onWrite(error);
-                    });
 }
 
-void WsSession::onWrite(beast::error_code error) {
-    if (error) {
-        writing_ = false;
-        queue_.clear();
-        queued_bytes_ = 0;
-        end(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError);
-        return;
-    }
-    queued_bytes_ -= queue_.front()->size();
-    queue_.pop_front();
-    writeNext();
+void WsSession::onOutboxFailed(beast::error_code /*error*/) {
+    end(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError);
 }
 
 void WsSession::startClose() {

@@ -7,6 +7,7 @@
 // (IoPool). deliver() and close() may be called from any thread; they post onto that context.
 
 #include "server/asio_timer_scheduler.hpp"
+#include "server/outbox_stream.hpp"
 #include "server/server_context.hpp"
 #include "server/server_stream.hpp"
 #include "server/session_core.hpp"
@@ -17,7 +18,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <deque>
 #include <memory>
 #include <optional>
 
@@ -25,10 +25,12 @@ namespace parley::server {
 
 class WsSession final : public SessionSink,
                         public SessionTransport,
+                        private OutboxStream::Listener,
                         public std::enable_shared_from_this<WsSession> {
 public:
-    // Plain TCP on the bare socket, or TLS (server_stream.hpp).
-    using Stream = boost::beast::websocket::stream<WsStream>;
+    // Plain TCP on the bare socket, or TLS (server_stream.hpp), under the outbox that does the
+    // writing (outbox_stream.hpp).
+    using Stream = boost::beast::websocket::stream<OutboxStream>;
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
     WsSession(WsStream&& stream, ServerContext& context);
@@ -52,10 +54,12 @@ public:
 private:
     void onAccept(boost::beast::error_code error);
     void onRead(boost::beast::error_code error);
-    void writeNext();
     /// The unsent output would pass max_outbox_bytes: close 4413.
     void dropSlowReader(std::size_t refused_bytes);
-    void onWrite(boost::beast::error_code error);
+    // OutboxStream::Listener
+    void onOutboxDrained() override;
+    void onOutboxFailed(boost::beast::error_code error) override;
+    OutboxStream& outbox() { return ws_.next_layer(); }
     void startClose();
     void end(CloseReason reason);
 
@@ -64,10 +68,7 @@ private:
     AsioTimerScheduler scheduler_;
     SessionCore core_;
     boost::beast::flat_buffer buffer_;
-    std::deque<Payload> queue_;
-    std::size_t queued_bytes_ = 0; // of queue_, the frame being written included
     bool reading_ = false;
-    bool writing_ = false;
     bool accepted_ = false;
     bool close_requested_ = false;
     bool close_started_ = false;

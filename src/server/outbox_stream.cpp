@@ -1,0 +1,161 @@
+#include "server/outbox_stream.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace parley::server {
+
+OutboxStream::OutboxStream(WsStream&& next) : next_(std::move(next)) {}
+
+void OutboxStream::attach(std::weak_ptr<void> owner, Listener& listener) {
+    owner_ = std::move(owner);
+    listener_ = &listener;
+}
+
+void OutboxStream::queueText(Payload text) {
+    queued_bytes_ += text->size();
+    const WsFrameHeader header = textFrameHeader(text->size());
+    queue_.push_back(Entry{std::move(text), header, nullptr});
+    scheduleFlush();
+}
+
+void OutboxStream::queueControl(std::string frame, Written written) {
+    queue_.push_back(
+        Entry{std::make_shared<const std::string>(std::move(frame)), {}, std::move(written)});
+    scheduleFlush();
+}
+
+void OutboxStream::dropUnsent() {
+    // Keeps the front entries being written and every control frame, in their order.
+    auto unsent = queue_.begin() + static_cast<std::ptrdiff_t>(in_flight_);
+    const auto kept = std::stable_partition(
+        unsent, queue_.end(), [](const Entry& entry) { return entry.header.size == 0; });
+    for (auto dropped = kept; dropped != queue_.end(); ++dropped) {
+        queued_bytes_ -= dropped->bytes->size();
+    }
+    queue_.erase(kept, queue_.end());
+}
+
+// At the end of this pass of the io loop, so what the pass queues goes out in one write.
+void OutboxStream::scheduleFlush() {
+    if (in_flight_ > 0 || flush_posted_) {
+        return; // the write in flight takes the rest when it completes
+    }
+    auto owner = owner_.lock();
+    if (!owner) {
+        return; // the connection is going away
+    }
+    flush_posted_ = true;
+    boost::asio::post(next_.get_executor(), [this, owner = std::move(owner)] {
+        flush_posted_ = false;
+        flush();
+    });
+}
+
+void OutboxStream::flush() {
+    if (in_flight_ > 0 || queue_.empty()) {
+        return;
+    }
+    auto owner = owner_.lock();
+    if (!owner) {
+        return;
+    }
+    const std::size_t entries = gather();
+    in_flight_ = entries;
+    ++writes_started_;
+    boost::asio::async_write(
+        next_, buffers_,
+        [this, owner = std::move(owner), entries](boost::system::error_code error, std::size_t) {
+            onWritten(error, entries);
+        });
+}
+
+// Lays out the write of the front entries: small frames copied into `copied_` (reserved first,
+// so the buffers pointing into it stay valid), large ones referenced with their header.
+std::size_t OutboxStream::gather() {
+    std::size_t entries = 0;
+    std::size_t bytes = 0;
+    std::size_t copy_bytes = 0;
+    for (const Entry& entry : queue_) {
+        if (bytes >= kWriteBytes) {
+            break;
+        }
+        const std::size_t size = entry.header.size + entry.bytes->size();
+        bytes += size;
+        copy_bytes += size < kCopyBelow ? size : 0;
+        ++entries;
+    }
+    copied_.clear();
+    copied_.reserve(copy_bytes);
+    buffers_.clear();
+    std::size_t copied_from = 0; // where the current run of copied frames starts in copied_
+    const auto close_copied_run = [&] {
+        if (copied_.size() > copied_from) {
+            buffers_.emplace_back(copied_.data() + copied_from, copied_.size() - copied_from);
+            copied_from = copied_.size();
+        }
+    };
+    for (std::size_t i = 0; i < entries; ++i) {
+        const Entry& entry = queue_[i];
+        const auto* header = reinterpret_cast<const char*>(entry.header.bytes.data());
+        if (entry.header.size + entry.bytes->size() < kCopyBelow) {
+            copied_.append(header, entry.header.size).append(*entry.bytes);
+            continue;
+        }
+        close_copied_run();
+        if (entry.header.size > 0) {
+            buffers_.emplace_back(header, entry.header.size);
+        }
+        buffers_.emplace_back(entry.bytes->data(), entry.bytes->size());
+    }
+    close_copied_run();
+    return entries;
+}
+
+void OutboxStream::onWritten(boost::system::error_code error, std::size_t entries) {
+    in_flight_ = 0;
+    if (error) {
+        fail(error);
+        return;
+    }
+    for (std::size_t i = 0; i < entries; ++i) {
+        Entry& entry = queue_.front();
+        if (entry.written) {
+            // Posted, not called: Beast's next step may queue more while this loop runs.
+            boost::asio::post(next_.get_executor(),
+                              [written = std::move(entry.written)]() mutable { written({}); });
+        } else {
+            queued_bytes_ -= entry.bytes->size();
+        }
+        queue_.pop_front();
+    }
+    if (!queue_.empty()) {
+        flush(); // what came while the write was in flight
+        return;
+    }
+    copied_ = std::string{}; // an idle connection holds no write buffer
+    buffers_ = {};
+    if (listener_ != nullptr) {
+        listener_->onOutboxDrained();
+    }
+}
+
+void OutboxStream::fail(boost::system::error_code error) {
+    std::deque<Entry> failed;
+    failed.swap(queue_);
+    queued_bytes_ = 0;
+    for (Entry& entry : failed) {
+        if (entry.written) {
+            boost::asio::post(next_.get_executor(), [written = std::move(entry.written),
+                                                     error]() mutable { written(error); });
+        }
+    }
+    if (listener_ != nullptr) {
+        listener_->onOutboxFailed(error);
+    }
+}
+
+} // namespace parley::server

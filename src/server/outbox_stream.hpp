@@ -1,0 +1,147 @@
+#pragma once
+
+// The layer under a server connection's WebSocket stream that owns everything the connection
+// sends. Beast reads through it unchanged; every write goes through its queue:
+//   - the session's messages (queueText), framed here: a server frame is unmasked, so it is a
+//     header of at most 10 bytes before the message, and a message shared by every member of a
+//     channel is referenced by each member's queue, never copied per member at queueing time;
+//   - Beast's own control frames (pong, idle ping, close), which Beast writes with async_write on
+//     this layer. Each call is taken whole into the queue, so a control frame never lands inside
+//     a message, and completes once its bytes are in the socket.
+// What is queued in one pass of the io loop goes out together at the end of the pass, in one
+// gather write (frames under kCopyBelow copied into one buffer, larger ones referenced), and what
+// is queued while a write is in flight goes out in the next one: a syscall per connection per
+// pass, not one per frame. Beast's websocket::stream writes one frame per call and owns its write
+// path, which is why the writing is done here rather than through it.
+//
+// Threading: the connection's io thread only (the executor of the stream under it).
+
+#include "server/broker/broker.hpp"
+#include "server/server_stream.hpp"
+#include "server/ws_frame_header.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+class OutboxStream {
+public:
+    using executor_type = boost::asio::any_io_executor;
+
+    /// What the connection hears from its outbox, on its io thread.
+    class Listener {
+    public:
+        /// Everything queued has been written.
+        virtual void onOutboxDrained() = 0;
+        /// A write failed; whatever was queued is gone.
+        virtual void onOutboxFailed(boost::system::error_code error) = 0;
+
+    protected:
+        ~Listener() = default;
+    };
+
+    /// Frames smaller than this are copied into the write's one buffer; larger ones are
+    /// referenced where they are (a history page is not copied again).
+    static constexpr std::size_t kCopyBelow = 4096;
+    /// A write takes queued frames until it holds this many bytes; the rest wait for the next.
+    static constexpr std::size_t kWriteBytes = std::size_t{256} << 10U;
+
+    explicit OutboxStream(WsStream&& next);
+
+    /// Set once before the first write: `owner` is kept alive while a write is in flight.
+    void attach(std::weak_ptr<void> owner, Listener& listener);
+
+    executor_type get_executor() {
+        return next_.get_executor();
+    } // NOLINT(readability-identifier-naming)
+    WsStream& next() { return next_; }
+
+    /// Queues one text message, sent as one frame after everything queued before.
+    void queueText(Payload text);
+    /// Bytes of the messages queued and not yet written, the write in flight included.
+    std::size_t queuedBytes() const { return queued_bytes_; }
+    /// Nothing queued and nothing in flight.
+    bool idle() const { return queue_.empty(); }
+    /// Forgets the messages not yet handed to the socket; the write in flight and Beast's control
+    /// frames stay (Beast waits for those).
+    void dropUnsent();
+    /// Gather writes started so far (a figure for tests and metrics).
+    std::size_t writesStarted() const { return writes_started_; }
+
+    template <typename MutableBuffers, typename Token>
+    auto async_read_some( // NOLINT(readability-identifier-naming)
+        const MutableBuffers& buffers, Token&& token) {
+        return next_.async_read_some(buffers, std::forward<Token>(token));
+    }
+
+    // Beast's control frames. Taken whole, so Beast's async_write makes exactly one call.
+    template <typename ConstBuffers, typename Token>
+    auto async_write_some( // NOLINT(readability-identifier-naming)
+        const ConstBuffers& buffers, Token&& token) {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, const ConstBuffers& source) {
+                std::string bytes(boost::asio::buffer_size(source), '\0');
+                boost::asio::buffer_copy(boost::asio::buffer(bytes), source);
+                const std::size_t size = bytes.size();
+                queueControl(std::move(bytes), [handler = std::move(handler),
+                                                size](boost::system::error_code error) mutable {
+                    std::move(handler)(error, error ? 0 : size);
+                });
+            },
+            token, buffers);
+    }
+
+    friend void teardown(boost::beast::role_type role, OutboxStream& stream,
+                         boost::system::error_code& error) {
+        teardown(role, stream.next_, error);
+    }
+    template <typename Handler>
+    friend void async_teardown( // NOLINT(readability-identifier-naming)
+        boost::beast::role_type role, OutboxStream& stream, Handler&& handler) {
+        async_teardown(role, stream.next_, std::forward<Handler>(handler));
+    }
+    friend void beast_close_socket( // NOLINT(readability-identifier-naming)
+        OutboxStream& stream) {
+        boost::system::error_code ignored;
+        stream.next_.socket().close(ignored);
+    }
+
+private:
+    using Written = std::move_only_function<void(boost::system::error_code)>;
+
+    struct Entry {
+        Payload bytes;
+        WsFrameHeader header; // size 0: `bytes` is a whole frame from Beast
+        Written written;      // Beast's control frames only
+    };
+
+    void queueControl(std::string frame, Written written);
+    void scheduleFlush();
+    void flush();
+    std::size_t gather();
+    void onWritten(boost::system::error_code error, std::size_t entries);
+    void fail(boost::system::error_code error);
+
+    WsStream next_;
+    std::weak_ptr<void> owner_;
+    Listener* listener_ = nullptr;
+    std::deque<Entry> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::size_t in_flight_ = 0; // entries at the front of queue_ being written
+    bool flush_posted_ = false;
+    std::string copied_;                             // the small frames of the write in flight
+    std::vector<boost::asio::const_buffer> buffers_; // the write in flight
+    std::size_t writes_started_ = 0;
+};
+
+} // namespace parley::server
