@@ -8,6 +8,33 @@
 
 namespace parley::server {
 
+thread_local OutboxCork* OutboxCork::current_ = nullptr;
+
+OutboxCork::OutboxCork() : previous_(current_) {
+    current_ = this;
+}
+
+OutboxCork::~OutboxCork() {
+    current_ = previous_;
+    try {
+        flush();
+    } catch (...) { // NOLINT(bugprone-empty-catch): only after an exception already unwinding.
+    }
+}
+
+void OutboxCork::add(OutboxStream& outbox, std::shared_ptr<void> owner) {
+    corked_.emplace_back(&outbox, std::move(owner));
+}
+
+void OutboxCork::flush() {
+    auto corked = std::move(corked_);
+    corked_.clear();
+    for (auto& [outbox, owner] : corked) {
+        outbox->flush_posted_ = false;
+        outbox->flush();
+    }
+}
+
 OutboxStream::OutboxStream(WsStream&& next) : next_(std::move(next)) {}
 
 void OutboxStream::attach(std::weak_ptr<void> owner, Listener& listener) {
@@ -49,6 +76,10 @@ void OutboxStream::scheduleFlush() {
         return; // the connection is going away
     }
     flush_posted_ = true;
+    if (OutboxCork* cork = OutboxCork::current()) {
+        cork->add(*this, std::move(owner));
+        return;
+    }
     boost::asio::post(next_.get_executor(), [this, owner = std::move(owner)] {
         flush_posted_ = false;
         flush();

@@ -34,6 +34,31 @@
 
 namespace parley::server {
 
+class OutboxStream;
+
+/// While a cork lives on a thread, the outboxes of that thread do not post their flush when a
+/// frame is queued: they join the cork, and flush() writes each of them once. A batch of
+/// deliveries under one cork costs each connection one write for all of its frames.
+class OutboxCork {
+public:
+    OutboxCork();
+    /// Flushes what flush() did not (an exception left the batch halfway).
+    ~OutboxCork();
+    OutboxCork(const OutboxCork&) = delete;
+    OutboxCork& operator=(const OutboxCork&) = delete;
+
+    /// Starts the write of every outbox that joined, once each.
+    void flush();
+    /// The cork of this thread, if one lives.
+    static OutboxCork* current() { return current_; }
+    void add(OutboxStream& outbox, std::shared_ptr<void> owner);
+
+private:
+    std::vector<std::pair<OutboxStream*, std::shared_ptr<void>>> corked_;
+    OutboxCork* previous_;
+    static thread_local OutboxCork* current_;
+};
+
 class OutboxStream {
 public:
     using executor_type = boost::asio::any_io_executor;
@@ -117,6 +142,7 @@ public:
     }
 
 private:
+    friend class OutboxCork;
     using Written = std::move_only_function<void(boost::system::error_code)>;
 
     struct Entry {
@@ -137,8 +163,8 @@ private:
     Listener* listener_ = nullptr;
     std::deque<Entry> queue_;
     std::size_t queued_bytes_ = 0;
-    std::size_t in_flight_ = 0; // entries at the front of queue_ being written
-    bool flush_posted_ = false;
+    std::size_t in_flight_ = 0;                      // entries at the front of queue_ being written
+    bool flush_posted_ = false;                      // or corked
     std::string copied_;                             // the small frames of the write in flight
     std::vector<boost::asio::const_buffer> buffers_; // the write in flight
     std::size_t writes_started_ = 0;

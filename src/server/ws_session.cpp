@@ -12,8 +12,8 @@ namespace websocket = beast::websocket;
 using protocol::CloseCode;
 
 WsSession::WsSession(WsStream&& stream, ServerContext& context)
-    : ws_(std::move(stream)), context_(context), scheduler_(ws_.get_executor(), context.clock),
-      core_(context, scheduler_, *this) {}
+    : ws_(std::move(stream)), inbox_(DeliveryInbox::of(ws_.get_executor())), context_(context),
+      scheduler_(ws_.get_executor(), context.clock), core_(context, scheduler_, *this) {}
 
 WsSession::~WsSession() {
     // end() logs and updates the hub; neither may take the process down from a destructor.
@@ -83,8 +83,14 @@ void WsSession::onRead(beast::error_code error) {
 }
 
 void WsSession::deliver(const Payload& payload) {
-    boost::asio::post(ws_.get_executor(),
-                      [self = shared_from_this(), payload] { self->core_.deliver(payload); });
+    auto self = shared_from_this();
+    auto* target = static_cast<DeliveryInbox::Target*>(this); // a private base: alias, not convert
+    inbox_.push(std::shared_ptr<DeliveryInbox::Target>(std::move(self), target), payload,
+                ws_.get_executor());
+}
+
+void WsSession::deliverNow(const Payload& payload) {
+    core_.deliver(payload);
 }
 
 void WsSession::close(CloseCode code) {

@@ -7,6 +7,7 @@
 // (IoPool). deliver() and close() may be called from any thread; they post onto that context.
 
 #include "server/asio_timer_scheduler.hpp"
+#include "server/delivery_inbox.hpp"
 #include "server/outbox_stream.hpp"
 #include "server/server_context.hpp"
 #include "server/server_stream.hpp"
@@ -26,6 +27,7 @@ namespace parley::server {
 class WsSession final : public SessionSink,
                         public SessionTransport,
                         private OutboxStream::Listener,
+                        private DeliveryInbox::Target,
                         public std::enable_shared_from_this<WsSession> {
 public:
     // Plain TCP on the bare socket, or TLS (server_stream.hpp), under the outbox that does the
@@ -60,10 +62,13 @@ private:
     void onOutboxDrained() override;
     void onOutboxFailed(boost::beast::error_code error) override;
     OutboxStream& outbox() { return ws_.next_layer(); }
+    // DeliveryInbox::Target
+    void deliverNow(const Payload& payload) override;
     void startClose();
     void end(CloseReason reason);
 
     Stream ws_;
+    DeliveryInbox& inbox_; // of this connection's io thread
     ServerContext& context_;
     AsioTimerScheduler scheduler_;
     SessionCore core_;

@@ -179,5 +179,32 @@ TEST_F(OutboxTest, HistoryHoldsAtMost1MiBOfMessagesAndPagingByIndexGetsThemAll) 
     EXPECT_EQ(*seen.rbegin(), 499);
 }
 
+// A sender that pipelines message.send gets two frames per message, its reply and its own echo.
+// It reads them as they come, so it is never closed as a slow reader, however many it sends (the
+// outbox writes everything queued at once, not one frame per pass of the io loop).
+TEST_F(OutboxTest, ASenderThatPipelinesAndReadsAsItGoesIsNeverClosed) {
+    constexpr int kMessages = 6000;
+    constexpr std::size_t kInFlight = 512;
+    std::deque<std::uint64_t> in_flight;
+    for (int i = 0; i < kMessages; ++i) {
+        in_flight.push_back(
+            writer_.send("message.send", {{"channel", "big"}, {"body", "m" + std::to_string(i)}}));
+        const std::size_t keep = i + 1 == kMessages ? 0 : kInFlight;
+        while (in_flight.size() > keep) {
+            const auto reply = writer_.waitForReply(in_flight.front(), 60s);
+            in_flight.pop_front();
+            ASSERT_TRUE(reply.has_value()) << "message " << i;
+            ASSERT_EQ((*reply)["ok"], true) << reply->dump().substr(0, 200);
+        }
+    }
+    for (int i = 0; i < kMessages; ++i) { // every echo, in order
+        const auto echo = writer_.waitForEvent("message", 30s);
+        ASSERT_TRUE(echo.has_value()) << "echo " << i;
+        ASSERT_EQ((*echo)["message"]["body"], "m" + std::to_string(i));
+    }
+    EXPECT_FALSE(writer_.closed());
+    EXPECT_EQ(writer_.request("ping")["ok"], true);
+}
+
 } // namespace
 } // namespace parley::testing

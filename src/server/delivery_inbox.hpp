@@ -1,0 +1,62 @@
+#pragma once
+
+// The deliveries bound for one io thread's connections, handed over in batches. The hub delivers
+// from the broker's thread (or a store worker); posting one handler per member per message would
+// cost an allocation and a queue operation per delivery, and each connection would write once per
+// message. Instead the deliveries are appended here under a short lock, one drain is posted while
+// any are waiting, and the drain hands them all to their sessions under one OutboxCork: a
+// connection that got ten messages since the last drain writes them in one gather write. The
+// busier the thread, the larger the batches.
+//
+// One inbox per io_context, as an Asio service of that context (use_service), so a session finds
+// its thread's inbox from its executor.
+
+#include "server/broker/broker.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/execution_context.hpp>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace parley::server {
+
+class DeliveryInbox : public boost::asio::execution_context::service {
+public:
+    /// What receives a delivery on its io thread.
+    class Target {
+    public:
+        virtual void deliverNow(const Payload& payload) = 0;
+
+    protected:
+        ~Target() = default;
+    };
+
+    static inline boost::asio::execution_context::id id; // NOLINT: Asio's name for the key.
+
+    explicit DeliveryInbox(boost::asio::execution_context& context);
+
+    /// The inbox of the context that runs `executor`.
+    static DeliveryInbox& of(const boost::asio::any_io_executor& executor);
+
+    /// From any thread: `payload` for `target`, after whatever was pushed for it before.
+    /// `executor` runs `target` (the inbox's own context).
+    void push(std::shared_ptr<Target> target, Payload payload,
+              const boost::asio::any_io_executor& executor);
+
+private:
+    struct Delivery {
+        std::shared_ptr<Target> target;
+        Payload payload;
+    };
+
+    void drain();
+    void shutdown() override;
+
+    std::mutex mutex_;
+    std::vector<Delivery> pending_;
+    bool drain_posted_ = false;
+};
+
+} // namespace parley::server
