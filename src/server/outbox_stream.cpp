@@ -104,8 +104,10 @@ void OutboxStream::flush() {
         });
 }
 
-// Lays out the write of the front entries: small frames copied into `copied_` (reserved first,
-// so the buffers pointing into it stay valid), large ones referenced with their header.
+// Lays out the write of the front entries: every header and every small frame copied into
+// `copied_` (reserved first, so the buffers pointing into it stay valid), large messages
+// referenced where they are. Nothing points into queue_, which may grow while the write is in
+// flight.
 std::size_t OutboxStream::gather() {
     std::size_t entries = 0;
     std::size_t bytes = 0;
@@ -116,13 +118,13 @@ std::size_t OutboxStream::gather() {
         }
         const std::size_t size = entry.header.size + entry.bytes->size();
         bytes += size;
-        copy_bytes += size < kCopyBelow ? size : 0;
+        copy_bytes += size < kCopyBelow ? size : entry.header.size;
         ++entries;
     }
     copied_.clear();
     copied_.reserve(copy_bytes);
     buffers_.clear();
-    std::size_t copied_from = 0; // where the current run of copied frames starts in copied_
+    std::size_t copied_from = 0; // where the current run of copied bytes starts in copied_
     const auto close_copied_run = [&] {
         if (copied_.size() > copied_from) {
             buffers_.emplace_back(copied_.data() + copied_from, copied_.size() - copied_from);
@@ -131,15 +133,12 @@ std::size_t OutboxStream::gather() {
     };
     for (std::size_t i = 0; i < entries; ++i) {
         const Entry& entry = queue_[i];
-        const auto* header = reinterpret_cast<const char*>(entry.header.bytes.data());
+        copied_.append(reinterpret_cast<const char*>(entry.header.bytes.data()), entry.header.size);
         if (entry.header.size + entry.bytes->size() < kCopyBelow) {
-            copied_.append(header, entry.header.size).append(*entry.bytes);
+            copied_.append(*entry.bytes);
             continue;
         }
         close_copied_run();
-        if (entry.header.size > 0) {
-            buffers_.emplace_back(header, entry.header.size);
-        }
         buffers_.emplace_back(entry.bytes->data(), entry.bytes->size());
     }
     close_copied_run();
@@ -153,7 +152,7 @@ void OutboxStream::onWritten(boost::system::error_code error, std::size_t entrie
         return;
     }
     for (std::size_t i = 0; i < entries; ++i) {
-        Entry& entry = queue_.front();
+        Entry& entry = queue_[i];
         if (entry.written) {
             // Posted, not called: Beast's next step may queue more while this loop runs.
             boost::asio::post(next_.get_executor(),
@@ -161,21 +160,23 @@ void OutboxStream::onWritten(boost::system::error_code error, std::size_t entrie
         } else {
             queued_bytes_ -= entry.bytes->size();
         }
-        queue_.pop_front();
     }
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(entries));
     if (!queue_.empty()) {
         flush(); // what came while the write was in flight
         return;
     }
-    copied_ = std::string{}; // an idle connection holds no write buffer
+    // An idle connection holds no write memory: thousands of them wait for every busy one.
+    copied_ = std::string{};
     buffers_ = {};
+    queue_ = std::vector<Entry>{};
     if (listener_ != nullptr) {
         listener_->onOutboxDrained();
     }
 }
 
 void OutboxStream::fail(boost::system::error_code error) {
-    std::deque<Entry> failed;
+    std::vector<Entry> failed;
     failed.swap(queue_);
     queued_bytes_ = 0;
     for (Entry& entry : failed) {

@@ -9,7 +9,8 @@
 //     this layer. Each call is taken whole into the queue, so a control frame never lands inside
 //     a message, and completes once its bytes are in the socket.
 // What is queued in one pass of the io loop goes out together at the end of the pass, in one
-// gather write (frames under kCopyBelow copied into one buffer, larger ones referenced), and what
+// gather write (headers and frames under kCopyBelow copied into one buffer, larger messages
+// referenced where they are), and what
 // is queued while a write is in flight goes out in the next one: a syscall per connection per
 // pass, not one per frame. Beast's websocket::stream writes one frame per call and owns its write
 // path, which is why the writing is done here rather than through it.
@@ -26,7 +27,6 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -161,7 +161,7 @@ private:
     WsStream next_;
     std::weak_ptr<void> owner_;
     Listener* listener_ = nullptr;
-    std::deque<Entry> queue_;
+    std::vector<Entry> queue_; // a vector: empty, it holds no memory (a deque holds 576 bytes)
     std::size_t queued_bytes_ = 0;
     std::size_t in_flight_ = 0;                      // entries at the front of queue_ being written
     bool flush_posted_ = false;                      // or corked

@@ -54,12 +54,23 @@ void WsSession::readNext() {
         return;
     }
     reading_ = true;
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
-        self->onRead(error);
-    });
+    readPart();
+}
+
+// A message is read in parts of at most kReadPart bytes: the read that waits on an idle
+// connection prepares its buffer up front, and a whole-message read would hold 1.5 KiB there on
+// every idle connection.
+void WsSession::readPart() {
+    ws_.async_read_some(
+        buffer_, kReadPart,
+        [self = shared_from_this()](beast::error_code error, std::size_t) { self->onRead(error); });
 }
 
 void WsSession::onRead(beast::error_code error) {
+    if (!error && !ws_.is_message_done()) {
+        readPart();
+        return;
+    }
     reading_ = false;
     if (error) {
         if (error == websocket::error::message_too_big) {
@@ -75,6 +86,9 @@ void WsSession::onRead(beast::error_code error) {
     }
     const std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > kReadPart) {
+        buffer_.shrink_to_fit(); // a large message's buffer is not kept for the idle time after it
+    }
     if (core_.closing()) {
         readNext(); // drained until the peer answers our close
         return;

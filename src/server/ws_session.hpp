@@ -55,6 +55,7 @@ public:
 
 private:
     void onAccept(boost::beast::error_code error);
+    void readPart();
     void onRead(boost::beast::error_code error);
     /// The unsent output would pass max_outbox_bytes: close 4413.
     void dropSlowReader(std::size_t refused_bytes);
@@ -66,6 +67,8 @@ private:
     void deliverNow(const Payload& payload) override;
     void startClose();
     void end(CloseReason reason);
+
+    static constexpr std::size_t kReadPart = 512;
 
     Stream ws_;
     DeliveryInbox& inbox_; // of this connection's io thread
