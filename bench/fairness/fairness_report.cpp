@@ -62,9 +62,11 @@ void printText(const FairnessReport& report, std::ostream& out) {
     std::array<char, 512> line{};
     std::snprintf(line.data(), line.size(),
                   "parley_fairness: heavy user reads %zu messages x %zu bytes with "
-                  "message.history limit=%zu in a loop; victim pings %.0f/s for %lld s a phase\n",
+                  "message.history limit=%zu in a loop (its thread here at nice %d); victim pings "
+                  "%.0f/s for %lld s a phase\n",
                   options.heavy.messages, options.heavy.body_bytes, options.heavy.page,
-                  options.ping_rate, static_cast<long long>(options.phase.count()));
+                  options.heavy_nice, options.ping_rate,
+                  static_cast<long long>(options.phase.count()));
     out << line.data();
     std::snprintf(line.data(), line.size(),
                   "server %s, %u io thread(s); %s; load average %.2f at start; fill %.2f s\n",
@@ -98,6 +100,7 @@ void printJson(const FairnessReport& report, std::ostream& out) {
         {"phase_s", report.options.phase.count()},
         {"server_threads", report.server_threads},
         {"pinned", report.pinned},
+        {"heavy_nice", report.options.heavy_nice},
         {"load_average", report.load_average},
         {"quiet", phaseJson(report.quiet)},
         {"loaded", phaseJson(report.loaded)},

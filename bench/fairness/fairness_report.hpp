@@ -21,6 +21,11 @@ struct FairnessOptions {
     std::chrono::seconds phase{10};
     /// Idle time between the fill and the quiet phase, so the fill's work is behind the server.
     std::chrono::seconds settle{1};
+    /// Nice value of the heavy user's thread in this program. The victim's thread keeps nice 0:
+    /// the heavy user's reading (160 MB/s on the client's one core) must not delay the victim's
+    /// reads here, or the figure would be this program's scheduling, not the server's fairness.
+    /// A real victim is on another machine. (parley_load's load threads step aside the same way.)
+    int heavy_nice = 19;
 };
 
 /// One phase as the victim saw it, and what the heavy reader got done meanwhile.

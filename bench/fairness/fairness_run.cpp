@@ -4,8 +4,11 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <utility>
 
 namespace parley::bench {
@@ -50,6 +53,10 @@ std::expected<void, std::string> FairnessRun::runPhases(FairnessReport& report) 
 
 void FairnessRun::startIo() {
     heavy_thread_ = std::thread{[this] {
+        // Linux keeps a nice value per thread. Raising one's own nice is always allowed.
+        if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.heavy_nice) != 0) {
+            std::perror("setpriority (--heavy-nice)");
+        }
         auto work = asio::make_work_guard(heavy_io_);
         heavy_io_.run();
     }};

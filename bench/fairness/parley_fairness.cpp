@@ -48,6 +48,11 @@ void addOptions(CLI::App& app, CommandLine& args) {
     app.add_option("--server-threads", args.server_threads, "--threads of the server")
         ->check(CLI::Range(1U, 64U))
         ->capture_default_str();
+    app.add_option("--heavy-nice", args.run.heavy_nice,
+                   "Nice value of the heavy user's thread here (the victim's keeps 0), so the "
+                   "heavy user's reading does not delay the victim's on this program's core")
+        ->check(CLI::Range(0, 19))
+        ->capture_default_str();
     app.add_flag("--pin", args.pin, "Pin the server to core 0 and this program to core 1");
     app.add_flag("--json", args.json, "Print the report as one JSON object");
     app.add_flag("--keep-temp", args.keep_temp, "Keep the server's temporary directory");

@@ -1,6 +1,9 @@
 #include "server/io_pool.hpp"
 
+#include "server/thread_slice.hpp"
+
 #include <boost/asio/executor_work_guard.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <thread>
@@ -22,6 +25,18 @@ asio::io_context& IoPool::next() {
     return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
 }
 
+namespace {
+
+// Each io thread asks for a short slice before it runs its context (thread_slice.hpp).
+void runContext(asio::io_context& io) {
+    if (!requestSchedulingSlice(kIoThreadSlice)) {
+        spdlog::debug("the kernel kept its default scheduling slice for an io thread");
+    }
+    io.run();
+}
+
+} // namespace
+
 void IoPool::run() {
     // The other contexts may have nothing to do until the first connection lands on them; the
     // guards keep them running until stop().
@@ -29,9 +44,9 @@ void IoPool::run() {
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i) {
         guards.push_back(asio::make_work_guard(*contexts_[i]));
-        threads.emplace_back([&io = *contexts_[i]] { io.run(); });
+        threads.emplace_back([&io = *contexts_[i]] { runContext(io); });
     }
-    main().run();
+    runContext(main());
     // However the main context ended, the others end with it.
     stop();
     for (std::thread& thread : threads) {
