@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -222,12 +223,7 @@ StoreResult<std::vector<Member>> SqliteStore::members(std::string_view channel_s
     return members;
 }
 
-StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
-    const std::scoped_lock lock{mutex_};
-    SqliteTransaction transaction{connection_};
-    if (!transaction.begin()) {
-        return fail();
-    }
+StoreResult<Message> SqliteStore::insertMessage(const NewMessage& message) {
     std::int64_t channel = 0;
     std::int64_t index = 0;
     {
@@ -252,9 +248,6 @@ StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
         !inserted) {
         return std::unexpected(inserted.error());
     }
-    if (!transaction.commit()) {
-        return fail();
-    }
     return Message{.sid = message.sid,
                    .channel_sid = message.channel_sid,
                    .index = index,
@@ -262,6 +255,41 @@ StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
                    .body = message.body,
                    .attributes_json = message.attributes_json,
                    .date_created = message.now};
+}
+
+StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
+    auto appended = appendMessages(std::span{&message, 1});
+    if (!appended) {
+        return std::unexpected(appended.error());
+    }
+    return std::move(appended->front());
+}
+
+// One transaction for the lot: with synchronous=NORMAL a commit costs its WAL write (several
+// pages, and an fsync under FULL), which a batch pays once; each row costs only its B-tree work.
+StoreResult<std::vector<Message>>
+SqliteStore::appendMessages(std::span<const NewMessage> messages) {
+    std::vector<Message> appended;
+    if (messages.empty()) {
+        return appended;
+    }
+    appended.reserve(messages.size());
+    const std::scoped_lock lock{mutex_};
+    SqliteTransaction transaction{connection_}; // rolls back every row on an early return
+    if (!transaction.begin()) {
+        return fail();
+    }
+    for (const NewMessage& message : messages) {
+        auto inserted = insertMessage(message);
+        if (!inserted) {
+            return std::unexpected(inserted.error());
+        }
+        appended.push_back(std::move(*inserted));
+    }
+    if (!transaction.commit()) {
+        return fail();
+    }
+    return appended;
 }
 
 StoreResult<std::vector<Message>> SqliteStore::history(std::string_view channel_sid,
