@@ -130,9 +130,9 @@ void ChatService::commit(const std::string& channel, std::vector<PendingSend> ba
 void ChatService::acknowledge(const std::string& channel, const std::vector<Message>& stored,
                               std::vector<PendingSend>& senders,
                               std::chrono::nanoseconds commit_latency) {
+    metrics_.messagesStored(stored.size(), commit_latency);
     for (std::size_t i = 0; i < stored.size(); ++i) {
         const Message& message = stored[i];
-        metrics_.messageStored(commit_latency);
         const protocol::MessageObject wire = toWire(message);
         auto frame = std::make_shared<const std::string>(protocol::messageEvent(wire));
         senders[i].done(protocol::messageReply(wire));
