@@ -109,9 +109,9 @@ std::expected<bool, OpError> ChatService::isMember(const std::string& channel,
 
 std::expected<Channel, OpError> ChatService::visibleChannel(const std::string& identity,
                                                             const std::string& reference) {
-    auto channel = store_.findChannel(reference);
+    auto channel = findChannel(reference);
     if (!channel) {
-        return storeError(channel.error());
+        return std::unexpected(channel.error());
     }
     if (channel->type == ChannelType::kPrivate) {
         // A private channel is invisible to non-members: same answer as a missing one, so its

@@ -37,6 +37,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::server {
@@ -121,6 +122,9 @@ private:
     void acknowledge(const std::string& channel, const std::vector<Message>& stored,
                      std::vector<PendingSend>& senders, std::chrono::nanoseconds commit_latency);
 
+    /// The channel `reference` (SID or unique name) names, from the cache of channels already
+    /// found or else the store (which a hit spares a read per send).
+    std::expected<Channel, OpError> findChannel(const std::string& reference);
     /// The channel `reference` (SID or unique name) names, if `identity` may see it.
     std::expected<Channel, OpError> visibleChannel(const std::string& identity,
                                                    const std::string& reference);
@@ -137,6 +141,13 @@ private:
     Metrics& metrics_;
     const token::Clock& clock_;
     ChatServiceOptions options_;
+
+    // Channels already found, by the reference they were found by. A channel never changes
+    // and is never deleted once created, on any node, so an entry never goes stale; the map is
+    // cleared when it reaches kMaxCachedChannels rather than tracking use.
+    static constexpr std::size_t kMaxCachedChannels = 4096;
+    std::mutex channels_mutex_;
+    std::unordered_map<std::string, Channel> channels_;
 
     std::mutex sends_mutex_;
     // The sends waiting per channel. A channel has an entry exactly while a drain is scheduled

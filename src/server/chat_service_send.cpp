@@ -21,21 +21,47 @@ void ChatService::send(const std::string& identity, const protocol::Json& frame,
         done(shapeFailure(args.error()));
         return;
     }
-    auto channel = visibleChannel(identity, args->channel);
+    // One store read per send once the channel is cached: membership, which also decides
+    // whether a private channel is visible (as visibleChannel does for the other ops).
+    auto channel = findChannel(args->channel);
     if (!channel) {
         done(std::unexpected(channel.error()));
         return;
     }
     const auto member = isMember(channel->sid, identity);
-    if (!member || !*member) {
-        done(!member ? std::unexpected(member.error())
-                     : error(ErrorCode::kNotAMember, "join the channel before sending to it"));
+    if (!member) {
+        done(std::unexpected(member.error()));
+        return;
+    }
+    if (!*member) {
+        done(channel->type == ChannelType::kPrivate
+                 ? error(ErrorCode::kChannelNotFound)
+                 : error(ErrorCode::kNotAMember, "join the channel before sending to it"));
         return;
     }
     enqueue(channel->sid, PendingSend{.identity = identity,
                                       .args = std::move(*args),
                                       .valid_until = valid_until,
                                       .done = std::move(done)});
+}
+
+std::expected<Channel, OpError> ChatService::findChannel(const std::string& reference) {
+    {
+        const std::lock_guard lock{channels_mutex_};
+        if (const auto found = channels_.find(reference); found != channels_.end()) {
+            return found->second;
+        }
+    }
+    auto channel = store_.findChannel(reference);
+    if (!channel) {
+        return storeError(channel.error());
+    }
+    const std::lock_guard lock{channels_mutex_};
+    if (channels_.size() >= kMaxCachedChannels) {
+        channels_.clear();
+    }
+    channels_.emplace(reference, *channel);
+    return std::move(*channel);
 }
 
 void ChatService::enqueue(const std::string& channel, PendingSend pending) {
@@ -131,17 +157,21 @@ void ChatService::acknowledge(const std::string& channel, const std::vector<Mess
                               std::vector<PendingSend>& senders,
                               std::chrono::nanoseconds commit_latency) {
     metrics_.messagesStored(stored.size(), commit_latency);
+    std::vector<ChannelEvent> events;
+    events.reserve(stored.size());
     for (std::size_t i = 0; i < stored.size(); ++i) {
         const Message& message = stored[i];
         const protocol::MessageObject wire = toWire(message);
-        auto frame = std::make_shared<const std::string>(protocol::messageEvent(wire));
+        events.push_back(ChannelEvent{
+            .kind = ChannelEvent::Kind::kMessage,
+            .channel = channel,
+            .identity = message.author,
+            .index = message.index,
+            .frame = std::make_shared<const std::string>(protocol::messageEvent(wire))});
         senders[i].done(protocol::messageReply(wire));
-        broker_.publish(channelTopic(channel), ChannelEvent{.kind = ChannelEvent::Kind::kMessage,
-                                                            .channel = channel,
-                                                            .identity = message.author,
-                                                            .index = message.index,
-                                                            .frame = std::move(frame)});
     }
+    // After every reply of the batch, in index order, with one hand-over to the broker.
+    broker_.publishAll(channelTopic(channel), std::move(events));
 }
 
 } // namespace parley::server
