@@ -99,8 +99,10 @@ private:
     template <typename... Args> StoreResult<bool> exists(Sql sql, const Args&... args);
     /// The channel's row key; kNotFound if no channel has that SID.
     StoreResult<std::int64_t> channelKey(std::string_view channel_sid);
-    /// Takes the channel's next index and inserts the message, inside the caller's transaction.
-    StoreResult<Message> insertMessage(const NewMessage& message);
+    /// Takes the next indexes of one channel for `same_channel` (every message is to it) and
+    /// inserts the messages, inside the caller's transaction; they join `appended`.
+    StoreResult<void> insertRun(std::span<const NewMessage> same_channel,
+                                std::vector<Message>& appended);
     /// createChannel's checks before the insert: unique name free, creator under its quota.
     StoreResult<void> admitChannel(const NewChannel& channel);
 
