@@ -127,6 +127,44 @@ std::vector<Json> storedMessages(WsTestClient& client) {
     }
 }
 
+// Every sender pipelines all its sends; once a third of them are acknowledged the server is
+// killed, with the rest queued or being committed. The SIDs of the acknowledged ones.
+std::set<std::string> sendUntilKilled(ServerProcess& server,
+                                      std::vector<std::unique_ptr<WsTestClient>>& senders) {
+    std::set<std::string> acknowledged;
+    std::mutex mutex;
+    std::condition_variable progressed;
+    std::vector<std::thread> threads;
+    for (auto& sender : senders) {
+        threads.emplace_back([&, client = sender.get()] {
+            std::vector<std::uint64_t> sent;
+            for (int n = 0; n < kPerSender; ++n) {
+                sent.push_back(client->send("message.send", {{"channel", "busy"}, {"body", "m"}}));
+            }
+            for (const std::uint64_t id : sent) {
+                const auto reply = client->waitForReply(id, 5s);
+                if (!reply || !reply->value("ok", false)) {
+                    return; // the server is gone
+                }
+                const std::lock_guard lock{mutex};
+                acknowledged.insert((*reply)["message"]["sid"].get<std::string>());
+                progressed.notify_all();
+            }
+        });
+    }
+    {
+        std::unique_lock lock{mutex};
+        EXPECT_TRUE(progressed.wait_for(lock, 20s, [&] {
+            return acknowledged.size() >= std::size_t{kSenders * kPerSender / 3};
+        }));
+    }
+    EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    return acknowledged;
+}
+
 TEST(GroupCommit, EveryAcknowledgedMessageSurvivesKill9DuringConcurrentSends) {
     const auto data_dir = std::filesystem::temp_directory_path() /
                           ("parley-group-commit-" + std::to_string(::getpid()));
@@ -135,38 +173,7 @@ TEST(GroupCommit, EveryAcknowledgedMessageSurvivesKill9DuringConcurrentSends) {
     {
         ServerProcess server{{}, data_dir};
         auto senders = openChannel(server);
-        std::mutex mutex;
-        std::condition_variable progressed;
-        std::vector<std::thread> threads;
-        for (auto& sender : senders) {
-            threads.emplace_back([&, client = sender.get()] {
-                std::vector<std::uint64_t> sent;
-                for (int n = 0; n < kPerSender; ++n) {
-                    sent.push_back(
-                        client->send("message.send", {{"channel", "busy"}, {"body", "m"}}));
-                }
-                for (const std::uint64_t id : sent) {
-                    const auto reply = client->waitForReply(id, 5s);
-                    if (!reply || !reply->value("ok", false)) {
-                        return; // the server is gone
-                    }
-                    const std::lock_guard lock{mutex};
-                    acknowledged.insert((*reply)["message"]["sid"].get<std::string>());
-                    progressed.notify_all();
-                }
-            });
-        }
-        {
-            // Killed once a third are acknowledged: the rest are queued or being committed.
-            std::unique_lock lock{mutex};
-            EXPECT_TRUE(progressed.wait_for(lock, 20s, [&] {
-                return acknowledged.size() >= std::size_t{kSenders * kPerSender / 3};
-            }));
-        }
-        EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
-        for (auto& thread : threads) {
-            thread.join();
-        }
+        acknowledged = sendUntilKilled(server, senders);
     }
     ServerProcess restarted{{}, data_dir};
     WsTestClient client{restarted.port()};

@@ -26,6 +26,29 @@ protected:
                           .now = at(std::chrono::seconds{++this->clock_})};
     }
 
+    /// One writer of the concurrent test: `batches` batches of `per_batch`, each of which must
+    /// be one run of indexes whatever the other writers do; the indexes join `own`.
+    void writeBatches(const Channel& channel, int batches, std::size_t per_batch,
+                      std::vector<std::int64_t>& own, std::atomic<int>& failures) {
+        for (int b = 0; b < batches; ++b) {
+            std::vector<NewMessage> batch;
+            for (std::size_t i = 0; i < per_batch; ++i) {
+                batch.push_back(NewMessage{.sid = makeTestSid("IM"), // thread-safe
+                                           .channel_sid = channel.sid,
+                                           .author = "writer",
+                                           .body = std::to_string(i)});
+            }
+            const auto sent = this->store().appendMessages(batch);
+            const auto indexes = sent ? indexesOf(*sent) : std::vector<std::int64_t>{};
+            if (indexes.size() != per_batch ||
+                indexes.back() - indexes.front() != static_cast<std::int64_t>(per_batch) - 1) {
+                ++failures;
+                return;
+            }
+            own.insert(own.end(), indexes.begin(), indexes.end());
+        }
+    }
+
     static std::vector<std::string> bodiesOf(const std::vector<Message>& messages) {
         std::vector<std::string> bodies;
         for (const Message& message : messages) {
@@ -116,34 +139,14 @@ TYPED_TEST(StoreBatchTest, ConcurrentBatchesGetDistinctContiguousIndexesEachInIt
     const Channel channel = this->create("general");
     constexpr int kThreads = 4;
     constexpr int kBatches = 10;
-    constexpr int kPerBatch = 8;
+    constexpr std::size_t kPerBatch = 8;
     std::vector<std::vector<std::int64_t>> seen(kThreads);
     std::atomic<int> failures{0};
     {
         std::vector<std::jthread> writers;
-        for (int t = 0; t < kThreads; ++t) {
-            writers.emplace_back([&, t] {
-                for (int b = 0; b < kBatches; ++b) {
-                    std::vector<NewMessage> batch;
-                    for (int i = 0; i < kPerBatch; ++i) {
-                        batch.push_back(NewMessage{.sid = makeTestSid("IM"),
-                                                   .channel_sid = channel.sid,
-                                                   .author = "writer" + std::to_string(t),
-                                                   .body = std::to_string(i)});
-                    }
-                    const auto sent = this->store().appendMessages(batch);
-                    if (!sent) {
-                        ++failures;
-                        return;
-                    }
-                    const auto indexes = indexesOf(*sent);
-                    // One batch is one run of indexes, whatever the other writers do.
-                    if (indexes.back() - indexes.front() != kPerBatch - 1) {
-                        ++failures;
-                    }
-                    auto& own = seen[static_cast<std::size_t>(t)];
-                    own.insert(own.end(), indexes.begin(), indexes.end());
-                }
+        for (auto& own : seen) {
+            writers.emplace_back([&, own_ptr = &own] {
+                this->writeBatches(channel, kBatches, kPerBatch, *own_ptr, failures);
             });
         }
     }
