@@ -3,6 +3,7 @@
 #include "protocol/history_budget.hpp"
 #include "protocol/names.hpp"
 #include "protocol/replies.hpp"
+#include "server/chat_service_internal.hpp"
 #include "server/page_token.hpp"
 #include "server/sid.hpp"
 #include "server/wire_objects.hpp"
@@ -15,38 +16,7 @@ namespace {
 
 using protocol::ErrorCode;
 using protocol::Json;
-
-std::unexpected<OpError> error(ErrorCode code, std::string message = {}) {
-    if (message.empty()) {
-        message = std::string{protocol::describe(code)};
-    }
-    return std::unexpected(OpError{code, std::move(message)});
-}
-
-std::unexpected<OpError> storeError(StoreError failure) {
-    switch (failure) {
-    case StoreError::kNotFound:
-        return error(ErrorCode::kChannelNotFound);
-    case StoreError::kUniqueNameTaken:
-        return error(ErrorCode::kUniqueNameTaken);
-    case StoreError::kQuotaExceeded:
-        return error(ErrorCode::kTooManyChannels);
-    case StoreError::kFailed:
-        break;
-    }
-    return error(ErrorCode::kInternal, "storage failed; the operation did not take effect");
-}
-
-std::unexpected<OpError> shapeFailure(const protocol::ShapeError& failure) {
-    return error(failure.code, failure.message);
-}
-
-std::unexpected<OpError> tokenExpired(token::TimePoint valid_until) {
-    const auto exp = std::chrono::floor<std::chrono::seconds>(valid_until.time_since_epoch());
-    return std::unexpected(OpError{.code = ErrorCode::kInternal,
-                                   .message = "token expired at " + std::to_string(exp.count()),
-                                   .token_expired = true});
-}
+using namespace chat_detail;
 
 ChannelEvent::Kind channelEventKind(protocol::EventKind kind) {
     return kind == protocol::EventKind::kMemberLeft ? ChannelEvent::Kind::kMemberLeft
@@ -139,9 +109,9 @@ std::expected<bool, OpError> ChatService::isMember(const std::string& channel,
 
 std::expected<Channel, OpError> ChatService::visibleChannel(const std::string& identity,
                                                             const std::string& reference) {
-    auto channel = store_.findChannel(reference);
+    auto channel = findChannel(reference);
     if (!channel) {
-        return storeError(channel.error());
+        return std::unexpected(channel.error());
     }
     if (channel->type == ChannelType::kPrivate) {
         // A private channel is invisible to non-members: same answer as a missing one, so its
@@ -300,67 +270,6 @@ OpResult ChatService::addMember(const std::string& identity,
         return std::unexpected(added.error());
     }
     return protocol::channelReply(toWire(*channel));
-}
-
-// Checked in parallel on any worker; appended and published on the channel's strand.
-void ChatService::send(const std::string& identity, const Json& frame, token::TimePoint valid_until,
-                       Done done) {
-    auto args = protocol::decodeArgs<protocol::MessageSendRequest>(frame);
-    if (!args) {
-        done(shapeFailure(args.error()));
-        return;
-    }
-    auto channel = visibleChannel(identity, args->channel);
-    if (!channel) {
-        done(std::unexpected(channel.error()));
-        return;
-    }
-    const auto member = isMember(channel->sid, identity);
-    if (!member || !*member) {
-        done(!member ? std::unexpected(member.error())
-                     : error(ErrorCode::kNotAMember, "join the channel before sending to it"));
-        return;
-    }
-    const std::string sid = channel->sid;
-    workers_.postOrdered(sid,
-                         [this, identity, channel = std::move(*channel), args = std::move(*args),
-                          valid_until, done = std::move(done)]() mutable {
-                             append(identity, channel, std::move(args), valid_until, done);
-                         });
-}
-
-void ChatService::append(const std::string& identity, const Channel& channel,
-                         protocol::MessageSendRequest args, token::TimePoint valid_until,
-                         const Done& done) {
-    // The date the message is stored with is the instant checked against exp: the strand may
-    // have kept it waiting behind other senders.
-    const token::TimePoint now = clock_.now();
-    if (now >= valid_until) {
-        done(tokenExpired(valid_until));
-        return;
-    }
-    const auto started = std::chrono::steady_clock::now();
-    const auto message = store_.appendMessage(NewMessage{
-        .sid = makeSid("IM"),
-        .channel_sid = channel.sid,
-        .author = identity,
-        .body = std::move(args.body),
-        .attributes_json = std::move(args.attributes_json),
-        .now = now,
-    });
-    if (!message) {
-        done(storeError(message.error()));
-        return;
-    }
-    metrics_.messageStored(std::chrono::steady_clock::now() - started);
-    const protocol::MessageObject wire = toWire(*message);
-    auto frame = std::make_shared<const std::string>(protocol::messageEvent(wire));
-    done(protocol::messageReply(wire));
-    broker_.publish(channelTopic(channel.sid), ChannelEvent{.kind = ChannelEvent::Kind::kMessage,
-                                                            .channel = channel.sid,
-                                                            .identity = identity,
-                                                            .index = message->index,
-                                                            .frame = std::move(frame)});
 }
 
 OpResult ChatService::history(const std::string& identity,

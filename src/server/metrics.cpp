@@ -58,8 +58,8 @@ void Metrics::lifecycleEventSent(LifecycleEvent event) {
     lifecycle_events_.at(static_cast<std::size_t>(event)).fetch_add(1, std::memory_order_relaxed);
 }
 
-void Metrics::messageStored(std::chrono::nanoseconds commit_latency) {
-    messages_stored_.fetch_add(1, std::memory_order_relaxed);
+void Metrics::messagesStored(std::uint64_t count, std::chrono::nanoseconds commit_latency) {
+    messages_stored_.fetch_add(count, std::memory_order_relaxed);
     storeCommit(commit_latency);
 }
 
@@ -118,7 +118,8 @@ void Metrics::renderStore(std::ostream& out) const {
     out << "# HELP parley_messages_stored_total Messages committed to the store.\n"
         << "# TYPE parley_messages_stored_total counter\n"
         << "parley_messages_stored_total " << messages_stored_.load() << "\n";
-    out << "# HELP parley_store_commit_seconds Latency of store commits.\n"
+    out << "# HELP parley_store_commit_seconds Latency of store commits (one per batch of "
+           "messages).\n"
         << "# TYPE parley_store_commit_seconds histogram\n";
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
         out << "parley_store_commit_seconds_bucket{le=\"" << kLatencyBuckets.at(i) << "\"} "

@@ -45,7 +45,12 @@ public:
     /// A token verified at init or update_token: ok, or the failure code.
     void tokenVerified(const token::TokenFailure* failure);
     void lifecycleEventSent(LifecycleEvent event);
-    void messageStored(std::chrono::nanoseconds commit_latency);
+    void messageStored(std::chrono::nanoseconds commit_latency) {
+        messagesStored(1, commit_latency);
+    }
+    /// `count` messages stored by one commit (a group commit), which took `commit_latency`: the
+    /// commit histogram counts commits, so messages stored / commits is the mean batch.
+    void messagesStored(std::uint64_t count, std::chrono::nanoseconds commit_latency);
     void storeCommit(std::chrono::nanoseconds latency);
     /// An accept that failed, and the connections shed with it (accepted with the reserve
     /// descriptor and closed unserved because the process was out of descriptors).

@@ -38,6 +38,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace parley::server {
 
@@ -96,6 +98,13 @@ public:
     virtual void subscribe(std::string_view topic, BrokerSubscriber& subscriber) = 0;
     virtual void unsubscribe(std::string_view topic, BrokerSubscriber& subscriber) = 0;
     virtual void publish(std::string_view topic, ChannelEvent event) = 0;
+    /// Publishes `events` on `topic` in order, as that many publish calls would; a broker may
+    /// hand them over at once (the chat service publishes a group commit's messages so).
+    virtual void publishAll(std::string_view topic, std::vector<ChannelEvent> events) {
+        for (ChannelEvent& event : events) {
+            publish(topic, std::move(event));
+        }
+    }
     /// Stops delivering and waits for callbacks in progress. Idempotent.
     virtual void shutdown() = 0;
     /// True if events can go missing (a network broker): subscribers must then fill gaps.

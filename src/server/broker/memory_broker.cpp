@@ -50,6 +50,19 @@ void MemoryBroker::publish(std::string_view topic, ChannelEvent event) {
     queued_cv_.notify_one();
 }
 
+void MemoryBroker::publishAll(std::string_view topic, std::vector<ChannelEvent> events) {
+    {
+        const std::lock_guard lock{mutex_};
+        if (stopping_) {
+            return;
+        }
+        for (ChannelEvent& event : events) {
+            queue_.push_back(Queued{.topic = std::string{topic}, .event = std::move(event)});
+        }
+    }
+    queued_cv_.notify_one();
+}
+
 void MemoryBroker::shutdown() {
     {
         const std::lock_guard lock{mutex_};

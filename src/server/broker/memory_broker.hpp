@@ -27,6 +27,8 @@ public:
     void subscribe(std::string_view topic, BrokerSubscriber& subscriber) override;
     void unsubscribe(std::string_view topic, BrokerSubscriber& subscriber) override;
     void publish(std::string_view topic, ChannelEvent event) override;
+    /// One lock and one wake-up of the delivery thread for the lot.
+    void publishAll(std::string_view topic, std::vector<ChannelEvent> events) override;
     void shutdown() override;
 
 private:

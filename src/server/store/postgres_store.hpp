@@ -31,6 +31,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,7 @@ public:
     StoreResult<std::vector<Member>> members(std::string_view channel_sid) override;
 
     StoreResult<Message> appendMessage(const NewMessage& message) override;
+    StoreResult<std::vector<Message>> appendMessages(std::span<const NewMessage> messages) override;
     StoreResult<std::vector<Message>> history(std::string_view channel_sid,
                                               const HistoryQuery& query) override;
 
@@ -92,6 +94,10 @@ private:
     StoreResult<std::int64_t> channelKey(PgConnection& connection, std::string_view channel_sid);
     /// createChannel's checks before the insert: unique name free, creator under its quota.
     StoreResult<void> admitChannel(PgConnection& connection, const NewChannel& channel);
+    /// appendMessages' work for consecutive messages of one channel, inside its transaction:
+    /// one UPDATE takes their indexes, multi-row INSERTs store them, and they join `appended`.
+    StoreResult<void> appendRun(PgConnection& connection, std::span<const NewMessage> run,
+                                std::vector<Message>& appended);
     /// createChannel's transaction on `connection`.
     StoreResult<void> insertChannel(PgConnection& connection, const NewChannel& channel);
 

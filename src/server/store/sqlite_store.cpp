@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,8 +85,8 @@ std::string_view SqliteStore::sqlText(Sql sql) {
     case Sql::kMembers:
         return "SELECT identity, joined_at FROM members WHERE channel = ?1 ORDER BY seq";
     case Sql::kTakeNextIndex:
-        return "UPDATE channels SET next_index = next_index + 1 WHERE sid = ?1 "
-               "RETURNING seq, next_index - 1";
+        return "UPDATE channels SET next_index = next_index + ?2 WHERE sid = ?1 "
+               "RETURNING seq, next_index - ?2";
     case Sql::kInsertMessage:
         return "INSERT INTO messages (channel, idx, sid, author, body, attributes, date_created) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -222,18 +223,16 @@ StoreResult<std::vector<Member>> SqliteStore::members(std::string_view channel_s
     return members;
 }
 
-StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
-    const std::scoped_lock lock{mutex_};
-    SqliteTransaction transaction{connection_};
-    if (!transaction.begin()) {
-        return fail();
-    }
+StoreResult<void> SqliteStore::insertRun(std::span<const NewMessage> same_channel,
+                                         std::vector<Message>& appended) {
     std::int64_t channel = 0;
     std::int64_t index = 0;
     {
-        // RETURNING makes its change on the first step; the lease resets it before the insert.
+        // One UPDATE takes the indexes of them all. RETURNING makes its change on the first step;
+        // the lease resets the statement before the inserts.
         const StatementLease take{statement(Sql::kTakeNextIndex)};
-        if (!take->bind(message.channel_sid)) {
+        if (!take->bind(same_channel.front().channel_sid,
+                        static_cast<std::int64_t>(same_channel.size()))) {
             return fail();
         }
         switch (take->step()) {
@@ -247,21 +246,61 @@ StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
             return fail();
         }
     }
-    if (auto inserted = run(Sql::kInsertMessage, channel, index, message.sid, message.author,
-                            message.body, message.attributes_json, toStored(message.now));
-        !inserted) {
-        return std::unexpected(inserted.error());
+    for (const NewMessage& message : same_channel) {
+        if (auto inserted = run(Sql::kInsertMessage, channel, index, message.sid, message.author,
+                                message.body, message.attributes_json, toStored(message.now));
+            !inserted) {
+            return std::unexpected(inserted.error());
+        }
+        appended.push_back(Message{.sid = message.sid,
+                                   .channel_sid = message.channel_sid,
+                                   .index = index++,
+                                   .author = message.author,
+                                   .body = message.body,
+                                   .attributes_json = message.attributes_json,
+                                   .date_created = message.now});
+    }
+    return {};
+}
+
+StoreResult<Message> SqliteStore::appendMessage(const NewMessage& message) {
+    auto appended = appendMessages(std::span{&message, 1});
+    if (!appended) {
+        return std::unexpected(appended.error());
+    }
+    return std::move(appended->front());
+}
+
+// One transaction for the lot: with synchronous=NORMAL a commit costs its WAL write (several
+// pages, and an fsync under FULL), which a batch pays once; each run of one channel's messages
+// takes its indexes with one UPDATE, and each row costs only its insert.
+StoreResult<std::vector<Message>>
+SqliteStore::appendMessages(std::span<const NewMessage> messages) {
+    std::vector<Message> appended;
+    if (messages.empty()) {
+        return appended;
+    }
+    appended.reserve(messages.size());
+    const std::scoped_lock lock{mutex_};
+    SqliteTransaction transaction{connection_}; // rolls back every row on an early return
+    if (!transaction.begin()) {
+        return fail();
+    }
+    while (!messages.empty()) {
+        std::size_t length = 1; // the run of messages to the same channel
+        while (length < messages.size() &&
+               messages[length].channel_sid == messages.front().channel_sid) {
+            ++length;
+        }
+        if (auto stored = insertRun(messages.first(length), appended); !stored) {
+            return std::unexpected(stored.error());
+        }
+        messages = messages.subspan(length);
     }
     if (!transaction.commit()) {
         return fail();
     }
-    return Message{.sid = message.sid,
-                   .channel_sid = message.channel_sid,
-                   .index = index,
-                   .author = message.author,
-                   .body = message.body,
-                   .attributes_json = message.attributes_json,
-                   .date_created = message.now};
+    return appended;
 }
 
 StoreResult<std::vector<Message>> SqliteStore::history(std::string_view channel_sid,

@@ -8,7 +8,7 @@
 // per-connection statement caches and busy handling between our own connections. A deployment
 // that outgrows this moves to the PostgreSQL store, not to a bigger SQLite.
 //
-// Durability: appendMessage, createChannel and the member changes return after COMMIT. With the
+// Durability: appendMessage(s), createChannel and the member changes return after COMMIT. With the
 // default synchronous=NORMAL, a commit has been written to the WAL file through the OS, so it
 // survives kill -9 of the process; only a power loss or OS crash can take the last commits back.
 // SqliteSynchronous::kFull closes that gap at the cost of an fsync per commit.
@@ -75,6 +75,7 @@ public:
     StoreResult<std::vector<Member>> members(std::string_view channel_sid) override;
 
     StoreResult<Message> appendMessage(const NewMessage& message) override;
+    StoreResult<std::vector<Message>> appendMessages(std::span<const NewMessage> messages) override;
     StoreResult<std::vector<Message>> history(std::string_view channel_sid,
                                               const HistoryQuery& query) override;
 
@@ -98,6 +99,10 @@ private:
     template <typename... Args> StoreResult<bool> exists(Sql sql, const Args&... args);
     /// The channel's row key; kNotFound if no channel has that SID.
     StoreResult<std::int64_t> channelKey(std::string_view channel_sid);
+    /// Takes the next indexes of one channel for `same_channel` (every message is to it) and
+    /// inserts the messages, inside the caller's transaction; they join `appended`.
+    StoreResult<void> insertRun(std::span<const NewMessage> same_channel,
+                                std::vector<Message>& appended);
     /// createChannel's checks before the insert: unique name free, creator under its quota.
     StoreResult<void> admitChannel(const NewChannel& channel);
 

@@ -7,8 +7,8 @@
 // Contract for every implementation:
 // - Thread-safe: any method may be called from any thread concurrently (the server calls it from
 //   its store workers, never from an io thread).
-// - Durable on return: when appendMessage returns a message it is committed, and survives
-//   kill -9 of the process.
+// - Durable on return: when appendMessage or appendMessages returns messages they are committed,
+//   and survive kill -9 of the process.
 // - Message indexes are per channel, start at 0, increase by one, and never repeat, even across
 //   restarts.
 // - Times are unix milliseconds supplied by the caller (the store never reads a clock).
@@ -23,6 +23,7 @@
 #include <expected>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,6 +148,13 @@ public:
 
     /// Appends a message with the channel's next index; committed when it returns.
     virtual StoreResult<Message> appendMessage(const NewMessage& message) = 0;
+    /// Appends `messages` in one transaction, in the order given, each with its channel's next
+    /// index (so one channel's messages get consecutive indexes in that order), and returns them
+    /// in the same order. All are committed when it returns, or none is: kNotFound if a channel
+    /// does not exist, kFailed for anything else (a duplicate SID, the database). One commit for
+    /// many messages is what lets a busy channel take more sends than commits per second.
+    virtual StoreResult<std::vector<Message>>
+    appendMessages(std::span<const NewMessage> messages) = 0;
     virtual StoreResult<std::vector<Message>> history(std::string_view channel_sid,
                                                       const HistoryQuery& query) = 0;
 

@@ -189,6 +189,15 @@ TEST(Metrics, AStoredMessageCountsAsAMessageAndACommit) {
     EXPECT_DOUBLE_EQ(sample(metrics, "parley_store_commit_seconds_sum"), 0.005);
 }
 
+TEST(Metrics, AGroupCommitCountsEveryMessageAndOneCommit) {
+    Metrics metrics;
+    metrics.messagesStored(64, 2ms);
+    metrics.messageStored(1ms);
+    EXPECT_EQ(sample(metrics, "parley_messages_stored_total"), 65);
+    EXPECT_EQ(sample(metrics, "parley_store_commit_seconds_count"), 2);
+    EXPECT_DOUBLE_EQ(sample(metrics, "parley_store_commit_seconds_sum"), 0.003);
+}
+
 TEST(Metrics, HistogramBucketsAreCumulative) {
     Metrics metrics;
     metrics.storeCommit(50us);  // <= 0.0001

@@ -147,6 +147,22 @@ TYPED_TEST(BrokerTest, DeliversOnlyTheTopicsSubscribedTo) {
     EXPECT_EQ(two.frames(), (std::vector<std::string>{"for two"}));
 }
 
+// publishAll is the chat service's hand-over of a group commit: as many publishes, in order.
+TYPED_TEST(BrokerTest, PublishAllDeliversEveryEventInOrderAsPublishWould) {
+    auto& subscriber = this->template make<RecordingSubscriber>();
+    this->broker().subscribe("a", subscriber);
+    this->broker().publish("a", message("CH1", 0, "m0"));
+    std::vector<ChannelEvent> batch;
+    for (int i = 1; i <= 3; ++i) {
+        batch.push_back(message("CH1", i, "m" + std::to_string(i)));
+    }
+    this->broker().publishAll("a", std::move(batch));
+    this->broker().publishAll("a", {});
+    this->broker().publish("a", message("CH1", 4, "m4"));
+    ASSERT_TRUE(subscriber.waitFor(5));
+    EXPECT_EQ(subscriber.frames(), (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
+}
+
 TYPED_TEST(BrokerTest, SubscribingTwiceDeliversOnce) {
     auto& subscriber = this->template make<RecordingSubscriber>();
     this->broker().subscribe("a", subscriber);
