@@ -28,6 +28,11 @@ void FanoutDriver::runMax() {
     refillWindows();
     // Warm-up, and at least until the first windows (sent as one burst) are answered.
     pumpUntil(Clock::now() + toDuration(options_.warmup_seconds));
+    const auto first_windows = static_cast<std::uint64_t>(publishers_.size() * options_.window);
+    const auto give_up = Clock::now() + toDuration(options_.setup_timeout_seconds);
+    while (report_.acked < first_windows && dead_ == 0 && Clock::now() < give_up) {
+        pumpUntil(Clock::now() + std::chrono::milliseconds{50});
+    }
     const Snapshot from = snapshot();
     const double paused_before = paused_seconds_;
     pumpUntil(from.when + toDuration(options_.seconds));
