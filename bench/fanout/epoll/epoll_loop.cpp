@@ -28,6 +28,12 @@ std::string errnoText(const char* what) {
 
 } // namespace
 
+std::int64_t nowNanos() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 EpollLoop::EpollLoop() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), scratch_(kReadBytes) {
     if (epoll_fd_ < 0) {
         throw std::runtime_error(errnoText("epoll_create1"));
@@ -54,6 +60,7 @@ std::expected<void, std::string> EpollLoop::connect(Conn& conn, std::uint16_t po
     }
     const int one = 1;
     ::setsockopt(conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(conn.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -140,7 +147,7 @@ void EpollLoop::readFrom(Conn& conn) {
         scratch_.resize(kept + kReadBytes); // a frame larger than one read; the sides cap it
     }
     std::memcpy(scratch_.data(), conn.carry.data(), kept);
-    const ssize_t n = ::recv(conn.fd, scratch_.data() + kept, scratch_.size() - kept, 0);
+    const ssize_t n = receive(conn, scratch_.data() + kept, scratch_.size() - kept);
     if (n <= 0) {
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
             return;
@@ -148,12 +155,36 @@ void EpollLoop::readFrom(Conn& conn) {
         fail(conn, n == 0 ? std::string{"closed by the server"} : errnoText("recv"));
         return;
     }
-    read_time_ = Clock::now();
+    read_nanos_ = nowNanos();
     const std::size_t total = kept + static_cast<std::size_t>(n);
     const std::size_t used = handler_->onBytes(conn, {scratch_.data(), total});
     if (!conn.closed) {
         conn.carry.assign(scratch_.data() + used, total - used);
     }
+}
+
+ssize_t EpollLoop::receive(Conn& conn, char* into, std::size_t capacity) {
+    if (!stamp_receipts_) {
+        return ::recv(conn.fd, into, capacity, 0);
+    }
+    iovec buffer{.iov_base = into, .iov_len = capacity};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+    msghdr message{};
+    message.msg_iov = &buffer;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    const ssize_t n = ::recvmsg(conn.fd, &message, 0);
+    kernel_nanos_ = 0;
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); n > 0 && header != nullptr;
+         header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec stamp{};
+            std::memcpy(&stamp, CMSG_DATA(header), sizeof stamp);
+            kernel_nanos_ = stamp.tv_sec * 1'000'000'000LL + stamp.tv_nsec;
+        }
+    }
+    return n;
 }
 
 void EpollLoop::flush() {

@@ -21,6 +21,10 @@ namespace parley::bench::epoll {
 
 using Clock = std::chrono::steady_clock;
 
+/// The system clock in ns since the epoch: the clock of the send stamps in the bodies, because
+/// the kernel's receive stamps (SO_TIMESTAMPNS) are on it.
+std::int64_t nowNanos();
+
 /// One client connection. The protocol sides (Redis, Parley) keep their state here too, so that
 /// the loop and the sides share one object per socket.
 struct Conn {
@@ -88,13 +92,19 @@ public:
 
     /// Flushes queued writes, waits up to `timeout` for readiness, handles it, flushes again.
     void poll(std::chrono::nanoseconds timeout);
-    /// When the current batch of bytes was read: a delivery's receive time.
-    Clock::time_point readTime() const { return read_time_; }
+    /// Reads with recvmsg() and the kernel's receive stamp (SO_TIMESTAMPNS) from now on.
+    void stampReceipts(bool on) { stamp_receipts_ = on; }
+    /// When the current batch of bytes was read (system clock, ns since the epoch).
+    std::int64_t readNanos() const { return read_nanos_; }
+    /// With stampReceipts: when the kernel received the last segment of the current batch
+    /// (system clock, ns), so the time this loop took to come round to the socket is left out.
+    std::int64_t kernelNanos() const { return kernel_nanos_; }
 
 private:
     void onEvent(Conn& conn, std::uint32_t events);
     void finishConnect(Conn& conn);
     void readFrom(Conn& conn);
+    ssize_t receive(Conn& conn, char* into, std::size_t capacity);
     void flush();
     void flushOne(Conn& conn);
     void watchOut(Conn& conn, bool on);
@@ -105,7 +115,9 @@ private:
     std::vector<std::unique_ptr<Conn>> conns_;
     std::vector<Conn*> dirty_;
     std::vector<char> scratch_;
-    Clock::time_point read_time_{};
+    bool stamp_receipts_ = false;
+    std::int64_t read_nanos_ = 0;
+    std::int64_t kernel_nanos_ = 0;
 };
 
 } // namespace parley::bench::epoll

@@ -8,6 +8,13 @@ namespace parley::bench::epoll {
 
 namespace {
 
+nlohmann::json latencyJson(const LatencySummary& latency) {
+    return {{"count", latency.count},
+            {"p50", latency.p50.count()},
+            {"p99", latency.p99.count()},
+            {"max", latency.max.count()}};
+}
+
 nlohmann::json phaseJson(const PhaseReport& phase) {
     nlohmann::json json = {
         {"seconds", phase.seconds},
@@ -22,10 +29,8 @@ nlohmann::json phaseJson(const PhaseReport& phase) {
     };
     if (phase.target_deliveries_per_second > 0) {
         json["target_deliveries_per_second"] = phase.target_deliveries_per_second;
-        json["latency_ms"] = {{"count", phase.latency.count},
-                              {"p50", phase.latency.p50.count()},
-                              {"p99", phase.latency.p99.count()},
-                              {"max", phase.latency.max.count()}};
+        json["latency_ms"] = latencyJson(phase.latency);
+        json["read_latency_ms"] = latencyJson(phase.read_latency);
     }
     return json;
 }
@@ -46,8 +51,9 @@ void printPhase(const char* title, const PhaseReport& phase, std::ostream& out) 
         out << "  publishers held back by the lag guard for " << phase.paused_seconds << " s\n";
     }
     if (phase.target_deliveries_per_second > 0) {
-        out << "  send -> receipt " << describe(phase.latency) << " at a target of "
-            << std::setprecision(0) << phase.target_deliveries_per_second << " deliveries/s";
+        out << "  send -> kernel receipt " << describe(phase.latency) << "\n  send -> read "
+            << describe(phase.read_latency) << " at a target of " << std::setprecision(0)
+            << phase.target_deliveries_per_second << " deliveries/s";
         out << (phase.skipped > 0 ? ", " + std::to_string(phase.skipped) + " sends skipped" : "")
             << "\n";
     }
@@ -82,6 +88,7 @@ void printJson(const RunReport& report, std::ostream& out) {
         {"misses", report.misses},
         {"extra", report.extra},
         {"malformed", report.malformed},
+        {"unstamped", report.unstamped},
         {"drained", report.drained},
         {"max_lag_seen", report.max_lag_seen},
         {"failures", report.failures},

@@ -53,8 +53,11 @@ struct PhaseReport {
     /// CPU time over wall time of the window, each side.
     double client_cores = 0;
     std::optional<double> server_cores;
-    /// Fixed rate: send (stamp in the body) to receipt (the read that brought it).
+    /// Fixed rate: send (the stamp in the body) to the kernel's receive stamp of the read that
+    /// brought it (SO_TIMESTAMPNS): the client's own time to come round to the socket left out.
     LatencySummary latency;
+    /// The same to the moment this client read it: what a one-thread client sees.
+    LatencySummary read_latency;
 };
 
 struct RunReport {
@@ -77,6 +80,8 @@ struct RunReport {
     std::uint64_t misses = 0;
     std::uint64_t extra = 0;
     std::uint64_t malformed = 0;
+    /// Deliveries whose read had no kernel receive stamp (their read time stood in).
+    std::uint64_t unstamped = 0;
     std::size_t failures = 0;
     std::string first_failure;
     bool drained = true;

@@ -127,8 +127,13 @@ void FanoutDriver::onDelivery(Conn& conn, std::string_view body) {
     std::int64_t stamp = 0;
     std::from_chars(body.data(), body.data() + kStampDigits, stamp);
     if (stamp >= stamp_from_ && stamp < stamp_to_) {
-        micros_.push_back(
-            toMicrosSample(loop_.readTime().time_since_epoch() - std::chrono::nanoseconds{stamp}));
+        std::int64_t kernel = loop_.kernelNanos();
+        if (kernel == 0) {
+            ++report_.unstamped; // no stamp came with the read: the read time stands in
+            kernel = loop_.readNanos();
+        }
+        micros_.push_back(toMicrosSample(std::chrono::nanoseconds{kernel - stamp}));
+        read_micros_.push_back(toMicrosSample(std::chrono::nanoseconds{loop_.readNanos() - stamp}));
     }
 }
 
@@ -167,10 +172,8 @@ void FanoutDriver::publishOne(Conn& conn) {
     if (conn.closed) {
         return;
     }
-    // The body: the send stamp (steady clock, ns), the publisher and its sequence, then padding.
-    const auto stamp =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-            .count();
+    // The body: the send stamp (system clock, ns), the publisher and its sequence, then padding.
+    const std::int64_t stamp = nowNanos();
     body_.assign(options_.body_bytes, 'x');
     char* at = body_.data();
     const std::string digits = std::to_string(stamp);

@@ -94,6 +94,7 @@ private:
     std::int64_t stamp_from_ = 0;
     std::int64_t stamp_to_ = 0;
     std::vector<std::uint32_t> micros_;
+    std::vector<std::uint32_t> read_micros_;
 };
 
 } // namespace parley::bench::epoll

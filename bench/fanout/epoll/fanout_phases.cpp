@@ -17,8 +17,8 @@ Clock::duration toDuration(double seconds) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-std::int64_t nanos(Clock::time_point when) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
+std::int64_t nanos(Clock::duration duration) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
 }
 
 } // namespace
@@ -100,8 +100,9 @@ void FanoutDriver::runRate() {
     next_due_ = Clock::now();
     const auto window_start = Clock::now() + toDuration(options_.warmup_seconds);
     const auto window_end = window_start + toDuration(options_.seconds);
-    stamp_from_ = nanos(window_start);
-    stamp_to_ = nanos(window_end);
+    stamp_from_ = nowNanos() + nanos(window_start - Clock::now());
+    stamp_to_ = stamp_from_ + nanos(window_end - window_start);
+    loop_.stampReceipts(true);
     pumpUntil(window_start);
     const Snapshot from = snapshot();
     pumpUntil(window_end);
@@ -110,7 +111,9 @@ void FanoutDriver::runRate() {
     report_.rate.target_deliveries_per_second = options_.rate_deliveries;
     drain(); // the window's late deliveries still count in the percentiles
     report_.rate.latency = summarizeMicros(micros_);
+    report_.rate.read_latency = summarizeMicros(read_micros_);
     stamp_to_ = 0;
+    loop_.stampReceipts(false);
 }
 
 void FanoutDriver::publishDue(Clock::time_point now) {
