@@ -99,6 +99,18 @@ TEST(WsCodec, ReadsServerFramesOfEveryLengthForm) {
     }
 }
 
+TEST(WsCodec, WaitsForEveryPrefixOfAFrame) {
+    const std::string bytes = "\x81\x7E\x01\x2C" + std::string(300, 'b');
+    for (std::size_t length = 0; length < bytes.size(); ++length) {
+        WsFrame frame;
+        std::size_t pos = 0;
+        EXPECT_EQ(parseServerFrame(std::string_view{bytes}.substr(0, length), pos, frame),
+                  WsStatus::incomplete)
+            << length;
+        EXPECT_EQ(pos, 0U);
+    }
+}
+
 TEST(WsCodec, RefusesMaskedAndOversizedServerFrames) {
     WsFrame frame;
     std::size_t pos = 0;

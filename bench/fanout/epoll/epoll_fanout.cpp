@@ -1,7 +1,10 @@
 // epoll_fanout: fan-out load client for a running Redis or `parley serve` on loopback, with its
 // own epoll loop on one thread (no Asio in the measured path), so that the same client and the
-// same method measure both peers. bench/scripts/fanout-vs-redis starts the servers, pins them
-// and this program, and runs it; bench/README.md ("Fan-out against Redis") has the method.
+// same method measure both peers. The cost it isolates: the server's work to deliver each
+// message of one channel to S subscribers (deliveries/s at max throughput, send -> receipt at a
+// fixed rate), and its memory per idle connection, each beside Redis pub/sub's.
+// bench/scripts/fanout-vs-redis starts the servers, pins them and this program, and runs it;
+// bench/README.md ("Fan-out against Redis") has the method.
 
 #include "bench_setup.hpp"
 #include "channel_setup.hpp"
