@@ -1,7 +1,7 @@
 #include "server/outbox_stream.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_prefix.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -97,11 +97,37 @@ void OutboxStream::flush() {
     const std::size_t entries = gather();
     in_flight_ = entries;
     ++writes_started_;
-    boost::asio::async_write(
-        next_, buffers_,
-        [this, owner = std::move(owner), entries](boost::system::error_code error, std::size_t) {
-            onWritten(error, entries);
-        });
+    writeSlice(std::move(owner), entries);
+}
+
+// One system call of at most kWriteSlice bytes, then back to the io loop: a megabyte history
+// page goes out in slices, and the other connections' handlers run between them instead of
+// waiting for the kernel to copy the whole page.
+void OutboxStream::writeSlice(std::shared_ptr<void> owner, std::size_t entries) {
+    next_.async_write_some(boost::beast::buffers_prefix(kWriteSlice, buffers_),
+                           [this, owner = std::move(owner),
+                            entries](boost::system::error_code error, std::size_t written) mutable {
+                               if (!error) {
+                                   consumeWritten(written);
+                                   if (!buffers_.empty()) {
+                                       writeSlice(std::move(owner), entries);
+                                       return;
+                                   }
+                               }
+                               onWritten(error, entries);
+                           });
+}
+
+void OutboxStream::consumeWritten(std::size_t bytes) {
+    auto first = buffers_.begin();
+    while (first != buffers_.end() && first->size() <= bytes) {
+        bytes -= first->size();
+        ++first;
+    }
+    if (first != buffers_.end()) {
+        *first += bytes;
+    }
+    buffers_.erase(buffers_.begin(), first);
 }
 
 // Lays out the write of the front entries: every header and every small frame copied into

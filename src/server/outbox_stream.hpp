@@ -80,6 +80,9 @@ public:
     static constexpr std::size_t kCopyBelow = 4096;
     /// A write takes queued frames until it holds this many bytes; the rest wait for the next.
     static constexpr std::size_t kWriteBytes = std::size_t{256} << 10U;
+    /// A write goes to the socket in system calls of at most this many bytes, each its own pass
+    /// of the io loop.
+    static constexpr std::size_t kWriteSlice = std::size_t{64} << 10U;
 
     explicit OutboxStream(WsStream&& next);
 
@@ -155,6 +158,9 @@ private:
     void scheduleFlush();
     void flush();
     std::size_t gather();
+    void writeSlice(std::shared_ptr<void> owner, std::size_t entries);
+    /// Drops the first `bytes` of buffers_.
+    void consumeWritten(std::size_t bytes);
     void onWritten(boost::system::error_code error, std::size_t entries);
     void fail(boost::system::error_code error);
 
