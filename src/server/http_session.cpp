@@ -5,7 +5,7 @@
 #include "server/ws_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <chrono>
 

@@ -49,9 +49,9 @@ void OutboxStream::queueText(Payload text) {
     scheduleFlush();
 }
 
-void OutboxStream::queueControl(std::string frame, Written written) {
+void OutboxStream::queueRaw(std::string bytes, Written written) {
     queue_.push_back(
-        Entry{std::make_shared<const std::string>(std::move(frame)), {}, std::move(written)});
+        Entry{std::make_shared<const std::string>(std::move(bytes)), {}, std::move(written)});
     scheduleFlush();
 }
 
@@ -179,12 +179,12 @@ void OutboxStream::onWritten(boost::system::error_code error, std::size_t entrie
     }
     for (std::size_t i = 0; i < entries; ++i) {
         Entry& entry = queue_[i];
-        if (entry.written) {
-            // Posted, not called: Beast's next step may queue more while this loop runs.
+        if (entry.header.size != 0) {
+            queued_bytes_ -= entry.bytes->size();
+        } else if (entry.written) {
+            // Posted, not called: the session's next step may queue more while this loop runs.
             boost::asio::post(next_.get_executor(),
                               [written = std::move(entry.written)]() mutable { written({}); });
-        } else {
-            queued_bytes_ -= entry.bytes->size();
         }
     }
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(entries));

@@ -1,19 +1,16 @@
 #pragma once
 
-// The layer under a server connection's WebSocket stream that owns everything the connection
-// sends. Beast reads through it unchanged; every write goes through its queue:
+// Everything a server WebSocket connection sends goes through this queue, over the connection's
+// stream (plain TCP or TLS):
 //   - the session's messages (queueText), framed here: a server frame is unmasked, so it is a
 //     header of at most 10 bytes before the message, and a message shared by every member of a
 //     channel is referenced by each member's queue, never copied per member at queueing time;
-//   - Beast's own control frames (pong, idle ping, close), which Beast writes with async_write on
-//     this layer. Each call is taken whole into the queue, so a control frame never lands inside
-//     a message, and completes once its bytes are in the socket.
+//   - raw bytes (queueRaw): the handshake's HTTP response and the control frames (pong, idle
+//     ping, close), each taken whole, so a control frame never lands inside a message.
 // What is queued in one pass of the io loop goes out together at the end of the pass, in one
 // gather write (headers and frames under kCopyBelow copied into one buffer, larger messages
-// referenced where they are), and what
-// is queued while a write is in flight goes out in the next one: a syscall per connection per
-// pass, not one per frame. Beast's websocket::stream writes one frame per call and owns its write
-// path, which is why the writing is done here rather than through it.
+// referenced where they are), and what is queued while a write is in flight goes out in the next
+// one: a syscall per connection per pass, not one per frame.
 //
 // Threading: the connection's io thread only (the executor of the stream under it).
 
@@ -21,9 +18,7 @@
 #include "server/server_stream.hpp"
 #include "server/ws_frame_header.hpp"
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/core/role.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
@@ -89,9 +84,9 @@ public:
     /// Set once before the first write: `owner` is kept alive while a write is in flight.
     void attach(std::weak_ptr<void> owner, Listener& listener);
 
-    executor_type get_executor() {
+    executor_type get_executor() { // NOLINT(readability-identifier-naming)
         return next_.get_executor();
-    } // NOLINT(readability-identifier-naming)
+    }
     WsStream& next() { return next_; }
 
     /// Queues one text message, sent as one frame after everything queued before.
@@ -100,61 +95,28 @@ public:
     std::size_t queuedBytes() const { return queued_bytes_; }
     /// Nothing queued and nothing in flight.
     bool idle() const { return queue_.empty(); }
-    /// Forgets the messages not yet handed to the socket; the write in flight and Beast's control
-    /// frames stay (Beast waits for those).
+    /// Forgets the messages not yet handed to the socket; the write in flight and the raw bytes
+    /// (control frames) stay.
     void dropUnsent();
     /// Gather writes started so far (a figure for tests and metrics).
     std::size_t writesStarted() const { return writes_started_; }
 
-    template <typename MutableBuffers, typename Token>
-    auto async_read_some( // NOLINT(readability-identifier-naming)
-        const MutableBuffers& buffers, Token&& token) {
-        return next_.async_read_some(buffers, std::forward<Token>(token));
-    }
-
-    // Beast's control frames. Taken whole, so Beast's async_write makes exactly one call.
-    template <typename ConstBuffers, typename Token>
-    auto async_write_some( // NOLINT(readability-identifier-naming)
-        const ConstBuffers& buffers, Token&& token) {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-            [this](auto handler, const ConstBuffers& source) {
-                std::string bytes(boost::asio::buffer_size(source), '\0');
-                boost::asio::buffer_copy(boost::asio::buffer(bytes), source);
-                const std::size_t size = bytes.size();
-                queueControl(std::move(bytes), [handler = std::move(handler),
-                                                size](boost::system::error_code error) mutable {
-                    std::move(handler)(error, error ? 0 : size);
-                });
-            },
-            token, buffers);
-    }
-
-    friend void teardown(boost::beast::role_type role, OutboxStream& stream,
-                         boost::system::error_code& error) {
-        teardown(role, stream.next_, error);
-    }
-    template <typename Handler>
-    friend void async_teardown( // NOLINT(readability-identifier-naming)
-        boost::beast::role_type role, OutboxStream& stream, Handler&& handler) {
-        async_teardown(role, stream.next_, std::forward<Handler>(handler));
-    }
-    friend void beast_close_socket( // NOLINT(readability-identifier-naming)
-        OutboxStream& stream) {
-        boost::system::error_code ignored;
-        stream.next_.socket().close(ignored);
-    }
+    /// What runs once queued raw bytes are in the socket, or with the error that lost them.
+    using Written = std::move_only_function<void(boost::system::error_code)>;
+    /// Queues bytes to go out as they are, after everything queued before: a control frame (pong,
+    /// ping, close) or the handshake's HTTP response. Never dropped by dropUnsent(), never
+    /// counted in queuedBytes(). `written`, if any, is posted once they are in the socket.
+    void queueRaw(std::string bytes, Written written = {});
 
 private:
     friend class OutboxCork;
-    using Written = std::move_only_function<void(boost::system::error_code)>;
 
     struct Entry {
         Payload bytes;
-        WsFrameHeader header; // size 0: `bytes` is a whole frame from Beast
-        Written written;      // Beast's control frames only
+        WsFrameHeader header; // size 0: `bytes` are raw (queueRaw)
+        Written written;      // raw bytes only
     };
 
-    void queueControl(std::string frame, Written written);
     void scheduleFlush();
     void flush();
     std::size_t gather();

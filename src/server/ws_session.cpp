@@ -1,19 +1,24 @@
 #include "server/ws_session.hpp"
 
 #include "protocol/names.hpp"
+#include "server/ws_control_frame.hpp"
+#include "server/ws_handshake.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/role.hpp>
 #include <spdlog/spdlog.h>
 
 namespace parley::server {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using boost::system::error_code;
 using protocol::CloseCode;
+using tcp = asio::ip::tcp;
 
 WsSession::WsSession(WsStream&& stream, ServerContext& context)
-    : ws_(std::move(stream)), inbox_(DeliveryInbox::of(ws_.get_executor())), context_(context),
-      scheduler_(ws_.get_executor(), context.clock), core_(context, scheduler_, *this) {}
+    : outbox_(std::move(stream)), reader_(protocol::kMaxFrameBytes),
+      inbox_(DeliveryInbox::of(outbox_.get_executor())), context_(context),
+      scheduler_(outbox_.get_executor(), context.clock), core_(context, scheduler_, *this) {}
 
 WsSession::~WsSession() {
     // end() logs and updates the hub; neither may take the process down from a destructor.
@@ -24,71 +29,121 @@ WsSession::~WsSession() {
 }
 
 void WsSession::run(const UpgradeRequest& request) {
-    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    // Pings keep idle but healthy chat connections open; a dead peer is still dropped.
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(protocol::kMaxFrameBytes);
-    ws_.text(true);
-    outbox().attach(weak_from_this(), *this);
-    // Tracked from the start, so shutdown reaches connections still in their handshake too.
+    outbox_.attach(weak_from_this(), *this);
+    // Tracked from the start, so shutdown reaches every connection it has to wait for.
     context_.hub.track(shared_from_this());
-    ws_.async_accept(request, beast::bind_front_handler(&WsSession::onAccept, shared_from_this()));
-}
-
-void WsSession::onAccept(beast::error_code error) {
-    if (error) {
-        end(CloseReason::kNetworkError);
+    WsHandshakeAnswer answer = answerUpgrade(request);
+    if (!answer.accepted()) {
+        spdlog::debug("WebSocket upgrade refused: {}", answer.error.message());
+        close_received_ = true; // nothing will be read: the connection ends once this is written
+        close_sent_ = true;
+        close_reason_ = CloseReason::kNetworkError;
+        outbox_.queueRaw(std::move(answer.response), [self = shared_from_this()](error_code error) {
+            self->close_written_ = !error;
+            self->finishClose();
+        });
         return;
     }
+    if (auto* socket = outbox_.next().get<tcp::socket>()) {
+        error_code ignored;
+        socket->non_blocking(true, ignored); // read_some after a readiness wait must not block
+    }
+    // The session's frames are queued after the 101 and go out behind it: nothing waits for it.
+    outbox_.queueRaw(std::move(answer.response));
     accepted_ = true;
-    if (close_requested_) {
-        startClose(); // shutdown came during the handshake
-        return;
-    }
+    armKeepAlive();
     core_.start(shared_from_this());
 }
 
 void WsSession::readNext() {
-    if (reading_ || ended_ || !accepted_) {
+    if (reading_ || ended_ || !accepted_ || close_received_) {
         return;
     }
     reading_ = true;
-    readPart();
-}
-
-// A message is read in parts of at most kReadPart bytes: the read that waits on an idle
-// connection prepares its buffer up front, and a whole-message read would hold 1.5 KiB there on
-// every idle connection.
-void WsSession::readPart() {
-    ws_.async_read_some(
-        buffer_, kReadPart,
-        [self = shared_from_this()](beast::error_code error, std::size_t) { self->onRead(error); });
-}
-
-void WsSession::onRead(beast::error_code error) {
-    if (!error && !ws_.is_message_done()) {
-        readPart();
+    if (reader_.idle()) {
+        waitForBytes();
         return;
     }
-    reading_ = false;
+    // Frames already read wait in the reader. Posted: a core that asks for the next frame from
+    // inside onFrame would otherwise recurse once per pipelined frame.
+    asio::post(outbox_.get_executor(), [self = shared_from_this()] { self->pump(); });
+}
+
+void WsSession::waitForBytes() {
+    if (auto* socket = outbox_.next().get<tcp::socket>()) {
+        socket->async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code error) {
+            self->onReadable(error);
+        });
+        return;
+    }
+    if (!tls_buffer_) {
+        tls_buffer_ = std::make_unique<std::array<char, kTlsReadBytes>>();
+    }
+    outbox_.next().async_read_some(
+        asio::buffer(*tls_buffer_), [self = shared_from_this()](error_code error, std::size_t n) {
+            self->onBytes(error, std::span<const char>(self->tls_buffer_->data(), n));
+        });
+}
+
+void WsSession::onReadable(error_code error) {
     if (error) {
-        if (error == websocket::error::message_too_big) {
-            end(CloseReason::kTooBig);
-        } else if (core_.closing()) {
-            end(core_.closeReason());
-        } else if (error == websocket::error::closed) {
-            end(CloseReason::kClientClosed);
-        } else {
-            end(CloseReason::kNetworkError);
-        }
+        onReadFailed(error);
         return;
     }
-    const std::string text = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    if (buffer_.capacity() > kReadPart) {
-        buffer_.shrink_to_fit(); // a large message's buffer is not kept for the idle time after it
+    // One buffer per io thread: its connections read one at a time, and the reader copies what
+    // it keeps, so no connection holds a read buffer while it waits.
+    thread_local std::array<char, std::size_t{64} << 10U> buffer;
+    error_code read_error;
+    const std::size_t n =
+        outbox_.next().get<tcp::socket>()->read_some(asio::buffer(buffer), read_error);
+    if (read_error == asio::error::would_block || read_error == asio::error::try_again) {
+        waitForBytes();
+        return;
     }
+    onBytes(read_error, std::span<const char>(buffer.data(), n));
+}
+
+void WsSession::onBytes(error_code error, std::span<const char> bytes) {
+    if (error) {
+        onReadFailed(error);
+        return;
+    }
+    heard_ = true;
+    reader_.feed(bytes);
+    pump();
+}
+
+void WsSession::pump() {
+    while (!ended_) {
+        auto event = reader_.next();
+        if (!event) {
+            reading_ = false;
+            onBadFrames(event.error());
+            return;
+        }
+        switch (event->kind) {
+        case WsEventKind::kNone:
+            waitForBytes();
+            return;
+        case WsEventKind::kPing:
+            outbox_.queueRaw(pongFrame(event->payload));
+            break;
+        case WsEventKind::kPong:
+            break; // heard_ is set: the keep-alive check sees the peer is there
+        case WsEventKind::kClose:
+            reading_ = false;
+            onPeerClose(event->close_code, event->payload);
+            return;
+        case WsEventKind::kText:
+        case WsEventKind::kBinary:
+            reading_ = false;
+            onMessage(std::move(event->payload));
+            return;
+        }
+    }
+}
+
+void WsSession::onMessage(std::string text) {
     if (core_.closing()) {
         readNext(); // drained until the peer answers our close
         return;
@@ -96,11 +151,121 @@ void WsSession::onRead(beast::error_code error) {
     core_.onFrame(text);
 }
 
+// The peer's close: the answer to ours, or its own, which is echoed (RFC 6455, 5.5.1) before the
+// connection is torn down.
+void WsSession::onPeerClose(std::uint16_t code, std::string_view reason) {
+    close_received_ = true;
+    if (!close_sent_) {
+        const std::uint16_t echoed = code == kCloseNoStatus ? 1000 : code;
+        sendClose(echoed, reason,
+                  core_.closing() ? core_.closeReason() : CloseReason::kClientClosed);
+        return;
+    }
+    finishClose();
+}
+
+void WsSession::onBadFrames(WsReadError error) {
+    spdlog::debug("identity={} sent bad WebSocket frames: {}",
+                  core_.identity().empty() ? "(none)" : core_.identity(), describe(error));
+    close_received_ = true; // nothing after bad frames is read
+    if (close_sent_) {
+        finishClose();
+        return;
+    }
+    sendClose(closeCodeFor(error), describe(error),
+              error == WsReadError::kMessageTooBig ? CloseReason::kTooBig
+                                                   : CloseReason::kNetworkError);
+}
+
+void WsSession::onReadFailed(error_code /*error*/) {
+    reading_ = false;
+    // The peer went without a close frame (or the socket was closed under us).
+    abort(
+        close_reason_.value_or(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError));
+}
+
+void WsSession::sendClose(std::uint16_t code, std::string_view reason, CloseReason why) {
+    if (close_sent_) {
+        return;
+    }
+    close_sent_ = true;
+    close_reason_ = why;
+    outbox_.queueRaw(closeFrame(code, reason), [self = shared_from_this()](error_code error) {
+        self->close_written_ = !error;
+        self->finishClose();
+    });
+    scheduler_.scheduleAt(scheduler_.clock().now() + kCloseTimeout, [this] {
+        if (!ended_) {
+            abort(*close_reason_);
+        }
+    });
+}
+
+// Both close frames are through: the sending side is shut down (TLS: close_notify) and the
+// socket closed once the peer has closed its side, as Beast's teardown does.
+void WsSession::finishClose() {
+    if (!close_written_ || !close_received_ || tearing_down_ || ended_) {
+        return;
+    }
+    tearing_down_ = true;
+    async_teardown(boost::beast::role_type::server, outbox_.next(),
+                   [self = shared_from_this()](error_code) { self->abort(*self->close_reason_); });
+}
+
+void WsSession::startClose() {
+    if (close_started_ || ended_) {
+        return;
+    }
+    close_started_ = true;
+    const CloseCode code = core_.closing() ? core_.pendingClose() : CloseCode::kGoingAway;
+    sendClose(static_cast<std::uint16_t>(code), protocol::describe(code),
+              core_.closing() ? core_.closeReason() : CloseReason::kShutdown);
+}
+
+void WsSession::abort(CloseReason reason) {
+    error_code ignored;
+    outbox_.next().socket().close(ignored); // cancels whatever still waits on it, under TLS too
+    end(reason);
+}
+
+void WsSession::end(CloseReason reason) {
+    if (ended_) {
+        return;
+    }
+    ended_ = true;
+    core_.finish(reason);
+    context_.hub.untrack(this);
+}
+
+void WsSession::armKeepAlive() {
+    scheduler_.scheduleAt(scheduler_.clock().now() + kKeepAlive, [this] { checkAlive(); });
+}
+
+void WsSession::checkAlive() {
+    if (ended_ || close_sent_) {
+        return; // the close timeout watches a closing connection
+    }
+    if (heard_) {
+        heard_ = false;
+        ping_sent_ = false;
+    } else if (!ping_sent_) {
+        ping_sent_ = true;
+        outbox_.queueRaw(pingFrame({}));
+    } else {
+        spdlog::info("identity={} answered nothing for {} s: dropping the connection",
+                     core_.identity().empty() ? "(none)" : core_.identity(),
+                     2 * kKeepAlive.count());
+        abort(CloseReason::kNetworkError);
+        return;
+    }
+    armKeepAlive();
+}
+
 void WsSession::deliver(const Payload& payload) {
     auto self = shared_from_this();
     auto* target = static_cast<DeliveryInbox::Target*>(this); // a private base: alias, not convert
     inbox_.push(std::shared_ptr<DeliveryInbox::Target>(std::move(self), target), payload,
-                ws_.get_executor());
+                outbox_.get_executor());
 }
 
 void WsSession::deliverNow(const Payload& payload) {
@@ -108,7 +273,7 @@ void WsSession::deliverNow(const Payload& payload) {
 }
 
 void WsSession::close(CloseCode code) {
-    boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code] {
+    asio::post(outbox_.get_executor(), [self = shared_from_this(), code] {
         if (!self->accepted_) {
             self->close_requested_ = true;
             return;
@@ -119,19 +284,19 @@ void WsSession::close(CloseCode code) {
 }
 
 void WsSession::recheckRevocation() {
-    boost::asio::post(ws_.get_executor(),
-                      [self = shared_from_this()] { self->core_.recheckRevocation(); });
+    asio::post(outbox_.get_executor(),
+               [self = shared_from_this()] { self->core_.recheckRevocation(); });
 }
 
 void WsSession::send(Payload frame) {
     if (ended_ || close_started_ || close_requested_) { // nothing after the close is asked for
         return;
     }
-    if (outbox().queuedBytes() + frame->size() > context_.settings.max_outbox_bytes) {
+    if (outbox_.queuedBytes() + frame->size() > context_.settings.max_outbox_bytes) {
         dropSlowReader(frame->size());
         return;
     }
-    outbox().queueText(std::move(frame));
+    outbox_.queueText(std::move(frame));
 }
 
 // Whatever is queued is dropped at once, so the memory is free now rather than when (or if) the
@@ -140,15 +305,14 @@ void WsSession::send(Payload frame) {
 // within the grace period loses the socket.
 void WsSession::dropSlowReader(std::size_t refused_bytes) {
     spdlog::warn("identity={} reads too slowly: {} bytes unsent, {} more refused; closing {}",
-                 core_.identity().empty() ? "(none)" : core_.identity(), outbox().queuedBytes(),
+                 core_.identity().empty() ? "(none)" : core_.identity(), outbox_.queuedBytes(),
                  refused_bytes, static_cast<int>(CloseCode::kTooSlow));
-    outbox().dropUnsent();
-    if (!outbox().idle()) {
+    outbox_.dropUnsent();
+    if (!outbox_.idle()) {
         scheduler_.scheduleAt(scheduler_.clock().now() + context_.settings.slow_close_grace,
                               [this] {
                                   if (!ended_) {
-                                      beast::error_code ignored;
-                                      outbox().next().socket().close(ignored); // under TLS too
+                                      abort(CloseReason::kTooSlow);
                                   }
                               });
     }
@@ -157,7 +321,7 @@ void WsSession::dropSlowReader(std::size_t refused_bytes) {
 
 void WsSession::closeAfterQueued(CloseCode /*code*/) {
     close_requested_ = true;
-    if (outbox().idle()) {
+    if (outbox_.idle()) {
         startClose();
     }
     readNext(); // the peer's close frame completes the handshake
@@ -169,30 +333,9 @@ void WsSession::onOutboxDrained() {
     }
 }
 
-void WsSession::onOutboxFailed(beast::error_code /*error*/) {
-    end(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError);
-}
-
-void WsSession::startClose() {
-    if (close_started_ || ended_) {
-        return;
-    }
-    close_started_ = true;
-    const CloseCode code = core_.closing() ? core_.pendingClose() : CloseCode::kGoingAway;
-    websocket::close_reason reason{static_cast<websocket::close_code>(code)};
-    reason.reason = protocol::describe(code);
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
-        self->end(self->core_.closing() ? self->core_.closeReason() : CloseReason::kShutdown);
-    });
-}
-
-void WsSession::end(CloseReason reason) {
-    if (ended_) {
-        return;
-    }
-    ended_ = true;
-    core_.finish(reason);
-    context_.hub.untrack(this);
+void WsSession::onOutboxFailed(error_code /*error*/) {
+    abort(
+        close_reason_.value_or(core_.closing() ? core_.closeReason() : CloseReason::kNetworkError));
 }
 
 } // namespace parley::server

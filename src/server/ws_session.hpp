@@ -1,7 +1,15 @@
 #pragma once
 
-// One WebSocket connection: the Beast side of a session. It reads frames one at a time and hands
-// them to its SessionCore (the protocol logic), and writes what the core and the hub queue.
+// One WebSocket connection, on our own few parts rather than Beast's websocket::stream (whose
+// state and pending read cost an idle connection 3.7 KiB): the upgrade answer
+// (ws_handshake.hpp), the frame reader (ws_frame_reader.hpp), the outbox that writes everything
+// (outbox_stream.hpp) and the control frames (ws_control_frame.hpp). It reads frames one at a
+// time and hands them to its SessionCore (the protocol logic), answers pings, keeps idle
+// connections alive with pings of its own, and does the closing handshake.
+//
+// An idle plain-TCP connection waits for its socket to become readable with no buffer at all:
+// the bytes are read into the io thread's one buffer when they are there, and the reader keeps
+// only what it has not parsed yet.
 //
 // Threading: everything runs on the one io thread whose context the connection was accepted on
 // (IoPool). deliver() and close() may be called from any thread; they post onto that context.
@@ -14,13 +22,18 @@
 #include "server/session_core.hpp"
 #include "server/session_sink.hpp"
 #include "server/session_transport.hpp"
+#include "server/ws_frame_reader.hpp"
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
+#include <array>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string_view>
 
 namespace parley::server {
 
@@ -30,17 +43,21 @@ class WsSession final : public SessionSink,
                         private DeliveryInbox::Target,
                         public std::enable_shared_from_this<WsSession> {
 public:
-    // Plain TCP on the bare socket, or TLS (server_stream.hpp), under the outbox that does the
-    // writing (outbox_stream.hpp).
-    using Stream = boost::beast::websocket::stream<OutboxStream>;
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+    /// A connection that has heard nothing for this long is pinged; one that has heard nothing
+    /// for twice this long, not even the pong, is dropped (Beast's suggested server timeouts,
+    /// which the server used before: a 300 s idle timeout with keep-alive pings).
+    static constexpr std::chrono::seconds kKeepAlive{150};
+    /// How long the closing handshake may take before the socket is closed without it.
+    static constexpr std::chrono::seconds kCloseTimeout{30};
 
     WsSession(WsStream&& stream, ServerContext& context);
     ~WsSession() override;
     WsSession(const WsSession&) = delete;
     WsSession& operator=(const WsSession&) = delete;
 
-    /// Completes the WebSocket handshake for `request` and starts the session.
+    /// Answers the upgrade `request` and, if it is valid, starts the session.
     void run(const UpgradeRequest& request);
 
     // SessionSink: from any thread.
@@ -54,32 +71,59 @@ public:
     void readNext() override;
 
 private:
-    void onAccept(boost::beast::error_code error);
-    void readPart();
-    void onRead(boost::beast::error_code error);
-    /// The unsent output would pass max_outbox_bytes: close 4413.
-    void dropSlowReader(std::size_t refused_bytes);
-    // OutboxStream::Listener
-    void onOutboxDrained() override;
-    void onOutboxFailed(boost::beast::error_code error) override;
-    OutboxStream& outbox() { return ws_.next_layer(); }
-    // DeliveryInbox::Target
-    void deliverNow(const Payload& payload) override;
+    // Reading.
+    void waitForBytes();
+    void onReadable(boost::system::error_code error);
+    void onBytes(boost::system::error_code error, std::span<const char> bytes);
+    /// Hands out what the reader has: control frames are answered here, the first message goes
+    /// to the core; with nothing left, waits for the socket.
+    void pump();
+    void onMessage(std::string text);
+    void onPeerClose(std::uint16_t code, std::string_view reason);
+    void onBadFrames(WsReadError error);
+    void onReadFailed(boost::system::error_code error);
+
+    // Closing.
+    /// Queues our close frame (once); the connection ends when the handshake is complete.
+    void sendClose(std::uint16_t code, std::string_view reason, CloseReason why);
+    void finishClose();
     void startClose();
+    /// Closes the socket and ends the session at once.
+    void abort(CloseReason reason);
     void end(CloseReason reason);
 
-    static constexpr std::size_t kReadPart = 512;
+    void armKeepAlive();
+    void checkAlive();
+    /// The unsent output would pass max_outbox_bytes: close 4413.
+    void dropSlowReader(std::size_t refused_bytes);
 
-    Stream ws_;
+    // OutboxStream::Listener
+    void onOutboxDrained() override;
+    void onOutboxFailed(boost::system::error_code error) override;
+    // DeliveryInbox::Target
+    void deliverNow(const Payload& payload) override;
+
+    /// A TLS read needs a buffer of its own while it waits (a record is up to 16 KiB).
+    static constexpr std::size_t kTlsReadBytes = std::size_t{16} << 10U;
+
+    OutboxStream outbox_;
+    WsFrameReader reader_;
     DeliveryInbox& inbox_; // of this connection's io thread
     ServerContext& context_;
     AsioTimerScheduler scheduler_;
     SessionCore core_;
-    boost::beast::flat_buffer buffer_;
+    std::unique_ptr<std::array<char, kTlsReadBytes>> tls_buffer_; // TLS connections only
+    std::optional<CloseReason> close_reason_; // why the closing handshake was started
     bool reading_ = false;
     bool accepted_ = false;
-    bool close_requested_ = false;
+    bool close_requested_ = false; // the core or the hub asked; our close frame follows the queue
     bool close_started_ = false;
+    bool close_sent_ = false;     // our close frame is queued
+    bool close_written_ = false;  // and in the socket
+    bool close_received_ = false; // the peer's close was read, or nothing more will be read
+    bool tearing_down_ = false;
+    bool heard_ = false;     // bytes arrived since the last keep-alive check
+    bool ping_sent_ = false; // a keep-alive ping waits for an answer
     bool ended_ = false;
 };
 

@@ -1,13 +1,17 @@
-// OutboxStream over a real loopback socket: the server side is a Beast WebSocket stream on the
-// outbox, as in WsSession; the client is a plain Beast WebSocket stream that checks every frame.
+// OutboxStream over a real loopback socket: the server side is the outbox on the accepted socket,
+// as in WsSession (the upgrade answered with answerUpgrade); the client is a Beast WebSocket
+// stream that checks every frame.
 
 #include "server/outbox_stream.hpp"
+#include "server/ws_control_frame.hpp"
+#include "server/ws_handshake.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
@@ -45,9 +49,12 @@ protected:
         tcp::socket client_socket{client_io_};
         client_socket.connect(acceptor.local_endpoint());
         server_.emplace(WsStream{acceptor.accept()});
-        server_->next_layer().attach(owner_, *this);
-        server_->text(true);
-        server_->async_accept([](boost::system::error_code) {});
+        server_->attach(owner_, *this);
+        boost::beast::http::async_read(server_->next(), server_buffer_, upgrade_,
+                                       [this](boost::system::error_code, std::size_t) {
+                                           server_->queueRaw(
+                                               parley::server::answerUpgrade(upgrade_).response);
+                                       });
         io_thread_ = std::jthread{[this] { io_.run(); }};
         client_.emplace(std::move(client_socket));
         client_->handshake("127.0.0.1", "/");
@@ -56,14 +63,14 @@ protected:
     void TearDown() override {
         onServer([this] {
             boost::system::error_code ignored;
-            server_->next_layer().next().socket().close(ignored);
+            server_->next().socket().close(ignored);
         });
         work_.reset();
         io_thread_.join();
         server_.reset();
     }
 
-    OutboxStream& outbox() { return server_->next_layer(); }
+    OutboxStream& outbox() { return *server_; }
 
     static Payload text(std::string value) {
         return std::make_shared<const std::string>(std::move(value));
@@ -75,28 +82,16 @@ protected:
         return boost::beast::buffers_to_string(buffer.data());
     }
 
-    // The server reads (so Beast answers the client's pings) and calls `on_text` per message.
-    void serverReads(std::function<void(const std::string&)> on_text) {
-        server_->async_read(server_buffer_,
-                            [this, on_text](boost::system::error_code error, std::size_t) {
-                                if (error) {
-                                    return;
-                                }
-                                on_text(boost::beast::buffers_to_string(server_buffer_.data()));
-                                server_buffer_.consume(server_buffer_.size());
-                                serverReads(on_text);
-                            });
-    }
-
     // In the order they must be built: the contexts outlive the streams on them.
     asio::io_context io_;
     asio::io_context client_io_;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
         io_.get_executor()};
     std::shared_ptr<int> owner_ = std::make_shared<int>(0);
-    std::optional<websocket::stream<OutboxStream>> server_;
+    std::optional<OutboxStream> server_;
     std::optional<websocket::stream<tcp::socket>> client_;
     boost::beast::flat_buffer server_buffer_;
+    boost::beast::http::request<boost::beast::http::string_body> upgrade_;
     std::promise<boost::system::error_code> failed_;
     std::jthread io_thread_;
 
@@ -135,31 +130,37 @@ TEST_F(OutboxStreamTest, LargeAndSmallFramesOfManyWritesArriveWholeAndInOrder) {
     EXPECT_GT(onServer([this] { return outbox().writesStarted(); }), 2U); // past kWriteBytes
 }
 
-TEST_F(OutboxStreamTest, BeastsControlFramesNeverLandInsideAMessage) {
-    int pongs = 0;
-    client_->control_callback([&pongs](websocket::frame_type kind, boost::beast::string_view) {
-        pongs += kind == websocket::frame_type::pong ? 1 : 0;
+TEST_F(OutboxStreamTest, RawControlFramesNeverLandInsideAMessage) {
+    int pings = 0;
+    client_->control_callback([&pings](websocket::frame_type kind, boost::beast::string_view) {
+        pings += kind == websocket::frame_type::ping ? 1 : 0;
     });
     const std::string big(30000, 'x');
     onServer([&] {
-        serverReads([this](const std::string& received) {
-            if (received == "done") {
-                outbox().queueText(text("last"));
-            }
-        });
         for (int i = 0; i < 200; ++i) {
             outbox().queueText(text(big));
+            if (i % 10 == 0) {
+                outbox().queueRaw(parley::server::pingFrame("p"));
+            }
         }
     });
-    for (int i = 0; i < 20; ++i) {
-        client_->ping({}); // each answered by Beast on the server, while the messages are queued
+    std::promise<void> written;
+    for (int i = 0; i < 10; ++i) { // queued while the first writes are in flight
+        onServer([&, i] {
+            outbox().queueRaw(parley::server::pingFrame("q"),
+                              [&written, i](boost::system::error_code) {
+                                  if (i == 9) {
+                                      written.set_value();
+                                  }
+                              });
+            outbox().queueText(text(big));
+        });
     }
-    client_->write(asio::buffer(std::string{"done"}));
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 210; ++i) {
         ASSERT_EQ(readText(), big) << "message " << i;
     }
-    EXPECT_EQ(readText(), "last");
-    EXPECT_EQ(pongs, 20);
+    EXPECT_EQ(pings, 30);
+    EXPECT_EQ(written.get_future().wait_for(kDeadline), std::future_status::ready);
 }
 
 TEST_F(OutboxStreamTest, AWriteThePeerResetsIsReportedAndDropsTheQueue) {
