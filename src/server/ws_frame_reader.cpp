@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -276,6 +277,19 @@ std::expected<WsEvent, WsReadError> WsFrameReader::next() {
 
 bool WsFrameReader::idle() const {
     return input_.empty() && !in_frame_ && !message_ready_ && message_kind_ == WsEventKind::kNone;
+}
+
+std::size_t WsFrameReader::heapBytes() const {
+    // A string's characters are on the heap unless they sit in its inline buffer, inside the
+    // string object itself.
+    const auto heap = [](const std::string& text) -> std::size_t {
+        const auto* object = static_cast<const void*>(&text);
+        const auto* end = static_cast<const void*>(&text + 1);
+        const std::less<const void*> before;
+        const bool inline_buffer = !before(text.data(), object) && before(text.data(), end);
+        return inline_buffer ? 0 : text.capacity();
+    };
+    return heap(message_) + heap(input_);
 }
 
 // Consumes data frames from `bytes` until a message is complete, a control frame is whole at the

@@ -117,6 +117,10 @@ public:
     /// then holds no heap memory and the session can wait on the socket at no cost.
     bool idle() const;
 
+    /// Bytes the reader holds on the heap, capacity included: 0 whenever idle(). What a
+    /// connection costs beyond sizeof(WsFrameReader), for tests and memory accounting.
+    std::size_t heapBytes() const;
+
 private:
     // What parse() stopped on.
     enum class Stop : std::uint8_t { kNeedMore, kMessage, kControl, kFailed };
