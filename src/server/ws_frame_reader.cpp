@@ -285,7 +285,7 @@ std::size_t WsFrameReader::heapBytes() const {
     const auto heap = [](const std::string& text) -> std::size_t {
         const auto* object = static_cast<const void*>(&text);
         const auto* end = static_cast<const void*>(&text + 1);
-        const std::less<const void*> before;
+        const std::less<> before; // a total order, unlike < on unrelated pointers
         const bool inline_buffer = !before(text.data(), object) && before(text.data(), end);
         return inline_buffer ? 0 : text.capacity();
     };

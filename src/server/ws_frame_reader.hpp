@@ -104,8 +104,9 @@ public:
     /// Takes bytes as they come off the socket, split anywhere. The payload of a data frame is
     /// unmasked straight into the message; what follows a completed event, or a partial header or
     /// control frame, is kept until next() parses it. Call next() until it returns kNone after
-    /// each feed(): buffered memory is then at most max_message_bytes plus one partial control
-    /// frame (131 bytes). Bytes fed after a failure are ignored.
+    /// each feed(): the bytes kept are then at most max_message_bytes plus one partial control
+    /// frame (131 bytes); the message's string may have up to twice that capacity, as it grows
+    /// by doubling. Bytes fed after a failure are ignored.
     void feed(std::span<const char> bytes);
 
     /// The next complete event, an event of kind kNone when more bytes are needed, or the error
