@@ -400,21 +400,6 @@ TEST(WsFrameReader, DetectsHeaderErrorsBeforeTheRestOfTheFrame) {
     EXPECT_EQ(result.error(), WsReadError::kReservedBits);
 }
 
-TEST(WsFrameReader, MapsEveryErrorToItsCloseCode) {
-    for (const auto error : parley::server::kAllWsReadErrors) {
-        const std::uint16_t expected =
-            error == WsReadError::kMessageTooBig ? 1009
-            : error == WsReadError::kTextNotUtf8 || error == WsReadError::kCloseReasonNotUtf8
-                ? 1007
-                : 1002;
-        EXPECT_EQ(closeCodeFor(error), expected) << static_cast<int>(error);
-        EXPECT_FALSE(parley::server::describe(error).empty());
-        const std::error_code code = error;
-        EXPECT_EQ(code.category().name(), std::string{"parley.ws_read"});
-        EXPECT_EQ(code.message(), parley::server::describe(error));
-    }
-}
-
 TEST(WsFrameReader, IsIdleWithNoHeapBeforeAndAfterMessages) {
     WsFrameReader reader{kMax};
     EXPECT_TRUE(reader.idle());
