@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-# Seconds each fuzz target runs in `make test` (seven targets: keeps CI near 20 minutes);
+# Seconds each fuzz target runs in `make test` (eight targets: keeps CI near 20 minutes);
 # `make fuzz FUZZ_SECONDS=600` for a longer campaign.
 FUZZ_SECONDS ?= 30
 FUZZ_CXX ?= clang++-16

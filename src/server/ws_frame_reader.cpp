@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -31,10 +32,6 @@ constexpr std::uint64_t kLength7Max = 125;
 constexpr std::uint64_t kLength16Max = 0xFFFF;
 constexpr std::uint64_t kLength64TopBit = std::uint64_t{1} << 63U;
 constexpr std::size_t kMaskSize = 4;
-
-constexpr std::uint16_t kCloseProtocolError = 1002;
-constexpr std::uint16_t kCloseInvalidPayload = 1007;
-constexpr std::uint16_t kCloseMessageTooBig = 1009;
 
 struct FrameHeader {
     bool fin = false;
@@ -156,73 +153,6 @@ void unmask(char* data, std::size_t size, const std::array<std::uint8_t, kMaskSi
 
 } // namespace
 
-std::uint16_t closeCodeFor(WsReadError error) {
-    switch (error) {
-    case WsReadError::kMessageTooBig:
-        return kCloseMessageTooBig;
-    case WsReadError::kTextNotUtf8:
-    case WsReadError::kCloseReasonNotUtf8:
-        return kCloseInvalidPayload;
-    default:
-        return kCloseProtocolError;
-    }
-}
-
-std::string_view describe(WsReadError error) {
-    switch (error) {
-    case WsReadError::kUnmaskedFrame:
-        return "a client frame was not masked";
-    case WsReadError::kReservedBits:
-        return "a frame set a reserved bit, and no extension was negotiated";
-    case WsReadError::kUnknownOpcode:
-        return "a frame had an opcode WebSocket does not define";
-    case WsReadError::kFragmentedControl:
-        return "a control frame was fragmented";
-    case WsReadError::kControlTooLong:
-        return "a control frame carried more than 125 bytes";
-    case WsReadError::kUnexpectedContinuation:
-        return "a continuation frame came with no fragmented message started";
-    case WsReadError::kUnfinishedMessage:
-        return "a new data message started before the fragmented one was finished";
-    case WsReadError::kNonMinimalLength:
-        return "a frame length was not in its shortest encoding";
-    case WsReadError::kLengthTopBit:
-        return "a 64-bit frame length had its most significant bit set";
-    case WsReadError::kCloseTooShort:
-        return "a close frame carried one byte, half a status code";
-    case WsReadError::kBadCloseCode:
-        return "a close frame carried a status code that may not be sent";
-    case WsReadError::kMessageTooBig:
-        return "a message exceeded the size limit";
-    case WsReadError::kTextNotUtf8:
-        return "a text message was not valid UTF-8";
-    case WsReadError::kCloseReasonNotUtf8:
-        return "a close reason was not valid UTF-8";
-    }
-    return "unknown WebSocket read error";
-}
-
-namespace {
-
-class WsReadErrorCategory final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "parley.ws_read"; }
-    std::string message(int value) const override {
-        return std::string{describe(static_cast<WsReadError>(value))};
-    }
-};
-
-} // namespace
-
-const std::error_category& wsReadErrorCategory() {
-    static const WsReadErrorCategory category;
-    return category;
-}
-
-std::error_code make_error_code(WsReadError error) {
-    return {static_cast<int>(error), wsReadErrorCategory()};
-}
-
 WsFrameReader::WsFrameReader(std::size_t max_message_bytes)
     : max_message_bytes_(max_message_bytes) {}
 
@@ -276,6 +206,19 @@ std::expected<WsEvent, WsReadError> WsFrameReader::next() {
 
 bool WsFrameReader::idle() const {
     return input_.empty() && !in_frame_ && !message_ready_ && message_kind_ == WsEventKind::kNone;
+}
+
+std::size_t WsFrameReader::heapBytes() const {
+    // A string's characters are on the heap unless they sit in its inline buffer, inside the
+    // string object itself.
+    const auto heap = [](const std::string& text) -> std::size_t {
+        const auto* object = static_cast<const void*>(&text);
+        const auto* end = static_cast<const void*>(&text + 1);
+        const std::less<> before; // a total order, unlike < on unrelated pointers
+        const bool inline_buffer = !before(text.data(), object) && before(text.data(), end);
+        return inline_buffer ? 0 : text.capacity();
+    };
+    return heap(message_) + heap(input_);
 }
 
 // Consumes data frames from `bytes` until a message is complete, a control frame is whole at the

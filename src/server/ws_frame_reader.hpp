@@ -12,6 +12,8 @@
 //
 // Threading: one connection's thread; no shared state.
 
+#include "server/ws_read_error.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,66 +21,8 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 namespace parley::server {
-
-/// Why a client's bytes are not a valid frame sequence. Each ends the connection with the close
-/// code closeCodeFor() gives; the reader stays failed.
-enum class WsReadError : std::uint8_t {
-    /// A client frame without the mask bit (RFC 6455, 5.1).
-    kUnmaskedFrame = 1,
-    /// RSV1, RSV2 or RSV3 set: no extension was negotiated.
-    kReservedBits,
-    /// An opcode RFC 6455 does not define (3-7, 0xB-0xF).
-    kUnknownOpcode,
-    /// A ping, pong or close frame with FIN clear.
-    kFragmentedControl,
-    /// A control frame with more than 125 bytes of payload.
-    kControlTooLong,
-    /// A continuation frame with no fragmented message started.
-    kUnexpectedContinuation,
-    /// A text or binary frame while a fragmented message is still open.
-    kUnfinishedMessage,
-    /// A 16- or 64-bit length that would have fit a shorter encoding.
-    kNonMinimalLength,
-    /// A 64-bit length with its most significant bit set.
-    kLengthTopBit,
-    /// A close frame with exactly one byte of payload (half a status code).
-    kCloseTooShort,
-    /// A close status code that may not be sent on the wire (RFC 6455, 7.4).
-    kBadCloseCode,
-    /// The message would exceed the reader's max_message_bytes.
-    kMessageTooBig,
-    /// A text message that is not valid UTF-8.
-    kTextNotUtf8,
-    /// A close reason that is not valid UTF-8.
-    kCloseReasonNotUtf8,
-};
-
-/// All codes, in declaration order; lets tests walk every value.
-inline constexpr std::array kAllWsReadErrors = {
-    WsReadError::kUnmaskedFrame,     WsReadError::kReservedBits,
-    WsReadError::kUnknownOpcode,     WsReadError::kFragmentedControl,
-    WsReadError::kControlTooLong,    WsReadError::kUnexpectedContinuation,
-    WsReadError::kUnfinishedMessage, WsReadError::kNonMinimalLength,
-    WsReadError::kLengthTopBit,      WsReadError::kCloseTooShort,
-    WsReadError::kBadCloseCode,      WsReadError::kMessageTooBig,
-    WsReadError::kTextNotUtf8,       WsReadError::kCloseReasonNotUtf8,
-};
-
-/// The close code to send for `error`: 1002 (protocol error), 1007 (invalid UTF-8) or 1009
-/// (message too big).
-std::uint16_t closeCodeFor(WsReadError error);
-
-/// One sentence saying what the code means.
-std::string_view describe(WsReadError error);
-
-/// The category of WsReadError, for logs that carry a std::error_code.
-const std::error_category& wsReadErrorCategory();
-
-// NOLINTNEXTLINE(readability-identifier-naming): found by ADL, the name std::error_code requires.
-std::error_code make_error_code(WsReadError error);
 
 enum class WsEventKind : std::uint8_t { kNone, kText, kBinary, kPing, kPong, kClose };
 
@@ -104,8 +48,9 @@ public:
     /// Takes bytes as they come off the socket, split anywhere. The payload of a data frame is
     /// unmasked straight into the message; what follows a completed event, or a partial header or
     /// control frame, is kept until next() parses it. Call next() until it returns kNone after
-    /// each feed(): buffered memory is then at most max_message_bytes plus one partial control
-    /// frame (131 bytes). Bytes fed after a failure are ignored.
+    /// each feed(): the bytes kept are then at most max_message_bytes plus one partial control
+    /// frame (131 bytes); the message's string may have up to twice that capacity, as it grows
+    /// by doubling. Bytes fed after a failure are ignored.
     void feed(std::span<const char> bytes);
 
     /// The next complete event, an event of kind kNone when more bytes are needed, or the error
@@ -116,6 +61,10 @@ public:
     /// True when nothing is buffered: no partial frame or message, no unread event. The reader
     /// then holds no heap memory and the session can wait on the socket at no cost.
     bool idle() const;
+
+    /// Bytes the reader holds on the heap, capacity included: 0 whenever idle(). What a
+    /// connection costs beyond sizeof(WsFrameReader), for tests and memory accounting.
+    std::size_t heapBytes() const;
 
 private:
     // What parse() stopped on.
@@ -155,5 +104,3 @@ private:
 static_assert(sizeof(WsFrameReader) <= 96);
 
 } // namespace parley::server
-
-template <> struct std::is_error_code_enum<parley::server::WsReadError> : std::true_type {};
