@@ -38,8 +38,14 @@ std::string_view describe(ErrorCode code) {
 
 std::string_view describe(CloseCode code) {
     switch (code) {
+    case CloseCode::kNormal:
+        return "normal closure";
     case CloseCode::kGoingAway:
         return "server going away";
+    case CloseCode::kFramingError:
+        return "WebSocket protocol error";
+    case CloseCode::kInvalidUtf8:
+        return "invalid UTF-8";
     case CloseCode::kMessageTooBig:
         return "frame too large";
     case CloseCode::kProtocolError:

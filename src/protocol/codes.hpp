@@ -55,8 +55,14 @@ std::string_view describe(ErrorCode code);
 
 /// WebSocket close codes the server uses (docs/protocol.md).
 enum class CloseCode : std::uint16_t {
+    /// Normal closure: the server's answer to a client's close frame that carried no code.
+    kNormal = 1000,
     /// Server going away (shutdown); reconnect with the same token.
     kGoingAway = 1001,
+    /// The client's bytes broke WebSocket framing (RFC 6455: unmasked frame, reserved bit...).
+    kFramingError = 1002,
+    /// A text message or close reason that is not UTF-8.
+    kInvalidUtf8 = 1007,
     /// A frame over the 64 KiB limit.
     kMessageTooBig = 1009,
     /// Repeated protocol errors.
@@ -78,7 +84,8 @@ enum class CloseCode : std::uint16_t {
 };
 
 inline constexpr std::array kAllCloseCodes = {
-    CloseCode::kGoingAway,     CloseCode::kMessageTooBig, CloseCode::kProtocolError,
+    CloseCode::kNormal,        CloseCode::kGoingAway,     CloseCode::kFramingError,
+    CloseCode::kInvalidUtf8,   CloseCode::kMessageTooBig, CloseCode::kProtocolError,
     CloseCode::kTokenRejected, CloseCode::kTokenRevoked,  CloseCode::kInitTimeout,
     CloseCode::kTokenExpired,  CloseCode::kTooSlow,       CloseCode::kRateLimited,
 };

@@ -1,26 +1,21 @@
 #include "server/ws_read_error.hpp"
 
+#include "protocol/codes.hpp"
+
 #include <string>
 
 namespace parley::server {
 
-namespace {
-
-constexpr std::uint16_t kCloseProtocolError = 1002;
-constexpr std::uint16_t kCloseInvalidPayload = 1007;
-constexpr std::uint16_t kCloseMessageTooBig = 1009;
-
-} // namespace
-
 std::uint16_t closeCodeFor(WsReadError error) {
+    using protocol::CloseCode;
     switch (error) {
     case WsReadError::kMessageTooBig:
-        return kCloseMessageTooBig;
+        return static_cast<std::uint16_t>(CloseCode::kMessageTooBig);
     case WsReadError::kTextNotUtf8:
     case WsReadError::kCloseReasonNotUtf8:
-        return kCloseInvalidPayload;
+        return static_cast<std::uint16_t>(CloseCode::kInvalidUtf8);
     default:
-        return kCloseProtocolError;
+        return static_cast<std::uint16_t>(CloseCode::kFramingError);
     }
 }
 

@@ -132,7 +132,7 @@ void WsSession::pump() {
             break; // heard_ is set: the keep-alive check sees the peer is there
         case WsEventKind::kClose:
             reading_ = false;
-            onPeerClose(event->close_code, event->payload);
+            onPeerClose(event->close_code);
             return;
         case WsEventKind::kText:
         case WsEventKind::kBinary:
@@ -153,12 +153,13 @@ void WsSession::onMessage(std::string text) {
 
 // The peer's close: the answer to ours, or its own, which is echoed (RFC 6455, 5.5.1) before the
 // connection is torn down.
-void WsSession::onPeerClose(std::uint16_t code, std::string_view reason) {
+void WsSession::onPeerClose(std::uint16_t code) {
     close_received_ = true;
     if (!close_sent_) {
-        const std::uint16_t echoed = code == kCloseNoStatus ? 1000 : code;
-        sendClose(echoed, reason,
-                  core_.closing() ? core_.closeReason() : CloseReason::kClientClosed);
+        // The peer's code back, with no reason; 1000 (normal) for a close that had no code.
+        const std::uint16_t echoed =
+            code == kCloseNoStatus ? static_cast<std::uint16_t>(CloseCode::kNormal) : code;
+        sendClose(echoed, {}, core_.closing() ? core_.closeReason() : CloseReason::kClientClosed);
         return;
     }
     finishClose();

@@ -79,7 +79,7 @@ private:
     /// to the core; with nothing left, waits for the socket.
     void pump();
     void onMessage(std::string text);
-    void onPeerClose(std::uint16_t code, std::string_view reason);
+    void onPeerClose(std::uint16_t code);
     void onBadFrames(WsReadError error);
     void onReadFailed(boost::system::error_code error);
 

@@ -75,7 +75,10 @@ TEST(CloseCode, EveryCodeHasADistinctNonEmptyReasonThatFitsAControlFrame) {
 }
 
 TEST(CloseCode, KeepsTheContractValues) {
+    EXPECT_EQ(static_cast<int>(CloseCode::kNormal), 1000);
     EXPECT_EQ(static_cast<int>(CloseCode::kGoingAway), 1001);
+    EXPECT_EQ(static_cast<int>(CloseCode::kFramingError), 1002);
+    EXPECT_EQ(static_cast<int>(CloseCode::kInvalidUtf8), 1007);
     EXPECT_EQ(static_cast<int>(CloseCode::kMessageTooBig), 1009);
     EXPECT_EQ(static_cast<int>(CloseCode::kProtocolError), 4400);
     EXPECT_EQ(static_cast<int>(CloseCode::kTokenRejected), 4401);
@@ -91,7 +94,7 @@ TEST(CloseCode, TheListHoldsExactlyTheContractCodes) {
     for (const CloseCode code : kAllCloseCodes) {
         listed.insert(static_cast<int>(code));
     }
-    EXPECT_EQ(listed, (std::set<int>{1001, 1009, 4400, 4401, 4403, 4408, 4410, 4413, 4429}));
+    EXPECT_EQ(listed, (std::set<int>{1000, 1001, 1002, 1007, 1009, 4400, 4401, 4403, 4408, 4410, 4413, 4429}));
 }
 
 } // namespace
