@@ -282,13 +282,7 @@ StoreResult<Message> PostgresStore::appendMessage(const NewMessage& message) {
     if (appended->rows() == 0) {
         return std::unexpected(StoreError::kNotFound);
     }
-    return Message{.sid = message.sid,
-                   .channel_sid = message.channel_sid,
-                   .index = appended->integer(0, 0),
-                   .author = message.author,
-                   .body = message.body,
-                   .attributes_json = message.attributes_json,
-                   .date_created = message.now};
+    return message.stored(appended->integer(0, 0));
 }
 
 StoreResult<std::vector<Message>> PostgresStore::history(std::string_view channel_sid,

@@ -79,13 +79,7 @@ StoreResult<void> PostgresStore::appendRun(PgConnection& connection,
             parameters.push_back(pgParam(PgBytes{message.body}));
             parameters.push_back(pgParam(message.attributes_json));
             parameters.push_back(pgParam(toStoredMillis(message.now)));
-            appended.push_back(Message{.sid = message.sid,
-                                       .channel_sid = message.channel_sid,
-                                       .index = index++,
-                                       .author = message.author,
-                                       .body = message.body,
-                                       .attributes_json = message.attributes_json,
-                                       .date_created = message.now});
+            appended.push_back(message.stored(index++));
         }
         if (auto inserted = connection.exec(insertOf(shape), parameters); !inserted) {
             return fail(inserted.error());

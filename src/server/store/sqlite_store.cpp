@@ -252,13 +252,7 @@ StoreResult<void> SqliteStore::insertRun(std::span<const NewMessage> same_channe
             !inserted) {
             return std::unexpected(inserted.error());
         }
-        appended.push_back(Message{.sid = message.sid,
-                                   .channel_sid = message.channel_sid,
-                                   .index = index++,
-                                   .author = message.author,
-                                   .body = message.body,
-                                   .attributes_json = message.attributes_json,
-                                   .date_created = message.now});
+        appended.push_back(message.stored(index++));
     }
     return {};
 }

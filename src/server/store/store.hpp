@@ -83,6 +83,17 @@ struct NewMessage {
     std::string body;
     std::string attributes_json = "{}";
     UnixMillis now{};
+
+    /// The message as stored, once the store has given it `index`.
+    Message stored(std::int64_t index) const {
+        return Message{.sid = sid,
+                       .channel_sid = channel_sid,
+                       .index = index,
+                       .author = author,
+                       .body = body,
+                       .attributes_json = attributes_json,
+                       .date_created = now};
+    }
 };
 
 /// Which page of a channel's history: messages with index < before, or > after (at most one of

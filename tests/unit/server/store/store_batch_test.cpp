@@ -151,15 +151,7 @@ TYPED_TEST(StoreBatchTest, ConcurrentBatchesGetDistinctContiguousIndexesEachInIt
         }
     }
     ASSERT_EQ(failures.load(), 0);
-    std::vector<std::int64_t> all;
-    for (const auto& own : seen) {
-        EXPECT_TRUE(std::ranges::is_sorted(own)) << "one writer's indexes went backwards";
-        all.insert(all.end(), own.begin(), own.end());
-    }
-    std::ranges::sort(all);
-    std::vector<std::int64_t> expected(std::size_t{kThreads} * kBatches * kPerBatch);
-    std::iota(expected.begin(), expected.end(), 0);
-    EXPECT_EQ(all, expected);
+    expectEachWriterInOrderAndEveryIndexOnce(seen, std::size_t{kThreads} * kBatches * kPerBatch);
 }
 
 } // namespace

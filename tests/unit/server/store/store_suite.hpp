@@ -13,11 +13,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,6 +111,22 @@ inline std::vector<std::int64_t> indexesOf(const std::vector<Message>& messages)
         indexes.push_back(message.index);
     }
     return indexes;
+}
+
+/// Concurrent writers: `seen` holds the indexes each writer got, in the order it got them. Each
+/// writer's must rise, and together they must be 0..total-1, each once.
+inline void
+expectEachWriterInOrderAndEveryIndexOnce(const std::vector<std::vector<std::int64_t>>& seen,
+                                         std::size_t total) {
+    std::vector<std::int64_t> all;
+    for (const auto& own : seen) {
+        EXPECT_TRUE(std::ranges::is_sorted(own)) << "one writer's indexes went backwards";
+        all.insert(all.end(), own.begin(), own.end());
+    }
+    std::ranges::sort(all);
+    std::vector<std::int64_t> expected(total);
+    std::iota(expected.begin(), expected.end(), 0);
+    EXPECT_EQ(all, expected);
 }
 
 inline std::vector<std::string> identitiesOf(const std::vector<Member>& members) {

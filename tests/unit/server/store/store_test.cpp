@@ -286,15 +286,10 @@ TYPED_TEST(StoreTest, ConcurrentAppendsGetDistinctContiguousIndexes) {
     }
     ASSERT_EQ(failures.load(), 0);
 
-    std::vector<std::int64_t> all;
-    for (const auto& own : seen) {
-        EXPECT_TRUE(std::ranges::is_sorted(own)) << "one writer's indexes went backwards";
-        all.insert(all.end(), own.begin(), own.end());
-    }
-    std::ranges::sort(all);
-    std::vector<std::int64_t> expected(std::size_t{kThreads} * kPerThread);
+    const std::size_t total = std::size_t{kThreads} * kPerThread;
+    expectEachWriterInOrderAndEveryIndexOnce(seen, total);
+    std::vector<std::int64_t> expected(total);
     std::iota(expected.begin(), expected.end(), 0);
-    EXPECT_EQ(all, expected);
     EXPECT_EQ(this->page(channel, {.limit = 500}), expected);
 }
 
