@@ -8,14 +8,22 @@
 
 namespace parley::server {
 
-thread_local OutboxCork* OutboxCork::current_ = nullptr;
+namespace {
 
-OutboxCork::OutboxCork() : previous_(current_) {
-    current_ = this;
+thread_local OutboxCork* current_cork = nullptr; // the innermost cork living on this thread
+
+} // namespace
+
+OutboxCork* OutboxCork::current() {
+    return current_cork;
+}
+
+OutboxCork::OutboxCork() : previous_(current_cork) {
+    current_cork = this;
 }
 
 OutboxCork::~OutboxCork() {
-    current_ = previous_;
+    current_cork = previous_;
     try {
         flush();
     } catch (...) { // NOLINT(bugprone-empty-catch): only after an exception already unwinding.

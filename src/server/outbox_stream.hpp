@@ -45,13 +45,12 @@ public:
     /// Starts the write of every outbox that joined, once each.
     void flush();
     /// The cork of this thread, if one lives.
-    static OutboxCork* current() { return current_; }
+    static OutboxCork* current();
     void add(OutboxStream& outbox, std::shared_ptr<void> owner);
 
 private:
     std::vector<std::pair<OutboxStream*, std::shared_ptr<void>>> corked_;
     OutboxCork* previous_;
-    static thread_local OutboxCork* current_;
 };
 
 class OutboxStream {

@@ -137,13 +137,13 @@ void WsSession::pump() {
         case WsEventKind::kText:
         case WsEventKind::kBinary:
             reading_ = false;
-            onMessage(std::move(event->payload));
+            onMessage(event->payload);
             return;
         }
     }
 }
 
-void WsSession::onMessage(std::string text) {
+void WsSession::onMessage(const std::string& text) {
     if (core_.closing()) {
         readNext(); // drained until the peer answers our close
         return;

@@ -78,7 +78,7 @@ private:
     /// Hands out what the reader has: control frames are answered here, the first message goes
     /// to the core; with nothing left, waits for the socket.
     void pump();
-    void onMessage(std::string text);
+    void onMessage(const std::string& text);
     void onPeerClose(std::uint16_t code);
     void onBadFrames(WsReadError error);
     void onReadFailed(boost::system::error_code error);

@@ -94,7 +94,8 @@ TEST(CloseCode, TheListHoldsExactlyTheContractCodes) {
     for (const CloseCode code : kAllCloseCodes) {
         listed.insert(static_cast<int>(code));
     }
-    EXPECT_EQ(listed, (std::set<int>{1000, 1001, 1002, 1007, 1009, 4400, 4401, 4403, 4408, 4410, 4413, 4429}));
+    EXPECT_EQ(listed, (std::set<int>{1000, 1001, 1002, 1007, 1009, 4400, 4401, 4403, 4408, 4410,
+                                     4413, 4429}));
 }
 
 } // namespace
