@@ -239,7 +239,8 @@ void WsSession::end(CloseReason reason) {
 }
 
 void WsSession::armKeepAlive() {
-    scheduler_.scheduleAt(scheduler_.clock().now() + kKeepAlive, [this] { checkAlive(); });
+    scheduler_.scheduleAt(scheduler_.clock().now() + context_.settings.keep_alive,
+                          [this] { checkAlive(); });
 }
 
 void WsSession::checkAlive() {
@@ -255,7 +256,7 @@ void WsSession::checkAlive() {
     } else {
         spdlog::info("identity={} answered nothing for {} s: dropping the connection",
                      core_.identity().empty() ? "(none)" : core_.identity(),
-                     2 * kKeepAlive.count());
+                     2 * context_.settings.keep_alive.count());
         abort(CloseReason::kNetworkError);
         return;
     }

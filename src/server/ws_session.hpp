@@ -45,10 +45,6 @@ class WsSession final : public SessionSink,
 public:
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-    /// A connection that has heard nothing for this long is pinged; one that has heard nothing
-    /// for twice this long, not even the pong, is dropped (Beast's suggested server timeouts,
-    /// which the server used before: a 300 s idle timeout with keep-alive pings).
-    static constexpr std::chrono::seconds kKeepAlive{150};
     /// How long the closing handshake may take before the socket is closed without it.
     static constexpr std::chrono::seconds kCloseTimeout{30};
 
