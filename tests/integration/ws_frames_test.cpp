@@ -164,6 +164,22 @@ TEST_F(WsKeepAliveTest, PingsAConnectionThatSendsNothing) {
     EXPECT_EQ(ping->opcode, WsOpcode::kPing);
 }
 
+// Silence counts from the last bytes heard: after a pong the next ping comes one keep-alive later,
+// not at a fixed-period check up to two keep-alives later (past a proxy's idle timeout).
+TEST_F(WsKeepAliveTest, PingsAgainOneKeepAliveAfterThePong) {
+    RawWsClient client{server_.port()};
+    upgradeAndInit(client);
+    const auto first = client.readFrame(5s);
+    ASSERT_TRUE(first && first->opcode == WsOpcode::kPing);
+    client.send(WsOpcode::kPong, first->payload);
+    const auto answered = std::chrono::steady_clock::now();
+    const auto second = client.readFrame(5s);
+    const auto interval = std::chrono::steady_clock::now() - answered;
+    ASSERT_TRUE(second && second->opcode == WsOpcode::kPing);
+    EXPECT_GE(interval, 900ms); // the server's clock counts in whole milliseconds
+    EXPECT_LT(interval, 1700ms);
+}
+
 TEST_F(WsKeepAliveTest, DropsAConnectionThatNeverAnswersItsPings) {
     RawWsClient client{server_.port()};
     upgradeAndInit(client); // so that only the keep-alive can end it
