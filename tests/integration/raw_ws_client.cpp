@@ -160,7 +160,7 @@ bool RawWsClient::fill(Deadline deadline) {
     if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
         return false;
     }
-    std::array<char, 64 * 1024> chunk{};
+    std::array<char, std::size_t{64} << 10U> chunk{};
     boost::system::error_code error;
     const std::size_t n = socket_.read_some(boost::asio::buffer(chunk), error);
     if (error) { // EOF, or a reset: either way the server ended the connection
