@@ -28,6 +28,7 @@ struct ServeArgs {
     std::optional<std::int64_t> window;
     std::optional<unsigned> threads;
     std::optional<double> init_timeout;
+    std::optional<std::int64_t> keep_alive;
     std::optional<double> rate;
     std::optional<double> burst;
     std::optional<std::size_t> max_per_identity;
@@ -119,6 +120,9 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
     if (config.init_timeout_ms) {
         options.session.init_timeout = std::chrono::milliseconds{*config.init_timeout_ms};
     }
+    if (config.keep_alive) {
+        options.session.keep_alive = std::chrono::seconds{*config.keep_alive};
+    }
     applyConfigLimits(config, options);
     if (config.web_token_url) {
         options.web.token_url = *config.web_token_url;
@@ -155,6 +159,9 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     if (args.init_timeout) {
         options.session.init_timeout =
             std::chrono::milliseconds{static_cast<std::int64_t>(*args.init_timeout * 1000)};
+    }
+    if (args.keep_alive) {
+        options.session.keep_alive = std::chrono::seconds{*args.keep_alive};
     }
     if (args.rate) {
         options.session.rate_per_second = *args.rate;
@@ -340,6 +347,11 @@ void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
         ->add_option("--init-timeout", args->init_timeout,
                      "Seconds a connection has to send init (default 10)")
         ->check(CLI::PositiveNumber);
+    serve
+        ->add_option("--keep-alive", args->keep_alive,
+                     "Seconds of silence before the server pings a connection; one silent for "
+                     "twice that is dropped. Keep it under a proxy's idle timeout (default 150)")
+        ->check(CLI::Range(std::int64_t{1}, server::kMaxKeepAlive.count()));
     serve->add_option("--rate-limit", args->rate, "Frames per second per connection (default 50)")
         ->check(CLI::PositiveNumber);
     serve->add_option("--rate-burst", args->burst, "Burst of frames per connection (default 100)")

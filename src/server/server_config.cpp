@@ -137,6 +137,7 @@ const std::vector<Key>& topLevelKeys() {
         {"about_to_expire_window", integer(&ConfigFile::about_to_expire_window, 0, 86400)},
         {"threads", integer(&ConfigFile::threads, 1, 1024)},
         {"init_timeout_ms", integer(&ConfigFile::init_timeout_ms, 1, kNoMax)},
+        {"keep_alive", integer(&ConfigFile::keep_alive, 1, kMaxKeepAlive.count())},
         {"tls_cert", text(&ConfigFile::tls_cert)},
         {"tls_key", text(&ConfigFile::tls_key)},
         {"web_token_url", webTokenUrl()},

@@ -9,6 +9,7 @@
 //     broker = "memory"
 //     chat_service = "IS..."
 //     about_to_expire_window = 180
+//     keep_alive = 150
 //     tls_cert = "/etc/parley/cert.pem"
 //     tls_key = "/etc/parley/key.pem"
 //     web_token_url = "https://example.com/parley-token"
@@ -38,6 +39,8 @@ struct ConfigFile {
     std::optional<std::int64_t> about_to_expire_window;
     std::optional<std::int64_t> threads;
     std::optional<std::int64_t> init_timeout_ms;
+    /// Seconds of silence before a keep-alive ping (SessionSettings::keep_alive).
+    std::optional<std::int64_t> keep_alive;
     std::optional<double> rate_per_second;
     std::optional<double> rate_burst;
     std::optional<std::int64_t> max_connections_per_identity;

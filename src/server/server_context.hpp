@@ -27,6 +27,9 @@ namespace parley::server {
 /// The smallest max_outbox_bytes accepted: room for two full history replies, so a reader that
 /// keeps up is never closed for one large reply.
 inline constexpr std::size_t kMinOutboxBytes = 2 * protocol::kMaxHistoryBytes;
+/// The longest keep_alive accepted: an hour of silence before a ping keeps nothing alive behind
+/// any proxy, and a longer one is more likely a unit mistake (milliseconds) than a wish.
+inline constexpr std::chrono::seconds kMaxKeepAlive{3600};
 
 struct SessionSettings {
     /// W: token_about_to_expire goes out this long before exp (DESIGN: 180 s by default).
@@ -51,6 +54,12 @@ struct SessionSettings {
     /// written and the close frame; then its socket is dropped, so a peer that never reads
     /// cannot hold the connection open by sending.
     std::chrono::milliseconds slow_close_grace{10000};
+    /// A connection that has heard nothing for this long is pinged; one that has heard nothing
+    /// for twice this long, not even the pong, is dropped. 150 s is Beast's suggested server
+    /// timeout (300 s idle with keep-alive pings), which the server used before it spoke
+    /// WebSocket itself; behind a proxy that drops idle connections sooner (nginx's
+    /// proxy_read_timeout is 60 s) it must be shorter than the proxy's timeout.
+    std::chrono::seconds keep_alive{150};
 };
 
 struct ServerContext {

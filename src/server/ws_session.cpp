@@ -51,6 +51,7 @@ void WsSession::run(const UpgradeRequest& request) {
     // The session's frames are queued after the 101 and go out behind it: nothing waits for it.
     outbox_.queueRaw(std::move(answer.response));
     accepted_ = true;
+    last_heard_ = scheduler_.clock().now(); // the upgrade request
     armKeepAlive();
     core_.start(shared_from_this());
 }
@@ -108,7 +109,8 @@ void WsSession::onBytes(error_code error, std::span<const char> bytes) {
         onReadFailed(error);
         return;
     }
-    heard_ = true;
+    last_heard_ = scheduler_.clock().now();
+    ping_sent_ = false; // whatever arrived answers it
     reader_.feed(bytes);
     pump();
 }
@@ -129,7 +131,7 @@ void WsSession::pump() {
             outbox_.queueRaw(pongFrame(event->payload));
             break;
         case WsEventKind::kPong:
-            break; // heard_ is set: the keep-alive check sees the peer is there
+            break; // last_heard_ is set: the keep-alive sees the peer is there
         case WsEventKind::kClose:
             reading_ = false;
             onPeerClose(event->close_code);
@@ -238,28 +240,32 @@ void WsSession::end(CloseReason reason) {
     context_.hub.untrack(this);
 }
 
+// Due when the silence reaches keep_alive, or twice it while a ping waits, counted from the last
+// bytes heard. A check every keep_alive instead (as Beast's timer did) lets the silence run to
+// nearly twice keep_alive before the ping, past the idle timeout of a proxy that keep_alive was
+// set under.
 void WsSession::armKeepAlive() {
-    scheduler_.scheduleAt(scheduler_.clock().now() + kKeepAlive, [this] { checkAlive(); });
+    const auto silence_allowed = (ping_sent_ ? 2 : 1) * context_.settings.keep_alive;
+    scheduler_.scheduleAt(last_heard_ + silence_allowed, [this] { checkAlive(); });
 }
 
 void WsSession::checkAlive() {
     if (ended_ || close_sent_) {
         return; // the close timeout watches a closing connection
     }
-    if (heard_) {
-        heard_ = false;
-        ping_sent_ = false;
-    } else if (!ping_sent_) {
-        ping_sent_ = true;
-        outbox_.queueRaw(pingFrame({}));
-    } else {
+    const auto silence = scheduler_.clock().now() - last_heard_;
+    if (ping_sent_ && silence >= 2 * context_.settings.keep_alive) {
         spdlog::info("identity={} answered nothing for {} s: dropping the connection",
                      core_.identity().empty() ? "(none)" : core_.identity(),
-                     2 * kKeepAlive.count());
+                     2 * context_.settings.keep_alive.count());
         abort(CloseReason::kNetworkError);
         return;
     }
-    armKeepAlive();
+    if (!ping_sent_ && silence >= context_.settings.keep_alive) {
+        ping_sent_ = true;
+        outbox_.queueRaw(pingFrame({}));
+    }
+    armKeepAlive(); // the next step, from the last bytes heard
 }
 
 void WsSession::deliver(const Payload& payload) {

@@ -45,10 +45,6 @@ class WsSession final : public SessionSink,
 public:
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-    /// A connection that has heard nothing for this long is pinged; one that has heard nothing
-    /// for twice this long, not even the pong, is dropped (Beast's suggested server timeouts,
-    /// which the server used before: a 300 s idle timeout with keep-alive pings).
-    static constexpr std::chrono::seconds kKeepAlive{150};
     /// How long the closing handshake may take before the socket is closed without it.
     static constexpr std::chrono::seconds kCloseTimeout{30};
 
@@ -114,6 +110,7 @@ private:
     SessionCore core_;
     std::unique_ptr<std::array<char, kTlsReadBytes>> tls_buffer_; // TLS connections only
     std::optional<CloseReason> close_reason_; // why the closing handshake was started
+    token::TimePoint last_heard_{};           // the keep-alive measures silence from here
     bool reading_ = false;
     bool accepted_ = false;
     bool close_requested_ = false; // the core or the hub asked; our close frame follows the queue
@@ -122,7 +119,6 @@ private:
     bool close_written_ = false;  // and in the socket
     bool close_received_ = false; // the peer's close was read, or nothing more will be read
     bool tearing_down_ = false;
-    bool heard_ = false;     // bytes arrived since the last keep-alive check
     bool ping_sent_ = false; // a keep-alive ping waits for an answer
     bool ended_ = false;
 };

@@ -58,6 +58,7 @@ chat_service = "IS0123456789abcdef0123456789abcdef"
 about_to_expire_window = 120
 threads = 4
 init_timeout_ms = 2500
+keep_alive = 25
 tls_cert = "/etc/parley/cert.pem"
 tls_key = "/etc/parley/key.pem"
 
@@ -86,6 +87,7 @@ api_secret = "next secret"
     EXPECT_EQ(config->about_to_expire_window, 120);
     EXPECT_EQ(config->threads, 4);
     EXPECT_EQ(config->init_timeout_ms, 2500);
+    EXPECT_EQ(config->keep_alive, 25);
     EXPECT_EQ(config->tls_cert, fs::path{"/etc/parley/cert.pem"});
     EXPECT_EQ(config->tls_key, fs::path{"/etc/parley/key.pem"});
     EXPECT_EQ(config->rate_per_second, 12.5);
@@ -111,6 +113,7 @@ TEST_F(ServerConfigTest, AnEmptyFileSetsNothing) {
     EXPECT_FALSE(config->about_to_expire_window);
     EXPECT_FALSE(config->threads);
     EXPECT_FALSE(config->init_timeout_ms);
+    EXPECT_FALSE(config->keep_alive);
     EXPECT_FALSE(config->rate_per_second);
     EXPECT_FALSE(config->rate_burst);
     EXPECT_FALSE(config->max_connections_per_identity);
@@ -162,6 +165,7 @@ TEST_F(ServerConfigTest, RefusesAKnownKeyOfTheWrongTypeNamingItAndItsLine) {
         {"listen = 8080\n", "listen must be a string", "line 1"},
         {"\nthreads = \"four\"\n", "threads must be an integer", "line 2"},
         {"threads = 4.0\n", "threads must be an integer", "line 1"},
+        {"keep_alive = \"60s\"\n", "keep_alive must be an integer", "line 1"},
         {"data = [\"a\"]\n", "data must be a string", "line 1"},
         {"[limits]\nmax_connections_per_identity = \"many\"\n",
          "limits.max_connections_per_identity must be an integer", "line 2"},
@@ -256,6 +260,11 @@ TEST_F(ServerConfigTest, RefusesValuesOutsideTheirRangesNamingTheKey) {
         {"threads = 1025", "threads", false},
         {"init_timeout_ms = 0", "init_timeout_ms", false},
         {"init_timeout_ms = 1", "init_timeout_ms", true},
+        // 0 would ping on every check; past an hour a ping keeps nothing alive.
+        {"keep_alive = 0", "keep_alive", false},
+        {"keep_alive = 1", "keep_alive", true},
+        {"keep_alive = 3600", "keep_alive", true},
+        {"keep_alive = 3601", "keep_alive", false},
         {"[limits]\nrate_per_second = 0", "rate_per_second", false},
         {"[limits]\nrate_per_second = 0.5", "rate_per_second", true},
         {"[limits]\nrate_burst = 0.5", "rate_burst", false},
