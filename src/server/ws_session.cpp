@@ -282,8 +282,7 @@ void WsSession::deliverNow(const Payload& payload) {
 void WsSession::close(CloseCode code) {
     asio::post(outbox_.get_executor(), [self = shared_from_this(), code] {
         if (!self->accepted_) {
-            self->close_requested_ = true;
-            return;
+            return; // a refused upgrade: it ends once its answer is written
         }
         self->core_.close(code, code == CloseCode::kGoingAway ? CloseReason::kShutdown
                                                               : CloseReason::kProtocolError);
