@@ -73,8 +73,13 @@ void ChatService::handle(std::string identity, protocol::Request request, Done d
 
 void ChatService::handle(std::string identity, protocol::Request request,
                          token::TimePoint valid_until, Done done) {
-    workers_.post([this, identity = std::move(identity), request = std::move(request), valid_until,
-                   done = std::move(done)]() mutable {
+    // A session reads message.sends ahead, so several of one identity may be handed over at once:
+    // they are checked in its lane, one after the other, so they are queued for their channel,
+    // committed and indexed in the order they were sent.
+    const bool in_lane = request.op == protocol::MessageSendRequest::kOp;
+    const std::string lane = in_lane ? identity : std::string{};
+    auto task = [this, identity = std::move(identity), request = std::move(request), valid_until,
+                 done = std::move(done)]() mutable {
         if (clock_.now() >= valid_until) {
             done(tokenExpired(valid_until));
             return;
@@ -89,7 +94,12 @@ void ChatService::handle(std::string identity, protocol::Request request,
             return;
         }
         done((this->*route)(identity, request.frame));
-    });
+    };
+    if (in_lane) {
+        workers_.postInLane(lane, std::move(task));
+    } else {
+        workers_.post(std::move(task));
+    }
 }
 
 void ChatService::channelsOf(std::string identity, ChannelsDone done) {

@@ -4,8 +4,9 @@
 // time. It never sees a socket: it reads and writes the Store on the store workers, and publishes
 // what happened on the Broker; the hubs of every node turn that into frames for sessions.
 //
-// Order and group commit: a message.send is checked (channel, membership) on any worker, then
-// queued for its channel. The channel's strand commits what is queued, up to kMaxBatch sends, in
+// Order and group commit: a message.send is checked (channel, membership) on a worker, in its
+// identity's lane (StoreWorkers::postInLane: one identity's sends are checked in the order they
+// came, and a session may hand over several at once), then queued for its channel. The channel's strand commits what is queued, up to kMaxBatch sends, in
 // one transaction (Store::appendMessages), then answers and publishes each in index order; sends
 // that arrive meanwhile wait for the next commit. So this node publishes a channel's messages in
 // index order and every subscriber sees them in index order, a send is answered only once it is
@@ -17,7 +18,8 @@
 // Membership changes are published before the op answers, so once a join is answered the
 // broker has the join ahead of any message sent after it. A message's event is published after
 // its reply has been handed to `done`, so the sender's connection gets the reply first (its
-// session posts the reply to its io thread before the broker can post the event there).
+// session posts the reply to its io thread before the broker can post the event there), unless the
+// reply waits there behind the reply of an earlier request still in flight.
 
 #include "protocol/codes.hpp"
 #include "protocol/events.hpp"

@@ -44,11 +44,23 @@ void SessionCore::start(const std::shared_ptr<SessionSink>& self) {
                 close(CloseCode::kInitTimeout, CloseReason::kInitTimeout);
             }
         });
-    transport_.readNext();
+    readNext();
+}
+
+void SessionCore::readNext() {
+    if (!awaiting_frame_) {
+        awaiting_frame_ = true;
+        transport_.readNext();
+    }
 }
 
 void SessionCore::onFrame(std::string_view text) {
+    awaiting_frame_ = false;
     if (closing()) {
+        return;
+    }
+    if (!in_flight_.empty()) {
+        readAhead(text);
         return;
     }
     if (initialized_ && tokenExpired()) {
@@ -57,17 +69,31 @@ void SessionCore::onFrame(std::string_view text) {
     }
     if (!rate_.allow(scheduler_.clock().now())) {
         refuseOverRate(text);
-        transport_.readNext();
+        readNext();
         return;
     }
     rate_strikes_ = 0;
     auto request = protocol::parseRequest(text);
     if (!request) {
         protocolError(request.error().id, request.error().code, request.error().message);
-        transport_.readNext();
+        readNext();
         return;
     }
     handleFrame(std::move(*request));
+}
+
+void SessionCore::readAhead(std::string_view text) {
+    // Only a send that would be handed over as it is joins the sends in flight. A refusal (rate,
+    // expiry, a malformed frame) or another op is answered when they have answered, so its reply
+    // keeps its place and the ops it may depend on (a join before a send) have taken effect.
+    auto request = protocol::parseRequest(text);
+    if (request && request->op == protocol::MessageSendRequest::kOp && !tokenExpired() &&
+        rate_.allow(scheduler_.clock().now())) {
+        rate_strikes_ = 0;
+        handleChat(std::move(*request));
+        return;
+    }
+    held_frame_.emplace(text);
 }
 
 void SessionCore::refuseOverRate(std::string_view text) {
@@ -98,7 +124,7 @@ void SessionCore::handleFrame(protocol::Request request) {
     } else {
         protocolError(request.id, ErrorCode::kUnknownOp, "unknown op \"" + request.op + "\"");
     }
-    transport_.readNext();
+    readNext();
 }
 
 void SessionCore::protocolError(std::optional<std::uint64_t> id, ErrorCode code,
@@ -112,7 +138,7 @@ void SessionCore::protocolError(std::optional<std::uint64_t> id, ErrorCode code,
 void SessionCore::handleInit(protocol::Request request) {
     if (initialized_) {
         protocolError(request.id, ErrorCode::kAlreadyInitialized, {});
-        transport_.readNext();
+        readNext();
         return;
     }
     bool rejected = false;
@@ -121,7 +147,7 @@ void SessionCore::handleInit(protocol::Request request) {
         if (rejected) {
             close(CloseCode::kTokenRejected, CloseReason::kTokenRejected);
         }
-        transport_.readNext();
+        readNext();
         return;
     }
     revocable_ = RevocableToken::of(*claims);
@@ -171,7 +197,7 @@ void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, 
         identity_.clear();
         revocable_ = {};
         held_events_.clear();
-        transport_.readNext();
+        readNext();
         return;
     }
     if (scheduler_.clock().now() >= token::TimePoint{claims.expires_at}) {
@@ -193,7 +219,7 @@ void SessionCore::onChannelsRead(std::uint64_t id, const token::Claims& claims, 
     for (auto& held : std::exchange(held_events_, {})) {
         transport_.send(std::move(held));
     }
-    transport_.readNext();
+    readNext();
 }
 
 std::optional<token::Claims> SessionCore::verifiedToken(const protocol::Request& request,
@@ -218,9 +244,12 @@ std::optional<token::Claims> SessionCore::verifiedToken(const protocol::Request&
 
 void SessionCore::handleChat(protocol::Request request) {
     const std::uint64_t id = request.id;
+    const bool send = request.op == protocol::MessageSendRequest::kOp;
+    const std::uint64_t sequence = first_in_flight_ + in_flight_.size();
+    in_flight_.emplace_back();
     context_.chat.handle(
         identity_, std::move(request), token::TimePoint{expires_at_},
-        [this, keep = self_.lock(), id](OpResult result) {
+        [this, keep = self_.lock(), id, sequence](OpResult result) {
             // Serialized on the worker: a history page can be megabytes.
             std::optional<ErrorCode> error;
             bool expired = false;
@@ -235,27 +264,57 @@ void SessionCore::handleChat(protocol::Request request) {
                 error = result.error().code;
                 frame = errorFrame(id, *error, result.error().message);
             }
-            scheduler_.post([this, keep, error, expired, frame = std::move(frame)]() mutable {
-                onChatDone(error, expired, std::move(frame));
-            });
+            scheduler_.post(
+                [this, keep, sequence, error, expired, frame = std::move(frame)]() mutable {
+                    onChatDone(sequence, error, expired, std::move(frame));
+                });
         });
+    if (send && in_flight_.size() < kMaxSendsInFlight) {
+        readNext(); // read ahead: the next frame may be a send that can join this one
+    }
 }
 
-void SessionCore::onChatDone(std::optional<ErrorCode> error, bool expired, std::string frame) {
+void SessionCore::onChatDone(std::uint64_t sequence, std::optional<ErrorCode> error, bool expired,
+                             std::string frame) {
     if (closing()) {
         return;
     }
+    in_flight_[sequence - first_in_flight_] = OpInFlight{
+        .answered = true, .expired = expired, .error = error, .frame = std::move(frame)};
+    while (!in_flight_.empty() && in_flight_.front().answered) {
+        OpInFlight done = std::move(in_flight_.front());
+        in_flight_.erase(in_flight_.begin());
+        ++first_in_flight_;
+        if (!answer(done.error, done.expired, std::move(done.frame))) {
+            return;
+        }
+    }
+    if (in_flight_.empty()) {
+        in_flight_.shrink_to_fit(); // an idle connection keeps no slots
+        if (held_frame_) {
+            const std::string text = std::move(*held_frame_);
+            held_frame_.reset();
+            onFrame(text);
+            return;
+        }
+    }
+    if (!held_frame_ && in_flight_.size() < kMaxSendsInFlight) {
+        readNext();
+    }
+}
+
+bool SessionCore::answer(std::optional<ErrorCode> error, bool expired, std::string frame) {
     send(std::move(frame));
     if (expired) {
         sendExpired(); // the op reached the store at or after exp, and took no effect
-        return;
+        return false;
     }
     if (error == ErrorCode::kInvalidArgument || error == ErrorCode::kUnknownOp) {
         if (++protocol_errors_ >= context_.settings.max_protocol_errors) {
             close(CloseCode::kProtocolError, CloseReason::kProtocolError);
         }
     }
-    transport_.readNext();
+    return !closing();
 }
 
 void SessionCore::deliver(const Payload& payload) {

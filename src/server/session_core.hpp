@@ -39,6 +39,12 @@ inline std::int64_t unixSeconds(token::UnixSeconds time) {
 
 class SessionCore {
 public:
+    /// message.sends read ahead: while sends are in flight the next frame is read, and if it is a
+    /// send too it joins them, up to this many; their replies leave in request order. So a
+    /// pipelining sender keeps its channel's group commit busy, yet what one connection can
+    /// queue on the store workers stays bounded. Any other frame waits for them.
+    static constexpr std::size_t kMaxSendsInFlight = 32;
+
     SessionCore(ServerContext& context, token::Scheduler& scheduler, SessionTransport& transport);
     ~SessionCore();
     SessionCore(const SessionCore&) = delete;
@@ -79,8 +85,16 @@ private:
     void onAdmitted(std::uint64_t id, bool admitted, token::Claims claims);
     void onChannelsRead(std::uint64_t id, const token::Claims& claims, bool ok);
     void handleUpdateToken(const protocol::Request& request);
+    /// A frame read while ops are in flight: a message.send joins them, anything else waits.
+    void readAhead(std::string_view text);
     void handleChat(protocol::Request request);
-    void onChatDone(std::optional<protocol::ErrorCode> error, bool expired, std::string frame);
+    /// The op numbered `sequence` has answered; answers what can go out in request order.
+    void onChatDone(std::uint64_t sequence, std::optional<protocol::ErrorCode> error, bool expired,
+                    std::string frame);
+    /// The answer of the oldest op in flight. False once the session is closing.
+    bool answer(std::optional<protocol::ErrorCode> error, bool expired, std::string frame);
+    /// Asks the transport for a frame, unless one is asked for already.
+    void readNext();
     /// The request's `token`, verified. On failure the error reply is sent already; `rejected`
     /// tells a refused token (a 201xx code) from a missing or malformed argument.
     std::optional<token::Claims> verifiedToken(const protocol::Request& request, bool& rejected);
@@ -117,6 +131,19 @@ private:
     // What revocations may name of the token in force, or of the one init verified.
     RevocableToken revocable_;
     token::UnixSeconds expires_at_{};
+
+    // Chat ops handed to the ChatService and not yet answered, in request order: either one op,
+    // or message.sends only (read ahead). An answer waits here until those before it are out.
+    struct OpInFlight {
+        bool answered = false;
+        bool expired = false;
+        std::optional<protocol::ErrorCode> error;
+        std::string frame;
+    };
+    std::vector<OpInFlight> in_flight_;
+    std::uint64_t first_in_flight_ = 0;     // the sequence number of in_flight_.front()
+    std::optional<std::string> held_frame_; // read while ops were in flight; waits for them
+    bool awaiting_frame_ = false;           // readNext() was asked and no frame came yet
 
     std::optional<protocol::CloseCode> pending_close_;
     CloseReason close_reason_ = CloseReason::kClientClosed;

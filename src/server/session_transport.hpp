@@ -16,9 +16,10 @@ public:
     virtual void send(Payload frame) = 0;
     /// Sends what is queued, then closes with `code`. Called at most once.
     virtual void closeAfterQueued(protocol::CloseCode code) = 0;
-    /// Asks for the next frame. The core reads one frame at a time: while an op runs on a store
-    /// worker, the next frame waits in the socket, which keeps a connection's replies in order
-    /// and bounds what one connection can queue on the workers.
+    /// Asks for the next frame; the core calls it again only once that frame has come. The core
+    /// reads a frame only when it can act on it: while an op runs on a store worker the next
+    /// frame waits in the socket, except that message.sends are read ahead up to
+    /// SessionCore::kMaxSendsInFlight, which bounds what one connection can queue on the workers.
     virtual void readNext() = 0;
 };
 

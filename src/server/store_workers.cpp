@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <functional>
+
 namespace parley::server {
 
 StoreWorkers::StoreWorkers(unsigned threads) : pool_(threads) {}
@@ -25,6 +27,38 @@ void StoreWorkers::postOrdered(const std::string& key, std::function<void()> tas
         strand = &found->second; // map nodes do not move
     }
     boost::asio::post(*strand, std::move(task));
+}
+
+void StoreWorkers::postInLane(std::string_view key, std::function<void()> task) {
+    Lane& lane = lanes_[std::hash<std::string_view>{}(key) % kLanes];
+    {
+        const std::lock_guard lock{lane.mutex};
+        lane.tasks.push_back(std::move(task));
+        if (lane.scheduled) {
+            return;
+        }
+        lane.scheduled = true;
+    }
+    boost::asio::post(pool_, [this, &lane] { runLane(lane); });
+}
+
+// What was queued when the run starts runs now; what comes meanwhile, in the next run, posted
+// behind whatever this one posted.
+void StoreWorkers::runLane(Lane& lane) {
+    std::vector<std::function<void()>> batch;
+    {
+        const std::lock_guard lock{lane.mutex};
+        batch.swap(lane.tasks);
+    }
+    for (auto& task : batch) {
+        task();
+    }
+    const std::lock_guard lock{lane.mutex};
+    if (lane.tasks.empty()) {
+        lane.scheduled = false;
+        return;
+    }
+    boost::asio::post(pool_, [this, &lane] { runLane(lane); });
 }
 
 void StoreWorkers::stop() {

@@ -1,6 +1,6 @@
 // The server's own WebSocket layer over real sockets: pings and pongs, the closing handshake,
-// bad frames and their close codes, fragments, pipelined frames, refused upgrades and the
-// keep-alive. A raw TCP client sends the bytes a WebSocket library never would, and sees every
+// bad frames and their close codes, fragments, pipelined frames and sends, refused upgrades and
+// the keep-alive. A raw TCP client sends the bytes a WebSocket library never would, and sees every
 // frame the server sends.
 
 #include "raw_ws_client.hpp"
@@ -128,6 +128,46 @@ TEST_F(WsFramesTest, AnswersSeveralFramesSentInOneWriteInOrder) {
     client_.sendRaw(burst);
     for (std::int64_t id = 1; id <= 4; ++id) {
         EXPECT_EQ(replyTo(client_.readFrame()), id);
+    }
+}
+
+// message.sends are read ahead of their replies (up to 32 in flight), yet every reply keeps its
+// request's place, another op waits for the sends before it, and the messages are indexed in the
+// order they were sent.
+TEST_F(WsFramesTest, AnswersPipelinedSendsInOrderAndIndexesThemInThatOrder) {
+    upgradeAndInit(client_);
+    client_.sendText(request(2, "channel.create", {{"unique_name", "general"}}));
+    ASSERT_EQ(replyTo(client_.readFrame()), 2);
+    constexpr std::uint64_t kPing = 30;
+    constexpr std::uint64_t kNowhere = 40;
+    constexpr std::uint64_t kLast = 80; // more sends than are read ahead
+    std::string burst;
+    for (std::uint64_t id = 3; id <= kLast; ++id) {
+        const std::string channel = id == kNowhere ? "nowhere" : "general";
+        burst += clientFrame(WsOpcode::kText,
+                             id == kPing ? request(id, "ping")
+                                         : request(id, "message.send",
+                                                   {{"channel", channel}, {"body", "hi"}}));
+    }
+    client_.sendRaw(burst);
+    std::uint64_t expected = 3;
+    std::int64_t next_index = 0;
+    while (expected <= kLast) {
+        const auto frame = client_.readFrame();
+        ASSERT_TRUE(frame && frame->opcode == WsOpcode::kText) << "waiting for " << expected;
+        const Json json = Json::parse(frame->payload);
+        if (!json.contains("reply_to")) {
+            continue; // the message events of the channel, which alice is a member of
+        }
+        ASSERT_EQ(json["reply_to"], expected) << json.dump();
+        if (expected == kNowhere) {
+            EXPECT_EQ(json["ok"], false);
+        } else if (expected == kPing) {
+            EXPECT_TRUE(json.contains("server_time")) << json.dump();
+        } else {
+            EXPECT_EQ(json["message"]["index"], next_index++) << "indexed out of order";
+        }
+        ++expected;
     }
 }
 
