@@ -37,6 +37,7 @@ bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>
     }
     connected.sessions.push_back(session);
     ++session_count_;
+    forgetTargetsOfLocked(identity);
     return true;
 }
 
@@ -88,6 +89,7 @@ void Hub::detach(const std::string& identity, const SessionSink* session) {
         return !alive || alive.get() == session;
     });
     session_count_ -= std::min(session_count_, before - sessions.size());
+    forgetTargetsOfLocked(identity);
     if (sessions.empty()) {
         const auto channels = found->second.channels;
         for (const std::string& channel : channels) {
@@ -133,12 +135,14 @@ void Hub::joinLocked(const std::string& channel, const std::string& identity,
     }
     members.insert(identity);
     identities_[identity].channels.insert(channel);
+    forgetTargetsLocked(channel);
 }
 
 void Hub::leaveLocked(const std::string& channel, const std::string& identity) {
     if (const auto connected = identities_.find(identity); connected != identities_.end()) {
         connected->second.channels.erase(channel);
     }
+    forgetTargetsLocked(channel);
     const auto found = channel_members_.find(channel);
     if (found == channel_members_.end()) {
         return;
@@ -178,9 +182,31 @@ std::size_t Hub::sessionCount() const {
 }
 
 void Hub::onBrokerEvent(std::string_view topic, const ChannelEvent& event) {
-    const Targets targets = isIdentityTopic(topic) ? onIdentityEvent(event) : onChannelEvent(event);
-    for (const auto& session : targets) {
-        session->deliver(event.frame);
+    if (isIdentityTopic(topic)) {
+        for (const auto& session : onIdentityEvent(event)) {
+            session->deliver(event.frame);
+        }
+        return;
+    }
+    deliverTo(onChannelEvent(event), event.frame);
+}
+
+void Hub::deliverTo(const SharedTargets& targets, const Payload& frame) {
+    if (!targets) {
+        return;
+    }
+    for (const auto& weak : *targets) {
+        if (const auto session = weak.lock()) {
+            session->deliver(frame);
+        }
+    }
+}
+
+void Hub::forgetTargetsOfLocked(const std::string& identity) {
+    if (const auto connected = identities_.find(identity); connected != identities_.end()) {
+        for (const std::string& channel : connected->second.channels) {
+            forgetTargetsLocked(channel);
+        }
     }
 }
 
@@ -198,27 +224,38 @@ void Hub::sessionsOfLocked(const std::string& identity, Targets& out) const {
 
 // The members' view. A member event is not shown here to the member it is about: that one gets
 // it through its identity topic, whether or not this node knew it as a member yet.
-Hub::Targets Hub::onChannelEvent(const ChannelEvent& event) {
+Hub::SharedTargets Hub::onChannelEvent(const ChannelEvent& event) {
     const std::lock_guard lock{mutex_};
     if (const auto sequence = sequences_.find(event.channel); sequence != sequences_.end()) {
         if (!admitLocked(sequence->second, event)) {
-            return {};
+            return nullptr;
         }
     }
     return channelTargetsLocked(event);
 }
 
-Hub::Targets Hub::channelTargetsLocked(const ChannelEvent& event) const {
-    const bool about_a_member = event.kind != ChannelEvent::Kind::kMessage;
-    Targets targets;
+Hub::SharedTargets Hub::channelTargetsLocked(const ChannelEvent& event) {
+    const bool message = event.kind == ChannelEvent::Kind::kMessage;
+    if (message) {
+        if (const auto cached = message_targets_.find(event.channel);
+            cached != message_targets_.end()) {
+            return cached->second;
+        }
+    }
     const auto members = channel_members_.find(event.channel);
     if (members == channel_members_.end()) {
-        return targets;
+        return nullptr; // not cached: nothing to forget when a member joins
     }
+    auto targets = std::make_shared<std::vector<std::weak_ptr<SessionSink>>>();
     for (const std::string& identity : members->second) {
-        if (!(about_a_member && identity == event.identity)) {
-            sessionsOfLocked(identity, targets);
+        const auto connected = identities_.find(identity);
+        if (connected != identities_.end() && (message || identity != event.identity)) {
+            const auto& sessions = connected->second.sessions;
+            targets->insert(targets->end(), sessions.begin(), sessions.end());
         }
+    }
+    if (message) {
+        message_targets_.emplace(event.channel, targets);
     }
     return targets;
 }

@@ -26,8 +26,9 @@
 // as a jump.
 //
 // Threading: every method may be called from any thread. Deliveries happen outside the hub's
-// lock: it copies the target sessions under the lock and hands them the frame after releasing
-// it, so a slow session never holds up the others or the broker.
+// lock: it takes the event's list of target sessions under the lock (a message's, cached per
+// channel) and hands them the frame after releasing it, so a slow session never holds up the
+// others or the broker.
 
 #include "server/backfill.hpp"
 #include "server/broker/broker.hpp"
@@ -91,6 +92,11 @@ public:
 
 private:
     using Targets = std::vector<std::shared_ptr<SessionSink>>;
+    // A channel event's recipients, shared by the events that go to the same ones. Weak: the
+    // last reference to a session must never drop under the hub's lock (its destructor calls
+    // the hub), and dropping a cached list can happen there.
+    using SharedTargets = std::shared_ptr<const std::vector<std::weak_ptr<SessionSink>>>;
+    static void deliverTo(const SharedTargets& targets, const Payload& frame);
     struct Connected {
         std::vector<std::weak_ptr<SessionSink>> sessions;
         // Their slots in the broker's count across nodes (sessions given to admit).
@@ -121,7 +127,7 @@ private:
         std::size_t held_bytes = 0; // the frames in `held`
         bool held_dropped = false;  // a message past kMaxHeldBytes: read once `held` is drained
     };
-    using Batch = std::vector<std::pair<Targets, Payload>>;
+    using Batch = std::vector<std::pair<SharedTargets, Payload>>;
 
     bool admitLocked(Sequence& sequence, const ChannelEvent& event);
     void holdLocked(Sequence& sequence, const ChannelEvent& event);
@@ -131,8 +137,13 @@ private:
     void applyReadLocked(const std::string& channel, Sequence& sequence, Batch& batch);
     void fillLocked(Sequence& sequence, const std::vector<ChannelEvent>& events, Batch& batch);
     void drainHeldLocked(const std::string& channel, Sequence& sequence, Batch& batch);
-    Targets channelTargetsLocked(const ChannelEvent& event) const;
-    Targets onChannelEvent(const ChannelEvent& event);
+    SharedTargets channelTargetsLocked(const ChannelEvent& event);
+    /// The message targets of `channel` are no longer known: its members or their sessions
+    /// changed.
+    void forgetTargetsLocked(const std::string& channel) { message_targets_.erase(channel); }
+    /// Likewise for every channel of `identity`, whose sessions changed.
+    void forgetTargetsOfLocked(const std::string& identity);
+    SharedTargets onChannelEvent(const ChannelEvent& event);
     Targets onIdentityEvent(const ChannelEvent& event);
     void sessionsOfLocked(const std::string& identity, Targets& out) const;
     void joinLocked(const std::string& channel, const std::string& identity,
@@ -152,6 +163,10 @@ private:
     std::uint64_t generations_ = 0;
     std::map<std::string, Connected, std::less<>> identities_;
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> channel_members_;
+    // Per channel, the sessions its message events go to, built on the first message after a
+    // change of its members or of their sessions (joinLocked, leaveLocked, attach, detach): a
+    // busy channel's message costs one look-up here, not one per member.
+    std::map<std::string, SharedTargets, std::less<>> message_targets_;
     std::size_t session_count_ = 0;
     std::map<const SessionSink*, std::weak_ptr<SessionSink>> tracked_;
 };

@@ -137,9 +137,7 @@ void Hub::onRead(const std::string& channel, std::uint64_t generation, Backfill:
             }
         }
         for (const auto& [targets, frame] : batch) {
-            for (const auto& session : targets) {
-                session->deliver(frame);
-            }
+            deliverTo(targets, frame);
         }
     }
 }
