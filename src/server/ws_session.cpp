@@ -61,12 +61,14 @@ void WsSession::readNext() {
         return;
     }
     reading_ = true;
+    if (pumping_) {
+        return; // asked from inside onFrame: the pump goes on with the next frame
+    }
     if (reader_.idle()) {
         waitForBytes();
         return;
     }
-    // Frames already read wait in the reader. Posted: a core that asks for the next frame from
-    // inside onFrame would otherwise recurse once per pipelined frame.
+    // Frames already read wait in the reader. Posted: the core asked later (its op answered).
     asio::post(outbox_.get_executor(), [self = shared_from_this()] { self->pump(); });
 }
 
@@ -116,6 +118,15 @@ void WsSession::onBytes(error_code error, std::span<const char> bytes) {
 }
 
 void WsSession::pump() {
+    // Every frame the core takes at once is handed over in this one pass: a sender's pipelined
+    // sends reach the store workers together, before the io loop turns to anything else (such as
+    // the deliveries of the sends before them), so they make one group commit.
+    pumping_ = true;
+    pumpFrames();
+    pumping_ = false;
+}
+
+void WsSession::pumpFrames() {
     while (!ended_) {
         auto event = reader_.next();
         if (!event) {
@@ -140,7 +151,10 @@ void WsSession::pump() {
         case WsEventKind::kBinary:
             reading_ = false;
             onMessage(event->payload);
-            return;
+            if (!reading_) {
+                return; // the core reads on when its op has answered
+            }
+            break;
         }
     }
 }

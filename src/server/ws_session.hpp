@@ -74,6 +74,7 @@ private:
     /// Hands out what the reader has: control frames are answered here, the first message goes
     /// to the core; with nothing left, waits for the socket.
     void pump();
+    void pumpFrames();
     void onMessage(const std::string& text);
     void onPeerClose(std::uint16_t code);
     void onBadFrames(WsReadError error);
@@ -112,6 +113,7 @@ private:
     std::optional<CloseReason> close_reason_; // why the closing handshake was started
     token::TimePoint last_heard_{};           // the keep-alive measures silence from here
     bool reading_ = false;
+    bool pumping_ = false; // inside pump(): readNext() lets it go on
     bool accepted_ = false;
     bool close_requested_ = false; // the core or the hub asked; our close frame follows the queue
     bool close_started_ = false;
