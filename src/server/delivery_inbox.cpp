@@ -32,7 +32,10 @@ void DeliveryInbox::push(std::shared_ptr<Target> target, Payload payload,
 }
 
 void DeliveryInbox::drain() {
-    std::vector<Delivery> batch;
+    // The batch and pending_ trade places, each keeping its capacity (the batch's is kept in
+    // spare_ between drains): a busy thread's batches cost no allocation once the vectors have
+    // grown to them.
+    std::vector<Delivery> batch = std::move(spare_);
     {
         const std::lock_guard lock{mutex_};
         batch.swap(pending_);
@@ -42,6 +45,8 @@ void DeliveryInbox::drain() {
     for (const Delivery& delivery : batch) {
         delivery.target->deliverNow(delivery.payload);
     }
+    batch.clear();
+    spare_ = std::move(batch);
     cork.flush();
 }
 
@@ -50,6 +55,7 @@ void DeliveryInbox::shutdown() {
     std::vector<Delivery> dropped;
     const std::lock_guard lock{mutex_};
     dropped.swap(pending_);
+    spare_.clear();
 }
 
 } // namespace parley::server

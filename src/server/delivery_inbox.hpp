@@ -56,6 +56,7 @@ private:
 
     std::mutex mutex_;
     std::vector<Delivery> pending_;
+    std::vector<Delivery> spare_; // empty, with the capacity of the last batch (io thread only)
     bool drain_posted_ = false;
 };
 

@@ -53,14 +53,24 @@ void OutboxStream::attach(std::weak_ptr<void> owner, Listener& listener) {
 void OutboxStream::queueText(Payload text) {
     queued_bytes_ += text->size();
     const WsFrameHeader header = textFrameHeader(text->size());
+    reserveQueue();
     queue_.push_back(Entry{std::move(text), header, nullptr});
     scheduleFlush();
 }
 
 void OutboxStream::queueRaw(std::string bytes, Written written) {
+    reserveQueue();
     queue_.push_back(
         Entry{std::make_shared<const std::string>(std::move(bytes)), {}, std::move(written)});
     scheduleFlush();
+}
+
+// The queue is freed whenever the connection goes idle; a busy member gets a batch of frames at
+// each drain, and growing from nothing would cost an allocation per doubling every time.
+void OutboxStream::reserveQueue() {
+    if (queue_.capacity() == 0) {
+        queue_.reserve(kFirstEntries);
+    }
 }
 
 void OutboxStream::dropUnsent() {

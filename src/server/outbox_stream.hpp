@@ -116,6 +116,9 @@ private:
         Written written;      // raw bytes only
     };
 
+    /// Entries a queue is given room for when its first frame comes.
+    static constexpr std::size_t kFirstEntries = 16;
+    void reserveQueue();
     void scheduleFlush();
     void flush();
     std::size_t gather();
