@@ -78,6 +78,41 @@ TEST_F(HubTest, DetachingOneSessionKeepsTheIdentitysOtherSessions) {
     EXPECT_EQ(hub_.sessionCount(), 1U);
 }
 
+// A channel's message recipients are cached once its messages flow: each change of its members
+// or of their sessions must show in the next message.
+TEST_F(HubTest, RecipientsFollowEveryChangeAfterMessagesHaveFlowed) {
+    const auto messages = [](const RecordingSink& sink) {
+        Frames out;
+        for (const std::string& frame : sink.frames()) {
+            if (frame.starts_with("m")) {
+                out.push_back(frame);
+            }
+        }
+        return out;
+    };
+    const auto phone = sink();
+    const auto laptop = sink();
+    const auto bob = sink();
+    const auto carol = sink();
+    ASSERT_TRUE(attach("alice", phone, {"CH1"}, kNoLimit));
+    ASSERT_TRUE(attach("carol", carol, {}, kNoLimit));
+    broker_.publishMessage("CH1", payload("m1"));
+    ASSERT_TRUE(attach("alice", laptop, {}, kNoLimit)); // a second session of a member
+    broker_.publishMessage("CH1", payload("m2"));
+    ASSERT_TRUE(attach("bob", bob, {"CH1"}, kNoLimit)); // a member connects
+    broker_.publishMessage("CH1", payload("m3"));
+    hub_.detach("alice", phone.get());
+    broker_.publishMessage("CH1", payload("m4"));
+    broker_.memberLeft("CH1", "bob");
+    broker_.publishMessage("CH1", payload("m5"));
+    broker_.memberJoined("CH1", "carol");
+    broker_.publishMessage("CH1", payload("m6"));
+    EXPECT_EQ(messages(*phone), (Frames{"m1", "m2", "m3"}));
+    EXPECT_EQ(messages(*laptop), (Frames{"m2", "m3", "m4", "m5", "m6"}));
+    EXPECT_EQ(messages(*bob), (Frames{"m3", "m4"}));
+    EXPECT_EQ(messages(*carol), (Frames{"m6"}));
+}
+
 TEST_F(HubTest, DetachWithAnUnknownIdentityOrSessionChangesNothing) {
     const auto alice = sink();
     const auto stranger = sink();
