@@ -6,14 +6,14 @@
 //
 // Order and group commit: a message.send is checked (channel, membership) on a worker, in its
 // identity's lane (StoreWorkers::postInLane: one identity's sends are checked in the order they
-// came, and a session may hand over several at once), then queued for its channel. The channel's strand commits what is queued, up to kMaxBatch sends, in
-// one transaction (Store::appendMessages), then answers and publishes each in index order; sends
-// that arrive meanwhile wait for the next commit. So this node publishes a channel's messages in
-// index order and every subscriber sees them in index order, a send is answered only once it is
-// committed, and a busy channel pays one commit per batch rather than per message. Sends to
-// different channels do not wait for each other, and no lock is held across the store or the
-// broker. (Across nodes, each node's strand orders only its own senders: a
-// subscriber of a network broker fills gaps by index from the store.)
+// came, and a session may hand over several at once), then queued for its channel. The channel's
+// strand commits what is queued, up to kMaxBatch sends, in one transaction (Store::appendMessages),
+// then answers and publishes each in index order; sends that arrive meanwhile wait for the next
+// commit. So this node publishes a channel's messages in index order and every subscriber sees them
+// in index order, a send is answered only once it is committed, and a busy channel pays one commit
+// per batch rather than per message. Sends to different channels do not wait for each other, and no
+// lock is held across the store or the broker. (Across nodes, each node's strand orders only its
+// own senders: a subscriber of a network broker fills gaps by index from the store.)
 //
 // Membership changes are published before the op answers, so once a join is answered the
 // broker has the join ahead of any message sent after it. A message's event is published after

@@ -279,8 +279,8 @@ void SessionCore::onChatDone(std::uint64_t sequence, std::optional<ErrorCode> er
     if (closing()) {
         return;
     }
-    in_flight_[sequence - first_in_flight_] = OpInFlight{
-        .answered = true, .expired = expired, .error = error, .frame = std::move(frame)};
+    in_flight_[sequence - first_in_flight_] =
+        OpInFlight{.answered = true, .expired = expired, .error = error, .frame = std::move(frame)};
     while (!in_flight_.empty() && in_flight_.front().answered) {
         OpInFlight done = std::move(in_flight_.front());
         in_flight_.erase(in_flight_.begin());

@@ -144,10 +144,10 @@ TEST_F(WsFramesTest, AnswersPipelinedSendsInOrderAndIndexesThemInThatOrder) {
     std::string burst;
     for (std::uint64_t id = 3; id <= kLast; ++id) {
         const std::string channel = id == kNowhere ? "nowhere" : "general";
-        burst += clientFrame(WsOpcode::kText,
-                             id == kPing ? request(id, "ping")
-                                         : request(id, "message.send",
-                                                   {{"channel", channel}, {"body", "hi"}}));
+        burst += clientFrame(
+            WsOpcode::kText,
+            id == kPing ? request(id, "ping")
+                        : request(id, "message.send", {{"channel", channel}, {"body", "hi"}}));
     }
     client_.sendRaw(burst);
     std::uint64_t expected = 3;

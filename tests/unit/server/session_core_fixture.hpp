@@ -16,7 +16,6 @@
 #include <gtest/gtest.h>
 
 #include <future>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,8 +28,8 @@ using protocol::CloseCode;
 using protocol::Json;
 
 inline const token::ApiKey kKey{.sid = "SK" + std::string(32, 'a'),
-                         .account_sid = "AC" + std::string(32, 'b'),
-                         .secret = "session-core-test-secret"};
+                                .account_sid = "AC" + std::string(32, 'b'),
+                                .secret = "session-core-test-secret"};
 inline const token::TimePoint kStart{std::chrono::milliseconds{1'800'000'000'000}};
 inline constexpr auto kWindow = 180s;
 

@@ -14,7 +14,9 @@ namespace {
 using namespace testing_session;
 
 std::string sendFrame(std::uint64_t id, std::string_view channel) {
-    return Json{{"id", id}, {"op", "message.send"}, {"channel", channel},
+    return Json{{"id", id},
+                {"op", "message.send"},
+                {"channel", channel},
                 {"body", "message " + std::to_string(id)}}
         .dump();
 }
@@ -118,8 +120,7 @@ TEST_F(SessionReadAheadTest, ASendRefusedAtOnceWaitsForTheReplyOfTheSendBeforeIt
     EXPECT_EQ(replies[0]["reply_to"], 100);
     EXPECT_EQ(replies[0]["ok"], true);
     EXPECT_EQ(replies[1]["reply_to"], 101);
-    EXPECT_EQ(replies[1]["error"]["code"],
-              static_cast<int>(protocol::ErrorCode::kChannelNotFound));
+    EXPECT_EQ(replies[1]["error"]["code"], static_cast<int>(protocol::ErrorCode::kChannelNotFound));
     EXPECT_EQ(replies[2]["reply_to"], 102);
     EXPECT_EQ(replies[2]["message"]["index"], 1);
 }
