@@ -281,13 +281,15 @@ void SessionCore::onChatDone(std::uint64_t sequence, std::optional<ErrorCode> er
     }
     in_flight_[sequence - first_in_flight_] =
         OpInFlight{.answered = true, .expired = expired, .error = error, .frame = std::move(frame)};
-    while (!in_flight_.empty() && in_flight_.front().answered) {
-        OpInFlight done = std::move(in_flight_.front());
-        in_flight_.erase(in_flight_.begin());
-        ++first_in_flight_;
-        if (!answer(done.error, done.expired, std::move(done.frame))) {
-            return;
-        }
+    switch (sendAnswered()) {
+    case Answered::kReachedExp:
+        sendExpired(); // an op reached the store at or after exp, and took no effect
+        return;
+    case Answered::kTooManyErrors:
+        close(CloseCode::kProtocolError, CloseReason::kProtocolError);
+        return;
+    case Answered::kGoOn:
+        break;
     }
     if (in_flight_.empty()) {
         in_flight_.shrink_to_fit(); // an idle connection keeps no slots
@@ -303,18 +305,26 @@ void SessionCore::onChatDone(std::uint64_t sequence, std::optional<ErrorCode> er
     }
 }
 
-bool SessionCore::answer(std::optional<ErrorCode> error, bool expired, std::string frame) {
-    send(std::move(frame));
-    if (expired) {
-        sendExpired(); // the op reached the store at or after exp, and took no effect
-        return false;
-    }
-    if (error == ErrorCode::kInvalidArgument || error == ErrorCode::kUnknownOp) {
-        if (++protocol_errors_ >= context_.settings.max_protocol_errors) {
-            close(CloseCode::kProtocolError, CloseReason::kProtocolError);
+// Every answer that can go out does, even past one that ends the connection: a later send
+// answered already (to another channel, committed before exp) was stored, and its reply must not
+// be lost to the close.
+SessionCore::Answered SessionCore::sendAnswered() {
+    Answered outcome = Answered::kGoOn;
+    while (!in_flight_.empty() && in_flight_.front().answered) {
+        OpInFlight done = std::move(in_flight_.front());
+        in_flight_.erase(in_flight_.begin());
+        ++first_in_flight_;
+        send(std::move(done.frame));
+        if (done.expired) {
+            outcome = Answered::kReachedExp;
+        } else if ((done.error == ErrorCode::kInvalidArgument ||
+                    done.error == ErrorCode::kUnknownOp) &&
+                   ++protocol_errors_ >= context_.settings.max_protocol_errors &&
+                   outcome == Answered::kGoOn) {
+            outcome = Answered::kTooManyErrors;
         }
     }
-    return !closing();
+    return outcome;
 }
 
 void SessionCore::deliver(const Payload& payload) {

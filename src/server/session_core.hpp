@@ -88,11 +88,14 @@ private:
     /// A frame read while ops are in flight: a message.send joins them, anything else waits.
     void readAhead(std::string_view text);
     void handleChat(protocol::Request request);
-    /// The op numbered `sequence` has answered; answers what can go out in request order.
+    /// The op numbered `sequence` has answered; sends every answer that can go out in request
+    /// order, then ends the connection if one of them says so (exp reached, too many errors).
     void onChatDone(std::uint64_t sequence, std::optional<protocol::ErrorCode> error, bool expired,
                     std::string frame);
-    /// The answer of the oldest op in flight. False once the session is closing.
-    bool answer(std::optional<protocol::ErrorCode> error, bool expired, std::string frame);
+    enum class Answered { kGoOn, kReachedExp, kTooManyErrors };
+    /// Sends the answers at the front of in_flight_ that have come, and says whether one of them
+    /// ends the connection (reaching exp comes first).
+    Answered sendAnswered();
     /// Asks the transport for a frame, unless one is asked for already.
     void readNext();
     /// The request's `token`, verified. On failure the error reply is sent already; `rejected`

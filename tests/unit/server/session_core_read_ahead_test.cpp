@@ -125,5 +125,39 @@ TEST_F(SessionReadAheadTest, ASendRefusedAtOnceWaitsForTheReplyOfTheSendBeforeIt
     EXPECT_EQ(replies[2]["message"]["index"], 1);
 }
 
+// A send that reaches the store at exp ends the connection, but a later send already stored (to
+// another channel, before exp) still gets its reply, in its place, before token_expired.
+TEST_F(SessionReadAheadTest, ASendStoredBeforeExpKeepsItsReplyWhenAnEarlierOneReachesExp) {
+    auto session = open();
+    const std::string general = aliceInGeneral(*session);
+    const Json other = request(*session, "channel.create", {{"unique_name", "other"}});
+    const auto other_sid = other["channel"]["sid"].get<std::string>();
+    std::promise<void> release; // general's strand is busy until exp
+    workers_.postOrdered(general, [wait = release.get_future().share()] { wait.wait(); });
+    clock_.set(kStart + 600s - 1ms);
+    session->core.onFrame(sendFrame(100, "general"));
+    session->core.onFrame(sendFrame(101, "other"));
+    std::promise<void> stored; // after other's commit, on its strand
+    std::promise<void> checked;
+    workers_.postInLane("alice", [&checked] { checked.set_value(); });
+    checked.get_future().wait();
+    workers_.postOrdered(other_sid, [&stored] { stored.set_value(); });
+    stored.get_future().wait();
+    clock_.set(kStart + 600s);
+    release.set_value();
+    std::promise<void> appended;
+    workers_.postOrdered(general, [&appended] { appended.set_value(); });
+    appended.get_future().wait();
+    scheduler_.runReady(); // the replies were posted before the expiry timer runs
+    const auto replies = repliesFrom(*session, 100, 2);
+    ASSERT_EQ(replies.size(), 2U);
+    EXPECT_EQ(replies[0]["reply_to"], 100);
+    EXPECT_EQ(replies[0]["error"]["code"], static_cast<int>(token::TokenError::kExpired));
+    EXPECT_EQ(replies[1]["reply_to"], 101);
+    EXPECT_EQ(replies[1]["ok"], true) << replies[1].dump();
+    EXPECT_EQ(session->frames.back().value("event", ""), "token_expired");
+    EXPECT_EQ(session->closed, CloseCode::kTokenExpired);
+}
+
 } // namespace
 } // namespace parley::server
