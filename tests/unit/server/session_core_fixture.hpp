@@ -164,4 +164,18 @@ inline void drainWorkers(StoreWorkers& workers) {
     ran.get_future().wait();
 }
 
+// Returns once every task posted before on `key`'s strand (a channel's commits) has run.
+inline void waitForStrand(StoreWorkers& workers, const std::string& key) {
+    std::promise<void> ran;
+    workers.postOrdered(key, [&ran] { ran.set_value(); });
+    ran.get_future().wait();
+}
+
+// Returns once every task posted before in `key`'s lane (an identity's send checks) has run.
+inline void waitForLane(StoreWorkers& workers, std::string_view key) {
+    std::promise<void> ran;
+    workers.postInLane(key, [&ran] { ran.set_value(); });
+    ran.get_future().wait();
+}
+
 } // namespace parley::server::testing_session

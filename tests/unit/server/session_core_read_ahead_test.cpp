@@ -110,9 +110,7 @@ TEST_F(SessionReadAheadTest, ASendRefusedAtOnceWaitsForTheReplyOfTheSendBeforeIt
     session->core.onFrame(sendFrame(100, "general"));
     session->core.onFrame(sendFrame(101, "nowhere"));
     session->core.onFrame(sendFrame(102, "general"));
-    std::promise<void> checked; // after the checks of alice's three sends, in her lane
-    workers_.postInLane("alice", [&checked] { checked.set_value(); });
-    checked.get_future().wait(); // so the refusal of 101 is posted by now
+    waitForLane(workers_, "alice"); // her three sends checked: the refusal of 101 is posted
     scheduler_.runReady();
     EXPECT_TRUE(repliesFrom(*session, 100, 0).empty()) << "101 answered before 100";
     release.set_value();
@@ -137,18 +135,12 @@ TEST_F(SessionReadAheadTest, ASendStoredBeforeExpKeepsItsReplyWhenAnEarlierOneRe
     clock_.set(kStart + 600s - 1ms);
     session->core.onFrame(sendFrame(100, "general"));
     session->core.onFrame(sendFrame(101, "other"));
-    std::promise<void> stored; // after other's commit, on its strand
-    std::promise<void> checked;
-    workers_.postInLane("alice", [&checked] { checked.set_value(); });
-    checked.get_future().wait();
-    workers_.postOrdered(other_sid, [&stored] { stored.set_value(); });
-    stored.get_future().wait();
+    waitForLane(workers_, "alice");     // both checked
+    waitForStrand(workers_, other_sid); // and 101 stored, before exp
     clock_.set(kStart + 600s);
     release.set_value();
-    std::promise<void> appended;
-    workers_.postOrdered(general, [&appended] { appended.set_value(); });
-    appended.get_future().wait();
-    scheduler_.runReady(); // the replies were posted before the expiry timer runs
+    waitForStrand(workers_, general); // 100 refused at exp
+    scheduler_.runReady();            // the replies were posted before the expiry timer runs
     const auto replies = repliesFrom(*session, 100, 2);
     ASSERT_EQ(replies.size(), 2U);
     EXPECT_EQ(replies[0]["reply_to"], 100);

@@ -220,9 +220,7 @@ TEST_F(SessionCoreTest, AMessageThatReachesTheStoreAtExpIsRefusedAndNotStored) {
     drainWorkers(workers_); // checked before exp, then queued on the strand
     clock_.set(kStart + 600s);
     release.set_value();
-    std::promise<void> appended;
-    workers_.postOrdered(sid, [&appended] { appended.set_value(); });
-    appended.get_future().wait();
+    waitForStrand(workers_, sid);
     scheduler_.runReady(); // the reply was posted before the expiry timer runs
     ASSERT_GE(session->frames.size(), 2U);
     EXPECT_EQ(session->frames[session->frames.size() - 2]["reply_to"], 90);
