@@ -77,7 +77,7 @@ void ChatService::handle(std::string identity, protocol::Request request,
     // they are checked in its lane, one after the other, so they are queued for their channel,
     // committed and indexed in the order they were sent.
     const bool in_lane = request.op == protocol::MessageSendRequest::kOp;
-    const std::string lane = in_lane ? identity : std::string{};
+    const std::size_t lane = StoreWorkers::laneOf(identity);
     auto task = [this, identity = std::move(identity), request = std::move(request), valid_until,
                  done = std::move(done)]() mutable {
         if (clock_.now() >= valid_until) {

@@ -2,8 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <functional>
-
 namespace parley::server {
 
 StoreWorkers::StoreWorkers(unsigned threads) : pool_(threads) {}
@@ -29,8 +27,8 @@ void StoreWorkers::postOrdered(const std::string& key, std::function<void()> tas
     boost::asio::post(*strand, std::move(task));
 }
 
-void StoreWorkers::postInLane(std::string_view key, std::function<void()> task) {
-    Lane& lane = lanes_[std::hash<std::string_view>{}(key) % kLanes];
+void StoreWorkers::postInLane(std::size_t lane_index, std::function<void()> task) {
+    Lane& lane = lanes_.at(lane_index);
     {
         const std::lock_guard lock{lane.mutex};
         lane.tasks.push_back(std::move(task));

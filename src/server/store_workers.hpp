@@ -37,7 +37,11 @@ public:
     /// kLanes lanes, so its tasks keep their order, and other lanes run in parallel. A lane runs
     /// everything queued in it in one go, so tasks it posts elsewhere (a send's check posts its
     /// channel's commit) come after the lot: the commit then finds every checked send waiting.
-    void postInLane(std::string_view key, std::function<void()> task);
+    void postInLane(std::size_t lane, std::function<void()> task);
+    /// The lane of `key`, for postInLane (taken before the key is moved into the task).
+    static std::size_t laneOf(std::string_view key) {
+        return std::hash<std::string_view>{}(key) % kLanes;
+    }
     /// Waits for running tasks to finish and drops the queued ones. Idempotent.
     void stop();
 

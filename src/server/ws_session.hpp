@@ -71,8 +71,9 @@ private:
     void waitForBytes();
     void onReadable(boost::system::error_code error);
     void onBytes(boost::system::error_code error, std::span<const char> bytes);
-    /// Hands out what the reader has: control frames are answered here, the first message goes
-    /// to the core; with nothing left, waits for the socket.
+    /// Hands out what the reader has: control frames are answered here, messages go to the core
+    /// for as long as it asks for the next one from inside onFrame; with nothing left, waits for
+    /// the socket.
     void pump();
     void pumpFrames();
     void onMessage(const std::string& text);

@@ -174,7 +174,7 @@ inline void waitForStrand(StoreWorkers& workers, const std::string& key) {
 // Returns once every task posted before in `key`'s lane (an identity's send checks) has run.
 inline void waitForLane(StoreWorkers& workers, std::string_view key) {
     std::promise<void> ran;
-    workers.postInLane(key, [&ran] { ran.set_value(); });
+    workers.postInLane(StoreWorkers::laneOf(key), [&ran] { ran.set_value(); });
     ran.get_future().wait();
 }
 
