@@ -1,6 +1,10 @@
 #include "protocol/frame.hpp"
 
+#include "protocol/json_text.hpp"
 #include "protocol/names.hpp"
+
+#include <array>
+#include <utility>
 
 namespace parley::protocol {
 
@@ -29,23 +33,49 @@ std::expected<Request, FrameError> parseRequest(std::string_view text) {
     return request;
 }
 
+// Written around `fields`, not from a copy of them merged with reply_to and ok (a history page
+// is a megabyte): the same text, keys in the sorted order nlohmann keeps.
 std::string okReply(std::uint64_t id, const Json& fields) {
-    Json reply = {{"reply_to", id}, {"ok", true}};
-    reply.update(fields);
-    return reply.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (!fields.is_object() || fields.contains("reply_to") || fields.contains("ok")) {
+        Json reply = {{"reply_to", id}, {"ok", true}};
+        reply.update(fields);
+        return compactJson(reply);
+    }
+    const std::array<std::pair<std::string_view, Json>, 2> own = {{{"ok", true}, {"reply_to", id}}};
+    std::string out = "{";
+    const auto member = [&out](std::string_view key, const Json& value) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        appendJsonString(out, key);
+        out += ':';
+        appendCompactJson(out, value);
+    };
+    auto next_own = own.begin();
+    for (auto field = fields.begin(); field != fields.end(); ++field) {
+        for (; next_own != own.end() && next_own->first < field.key(); ++next_own) {
+            member(next_own->first, next_own->second);
+        }
+        member(field.key(), field.value());
+    }
+    for (; next_own != own.end(); ++next_own) {
+        member(next_own->first, next_own->second);
+    }
+    out += '}';
+    return out;
 }
 
 std::string errorReply(std::optional<std::uint64_t> id, int code, std::string_view message) {
     Json reply = {{"reply_to", id ? Json(*id) : Json(nullptr)},
                   {"ok", false},
                   {"error", {{"code", code}, {"message", message}}}};
-    return reply.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return compactJson(reply);
 }
 
 std::string eventFrame(std::string_view name, const Json& fields) {
     Json event = {{"event", name}};
     event.update(fields);
-    return event.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return compactJson(event);
 }
 
 } // namespace parley::protocol
