@@ -130,7 +130,7 @@ void ChatService::commit(const std::string& channel, std::vector<PendingSend> ba
             pending.done(tokenExpired(pending.valid_until));
             continue;
         }
-        messages.push_back(NewMessage{.sid = makeSid("IM"),
+        messages.push_back(NewMessage{.sid = makeOrderedSid("IM", now),
                                       .channel_sid = channel,
                                       .author = pending.identity,
                                       .body = std::move(pending.args.body),
