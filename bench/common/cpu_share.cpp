@@ -13,9 +13,14 @@ namespace parley::bench {
 
 namespace {
 
-/// Busy time of core 0 from /proc/stat: every column but idle and iowait (guest time is already
-/// counted in user and nice).
-std::chrono::duration<double> core0Busy() {
+struct Core0Times {
+    std::chrono::duration<double> busy{};
+    std::chrono::duration<double> stolen{};
+};
+
+/// Core 0's times from /proc/stat: busy is every column but idle, iowait and steal (guest time is
+/// already counted in user and nice); steal is apart, as it is no process's.
+Core0Times core0Times() {
     std::ifstream stat{"/proc/stat"};
     std::string line;
     while (std::getline(stat, line)) {
@@ -27,8 +32,10 @@ std::chrono::duration<double> core0Busy() {
         for (double& tick : ticks) {
             fields >> tick;
         }
-        const double busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
-        return std::chrono::duration<double>{busy / static_cast<double>(::sysconf(_SC_CLK_TCK))};
+        const double busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6];
+        const auto hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+        return Core0Times{.busy = std::chrono::duration<double>{busy / hz},
+                          .stolen = std::chrono::duration<double>{ticks[7] / hz}};
     }
     return {};
 }
@@ -36,19 +43,23 @@ std::chrono::duration<double> core0Busy() {
 } // namespace
 
 CpuSample sampleCpu(const load::ProcessProbe& server) {
+    const Core0Times core0 = core0Times();
     return CpuSample{
         .at = std::chrono::steady_clock::now(),
         .client = load::selfCpuTime(),
         .server = server.cpuTime().value_or(std::chrono::duration<double>{}),
         .server_run_queue_wait = server.runQueueWait().value_or(std::chrono::duration<double>{}),
-        .core0_busy = core0Busy(),
+        .core0_busy = core0.busy,
+        .core0_stolen = core0.stolen,
     };
 }
 
 CpuSample sampleCpu(const std::vector<load::ProcessProbe>& servers) {
+    const Core0Times core0 = core0Times();
     CpuSample sample{.at = std::chrono::steady_clock::now(),
                      .client = load::selfCpuTime(),
-                     .core0_busy = core0Busy()};
+                     .core0_busy = core0.busy,
+                     .core0_stolen = core0.stolen};
     for (const auto& server : servers) {
         sample.server += server.cpuTime().value_or(std::chrono::duration<double>{});
         sample.server_run_queue_wait +=
@@ -68,6 +79,7 @@ CpuShare cpuBetween(const CpuSample& from, const CpuSample& to) {
     share.server_waiting = (to.server_run_queue_wait - from.server_run_queue_wait).count() / wall;
     const double core0 = (to.core0_busy - from.core0_busy).count() / wall;
     share.others_on_core0 = std::max(0.0, core0 - share.server_cores);
+    share.stolen_from_core0 = (to.core0_stolen - from.core0_stolen).count() / wall;
     return share;
 }
 
@@ -98,7 +110,15 @@ std::string saturationVerdict(const CpuShare& share, unsigned server_cores_usabl
                       "these figures understate it",
                       100 * share.others_on_core0);
         out += text.data();
-    } else if (!pinned && share.server_waiting >= kBusyMachine) {
+    }
+    if (pinned && share.stolen_from_core0 >= kBusyMachine) {
+        std::snprintf(text.data(), text.size(),
+                      "; the hypervisor took %.0f%% of the server's core (steal): the host's "
+                      "pauses, not the server, set these figures",
+                      100 * share.stolen_from_core0);
+        out += text.data();
+    }
+    if (!pinned && share.server_waiting >= kBusyMachine) {
         std::snprintf(text.data(), text.size(),
                       "; the server's threads waited for a CPU %.0f%% of the time (behind each "
                       "other or other processes): these figures may understate it",

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -10,15 +11,17 @@ namespace parley::bench {
 namespace {
 
 constexpr double kTargetRatio = 2.0;
+/// Above this share of the server's core taken by the hypervisor, a run measures the host.
+constexpr double kStolenTooMuch = 0.05;
 
 void printPhase(const char* name, const FairnessPhase& phase, std::ostream& out) {
     out << "victim ping RTT, " << name << ": " << describe(phase.rtt) << "\n";
     std::array<char, 256> line{};
     std::snprintf(line.data(), line.size(),
                   "  cpu: server %.2f cores (its threads waiting for a core %.2f, others on core 0 "
-                  "%.2f), client %.2f cores",
+                  "%.2f, stolen by the hypervisor %.2f), client %.2f cores",
                   phase.cpu.server_cores, phase.cpu.server_waiting, phase.cpu.others_on_core0,
-                  phase.cpu.client_cores);
+                  phase.cpu.stolen_from_core0, phase.cpu.client_cores);
     out << line.data();
     const double seconds = phase.cpu.wall.count();
     if (phase.pages > 0 && seconds > 0) {
@@ -41,6 +44,7 @@ nlohmann::json phaseJson(const FairnessPhase& phase) {
             {"client_cores", phase.cpu.client_cores},
             {"server_waiting", phase.cpu.server_waiting},
             {"others_on_core0", phase.cpu.others_on_core0},
+            {"stolen_from_core0", phase.cpu.stolen_from_core0},
             {"pages", phase.pages},
             {"page_bytes", phase.page_bytes},
             {"reads", phase.reads},
@@ -81,6 +85,17 @@ void printText(const FairnessReport& report, std::ostream& out) {
                   "p99 loaded / p99 quiet = %.2fx (target <= %.0fx: %s)\n", ratio, kTargetRatio,
                   ratio <= kTargetRatio ? "met" : "NOT met");
     out << line.data();
+    const double stolen =
+        std::max(report.quiet.cpu.stolen_from_core0, report.loaded.cpu.stolen_from_core0);
+    if (report.pinned && stolen >= kStolenTooMuch) {
+        // The loaded phase keeps the core busy, and a busy host then deschedules it for
+        // milliseconds at a time: those pauses land on the victim's pings, not the server's work.
+        std::snprintf(line.data(), line.size(),
+                      "the hypervisor took %.0f%% of the server's core in a phase (steal): the "
+                      "host's pauses are in these round trips; this run does not count\n",
+                      100 * stolen);
+        out << line.data();
+    }
     if (!report.first_error.empty()) {
         out << "first error: " << report.first_error << "\n";
     }

@@ -86,9 +86,9 @@ void printSaturation(const FanoutReport& report, std::ostream& out) {
     std::array<char, 512> line{};
     std::snprintf(line.data(), line.size(),
                   "cpu: server %.2f cores (its threads waiting for a core %.2f, others on core 0 "
-                  "%.2f), client %.2f cores -> %s\n",
+                  "%.2f, stolen by the hypervisor %.2f), client %.2f cores -> %s\n",
                   report.cpu.server_cores, report.cpu.server_waiting, report.cpu.others_on_core0,
-                  report.cpu.client_cores, report.verdict.c_str());
+                  report.cpu.stolen_from_core0, report.cpu.client_cores, report.verdict.c_str());
     out << line.data();
     std::snprintf(line.data(), line.size(),
                   "lag guard: senders held back %.2f s of the window (%zu pauses); the slowest "
@@ -156,6 +156,7 @@ void printJson(const FanoutReport& report, std::ostream& out) {
         {"client_cores", report.cpu.client_cores},
         {"server_waiting", report.cpu.server_waiting},
         {"others_on_core0", report.cpu.others_on_core0},
+        {"stolen_from_core0", report.cpu.stolen_from_core0},
         {"verdict", report.verdict},
         {"paused_s", report.paused.count()},
         {"pauses", report.pauses},
