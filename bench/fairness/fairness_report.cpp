@@ -51,6 +51,22 @@ nlohmann::json phaseJson(const FairnessPhase& phase) {
             {"seconds", phase.cpu.wall.count()}};
 }
 
+// The loaded phase keeps the core busy, and a busy host then deschedules it for milliseconds at
+// a time: those pauses land on the victim's pings, not on the server's work.
+void printStealNote(const FairnessReport& report, std::ostream& out) {
+    const double stolen =
+        std::max(report.quiet.cpu.stolen_from_core0, report.loaded.cpu.stolen_from_core0);
+    if (!report.pinned || stolen < kStolenTooMuch) {
+        return;
+    }
+    std::array<char, 256> line{};
+    std::snprintf(line.data(), line.size(),
+                  "the hypervisor took %.0f%% of the server's core in a phase (steal): the "
+                  "host's pauses are in these round trips; this run does not count\n",
+                  100 * stolen);
+    out << line.data();
+}
+
 } // namespace
 
 double FairnessReport::p99Ratio() const {
@@ -85,17 +101,7 @@ void printText(const FairnessReport& report, std::ostream& out) {
                   "p99 loaded / p99 quiet = %.2fx (target <= %.0fx: %s)\n", ratio, kTargetRatio,
                   ratio <= kTargetRatio ? "met" : "NOT met");
     out << line.data();
-    const double stolen =
-        std::max(report.quiet.cpu.stolen_from_core0, report.loaded.cpu.stolen_from_core0);
-    if (report.pinned && stolen >= kStolenTooMuch) {
-        // The loaded phase keeps the core busy, and a busy host then deschedules it for
-        // milliseconds at a time: those pauses land on the victim's pings, not the server's work.
-        std::snprintf(line.data(), line.size(),
-                      "the hypervisor took %.0f%% of the server's core in a phase (steal): the "
-                      "host's pauses are in these round trips; this run does not count\n",
-                      100 * stolen);
-        out << line.data();
-    }
+    printStealNote(report, out);
     if (!report.first_error.empty()) {
         out << "first error: " << report.first_error << "\n";
     }

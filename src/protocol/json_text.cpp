@@ -109,38 +109,40 @@ template <typename Integer> void appendInteger(std::string& out, Integer value) 
     out.append(digits.data(), written.ptr);
 }
 
+void appendObject(std::string& out, const Json& object) {
+    out += '{';
+    for (auto member = object.begin(); member != object.end(); ++member) {
+        if (member != object.begin()) {
+            out += ',';
+        }
+        appendJsonString(out, member.key());
+        out += ':';
+        appendCompactJson(out, member.value());
+    }
+    out += '}';
+}
+
+void appendArray(std::string& out, const Json& array) {
+    out += '[';
+    for (auto element = array.begin(); element != array.end(); ++element) {
+        if (element != array.begin()) {
+            out += ',';
+        }
+        appendCompactJson(out, *element);
+    }
+    out += ']';
+}
+
 } // namespace
 
 void appendCompactJson(std::string& out, const Json& value) {
     switch (value.type()) {
-    case Json::value_t::object: {
-        out += '{';
-        bool first = true;
-        for (auto member = value.begin(); member != value.end(); ++member) {
-            if (!first) {
-                out += ',';
-            }
-            first = false;
-            appendJsonString(out, member.key());
-            out += ':';
-            appendCompactJson(out, member.value());
-        }
-        out += '}';
+    case Json::value_t::object:
+        appendObject(out, value);
         return;
-    }
-    case Json::value_t::array: {
-        out += '[';
-        bool first = true;
-        for (const Json& element : value) {
-            if (!first) {
-                out += ',';
-            }
-            first = false;
-            appendCompactJson(out, element);
-        }
-        out += ']';
+    case Json::value_t::array:
+        appendArray(out, value);
         return;
-    }
     case Json::value_t::string:
         appendJsonString(out, value.get_ref<const std::string&>());
         return;

@@ -4,120 +4,10 @@
 // (exact instants, orders, backoff, bounds) is tested event by event with a manual clock in
 // tests/unit/client; here TTLs leave seconds of slack and every wait has a generous deadline.
 
-#include "client_event_log.hpp"
-#include "protocol/codes.hpp"
-#include "protocol/names.hpp"
-#include "server_process.hpp"
-#include "ws_test_client.hpp"
-
-#include <parley/client/access_manager.hpp>
-#include <parley/client/chat_client.hpp>
-
-#include <gtest/gtest.h>
-
-#include <atomic>
-#include <csignal>
-#include <thread>
+#include "client_end_to_end.hpp"
 
 namespace parley::testing {
 namespace {
-
-using namespace std::chrono_literals;
-using client::ChatClient;
-using client::ChatClientOptions;
-using client::ConnectionState;
-using token::TokenError;
-
-std::string tokenError(TokenError code) {
-    return "tokenError:" + std::to_string(static_cast<int>(code));
-}
-
-std::string disconnected(protocol::CloseCode code) {
-    return "disconnected:" + std::to_string(static_cast<int>(code));
-}
-
-int codeOf(TokenError code) {
-    return static_cast<int>(code);
-}
-
-std::string urlOf(std::uint16_t port) {
-    return "ws://127.0.0.1:" + std::to_string(port) + "/v1/ws";
-}
-
-// Polls a condition the SDK exposes only as state (not as an event), with a deadline.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    return condition();
-}
-
-struct Client {
-    std::shared_ptr<ClientEventLog> log = std::make_shared<ClientEventLog>();
-    std::shared_ptr<ChatClient> chat;
-
-    Client(std::uint16_t port, const std::string& token, std::chrono::seconds window = 1s,
-           lifecycle::BackoffPolicy reconnect = {.initial = 50ms, .max = 200ms}) {
-        chat = ChatClient::create(token, ChatClientOptions{.url = urlOf(port),
-                                                           .about_to_expire_window = window,
-                                                           .reconnect = reconnect,
-                                                           .listener = log});
-    }
-};
-
-std::vector<std::int64_t> indexesOf(const std::vector<client::Message>& messages) {
-    std::vector<std::int64_t> out;
-    for (const auto& message : messages) {
-        out.push_back(message.index);
-    }
-    return out;
-}
-
-std::vector<std::int64_t> range(std::int64_t count) {
-    std::vector<std::int64_t> out;
-    for (std::int64_t i = 0; i < count; ++i) {
-        out.push_back(i);
-    }
-    return out;
-}
-
-// A server that can be killed and started again on the same port and data directory, so
-// clients reconnect to the same URL and find what was stored.
-class RestartableServer {
-public:
-    explicit RestartableServer(const std::string& name)
-        : data_dir_(std::filesystem::temp_directory_path() /
-                    ("parley-client-" + name + "-" + std::to_string(::getpid()))) {
-        std::filesystem::remove_all(data_dir_);
-        start();
-    }
-    ~RestartableServer() {
-        server_.reset();
-        std::filesystem::remove_all(data_dir_);
-    }
-    RestartableServer(const RestartableServer&) = delete;
-    RestartableServer& operator=(const RestartableServer&) = delete;
-
-    std::uint16_t port() const { return port_; }
-    void kill() {
-        ASSERT_EQ(server_->stop(SIGKILL), 128 + SIGKILL);
-        server_.reset();
-    }
-    void start() {
-        server_ =
-            std::make_unique<ServerProcess>(std::vector<std::string>{}, data_dir_, true, port_);
-        port_ = server_->port();
-    }
-
-private:
-    std::filesystem::path data_dir_;
-    std::uint16_t port_ = 0;
-    std::unique_ptr<ServerProcess> server_;
-};
 
 TEST(ClientEndToEnd, AnExpiredTokenAtCreateGivesTheExpiredCodeAndNoConnectedEvent) {
     ServerProcess server;
@@ -234,53 +124,6 @@ TEST(ClientEndToEnd, RenewalByProviderMakesOneCallPerRenewalAndLosesNoMessage) {
     }
 }
 
-TEST(ClientEndToEnd, ServerRestartMidConversationLosesAndRepeatsNothing) {
-    RestartableServer server{"restart"};
-    const std::uint16_t port = server.port();
-    Client alice{port, mintToken("alice", 600s)};
-    Client bob{port, mintToken("bob", 600s)};
-    ASSERT_TRUE(alice.chat->createChannel("conv").get());
-    ASSERT_TRUE(bob.chat->join("conv").get());
-    for (int i = 0; i < 5; ++i) {
-        ASSERT_TRUE(bob.chat->send("conv", "before-" + std::to_string(i)).get());
-    }
-    ASSERT_TRUE(alice.log->waitForMessages(5));
-
-    server.kill();
-    ASSERT_TRUE(alice.log->waitFor("disconnected:0"));
-    server.start();
-    // Bob's sends wait for his reconnection; Alice may still be reconnecting while they land.
-    for (int i = 0; i < 5; ++i) {
-        auto sent = bob.chat->send("conv", "after-" + std::to_string(i)).get();
-        ASSERT_TRUE(sent) << sent.error().message;
-    }
-    ASSERT_TRUE(alice.log->waitFor("reconnected:alice"));
-    ASSERT_TRUE(alice.log->waitForMessages(10));
-    EXPECT_EQ(indexesOf(alice.log->messages()), range(10)) << "exactly once, in index order";
-    // A later message still arrives live, once.
-    ASSERT_TRUE(bob.chat->send("conv", "late").get());
-    ASSERT_TRUE(alice.log->waitForMessages(11));
-    EXPECT_EQ(indexesOf(alice.log->messages()), range(11));
-}
-
-TEST(ClientEndToEnd, UpdateTokenWhileReconnectingIsUsedByTheNextInit) {
-    RestartableServer server{"update"};
-    Client alice{server.port(), mintToken("alice", 600s)};
-    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
-    server.kill();
-    ASSERT_TRUE(
-        eventually([&] { return alice.chat->stats().state == ConnectionState::kReconnecting; }));
-    auto update = alice.chat->updateToken(mintToken("alice", 900s));
-    EXPECT_EQ(update.wait_for(0s), std::future_status::timeout)
-        << "the server's verdict comes with the next init";
-    server.start();
-    ASSERT_EQ(update.wait_for(10s), std::future_status::ready);
-    auto accepted = update.get();
-    ASSERT_TRUE(accepted) << accepted.error().message;
-    ASSERT_TRUE(alice.log->waitFor("reconnected:alice"));
-    EXPECT_EQ(alice.log->count("tokenUpdated"), 1U);
-}
-
 TEST(ClientEndToEnd, AnotherIdentityIsRefusedAsInvalidGrantsAndTheConnectionStays) {
     ServerProcess server;
     Client alice{server.port(), mintToken("alice", 600s)};
@@ -291,40 +134,6 @@ TEST(ClientEndToEnd, AnotherIdentityIsRefusedAsInvalidGrantsAndTheConnectionStay
     ASSERT_TRUE(alice.log->waitFor(tokenError(TokenError::kInvalidGrants)));
     EXPECT_TRUE(alice.chat->ping().get()) << "the old token stays in force";
     EXPECT_EQ(alice.chat->stats().connect_attempts, 1U);
-}
-
-TEST(ClientEndToEnd, NoReconnectAttemptWithATokenKnownToBeExpired) {
-    auto server = std::make_unique<ServerProcess>();
-    Client alice{server->port(), mintToken("alice", 5s)};
-    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
-    server->stop(SIGKILL); // the connection breaks before the server could close it at exp
-    server.reset();
-    ASSERT_TRUE(alice.log->waitFor("tokenExpired", 1, 20s));
-    ASSERT_TRUE(
-        eventually([&] { return alice.chat->stats().state == ConnectionState::kWaitingForToken; }));
-    // Reconnects only ever start from the reconnect timer: with no timer armed, none can follow.
-    const auto stats = alice.chat->stats();
-    EXPECT_EQ(stats.armed_timers, 0);
-    EXPECT_EQ(stats.open_sockets, 0);
-}
-
-TEST(ClientEndToEnd, ALongOutageHoldsOneSocketAndAFixedSetOfTimers) {
-    auto server = std::make_unique<ServerProcess>();
-    Client alice{server->port(), mintToken("alice", 600s), 1s, {.initial = 5ms, .max = 20ms}};
-    ASSERT_TRUE(alice.log->waitFor("connected:alice"));
-    server->stop(SIGKILL);
-    server.reset();
-    int samples = 0;
-    ASSERT_TRUE(eventually(
-        [&] {
-            const auto stats = alice.chat->stats();
-            EXPECT_LE(stats.open_sockets, 1);
-            EXPECT_LE(stats.armed_timers, 2) << "the lifecycle timer and the reconnect timer";
-            ++samples;
-            return stats.connect_attempts >= 60;
-        },
-        20s));
-    EXPECT_GE(samples, 2) << "the bounds were checked during the outage, not only at its end";
 }
 
 TEST(ClientEndToEnd, ShutdownThenAnotherIdentityInTheSameProcess) {
@@ -413,6 +222,7 @@ TEST(ClientEndToEnd, UpdateTokenInsideACallbackRenewsWithoutDeadlockOrReconnect)
 }
 
 // DESIGN rule 13: one cause, one code, wherever it is found.
+
 TEST(ClientEndToEnd, TheSameCauseGivesTheSameCodeWhereverItIsFound) {
     ServerProcess server;
     const std::string expired = mintTokenAt("alice", std::chrono::system_clock::now() - 20s, 10s);
