@@ -1,5 +1,6 @@
 #include "cli/serve_command.hpp"
 
+#include "cli/serve_args.hpp"
 #include "server/log_text.hpp"
 #include "server/server.hpp"
 #include "server/server_config.hpp"
@@ -13,32 +14,6 @@ namespace parley::cli {
 namespace {
 
 using server::ServerOptions;
-
-struct ServeArgs {
-    std::string config;
-    std::string listen;
-    std::string data;
-    std::string store;
-    std::string broker;
-    std::string node_id;
-    std::string account_sid;
-    std::string api_key;
-    std::string api_secret;
-    std::string chat_service;
-    std::optional<std::int64_t> window;
-    std::optional<unsigned> threads;
-    std::optional<double> init_timeout;
-    std::optional<std::int64_t> keep_alive;
-    std::optional<double> rate;
-    std::optional<double> burst;
-    std::optional<std::size_t> max_per_identity;
-    std::optional<std::size_t> max_channels;
-    std::optional<std::size_t> max_outbox_bytes;
-    std::string log_level = "info";
-    std::string tls_cert;
-    std::string tls_key;
-    std::string web_token_url;
-};
 
 // The key from the flags (or PARLEY_* environment), if any. The three go together: a key without
 // a secret would accept tokens signed with an empty one, and one without its account would not
@@ -134,7 +109,8 @@ void applyConfigFile(const server::ConfigFile& config, ServerOptions& options) {
 }
 
 // Flags override the config file.
-void applyFlags(const ServeArgs& args, ServerOptions& options) {
+// Where the data lives, how events travel, and what this node is called.
+void applyPlaceFlags(const ServeArgs& args, ServerOptions& options) {
     if (!args.data.empty()) {
         options.data_dir = args.data;
     }
@@ -150,6 +126,13 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     if (!args.chat_service.empty()) {
         options.chat_service_sid = args.chat_service;
     }
+    if (!args.web_token_url.empty()) {
+        options.web.token_url = args.web_token_url;
+    }
+}
+
+// What a connection and an identity may do.
+void applySessionFlags(const ServeArgs& args, ServerOptions& options) {
     if (args.window) {
         options.session.about_to_expire_window = std::chrono::seconds{*args.window};
     }
@@ -178,9 +161,11 @@ void applyFlags(const ServeArgs& args, ServerOptions& options) {
     if (args.max_outbox_bytes) {
         options.session.max_outbox_bytes = *args.max_outbox_bytes;
     }
-    if (!args.web_token_url.empty()) {
-        options.web.token_url = args.web_token_url;
-    }
+}
+
+void applyFlags(const ServeArgs& args, ServerOptions& options) {
+    applyPlaceFlags(args, options);
+    applySessionFlags(args, options);
 }
 
 // The certificate and key come together, each from its flag or else from the config file.
@@ -318,68 +303,7 @@ int runServe(const ServeArgs& args, const char* program) {
 void addServeCommand(CLI::App& app, int& exit_code, const char* program) {
     auto* serve = app.add_subcommand("serve", "Run the chat server (WebSocket + HTTP)");
     auto args = std::make_shared<ServeArgs>();
-    serve->add_option("--config", args->config, "TOML config file (keys, limits, listen, data)")
-        ->check(CLI::ExistingFile);
-    serve->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
-    serve->add_option("--data", args->data, "Data directory for the database (default ./data)");
-    serve->add_option("--store", args->store,
-                      "Where channels and messages live: sqlite:DIR (default: SQLite in --data) or "
-                      "postgresql://USER@HOST:PORT/DB (several nodes)");
-    serve->add_option("--broker", args->broker,
-                      "How events reach every node's sessions: memory (default, one node) or "
-                      "redis://HOST:PORT (several nodes)");
-    serve->add_option("--node-id", args->node_id, "This node's name among several (/healthz)");
-    serve->add_option("--account-sid", args->account_sid, "Account SID the API key belongs to")
-        ->envname("PARLEY_ACCOUNT_SID");
-    serve->add_option("--api-key", args->api_key, "API key SID that signs tokens")
-        ->envname("PARLEY_API_KEY");
-    serve->add_option("--api-secret", args->api_secret, "That key's secret")
-        ->envname("PARLEY_API_SECRET");
-    serve->add_option("--chat-service", args->chat_service,
-                      "Require tokens' chat grant to name this service (IS...)");
-    serve
-        ->add_option("--about-to-expire-window", args->window,
-                     "Seconds before exp that token_about_to_expire is sent (default 180)")
-        ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}));
-    serve->add_option("--threads", args->threads, "io threads (default: one per core)")
-        ->check(CLI::Range(1U, 1024U));
-    serve
-        ->add_option("--init-timeout", args->init_timeout,
-                     "Seconds a connection has to send init (default 10)")
-        ->check(CLI::PositiveNumber);
-    serve
-        ->add_option("--keep-alive", args->keep_alive,
-                     "Seconds of silence before the server pings a connection; one silent for "
-                     "twice that is dropped. Keep it under a proxy's idle timeout (default 150)")
-        ->check(CLI::Range(std::int64_t{1}, server::kMaxKeepAlive.count()));
-    serve->add_option("--rate-limit", args->rate, "Frames per second per connection (default 50)")
-        ->check(CLI::PositiveNumber);
-    serve->add_option("--rate-burst", args->burst, "Burst of frames per connection (default 100)")
-        ->check(CLI::PositiveNumber);
-    serve
-        ->add_option("--max-connections-per-identity", args->max_per_identity,
-                     "Connections one identity may hold (default 16)")
-        ->check(CLI::PositiveNumber);
-    serve->add_option("--tls-cert", args->tls_cert,
-                      "PEM certificate chain: serve https:// and wss:// (with --tls-key)");
-    serve->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert");
-    serve
-        ->add_option("--web-token-url", args->web_token_url,
-                     "Where the web app gets tokens: it POSTs {\"identity\"} (with cookies) and "
-                     "expects {\"token\"}")
-        ->check([](const std::string& url) { return server::checkWebTokenUrl(url).value_or(""); });
-    serve
-        ->add_option("--max-channels-per-identity", args->max_channels,
-                     "Channels one identity may create (default 1000)")
-        ->check(CLI::PositiveNumber);
-    serve
-        ->add_option("--max-outbox-bytes", args->max_outbox_bytes,
-                     "Unsent bytes a connection may hold before it is closed as too slow "
-                     "(default 4194304)")
-        ->check(CLI::Range(server::kMinOutboxBytes, std::numeric_limits<std::size_t>::max()));
-    serve->add_option("--log-level", args->log_level, "Log detail")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-        ->capture_default_str();
+    addServeOptions(serve, *args);
     serve->callback([args, &exit_code, program] { exit_code = runServe(*args, program); });
 }
 

@@ -129,6 +129,23 @@ bool cutByBudget(const std::vector<Message>& page) {
     return !page.empty() && protocol::mayBeCutShort(bytes);
 }
 
+HttpResponse methodNotAllowed(const HttpRequest& request) {
+    auto response = httpError(request, http::status::method_not_allowed, "only GET is supported");
+    response.set(http::field::allow, "GET, HEAD"); // a 405 must say what is (RFC 9110, 15.5.6)
+    return response;
+}
+
+// A 426 must name the protocol to upgrade to (RFC 9110, 15.5.22), and Upgrade goes with a
+// Connection option of the same name (7.8); keep_alive() adds back close/keep-alive.
+HttpResponse upgradeRequired(const HttpRequest& request) {
+    auto response =
+        httpError(request, http::status::upgrade_required, "this endpoint speaks WebSocket only");
+    response.set(http::field::upgrade, "websocket");
+    response.set(http::field::connection, "Upgrade");
+    response.keep_alive(request.keep_alive());
+    return response;
+}
+
 } // namespace
 
 constexpr std::string_view kChannelsPath = "/v1/channels";
@@ -153,6 +170,16 @@ void RestApi::handle(HttpRequest request, Respond respond) const {
     });
 }
 
+HttpResponse RestApi::health(const HttpRequest& request) const {
+    const bool reachable = store_.reachable();
+    const std::string details = health_ ? health_(reachable) : "";
+    if (!reachable) {
+        return respond(request, http::status::service_unavailable, "store unreachable\n" + details,
+                       "text/plain");
+    }
+    return respond(request, http::status::ok, "ok\n" + details, "text/plain");
+}
+
 HttpResponse RestApi::answer(const HttpRequest& request) const {
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
@@ -165,33 +192,17 @@ HttpResponse RestApi::answer(const HttpRequest& request) const {
         return revocations(request, pageArgs(queryOf(request))); // GET and POST
     }
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
-        auto response =
-            httpError(request, http::status::method_not_allowed, "only GET is supported");
-        response.set(http::field::allow, "GET, HEAD"); // a 405 must say what is (RFC 9110, 15.5.6)
-        return response;
+        return methodNotAllowed(request);
     }
     if (path == "/healthz") {
-        const bool reachable = store_.reachable();
-        const std::string details = health_ ? health_(reachable) : "";
-        if (!reachable) {
-            return respond(request, http::status::service_unavailable,
-                           "store unreachable\n" + details, "text/plain");
-        }
-        return respond(request, http::status::ok, "ok\n" + details, "text/plain");
+        return health(request);
     }
     if (path == "/metrics") {
         return respond(request, http::status::ok, context_.metrics.render(),
                        "text/plain; version=0.0.4");
     }
     if (path == protocol::kWebSocketPath) {
-        // A 426 must name the protocol to upgrade to (RFC 9110, 15.5.22), and Upgrade goes with
-        // a Connection option of the same name (7.8); keep_alive() adds back close/keep-alive.
-        auto response = httpError(request, http::status::upgrade_required,
-                                  "this endpoint speaks WebSocket only");
-        response.set(http::field::upgrade, "websocket");
-        response.set(http::field::connection, "Upgrade");
-        response.keep_alive(request.keep_alive());
-        return response;
+        return upgradeRequired(request);
     }
     constexpr std::string_view kChannels = kChannelsPath;
     if (path == kChannels || path.starts_with("/v1/channels/")) {

@@ -40,6 +40,8 @@ public:
     void setHealthDetails(HealthDetails details) { health_ = std::move(details); }
 
 private:
+    /// /healthz: 200 while the store answers, 503 when it does not.
+    HttpResponse health(const HttpRequest& request) const;
     HttpResponse channels(const HttpRequest& request) const;
     HttpResponse messages(const HttpRequest& request, std::string_view channel) const;
     /// GET, HEAD and POST /v1/revocations (rest_revocations.cpp); `page` is the query's paging.

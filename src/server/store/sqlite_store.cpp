@@ -50,6 +50,52 @@ Message readMessage(const SqliteStatement& row, std::string_view channel_sid) {
 
 } // namespace
 
+namespace {
+
+// The statements of more than a line, named for sqlText().
+constexpr std::string_view kInsertChannelSql =
+    "INSERT INTO channels (sid, unique_name, friendly_name, type, attributes, "
+    "created_by, date_created) VALUES (?1, NULLIF(?2, ''), ?3, ?4, ?5, ?6, ?7)";
+
+// One lookup for both keys; a SID match sorts first.
+constexpr std::string_view kFindChannelSql =
+    "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
+    "created_by, date_created FROM channels WHERE sid = ?1 OR unique_name = ?1 "
+    "ORDER BY sid = ?1 DESC LIMIT 1";
+
+constexpr std::string_view kListChannelsSql =
+    "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
+    "created_by, date_created FROM channels AS c WHERE (?2 = 1 OR type = 'public' OR "
+    "EXISTS "
+    "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1)) "
+    "AND seq > ?3 ORDER BY seq LIMIT ?4";
+
+constexpr std::string_view kChannelsOfSql =
+    "SELECT c.sid FROM members AS m JOIN channels AS c ON c.seq = m.channel "
+    "WHERE m.identity = ?1 ORDER BY m.seq";
+
+constexpr std::string_view kInsertMemberSql =
+    "INSERT INTO members (channel, identity, joined_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (channel, identity) DO NOTHING";
+
+constexpr std::string_view kTakeNextIndexSql =
+    "UPDATE channels SET next_index = next_index + ?2 WHERE sid = ?1 "
+    "RETURNING seq, next_index - ?2";
+
+constexpr std::string_view kInsertMessageSql =
+    "INSERT INTO messages (channel, idx, sid, author, body, attributes, date_created) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+constexpr std::string_view kHistoryUpwardSql =
+    "SELECT idx, sid, author, body, attributes, date_created FROM messages "
+    "WHERE channel = ?1 AND idx > ?2 AND idx < ?3 ORDER BY idx LIMIT ?4";
+
+constexpr std::string_view kHistoryDownwardSql =
+    "SELECT idx, sid, author, body, attributes, date_created FROM messages "
+    "WHERE channel = ?1 AND idx > ?2 AND idx < ?3 ORDER BY idx DESC LIMIT ?4";
+
+} // namespace
+
 std::string_view SqliteStore::sqlText(Sql sql) {
     switch (sql) {
     case Sql::kChannelKey:
@@ -57,27 +103,17 @@ std::string_view SqliteStore::sqlText(Sql sql) {
     case Sql::kUniqueNameUsed:
         return "SELECT 1 FROM channels WHERE unique_name = ?1";
     case Sql::kInsertChannel:
-        return "INSERT INTO channels (sid, unique_name, friendly_name, type, attributes, "
-               "created_by, date_created) VALUES (?1, NULLIF(?2, ''), ?3, ?4, ?5, ?6, ?7)";
+        return kInsertChannelSql;
     case Sql::kFindChannel:
-        // One lookup for both keys; a SID match sorts first.
-        return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
-               "created_by, date_created FROM channels WHERE sid = ?1 OR unique_name = ?1 "
-               "ORDER BY sid = ?1 DESC LIMIT 1";
+        return kFindChannelSql;
     case Sql::kListChannels:
-        return "SELECT sid, COALESCE(unique_name, ''), friendly_name, type, attributes, "
-               "created_by, date_created FROM channels AS c WHERE (?2 = 1 OR type = 'public' OR "
-               "EXISTS "
-               "(SELECT 1 FROM members AS m WHERE m.channel = c.seq AND m.identity = ?1)) "
-               "AND seq > ?3 ORDER BY seq LIMIT ?4";
+        return kListChannelsSql;
     case Sql::kChannelsOf:
-        return "SELECT c.sid FROM members AS m JOIN channels AS c ON c.seq = m.channel "
-               "WHERE m.identity = ?1 ORDER BY m.seq";
+        return kChannelsOfSql;
     case Sql::kCountCreatedBy:
         return "SELECT COUNT(*) FROM channels WHERE created_by = ?1";
     case Sql::kInsertMember:
-        return "INSERT INTO members (channel, identity, joined_at) VALUES (?1, ?2, ?3) "
-               "ON CONFLICT (channel, identity) DO NOTHING";
+        return kInsertMemberSql;
     case Sql::kDeleteMember:
         return "DELETE FROM members WHERE channel = ?1 AND identity = ?2";
     case Sql::kIsMember:
@@ -85,17 +121,13 @@ std::string_view SqliteStore::sqlText(Sql sql) {
     case Sql::kMembers:
         return "SELECT identity, joined_at FROM members WHERE channel = ?1 ORDER BY seq";
     case Sql::kTakeNextIndex:
-        return "UPDATE channels SET next_index = next_index + ?2 WHERE sid = ?1 "
-               "RETURNING seq, next_index - ?2";
+        return kTakeNextIndexSql;
     case Sql::kInsertMessage:
-        return "INSERT INTO messages (channel, idx, sid, author, body, attributes, date_created) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        return kInsertMessageSql;
     case Sql::kHistoryUpward:
-        return "SELECT idx, sid, author, body, attributes, date_created FROM messages "
-               "WHERE channel = ?1 AND idx > ?2 AND idx < ?3 ORDER BY idx LIMIT ?4";
+        return kHistoryUpwardSql;
     case Sql::kHistoryDownward:
-        return "SELECT idx, sid, author, body, attributes, date_created FROM messages "
-               "WHERE channel = ?1 AND idx > ?2 AND idx < ?3 ORDER BY idx DESC LIMIT ?4";
+        return kHistoryDownwardSql;
     }
     return {};
 }
