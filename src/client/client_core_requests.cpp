@@ -3,6 +3,7 @@
 
 #include "client/client_core.hpp"
 #include "protocol/codes.hpp"
+#include "protocol/json_text.hpp"
 #include "protocol/names.hpp"
 #include "protocol/paging.hpp"
 
@@ -36,7 +37,7 @@ std::expected<std::string, Error> attributesOf(std::string_view text) {
             Error{.code = static_cast<int>(protocol::ErrorCode::kInvalidAttributes),
                   .message = std::string{describe(protocol::ErrorCode::kInvalidAttributes)}});
     }
-    return parsed.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return protocol::compactJson(parsed);
 }
 
 } // namespace

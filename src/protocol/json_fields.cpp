@@ -1,5 +1,7 @@
 #include "protocol/json_fields.hpp"
 
+#include "protocol/json_text.hpp"
+
 #include <limits>
 
 namespace parley::protocol::fields {
@@ -68,7 +70,7 @@ Decoded<std::string> attributes(const Json& object, std::size_t max_bytes) {
     if (!value->is_object()) {
         return shapeError("attributes must be a JSON object", ErrorCode::kInvalidAttributes);
     }
-    std::string compact = value->dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string compact = compactJson(*value);
     if (compact.size() > max_bytes) {
         return shapeError("attributes larger than 16 KiB", ErrorCode::kInvalidAttributes);
     }

@@ -26,7 +26,7 @@ constexpr std::array<std::uint8_t, 256> kEscapedWidth = [] {
 }();
 
 bool mustEscape(unsigned char byte) {
-    return byte < 0x20 || byte == '"' || byte == '\\';
+    return kEscapedWidth.at(byte) != 0;
 }
 
 // The position of the first byte from `from` on that a JSON string must escape, or the size.

@@ -1,6 +1,7 @@
 #include "protocol/requests.hpp"
 
 #include "protocol/json_fields.hpp"
+#include "protocol/json_text.hpp"
 
 #include <array>
 
@@ -107,7 +108,7 @@ Json encodeArgs(const PingRequest& /*request*/) {
 std::string encodeRequest(std::uint64_t id, std::string_view op, Json args) {
     args["id"] = id;
     args["op"] = op;
-    return args.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return compactJson(args);
 }
 
 template <> Decoded<InitRequest> decodeArgs(const Json& frame) {

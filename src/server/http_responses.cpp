@@ -1,5 +1,7 @@
 #include "server/http_responses.hpp"
 
+#include "protocol/json_text.hpp"
+
 namespace parley::server {
 
 namespace http = boost::beast::http;
@@ -23,7 +25,7 @@ HttpResponse respond(const HttpRequest& request, http::status status, std::strin
 }
 
 std::string dump(const nlohmann::json& json) {
-    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return protocol::compactJson(json);
 }
 
 HttpResponse jsonError(const HttpRequest& request, http::status status, int code,
