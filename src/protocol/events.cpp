@@ -2,9 +2,12 @@
 
 #include "protocol/frame.hpp"
 #include "protocol/json_fields.hpp"
+#include "protocol/json_text.hpp"
 #include "protocol/names.hpp"
 
 #include <array>
+#include <charconv>
+#include <cstdint>
 #include <utility>
 
 namespace parley::protocol {
@@ -72,9 +75,48 @@ std::optional<EventKind> parseEventKind(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+
+void appendInteger(std::string& out, std::int64_t value) {
+    std::array<char, 24> digits{};
+    const auto [end, error] = std::to_chars(digits.begin(), digits.end(), value);
+    out.append(digits.begin(), end);
+}
+
+} // namespace
+
+// Written field by field rather than built as a json object and dumped: the server makes one per
+// message sent, on the thread that commits the channel's messages. The bytes are what
+// eventFrame(kMessage, {channel, toJson(message)}) writes (keys in nlohmann's sorted order; the
+// tests compare the two), the stored attributes parsed and written again unless they are "{}".
 std::string messageEvent(const MessageObject& message) {
-    return eventFrame(event::kMessage,
-                      {{"channel", message.channel}, {"message", toJson(message)}});
+    constexpr std::string_view kEmptyObject = "{}";
+    std::string out;
+    out.reserve(160 + message.body.size() + message.attributes_json.size());
+    out += R"({"channel":)";
+    appendJsonString(out, message.channel);
+    out += R"(,"event":)";
+    appendJsonString(out, event::kMessage);
+    out += R"(,"message":{"attributes":)";
+    if (message.attributes_json == kEmptyObject) {
+        out += kEmptyObject;
+    } else {
+        appendCompactJson(out, fields::attributesObject(message.attributes_json));
+    }
+    out += R"(,"author":)";
+    appendJsonString(out, message.author);
+    out += R"(,"body":)";
+    appendJsonString(out, message.body);
+    out += R"(,"channel":)";
+    appendJsonString(out, message.channel);
+    out += R"(,"date_created":)";
+    appendInteger(out, message.date_created);
+    out += R"(,"index":)";
+    appendInteger(out, message.index);
+    out += R"(,"sid":)";
+    appendJsonString(out, message.sid);
+    out += "}}";
+    return out;
 }
 
 std::string memberEvent(EventKind kind, const MemberEvent& member) {

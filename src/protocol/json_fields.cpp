@@ -78,6 +78,9 @@ Decoded<std::string> attributes(const Json& object, std::size_t max_bytes) {
 }
 
 Json attributesObject(const std::string& compact) {
+    if (compact == "{}") {
+        return Json::object(); // most messages have none: no parse
+    }
     auto parsed = Json::parse(compact, nullptr, /*allow_exceptions=*/false);
     return parsed.is_object() ? parsed : Json::object();
 }

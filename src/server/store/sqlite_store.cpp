@@ -182,14 +182,27 @@ std::unexpected<StoreError> SqliteStore::fail() {
     return std::unexpected(StoreError::kFailed);
 }
 
+// Every send asks for its channel's key twice (membership, then the append): a map lookup
+// instead of a statement. A key never changes and no channel is ever deleted, so what is cached
+// stays true; a key is cached only once read from a committed row (createChannel's own insert
+// does not come through here), so no rolled-back transaction leaves one behind.
 StoreResult<std::int64_t> SqliteStore::channelKey(std::string_view channel_sid) {
+    if (const auto cached = channel_keys_.find(channel_sid); cached != channel_keys_.end()) {
+        return cached->second;
+    }
     const StatementLease query{statement(Sql::kChannelKey)};
     if (!query->bind(channel_sid)) {
         return fail();
     }
     switch (query->step()) {
-    case StepResult::kRow:
-        return query->columnInt64(0);
+    case StepResult::kRow: {
+        const std::int64_t key = query->columnInt64(0);
+        if (channel_keys_.size() >= kMaxCachedChannelKeys) {
+            channel_keys_.clear();
+        }
+        channel_keys_.emplace(channel_sid, key);
+        return key;
+    }
     case StepResult::kDone:
         return std::unexpected(StoreError::kNotFound);
     case StepResult::kError:

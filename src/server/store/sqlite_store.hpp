@@ -28,6 +28,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::server {
@@ -106,8 +107,20 @@ private:
     /// createChannel's checks before the insert: unique name free, creator under its quota.
     StoreResult<void> admitChannel(const NewChannel& channel);
 
+    /// A std::string hash that also takes string_views, so a lookup builds no string.
+    struct SidHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sid) const noexcept {
+            return std::hash<std::string_view>{}(sid);
+        }
+    };
+    /// Bounds channel_keys_ (a few MB at most); past it the cache starts over.
+    static constexpr std::size_t kMaxCachedChannelKeys = 65536;
+
     std::mutex mutex_;
     SqliteConnection connection_;
+    std::unordered_map<std::string, std::int64_t, SidHash, std::equal_to<>>
+        channel_keys_; // channel SID -> row key, under mutex_
     // Indexed by Sql; declared after connection_ so they are finalized before it closes.
     std::vector<SqliteStatement> statements_;
     SqliteOptions options_;

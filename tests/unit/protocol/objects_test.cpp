@@ -1,8 +1,15 @@
 #include "protocol/events.hpp"
+#include "protocol/json_text.hpp"
+#include "protocol/names.hpp"
 #include "protocol/objects.hpp"
 #include "protocol/replies.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
 
 namespace parley::protocol {
 namespace {
@@ -71,6 +78,33 @@ TEST(Events, AServerFrameIsAReplyOrAnEventAndNothingElse) {
     EXPECT_FALSE(event.kind.has_value());
     EXPECT_EQ(event.server_time, 5);
     EXPECT_FALSE(parseServerFrame(std::string(kMaxServerFrameBytes + 1, ' ')));
+}
+
+// messageEvent writes its frame field by field; a frame built as a json object and dumped is the
+// reference, byte for byte: escapes, UTF-8 (and bytes that are not), attributes empty or not,
+// extreme integers.
+TEST(Events, AMessageEventIsTheBytesOfTheSameEventBuiltAsJson) {
+    std::vector<MessageObject> messages{kMessage};
+    messages.push_back({.sid = "IM\"quoted\"",
+                        .index = 0,
+                        .channel = "CH\u00e9",
+                        .author = "",
+                        .body = "tab\t nl\n ctl\x01 \\ / \u20ac \xff\xfe",
+                        .attributes_json = "{}",
+                        .date_created = -1});
+    messages.push_back({.sid = "IM2",
+                        .index = std::numeric_limits<std::int64_t>::max(),
+                        .channel = "CH2",
+                        .author = "b\"o\"b",
+                        .body = std::string(300, 'x'),
+                        .attributes_json = R"({"z":[1,"\u00e9",{"a":null}],"b":true})",
+                        .date_created = std::numeric_limits<std::int64_t>::min()});
+    messages.push_back({.sid = "IM3", .attributes_json = "not json"});
+    for (const MessageObject& message : messages) {
+        const Json reference = {
+            {"event", event::kMessage}, {"channel", message.channel}, {"message", toJson(message)}};
+        EXPECT_EQ(messageEvent(message), compactJson(reference)) << message.body;
+    }
 }
 
 } // namespace
