@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace parley::server {
@@ -18,11 +20,68 @@ DeliveryInbox& DeliveryInbox::of(const boost::asio::any_io_executor& executor) {
         boost::asio::query(executor, boost::asio::execution::context));
 }
 
+DeliveryInbox::ThreadBatch& DeliveryInbox::threadBatch() {
+    thread_local ThreadBatch batch;
+    return batch;
+}
+
+DeliveryInbox::Batch::Batch() {
+    ++threadBatch().depth;
+}
+
+DeliveryInbox::Batch::~Batch() {
+    ThreadBatch& batch = threadBatch();
+    if (--batch.depth > 0) {
+        return; // the outermost hands over
+    }
+    for (Collected& collected : batch.collected) {
+        collected.inbox->pushAll(collected.deliveries, collected.executor);
+        batch.spare.push_back(std::move(collected.deliveries));
+    }
+    batch.collected.clear();
+}
+
 void DeliveryInbox::push(std::shared_ptr<Target> target, Payload payload,
                          const boost::asio::any_io_executor& executor) {
+    if (ThreadBatch& batch = threadBatch(); batch.depth > 0) {
+        // A linear search: one entry per io thread this batch delivers to.
+        auto collected = std::find_if(batch.collected.begin(), batch.collected.end(),
+                                      [this](const Collected& c) { return c.inbox == this; });
+        if (collected == batch.collected.end()) {
+            std::vector<Delivery> deliveries;
+            if (!batch.spare.empty()) {
+                deliveries = std::move(batch.spare.back());
+                batch.spare.pop_back();
+            }
+            collected = batch.collected.insert(batch.collected.end(),
+                                               Collected{.inbox = this,
+                                                         .executor = executor,
+                                                         .deliveries = std::move(deliveries)});
+        }
+        collected->deliveries.push_back(Delivery{std::move(target), std::move(payload)});
+        return;
+    }
     {
         const std::lock_guard lock{mutex_};
         pending_.push_back(Delivery{std::move(target), std::move(payload)});
+        if (drain_posted_) {
+            return;
+        }
+        drain_posted_ = true;
+    }
+    boost::asio::post(executor, [this] { drain(); });
+}
+
+void DeliveryInbox::pushAll(std::vector<Delivery>& deliveries,
+                            const boost::asio::any_io_executor& executor) {
+    {
+        const std::lock_guard lock{mutex_};
+        if (pending_.empty()) {
+            pending_.swap(deliveries); // the batch's capacity goes to the io thread and back
+        } else {
+            std::move(deliveries.begin(), deliveries.end(), std::back_inserter(pending_));
+            deliveries.clear();
+        }
         if (drain_posted_) {
             return;
         }

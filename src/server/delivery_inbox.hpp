@@ -45,11 +45,43 @@ public:
     void push(std::shared_ptr<Target> target, Payload payload,
               const boost::asio::any_io_executor& executor);
 
+    /// While a batch lives on a thread, push() from that thread only collects; when the outermost
+    /// batch ends, each inbox takes what was pushed to it under one lock, with one drain posted.
+    /// The hub hands a message to every member under one: a channel of a hundred members costs
+    /// each io thread's inbox one lock per message, not a hundred (the io thread drains the same
+    /// inbox, so each of those locks could also make it wait).
+    class Batch {
+    public:
+        Batch();
+        /// Hands over what was collected.
+        ~Batch();
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+    };
+
 private:
     struct Delivery {
         std::shared_ptr<Target> target;
         Payload payload;
     };
+    /// What a thread's batch holds for one inbox.
+    struct Collected {
+        DeliveryInbox* inbox;
+        boost::asio::any_io_executor executor;
+        std::vector<Delivery> deliveries;
+    };
+    /// The batches living on one thread: their depth, what they collected, and the emptied
+    /// vectors of earlier batches (their capacity: a busy broker thread allocates nothing for
+    /// it). Nothing names an inbox between batches, so none is named after it is gone.
+    struct ThreadBatch {
+        int depth = 0;
+        std::vector<Collected> collected;
+        std::vector<std::vector<Delivery>> spare;
+    };
+    static ThreadBatch& threadBatch();
+
+    /// Appends `deliveries` (emptied) to pending_ under one lock; posts the drain if needed.
+    void pushAll(std::vector<Delivery>& deliveries, const boost::asio::any_io_executor& executor);
 
     void drain();
     void shutdown() override;

@@ -1,5 +1,7 @@
 #include "server/hub.hpp"
 
+#include "server/delivery_inbox.hpp"
+
 #include <algorithm>
 
 namespace parley::server {
@@ -182,6 +184,7 @@ std::size_t Hub::sessionCount() const {
 }
 
 void Hub::onBrokerEvent(std::string_view topic, const ChannelEvent& event) {
+    const DeliveryInbox::Batch batch; // one hand-over per io thread, not one per session
     if (isIdentityTopic(topic)) {
         for (const auto& session : onIdentityEvent(event)) {
             session->deliver(event.frame);

@@ -5,6 +5,7 @@
 // holding, else the one store worker in onRead (`delivering`); a read that completes meanwhile
 // leaves its result for that worker. Events that arrive while holding wait in `held`.
 
+#include "server/delivery_inbox.hpp"
 #include "server/hub.hpp"
 
 #include <limits>
@@ -136,6 +137,7 @@ void Hub::onRead(const std::string& channel, std::uint64_t generation, Backfill:
                 return;
             }
         }
+        const DeliveryInbox::Batch handover; // the lot in one hand-over per io thread
         for (const auto& [targets, frame] : batch) {
             deliverTo(targets, frame);
         }
