@@ -1,5 +1,7 @@
 #include "server/asio_timer_scheduler.hpp"
 
+#include "server/outbox_stream.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -55,7 +57,12 @@ token::Scheduler::TimerId AsioTimerScheduler::scheduleAt(token::TimePoint due,
         auto run = std::move(slot->task);
         slot->id = 0;
         slot->task = nullptr;
+        // What the task queues (token_about_to_expire, token_expired and the close) is written
+        // when it returns, not by a flush posted behind every other timer due now: when
+        // thousands of tokens share an exp, each connection's frame leaves as its timer runs.
+        OutboxCork cork;
         run();
+        cork.flush();
     });
     return id;
 }

@@ -7,10 +7,12 @@
 //     channel is referenced by each member's queue, never copied per member at queueing time;
 //   - raw bytes (queueRaw): the handshake's HTTP response and the control frames (pong, idle
 //     ping, close), each taken whole, so a control frame never lands inside a message.
-// What is queued in one pass of the io loop goes out together at the end of the pass, in one
-// gather write (headers and frames under kCopyBelow copied into one buffer, larger messages
-// referenced where they are), and what is queued while a write is in flight goes out in the next
-// one: a syscall per connection per pass, not one per frame.
+// What is queued in one pass of the io loop goes out together at the end of the pass, and what is
+// queued while a write is in flight goes out in the next one: a syscall per connection per pass,
+// not one per frame. On plain TCP the pass's frames are first offered to the socket in one
+// non-blocking sendmsg straight from the queue (headers and shared messages where they are); only
+// what the socket does not take then goes the asynchronous way (TLS always does): one gather
+// write, headers and frames under kCopyBelow copied into one buffer, larger messages referenced.
 //
 // Threading: the connection's io thread only (the executor of the stream under it).
 
@@ -19,6 +21,8 @@
 #include "server/ws_frame_header.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
@@ -49,7 +53,8 @@ public:
     void add(OutboxStream& outbox, std::shared_ptr<void> owner);
 
 private:
-    std::vector<std::pair<OutboxStream*, std::shared_ptr<void>>> corked_;
+    // Inline room for a few: a timer's cork holds its one connection without allocating.
+    boost::container::small_vector<std::pair<OutboxStream*, std::shared_ptr<void>>, 4> corked_;
     OutboxCork* previous_;
 };
 
@@ -118,9 +123,25 @@ private:
 
     /// Entries a queue is given room for when its first frame comes.
     static constexpr std::size_t kFirstEntries = 16;
+    /// Buffers in one sendmsg (Linux's IOV_MAX): two per frame, header and message.
+    static constexpr std::size_t kMaxVectors = 1024;
+
+    /// What one writeNow() put in the socket: whole entries, then bytes of the next one.
+    struct WrittenNow {
+        std::size_t entries = 0;
+        std::size_t bytes_of_next = 0;
+        boost::system::error_code error; // the socket failed: nothing more will go
+    };
+
     void reserveQueue();
     void scheduleFlush();
     void flush();
+    /// On plain TCP: one non-blocking sendmsg from the queue itself (see the definition).
+    WrittenNow writeNow(boost::asio::ip::tcp::socket& socket);
+    /// Drops the first `entries` of the queue, all in the socket.
+    void retire(std::size_t entries);
+    /// Frees the write memory of an emptied queue and tells the listener.
+    void becameIdle();
     std::size_t gather();
     void writeSlice(std::shared_ptr<void> owner, std::size_t entries);
     /// Drops the first `bytes` of buffers_.

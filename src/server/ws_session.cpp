@@ -341,7 +341,10 @@ void WsSession::dropSlowReader(std::size_t refused_bytes) {
 
 void WsSession::closeAfterQueued(CloseCode /*code*/) {
     close_requested_ = true;
-    if (outbox_.idle()) {
+    // Behind a little output (token_expired, the last replies) the close frame is queued at once
+    // and goes out in the same write; behind a backlog it waits until that is written, so that
+    // its timeout does not count the backlog's time.
+    if (outbox_.queuedBytes() <= kCloseBehindBytes) {
         startClose();
     }
     readNext(); // the peer's close frame completes the handshake

@@ -47,6 +47,8 @@ public:
 
     /// How long the closing handshake may take before the socket is closed without it.
     static constexpr std::chrono::seconds kCloseTimeout{30};
+    /// closeAfterQueued queues the close frame at once behind at most this much output.
+    static constexpr std::size_t kCloseBehindBytes = std::size_t{64} << 10U;
 
     WsSession(WsStream&& stream, ServerContext& context);
     ~WsSession() override;
