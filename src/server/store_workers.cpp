@@ -1,10 +1,27 @@
 #include "server/store_workers.hpp"
 
+#include "server/thread_policy.hpp"
+
 #include <boost/asio/post.hpp>
+
+#include <latch>
+#include <memory>
 
 namespace parley::server {
 
-StoreWorkers::StoreWorkers(unsigned threads) : pool_(threads) {}
+StoreWorkers::StoreWorkers(unsigned threads) : pool_(threads) {
+    // One task per thread that waits for the others: each worker thread takes exactly one, and
+    // becomes a background thread before any store work comes (thread_policy.hpp). The latch is
+    // shared with the tasks: a thread may still be leaving arrive_and_wait when this returns.
+    auto started = std::make_shared<std::latch>(threads);
+    for (unsigned i = 0; i < threads; ++i) {
+        boost::asio::post(pool_, [started] {
+            runAsBackgroundThread();
+            started->arrive_and_wait();
+        });
+    }
+    started->wait();
+}
 
 StoreWorkers::~StoreWorkers() {
     stop();

@@ -1,5 +1,7 @@
 #include "server/broker/memory_broker.hpp"
 
+#include "server/thread_policy.hpp"
+
 #include <algorithm>
 
 namespace parley::server {
@@ -79,6 +81,7 @@ void MemoryBroker::shutdown() {
 }
 
 void MemoryBroker::deliverLoop() {
+    runAsBackgroundThread(); // the io threads go first (thread_policy.hpp)
     std::unique_lock lock{mutex_};
     while (true) {
         queued_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -2,6 +2,7 @@
 
 #include "server/broker/asio_hiredis.hpp"
 #include "server/broker/redis_codec.hpp"
+#include "server/thread_policy.hpp"
 
 #include <boost/asio/post.hpp>
 #include <hiredis/async.h>
@@ -21,7 +22,10 @@ RedisBroker::RedisBroker(RedisOptions options)
         connect(Link::kPublish);
         connect(Link::kSubscribe);
     });
-    thread_ = std::thread{[this] { io_.run(); }};
+    thread_ = std::thread{[this] {
+        runAsBackgroundThread(); // the io threads go first (thread_policy.hpp)
+        io_.run();
+    }};
 }
 
 RedisBroker::~RedisBroker() {

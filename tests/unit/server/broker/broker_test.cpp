@@ -8,6 +8,7 @@
 #include "server/broker/redis_broker.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -31,6 +32,7 @@ struct Received {
     std::string topic;
     ChannelEvent event;
     std::thread::id thread;
+    int policy; // the delivering thread's scheduling policy
 };
 
 // Records every event it is handed and lets a test wait for a count.
@@ -39,7 +41,8 @@ public:
     void onBrokerEvent(std::string_view topic, const ChannelEvent& event) override {
         {
             const std::lock_guard lock{mutex_};
-            received_.push_back({std::string{topic}, event, std::this_thread::get_id()});
+            received_.push_back(
+                {std::string{topic}, event, std::this_thread::get_id(), sched_getscheduler(0)});
         }
         changed_.notify_all();
     }
@@ -129,6 +132,15 @@ TYPED_TEST(BrokerTest, DeliversTheEventWithItsTopicAndEveryField) {
     EXPECT_EQ(got.event.channel, "CH1");
     EXPECT_EQ(got.event.identity, "bob");
     EXPECT_EQ(*got.event.frame, "left");
+}
+
+// The delivering thread yields to the io threads when it wakes (server/thread_policy.hpp).
+TYPED_TEST(BrokerTest, DeliversOnABackgroundThread) {
+    auto& subscriber = this->template make<RecordingSubscriber>();
+    this->broker().subscribe(channelTopic("CH1"), subscriber);
+    this->broker().publish(channelTopic("CH1"), message("CH1", 1, "m1"));
+    ASSERT_TRUE(subscriber.waitFor(1));
+    EXPECT_EQ(subscriber.received().front().policy, SCHED_BATCH);
 }
 
 TYPED_TEST(BrokerTest, DeliversOnlyTheTopicsSubscribedTo) {
