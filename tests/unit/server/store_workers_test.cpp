@@ -29,7 +29,7 @@ TEST(StoreWorkers, EveryTaskRunsOnABackgroundThread) {
         if (order >= 0) {
             ordered.push_back(order);
         }
-        if (policies.size() == 3 * kTasks) {
+        if (policies.size() == std::size_t{3} * kTasks) {
             all_done.set_value();
         }
     };
