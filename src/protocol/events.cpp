@@ -93,28 +93,29 @@ std::string messageEvent(const MessageObject& message) {
     constexpr std::string_view kEmptyObject = "{}";
     std::string out;
     out.reserve(160 + message.body.size() + message.attributes_json.size());
-    out += R"({"channel":)";
-    appendJsonString(out, message.channel);
-    out += R"(,"event":)";
-    appendJsonString(out, event::kMessage);
+    // `before` is the punctuation and key ahead of the value.
+    const auto text = [&out](std::string_view before, std::string_view value) {
+        out += before;
+        appendJsonString(out, value);
+    };
+    const auto integer = [&out](std::string_view before, std::int64_t value) {
+        out += before;
+        appendInteger(out, value);
+    };
+    text(R"({"channel":)", message.channel);
+    text(R"(,"event":)", event::kMessage);
     out += R"(,"message":{"attributes":)";
     if (message.attributes_json == kEmptyObject) {
         out += kEmptyObject;
     } else {
         appendCompactJson(out, fields::attributesObject(message.attributes_json));
     }
-    out += R"(,"author":)";
-    appendJsonString(out, message.author);
-    out += R"(,"body":)";
-    appendJsonString(out, message.body);
-    out += R"(,"channel":)";
-    appendJsonString(out, message.channel);
-    out += R"(,"date_created":)";
-    appendInteger(out, message.date_created);
-    out += R"(,"index":)";
-    appendInteger(out, message.index);
-    out += R"(,"sid":)";
-    appendJsonString(out, message.sid);
+    text(R"(,"author":)", message.author);
+    text(R"(,"body":)", message.body);
+    text(R"(,"channel":)", message.channel);
+    integer(R"(,"date_created":)", message.date_created);
+    integer(R"(,"index":)", message.index);
+    text(R"(,"sid":)", message.sid);
     out += "}}";
     return out;
 }
