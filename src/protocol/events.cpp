@@ -88,9 +88,8 @@ void appendInteger(std::string& out, std::int64_t value) {
 // Written field by field rather than built as a json object and dumped: the server makes one per
 // message sent, on the thread that commits the channel's messages. The bytes are what
 // eventFrame(kMessage, {channel, toJson(message)}) writes (keys in nlohmann's sorted order; the
-// tests compare the two), the stored attributes parsed and written again unless they are "{}".
+// tests compare the two); the stored attributes are parsed and written again (no parse for "{}").
 std::string messageEvent(const MessageObject& message) {
-    constexpr std::string_view kEmptyObject = "{}";
     std::string out;
     out.reserve(160 + message.body.size() + message.attributes_json.size());
     // `before` is the punctuation and key ahead of the value.
@@ -105,11 +104,7 @@ std::string messageEvent(const MessageObject& message) {
     text(R"({"channel":)", message.channel);
     text(R"(,"event":)", event::kMessage);
     out += R"(,"message":{"attributes":)";
-    if (message.attributes_json == kEmptyObject) {
-        out += kEmptyObject;
-    } else {
-        appendCompactJson(out, fields::attributesObject(message.attributes_json));
-    }
+    appendCompactJson(out, fields::attributesObject(message.attributes_json));
     text(R"(,"author":)", message.author);
     text(R"(,"body":)", message.body);
     text(R"(,"channel":)", message.channel);

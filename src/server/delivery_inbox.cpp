@@ -64,12 +64,19 @@ void DeliveryInbox::push(std::shared_ptr<Target> target, Payload payload,
     {
         const std::lock_guard lock{mutex_};
         pending_.push_back(Delivery{std::move(target), std::move(payload)});
-        if (drain_posted_) {
+        if (!claimDrainLocked()) {
             return;
         }
-        drain_posted_ = true;
     }
     boost::asio::post(executor, [this] { drain(); });
+}
+
+bool DeliveryInbox::claimDrainLocked() {
+    if (drain_posted_) {
+        return false;
+    }
+    drain_posted_ = true;
+    return true;
 }
 
 void DeliveryInbox::pushAll(std::vector<Delivery>& deliveries,
@@ -82,10 +89,9 @@ void DeliveryInbox::pushAll(std::vector<Delivery>& deliveries,
             std::move(deliveries.begin(), deliveries.end(), std::back_inserter(pending_));
             deliveries.clear();
         }
-        if (drain_posted_) {
+        if (!claimDrainLocked()) {
             return;
         }
-        drain_posted_ = true;
     }
     boost::asio::post(executor, [this] { drain(); });
 }

@@ -80,6 +80,8 @@ private:
     };
     static ThreadBatch& threadBatch();
 
+    /// With mutex_ held: true if no drain is posted yet, and marks one posted (the caller posts).
+    bool claimDrainLocked();
     /// Appends `deliveries` (emptied) to pending_ under one lock; posts the drain if needed.
     void pushAll(std::vector<Delivery>& deliveries, const boost::asio::any_io_executor& executor);
 
