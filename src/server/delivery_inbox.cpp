@@ -43,6 +43,17 @@ DeliveryInbox::Batch::~Batch() {
 
 void DeliveryInbox::push(std::shared_ptr<Target> target, Payload payload,
                          const boost::asio::any_io_executor& executor) {
+    add(Delivery{.target = std::move(target), .fanout = nullptr, .payload = std::move(payload)},
+        executor);
+}
+
+void DeliveryInbox::pushFanout(std::shared_ptr<const Targets> targets, Payload payload,
+                               const boost::asio::any_io_executor& executor) {
+    add(Delivery{.target = nullptr, .fanout = std::move(targets), .payload = std::move(payload)},
+        executor);
+}
+
+void DeliveryInbox::add(Delivery delivery, const boost::asio::any_io_executor& executor) {
     if (ThreadBatch& batch = threadBatch(); batch.depth > 0) {
         // A linear search: one entry per io thread this batch delivers to.
         auto collected = std::find_if(batch.collected.begin(), batch.collected.end(),
@@ -58,17 +69,29 @@ void DeliveryInbox::push(std::shared_ptr<Target> target, Payload payload,
                                                          .executor = executor,
                                                          .deliveries = std::move(deliveries)});
         }
-        collected->deliveries.push_back(Delivery{std::move(target), std::move(payload)});
+        collected->deliveries.push_back(std::move(delivery));
         return;
     }
     {
         const std::lock_guard lock{mutex_};
-        pending_.push_back(Delivery{std::move(target), std::move(payload)});
+        pending_.push_back(std::move(delivery));
         if (!claimDrainLocked()) {
             return;
         }
     }
     boost::asio::post(executor, [this] { drain(); });
+}
+
+void DeliveryInbox::Delivery::hand() const {
+    if (target) {
+        target->deliverNow(payload);
+        return;
+    }
+    for (const std::weak_ptr<Target>& weak : *fanout) {
+        if (const auto alive = weak.lock()) {
+            alive->deliverNow(payload);
+        }
+    }
 }
 
 bool DeliveryInbox::claimDrainLocked() {
@@ -108,7 +131,7 @@ void DeliveryInbox::drain() {
     }
     OutboxCork cork;
     for (const Delivery& delivery : batch) {
-        delivery.target->deliverNow(delivery.payload);
+        delivery.hand();
     }
     batch.clear();
     spare_ = std::move(batch);

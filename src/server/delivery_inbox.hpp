@@ -10,6 +10,11 @@
 //
 // One inbox per io_context, as an Asio service of that context (use_service), so a session finds
 // its thread's inbox from its executor.
+//
+// A message for many sessions of one thread goes in as one fan-out (pushFanout): the list of its
+// targets, shared with the hub's cache, and the frame. The broker's thread then does one step
+// per io thread instead of one per member, and each target costs the io thread a weak-pointer
+// lock and a queue entry.
 
 #include "server/broker/broker.hpp"
 
@@ -33,6 +38,9 @@ public:
         ~Target() = default;
     };
 
+    /// A fan-out's targets, in delivery order. Weak: a session gone by the drain is skipped.
+    using Targets = std::vector<std::weak_ptr<Target>>;
+
     static inline boost::asio::execution_context::id id; // NOLINT: Asio's name for the key.
 
     explicit DeliveryInbox(boost::asio::execution_context& context);
@@ -44,6 +52,12 @@ public:
     /// `executor` runs `target` (the inbox's own context).
     void push(std::shared_ptr<Target> target, Payload payload,
               const boost::asio::any_io_executor& executor);
+
+    /// From any thread: `payload` for each of `targets` still alive at the drain, in the list's
+    /// order, after whatever was pushed for them before. One entry for all of them; the list
+    /// must not change afterwards (the hub builds a new one when members change).
+    void pushFanout(std::shared_ptr<const Targets> targets, Payload payload,
+                    const boost::asio::any_io_executor& executor);
 
     /// While a batch lives on a thread, push() from that thread only collects; when the outermost
     /// batch ends, each inbox takes what was pushed to it under one lock, with one drain posted.
@@ -60,9 +74,13 @@ public:
     };
 
 private:
+    // One target, or (target null) each live one of a fan-out.
     struct Delivery {
         std::shared_ptr<Target> target;
+        std::shared_ptr<const Targets> fanout;
         Payload payload;
+
+        void hand() const;
     };
     /// What a thread's batch holds for one inbox.
     struct Collected {
@@ -80,6 +98,8 @@ private:
     };
     static ThreadBatch& threadBatch();
 
+    /// Collects `delivery` in the thread's batch, or hands it over at once without one.
+    void add(Delivery delivery, const boost::asio::any_io_executor& executor);
     /// With mutex_ held: true if no drain is posted yet, and marks one posted (the caller posts).
     bool claimDrainLocked();
     /// Appends `deliveries` (emptied) to pending_ under one lock; posts the drain if needed.

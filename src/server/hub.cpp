@@ -26,8 +26,9 @@ bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>
     // Sessions destroyed without detach (cannot happen through WsSession, which always detaches,
     // but the count must not drift if it did).
     session_count_ -= std::min(
-        session_count_, static_cast<std::size_t>(std::erase_if(
-                            connected.sessions, [](const auto& weak) { return weak.expired(); })));
+        session_count_,
+        static_cast<std::size_t>(std::erase_if(
+            connected.sessions, [](const Attached& attached) { return attached.sink.expired(); })));
     if (connected.sessions.size() >= max_per_identity) {
         if (connected.sessions.empty()) {
             identities_.erase(identity);
@@ -37,7 +38,7 @@ bool Hub::attach(const std::string& identity, const std::shared_ptr<SessionSink>
     if (first) {
         broker_.subscribe(identityTopic(identity), *this);
     }
-    connected.sessions.push_back(session);
+    connected.sessions.push_back(Attached{.sink = session, .route = session->inboxRoute()});
     ++session_count_;
     forgetTargetsOfLocked(identity);
     return true;
@@ -61,12 +62,12 @@ void Hub::admit(const std::string& identity, const std::shared_ptr<SessionSink>&
     const std::lock_guard lock{mutex_};
     const auto found = identities_.find(identity);
     // Compared by owner, not by locking each: a last reference must not drop under the lock.
-    const bool attached =
-        found != identities_.end() &&
-        std::any_of(found->second.sessions.begin(), found->second.sessions.end(),
-                    [&session](const auto& weak) {
-                        return !weak.owner_before(session) && !session.owner_before(weak);
-                    });
+    const bool attached = found != identities_.end() &&
+                          std::any_of(found->second.sessions.begin(), found->second.sessions.end(),
+                                      [&session](const Attached& other) {
+                                          return !other.sink.owner_before(session) &&
+                                                 !session.owner_before(other.sink);
+                                      });
     if (attached) {
         found->second.slots.emplace(address, slot);
     } else {
@@ -86,8 +87,8 @@ void Hub::detach(const std::string& identity, const SessionSink* session) {
     }
     auto& sessions = found->second.sessions;
     const auto before = sessions.size();
-    std::erase_if(sessions, [session](const auto& weak) {
-        const auto alive = weak.lock();
+    std::erase_if(sessions, [session](const Attached& attached) {
+        const auto alive = attached.sink.lock();
         return !alive || alive.get() == session;
     });
     session_count_ -= std::min(session_count_, before - sessions.size());
@@ -198,11 +199,32 @@ void Hub::deliverTo(const SharedTargets& targets, const Payload& frame) {
     if (!targets) {
         return;
     }
-    for (const auto& weak : *targets) {
+    for (const ChannelTargets::Group& group : targets->groups) {
+        group.inbox->pushFanout(group.targets, frame, group.executor);
+    }
+    for (const auto& weak : targets->others) {
         if (const auto session = weak.lock()) {
             session->deliver(frame);
         }
     }
+}
+
+void Hub::ChannelTargets::add(const std::weak_ptr<SessionSink>& sink,
+                              const SessionSink::InboxRoute& route) {
+    if (route.inbox == nullptr) {
+        others.push_back(sink);
+        return;
+    }
+    // A linear search: one group per io thread.
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&route](const Group& g) { return g.inbox == route.inbox; });
+    if (group == groups.end()) {
+        group = groups.insert(groups.end(),
+                              Group{.inbox = route.inbox,
+                                    .executor = route.executor,
+                                    .targets = std::make_shared<DeliveryInbox::Targets>()});
+    }
+    group->targets->push_back(route.target);
 }
 
 void Hub::forgetTargetsOfLocked(const std::string& identity) {
@@ -218,8 +240,8 @@ void Hub::sessionsOfLocked(const std::string& identity, Targets& out) const {
     if (connected == identities_.end()) {
         return;
     }
-    for (const auto& weak : connected->second.sessions) {
-        if (auto session = weak.lock()) {
+    for (const Attached& attached : connected->second.sessions) {
+        if (auto session = attached.sink.lock()) {
             out.push_back(std::move(session));
         }
     }
@@ -249,12 +271,13 @@ Hub::SharedTargets Hub::channelTargetsLocked(const ChannelEvent& event) {
     if (members == channel_members_.end()) {
         return nullptr; // not cached: nothing to forget when a member joins
     }
-    auto targets = std::make_shared<std::vector<std::weak_ptr<SessionSink>>>();
+    auto targets = std::make_shared<ChannelTargets>();
     for (const std::string& identity : members->second) {
         const auto connected = identities_.find(identity);
         if (connected != identities_.end() && (message || identity != event.identity)) {
-            const auto& sessions = connected->second.sessions;
-            targets->insert(targets->end(), sessions.begin(), sessions.end());
+            for (const Attached& attached : connected->second.sessions) {
+                targets->add(attached.sink, attached.route);
+            }
         }
     }
     if (message) {

@@ -92,13 +92,30 @@ public:
 
 private:
     using Targets = std::vector<std::shared_ptr<SessionSink>>;
-    // A channel event's recipients, shared by the events that go to the same ones. Weak: the
-    // last reference to a session must never drop under the hub's lock (its destructor calls
-    // the hub), and dropping a cached list can happen there.
-    using SharedTargets = std::shared_ptr<const std::vector<std::weak_ptr<SessionSink>>>;
+    // A channel event's recipients, shared by the events that go to the same ones: those served
+    // by an io thread's inbox grouped by thread (one fan-out each), the others one by one. Weak:
+    // the last reference to a session must never drop under the hub's lock (its destructor
+    // calls the hub), and dropping a cached list can happen there.
+    struct ChannelTargets {
+        struct Group {
+            DeliveryInbox* inbox;
+            boost::asio::any_io_executor executor;
+            std::shared_ptr<DeliveryInbox::Targets> targets;
+        };
+        std::vector<Group> groups;
+        std::vector<std::weak_ptr<SessionSink>> others;
+
+        void add(const std::weak_ptr<SessionSink>& sink, const SessionSink::InboxRoute& route);
+    };
+    using SharedTargets = std::shared_ptr<const ChannelTargets>;
     static void deliverTo(const SharedTargets& targets, const Payload& frame);
+    // A session and its route, asked once when it attaches.
+    struct Attached {
+        std::weak_ptr<SessionSink> sink;
+        SessionSink::InboxRoute route;
+    };
     struct Connected {
-        std::vector<std::weak_ptr<SessionSink>> sessions;
+        std::vector<Attached> sessions;
         // Their slots in the broker's count across nodes (sessions given to admit).
         std::map<const SessionSink*, SessionSlot> slots;
         std::set<std::string, std::less<>> channels;

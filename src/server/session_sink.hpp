@@ -4,6 +4,11 @@
 
 #include "protocol/codes.hpp"
 #include "server/broker/broker.hpp"
+#include "server/delivery_inbox.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
 
 namespace parley::server {
 
@@ -18,6 +23,19 @@ public:
     /// verifying) and closes with 4403 if it is now revoked. Thread-safe, never blocks. Sinks
     /// that hold no token ignore it.
     virtual void recheckRevocation() {}
+
+    /// Where a sink served by an io thread takes its deliveries: that thread's inbox, its
+    /// executor, and the sink as the inbox's target. The hub hands a message to all such sinks
+    /// of one thread as one fan-out (DeliveryInbox::pushFanout) instead of calling deliver()
+    /// on each.
+    struct InboxRoute {
+        DeliveryInbox* inbox = nullptr;
+        boost::asio::any_io_executor executor;
+        std::weak_ptr<DeliveryInbox::Target> target;
+    };
+    /// This sink's route, or an empty one (inbox null): deliver() is then its only way in.
+    /// Called once per attach; must not change while attached.
+    virtual InboxRoute inboxRoute() { return {}; }
 };
 
 } // namespace parley::server

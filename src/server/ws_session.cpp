@@ -289,6 +289,13 @@ void WsSession::deliver(const Payload& payload) {
                 outbox_.get_executor());
 }
 
+SessionSink::InboxRoute WsSession::inboxRoute() {
+    auto* target = static_cast<DeliveryInbox::Target*>(this);
+    return InboxRoute{.inbox = &inbox_,
+                      .executor = outbox_.get_executor(),
+                      .target = std::shared_ptr<DeliveryInbox::Target>(shared_from_this(), target)};
+}
+
 void WsSession::deliverNow(const Payload& payload) {
     core_.deliver(payload);
 }

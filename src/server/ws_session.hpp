@@ -60,6 +60,7 @@ public:
 
     // SessionSink: from any thread.
     void deliver(const Payload& payload) override;
+    InboxRoute inboxRoute() override;
     void close(protocol::CloseCode code) override;
     void recheckRevocation() override;
 

@@ -1,5 +1,6 @@
 // DeliveryInbox: deliveries pushed from another thread reach their targets on the inbox's
-// io_context, in order, in one drain; a Batch on the pushing thread hands them over only when it
+// io_context, in order, in one drain; a fan-out reaches each of its targets still alive, in the
+// same order as single deliveries; a Batch on the pushing thread hands them over only when it
 // ends, with one drain per io_context.
 
 #include "server/delivery_inbox.hpp"
@@ -93,6 +94,41 @@ TEST(DeliveryInbox, ANestedBatchWaitsForTheOutermostAndKeepsTheOrder) {
     io.restart();
     EXPECT_EQ(io.poll(), 1U);
     EXPECT_EQ(target->got.back(), "again");
+}
+
+TEST(DeliveryInbox, AFanoutReachesEachLiveTargetInOrderWithSingleDeliveries) {
+    asio::io_context io;
+    const auto first = std::make_shared<RecordingTarget>();
+    const auto second = std::make_shared<RecordingTarget>();
+    auto gone = std::make_shared<RecordingTarget>();
+    const auto targets =
+        std::make_shared<const DeliveryInbox::Targets>(DeliveryInbox::Targets{first, gone, second});
+    DeliveryInbox& inbox = DeliveryInbox::of(io.get_executor());
+    push(io, first, "a");
+    inbox.pushFanout(targets, text("b"), io.get_executor());
+    push(io, second, "c");
+    gone.reset(); // before the drain: skipped
+    inbox.pushFanout(targets, text("d"), io.get_executor());
+    EXPECT_EQ(io.poll(), 1U);
+    EXPECT_EQ(first->got, (std::vector<std::string>{"a", "b", "d"}));
+    EXPECT_EQ(second->got, (std::vector<std::string>{"b", "c", "d"}));
+}
+
+TEST(DeliveryInbox, ABatchCollectsFanoutsWithSingleDeliveries) {
+    asio::io_context io;
+    const auto target = std::make_shared<RecordingTarget>();
+    const auto targets =
+        std::make_shared<const DeliveryInbox::Targets>(DeliveryInbox::Targets{target, target});
+    {
+        const DeliveryInbox::Batch batch;
+        push(io, target, "one");
+        DeliveryInbox::of(io.get_executor()).pushFanout(targets, text("twice"), io.get_executor());
+        push(io, target, "three");
+        EXPECT_EQ(io.poll(), 0U);
+        io.restart();
+    }
+    EXPECT_EQ(io.poll(), 1U);
+    EXPECT_EQ(target->got, (std::vector<std::string>{"one", "twice", "twice", "three"}));
 }
 
 } // namespace
