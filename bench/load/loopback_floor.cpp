@@ -1,6 +1,7 @@
 // loopback_floor: the kernel's own floor for parley_load's burst. It opens N loopback TCP
-// connections the way parley_load does (clients in a process of their own), lets them idle, then
-// sends one small segment to every one of them at once from T threads with plain send(2): no
+// connections the way parley_load does (clients in a process of their own, with its receive
+// stamps and its sampler, so the sender's kernel does the same work per segment), lets them idle,
+// then sends one small segment to every one of them at once from T threads with plain send(2): no
 // WebSocket, no event loop, no timers. The
 // time until the last segment has left is the least any server on this machine could take to tell
 // N clients something at the same instant; parley's lateness is measured against it
@@ -41,6 +42,10 @@ struct Options {
     unsigned rounds = 5;
     unsigned idle_ms = 1500;
     std::size_t bytes = 60;
+    // The clients as parley_load's: kernel receive stamps on every socket, and every Nth
+    // connection read by a thread at nice 0 asleep in epoll_wait (0: none).
+    bool stamp = true;
+    std::size_t sample_every = 10;
 };
 
 /// A descriptor that closes itself.
@@ -96,35 +101,15 @@ std::pair<Fd, sockaddr_in> listen() {
     return {std::move(listener), address};
 }
 
-/// The client side, in a child process of its own as parley_load is: connects from 127.0.0.2 ..
-/// 127.0.0.250 as parley_load binds them, and then, as parley_load's io threads do during the
-/// bursts, runs at nice 19 and polls one epoll set every 1 ms (never asleep in epoll_wait, so no
-/// send has to wake it), reading whatever came, until the parent exits.
-[[noreturn]] void runClients(std::size_t count, const sockaddr_in& server) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int on = 1;
-    std::vector<Fd> clients;
-    const Fd poller{::epoll_create1(0)};
-    for (std::size_t i = 0; i < count; ++i) {
-        Fd client{::socket(AF_INET, SOCK_STREAM, 0)};
-        ::setsockopt(client.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
-        sockaddr_in source = loopback(0x7f000002 + static_cast<std::uint32_t>(i % 249), 0);
-        if (::bind(client.get(), reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
-            ::connect(client.get(), reinterpret_cast<const sockaddr*>(&server), sizeof server) !=
-                0) {
-            failInChild("connect " + std::to_string(i));
-        }
-        epoll_event event{};
-        event.events = EPOLLIN | EPOLLET;
-        event.data.fd = client.get();
-        ::epoll_ctl(poller.get(), EPOLL_CTL_ADD, client.get(), &event);
-        clients.push_back(std::move(client));
-    }
-    ::setpriority(PRIO_PROCESS, 0, 19);
+/// Reads whatever `poller`'s sockets have, until the process ends: every 1 ms at nice 19 (never
+/// asleep in epoll_wait, so no send has to wake it), or, for the sampler, asleep in epoll_wait at
+/// nice 0 (each segment wakes it, as parley_load's sampler is woken).
+[[noreturn]] void readForever(int poller, bool sleeps_in_epoll) {
     std::array<epoll_event, 512> ready{};
     std::array<char, 4096> sink{};
     for (;;) {
-        const int count_ready = ::epoll_wait(poller.get(), ready.data(), ready.size(), 0);
+        const int count_ready =
+            ::epoll_wait(poller, ready.data(), ready.size(), sleeps_in_epoll ? -1 : 0);
         if (count_ready <= 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds{1});
             continue;
@@ -135,6 +120,41 @@ std::pair<Fd, sockaddr_in> listen() {
             }
         }
     }
+}
+
+/// The client side, in a child process of its own as parley_load is: connects from 127.0.0.2 ..
+/// 127.0.0.250 as parley_load binds them, with the same stamps and sampler (Options), and reads
+/// until the parent exits.
+[[noreturn]] void runClients(const Options& options, const sockaddr_in& server) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int on = 1;
+    std::vector<Fd> clients;
+    const Fd poller{::epoll_create1(0)};
+    const Fd sampled{::epoll_create1(0)};
+    for (std::size_t i = 0; i < options.connections; ++i) {
+        Fd client{::socket(AF_INET, SOCK_STREAM, 0)};
+        ::setsockopt(client.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+        if (options.stamp) {
+            ::setsockopt(client.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+        }
+        sockaddr_in source = loopback(0x7f000002 + static_cast<std::uint32_t>(i % 249), 0);
+        if (::bind(client.get(), reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
+            ::connect(client.get(), reinterpret_cast<const sockaddr*>(&server), sizeof server) !=
+                0) {
+            failInChild("connect " + std::to_string(i));
+        }
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLET;
+        event.data.fd = client.get();
+        const bool on_sampler = options.sample_every != 0 && i % options.sample_every == 0;
+        ::epoll_ctl(on_sampler ? sampled.get() : poller.get(), EPOLL_CTL_ADD, client.get(), &event);
+        clients.push_back(std::move(client));
+    }
+    if (options.sample_every != 0) {
+        std::thread{[&sampled] { readForever(sampled.get(), true); }}.detach();
+    }
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19); // this thread only
+    readForever(poller.get(), false);
 }
 
 /// Waits until the listener has a connection to accept; fails when the client process has exited
@@ -215,6 +235,12 @@ int main(int argc, char** argv) {
     app.add_option("--bytes", options.bytes, "Segment size; token_about_to_expire is about 60")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1400}))
         ->capture_default_str();
+    app.add_option("--sample-every", options.sample_every,
+                   "As parley_load: every Nth connection read by a thread asleep in epoll_wait "
+                   "at nice 0, which each segment wakes (0: none, the bare floor)")
+        ->capture_default_str();
+    app.add_flag("!--no-stamp", options.stamp,
+                 "No kernel receive stamps on the clients (parley_load always asks for them)");
     CLI11_PARSE(app, argc, argv);
 
     rlimit limit{};
@@ -233,11 +259,17 @@ int main(int argc, char** argv) {
         fail("fork");
     }
     if (clients == 0) {
-        runClients(options.connections, address);
+        runClients(options, address);
     }
     const std::vector<Fd> servers = acceptAll(listener, options.connections, clients);
-    std::printf("loopback_floor: %zu connections, %u sending thread(s), %zu-byte segments\n",
-                options.connections, options.threads, options.bytes);
+    std::printf("loopback_floor: %zu connections, %u sending thread(s), %zu-byte segments; "
+                "clients: %s, %s\n",
+                options.connections, options.threads, options.bytes,
+                options.stamp ? "receive stamps" : "no stamps",
+                options.sample_every != 0 ? ("every " + std::to_string(options.sample_every) +
+                                             "th read by a sleeping sampler")
+                                                .c_str()
+                                          : "no sampler");
     for (unsigned round = 1; round <= options.rounds; ++round) {
         std::this_thread::sleep_for(std::chrono::milliseconds{options.idle_ms});
         const std::vector<double> finished = burst(servers, options.threads, options.bytes);
