@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <span>
 #include <utility>
 
 namespace parley::server {
@@ -82,14 +83,16 @@ void DeliveryInbox::add(Delivery delivery, const boost::asio::any_io_executor& e
     boost::asio::post(executor, [this] { drain(); });
 }
 
-void DeliveryInbox::Delivery::hand() const {
-    if (target) {
-        target->deliverNow(payload);
-        return;
-    }
-    for (const std::weak_ptr<Target>& weak : *fanout) {
+// A run of fan-outs to the same list (a busy channel's messages since the last drain) goes target
+// by target: each target is locked once and takes the run's frames one after the other, instead
+// of every target being visited again for every message. Each target still gets the frames in
+// the order they came, and nothing else was queued for it between them.
+void DeliveryInbox::handFanoutRun(std::span<const Delivery> run) {
+    for (const std::weak_ptr<Target>& weak : *run.front().fanout) {
         if (const auto alive = weak.lock()) {
-            alive->deliverNow(payload);
+            for (const Delivery& delivery : run) {
+                alive->deliverNow(delivery.payload);
+            }
         }
     }
 }
@@ -130,8 +133,19 @@ void DeliveryInbox::drain() {
         drain_posted_ = false;
     }
     OutboxCork cork;
-    for (const Delivery& delivery : batch) {
-        delivery.hand();
+    for (std::size_t first = 0; first < batch.size();) {
+        const Delivery& delivery = batch[first];
+        if (delivery.target) {
+            delivery.target->deliverNow(delivery.payload);
+            ++first;
+            continue;
+        }
+        std::size_t end = first + 1;
+        while (end < batch.size() && batch[end].fanout == delivery.fanout) {
+            ++end;
+        }
+        handFanoutRun(std::span{batch}.subspan(first, end - first));
+        first = end;
     }
     batch.clear();
     spare_ = std::move(batch);

@@ -23,6 +23,7 @@
 
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace parley::server {
@@ -79,8 +80,6 @@ private:
         std::shared_ptr<Target> target;
         std::shared_ptr<const Targets> fanout;
         Payload payload;
-
-        void hand() const;
     };
     /// What a thread's batch holds for one inbox.
     struct Collected {
@@ -106,6 +105,8 @@ private:
     void pushAll(std::vector<Delivery>& deliveries, const boost::asio::any_io_executor& executor);
 
     void drain();
+    /// Consecutive fan-outs to one list, handed target by target (see the definition).
+    static void handFanoutRun(std::span<const Delivery> run);
     void shutdown() override;
 
     std::mutex mutex_;

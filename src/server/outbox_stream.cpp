@@ -66,8 +66,9 @@ void OutboxStream::queueText(Payload text) {
 
 void OutboxStream::queueRaw(std::string bytes, Written written) {
     reserveQueue();
-    queue_.push_back(
-        Entry{std::make_shared<const std::string>(std::move(bytes)), {}, std::move(written)});
+    queue_.push_back(Entry{std::make_shared<const std::string>(std::move(bytes)),
+                           {},
+                           written ? std::make_unique<Written>(std::move(written)) : nullptr});
     scheduleFlush();
 }
 
@@ -285,7 +286,7 @@ void OutboxStream::retire(std::size_t entries) {
         } else if (entry.written) {
             // Posted, not called: the session's next step may queue more while this loop runs.
             boost::asio::post(next_.get_executor(),
-                              [written = std::move(entry.written)]() mutable { written({}); });
+                              [written = std::move(*entry.written)]() mutable { written({}); });
         }
     }
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(entries));
@@ -307,7 +308,7 @@ void OutboxStream::fail(boost::system::error_code error) {
     queued_bytes_ = 0;
     for (Entry& entry : failed) {
         if (entry.written) {
-            boost::asio::post(next_.get_executor(), [written = std::move(entry.written),
+            boost::asio::post(next_.get_executor(), [written = std::move(*entry.written),
                                                      error]() mutable { written(error); });
         }
     }

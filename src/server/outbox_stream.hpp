@@ -118,7 +118,9 @@ private:
     struct Entry {
         Payload bytes;
         WsFrameHeader header; // size 0: `bytes` are raw (queueRaw)
-        Written written;      // raw bytes only
+        // Raw bytes only, and only when a callback waits: boxed, so the entries of text frames
+        // (nearly all of them) stay small and move without a type-erased call.
+        std::unique_ptr<Written> written;
     };
 
     /// Entries a queue is given room for when its first frame comes.

@@ -114,6 +114,29 @@ TEST(DeliveryInbox, AFanoutReachesEachLiveTargetInOrderWithSingleDeliveries) {
     EXPECT_EQ(second->got, (std::vector<std::string>{"b", "c", "d"}));
 }
 
+TEST(DeliveryInbox, ConsecutiveFanoutsToOneListKeepEachTargetsOrder) {
+    asio::io_context io;
+    const auto first = std::make_shared<RecordingTarget>();
+    const auto second = std::make_shared<RecordingTarget>();
+    const auto both =
+        std::make_shared<const DeliveryInbox::Targets>(DeliveryInbox::Targets{first, second});
+    const auto only_second =
+        std::make_shared<const DeliveryInbox::Targets>(DeliveryInbox::Targets{second});
+    DeliveryInbox& inbox = DeliveryInbox::of(io.get_executor());
+    const auto fanout = [&](const auto& targets, std::string value) {
+        inbox.pushFanout(targets, text(std::move(value)), io.get_executor());
+    };
+    fanout(both, "m1"); // a run of three to one list, broken by a single delivery
+    fanout(both, "m2");
+    push(io, first, "single");
+    fanout(both, "m3");
+    fanout(only_second, "other list");
+    fanout(both, "m4");
+    EXPECT_EQ(io.poll(), 1U);
+    EXPECT_EQ(first->got, (std::vector<std::string>{"m1", "m2", "single", "m3", "m4"}));
+    EXPECT_EQ(second->got, (std::vector<std::string>{"m1", "m2", "m3", "other list", "m4"}));
+}
+
 TEST(DeliveryInbox, ABatchCollectsFanoutsWithSingleDeliveries) {
     asio::io_context io;
     const auto target = std::make_shared<RecordingTarget>();
