@@ -72,12 +72,17 @@ void OutboxStream::queueRaw(std::string bytes, Written written) {
     scheduleFlush();
 }
 
-// The queue is freed whenever the connection goes idle; a busy member gets a batch of frames at
-// each drain, and growing from nothing would cost an allocation per doubling every time.
+// An idle connection keeps room for one entry (becameIdle): a member of a quiet channel gets one
+// frame at a time and allocates nothing for it. The first frame beyond it gets room for
+// kFirstEntries at once: a busy member gets a batch of frames at each drain, and growing one
+// doubling at a time would cost an allocation per doubling every time.
 void OutboxStream::reserveQueue() {
-    if (queue_.capacity() == 0) {
-        queue_.reserve(kFirstEntries);
+    if (queue_.size() < queue_.capacity()) {
+        return;
     }
+    queue_.reserve(queue_.capacity() < kKeptEntries
+                       ? kKeptEntries
+                       : std::max(kFirstEntries, queue_.capacity() * 2));
 }
 
 void OutboxStream::dropUnsent() {
@@ -111,12 +116,10 @@ void OutboxStream::scheduleFlush() {
     });
 }
 
+// Every caller holds the owner (the cork, the posted flush, the write's handler); only a write
+// that goes the asynchronous way takes a reference of its own.
 void OutboxStream::flush() {
     if (in_flight_ > 0 || queue_.empty()) {
-        return;
-    }
-    auto owner = owner_.lock();
-    if (!owner) {
         return;
     }
     std::size_t sent = 0; // bytes of the front entry already in the socket
@@ -132,6 +135,10 @@ void OutboxStream::flush() {
             return;
         }
         sent = now.bytes_of_next;
+    }
+    auto owner = owner_.lock();
+    if (!owner) {
+        return; // the connection is going away
     }
     const std::size_t entries = gather();
     consumeWritten(sent);
@@ -293,10 +300,15 @@ void OutboxStream::retire(std::size_t entries) {
 }
 
 void OutboxStream::becameIdle() {
-    // An idle connection holds no write memory: thousands of them wait for every busy one.
+    // An idle connection holds next to no write memory (room for one entry): thousands of them
+    // wait for every busy one.
     copied_ = std::string{};
     buffers_ = {};
-    queue_ = std::vector<Entry>{};
+    if (queue_.capacity() > kKeptEntries) {
+        queue_ = std::vector<Entry>{};
+    } else {
+        queue_.clear();
+    }
     if (listener_ != nullptr) {
         listener_->onOutboxDrained();
     }

@@ -122,8 +122,11 @@ private:
         // (nearly all of them) stay small and move without a type-erased call.
         std::unique_ptr<Written> written;
     };
+    static_assert(sizeof(Entry) <= 40, "an idle connection keeps room for kKeptEntries of them");
 
-    /// Entries a queue is given room for when its first frame comes.
+    /// Entries an idle queue keeps room for (an entry is 40 bytes).
+    static constexpr std::size_t kKeptEntries = 1;
+    /// Entries a queue is given room for when it outgrows those.
     static constexpr std::size_t kFirstEntries = 16;
     /// Buffers in one sendmsg (Linux's IOV_MAX): two per frame, header and message.
     static constexpr std::size_t kMaxVectors = 1024;
@@ -154,7 +157,7 @@ private:
     WsStream next_;
     std::weak_ptr<void> owner_;
     Listener* listener_ = nullptr;
-    std::vector<Entry> queue_; // a vector: empty, it holds no memory (a deque holds 576 bytes)
+    std::vector<Entry> queue_; // a vector: idle, it holds one entry (a deque holds 576 bytes)
     std::size_t queued_bytes_ = 0;
     std::size_t in_flight_ = 0;                      // entries at the front of queue_ being written
     bool flush_posted_ = false;                      // or corked
