@@ -12,15 +12,6 @@
 namespace parley::token {
 namespace {
 
-using namespace std::chrono_literals;
-using testing::kChatService;
-using testing::kKey;
-using testing::kNow;
-using testing::kSyncService;
-using testing::nowSeconds;
-using testing::payloadJson;
-using testing::signRaw;
-
 TEST_F(TokenVerifierTest, ExpiresExactlyAtExp) {
     const std::string token = valid(600);
     clock_.set(kNow + 599s);

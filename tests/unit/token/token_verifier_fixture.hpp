@@ -9,9 +9,21 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 namespace parley::token {
+
+// The test tokens' names, for the verifier tests that include this.
+using namespace std::chrono_literals;
+using testing::kChatService;
+using testing::kKey;
+using testing::kNow;
+using testing::kOtherKey;
+using testing::kSyncService;
+using testing::nowSeconds;
+using testing::payloadJson;
+using testing::signRaw;
 
 class TokenVerifierTest : public ::testing::Test {
 protected:

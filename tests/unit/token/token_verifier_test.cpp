@@ -12,15 +12,6 @@
 namespace parley::token {
 namespace {
 
-using namespace std::chrono_literals;
-using testing::kChatService;
-using testing::kKey;
-using testing::kNow;
-using testing::kOtherKey;
-using testing::nowSeconds;
-using testing::payloadJson;
-using testing::signRaw;
-
 TEST_F(TokenVerifierTest, AcceptsAWellFormedTokenAndReturnsItsClaims) {
     const auto claims = verifier_.verify(valid());
     ASSERT_TRUE(claims.has_value()) << claims.error().message;
