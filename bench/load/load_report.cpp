@@ -143,6 +143,9 @@ void printText(const LoadReport& report, std::ostream& out) {
     if (report.sample_every != 0) {
         out << " + 1 sampler thread (nice 0) for every " << report.sample_every << "th connection";
     }
+    if (report.hold_reads_ms > 0) {
+        out << ", reads held " << report.hold_reads_ms << " ms from each burst's due instant";
+    }
     out << ", " << report.in_flight << " connects in flight\n";
 
     out << "connect+init  " << report.init_ok << " ok, " << report.init_failed << " failed in "
@@ -218,6 +221,7 @@ void printJson(const LoadReport& report, std::ostream& out) {
         {"client_threads", report.client_threads},
         {"lifecycle_nice", report.lifecycle_nice},
         {"sample_every", report.sample_every},
+        {"hold_reads_ms", report.hold_reads_ms},
         {"connections", report.connections},
         {"window_s", report.window_s},
         {"init_ttl_s", report.init_ttl_s},

@@ -65,6 +65,7 @@ struct LoadReport {
     /// Nice value of the load generator's threads from just before the warning burst on.
     int lifecycle_nice = 0;
     std::size_t sample_every = 0;
+    std::int64_t hold_reads_ms = 0;
     std::size_t connections = 0;
     std::int64_t window_s = 0;
     std::int64_t init_ttl_s = 0;

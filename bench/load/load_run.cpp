@@ -81,6 +81,7 @@ void LoadRun::run(LoadReport& report) {
     report.client_threads = options_.client_threads;
     report.lifecycle_nice = options_.lifecycle_nice;
     report.sample_every = options_.sample_every;
+    report.hold_reads_ms = options_.hold_reads.count();
     report.window_s = options_.about_to_expire_window.count();
     report.init_ttl_s = options_.init_ttl.count();
     report.renew_ttl_s = options_.renew_ttl.count();
@@ -251,6 +252,9 @@ void LoadRun::expiryPhase(LoadReport& report) {
                                   "still missing then are reported as lost");
     }
 
+    first_warn_ = first_warn;
+    first_expiry_ = exp_wall;
+    batches_ = static_cast<std::int64_t>(batches);
     stepAsideForBursts();
     if (nice_failed_.load()) {
         report.notes.emplace_back(
@@ -370,18 +374,37 @@ void LoadRun::addEventSamples(const ConnectionRecord& record, bool sampled, Load
 void LoadRun::runClientThread(asio::io_context& io, bool sampler) {
     auto guard = asio::make_work_guard(io);
     while (!io.stopped()) {
-        if (!sampler && ticking_.load(std::memory_order_relaxed)) {
+        if (!sampler && ticking_.load(std::memory_order_acquire)) {
             // Never blocked in epoll_wait, so no send of the server's has to wake this thread: on
             // loopback that wakeup runs on the server's core, inside its send, where a client on
-            // a machine of its own would cost it nothing. The sampler does not tick: it must read
-            // token_expired before the close frame comes and merges with it.
-            if (io.poll() == 0) {
+            // a machine of its own would cost it nothing. Nor does it read during a burst (see
+            // LoadRunOptions::hold_reads). The sampler does neither: it reads each frame as it
+            // comes.
+            if (readsHeld(system_clock::now()) || io.poll() == 0) {
                 std::this_thread::sleep_for(kTick);
             }
         } else {
             io.run_one_for(milliseconds{10});
         }
     }
+}
+
+bool LoadRun::readsHeld(system_clock::time_point now) const {
+    if (options_.hold_reads.count() <= 0) {
+        return false;
+    }
+    for (const system_clock::time_point first : {first_warn_, first_expiry_}) {
+        if (now < first) {
+            continue;
+        }
+        // Batch k falls due at first + k seconds.
+        const auto since = now - first;
+        const auto batch = std::chrono::duration_cast<seconds>(since);
+        if (batch.count() < batches_ && since - batch < options_.hold_reads) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void LoadRun::stepAsideForBursts() {

@@ -43,8 +43,14 @@ struct LoadRunOptions {
     /// threads then get the cores first, as they would with the clients on other machines.
     int lifecycle_nice = 19;
     /// Every k-th connection is served by one more io thread that keeps nice 0 and so reads its
-    /// events as they come; 0 for none. See README.md, "Arrival".
-    std::size_t sample_every = 10;
+    /// events as they come; 0 for none (the default: its wake-ups cost the server's cores more
+    /// than they measure). See README.md, "Arrival".
+    std::size_t sample_every = 0;
+    /// From each burst's due instant (every exp - W and exp) the io threads leave their sockets
+    /// unread this long, so that reading and parsing 10,000 frames does not take the cores the
+    /// server is sending on; arrival is the kernel's receive stamp either way. 0: read as they
+    /// come. The sampler's thread is never held.
+    std::chrono::milliseconds hold_reads{250};
     /// Hard limit on the phases; cleanup follows.
     std::chrono::seconds max_seconds{120};
     /// How long after the last exp missing events and closes are waited for.
@@ -116,6 +122,9 @@ private:
     /// An io thread: blocks in the reactor until the lifecycle phase, then polls it every kTick;
     /// the sampler's keeps blocking.
     void runClientThread(boost::asio::io_context& io, bool sampler);
+    /// Whether `now` falls within hold_reads of a burst's due instant (stepAsideForBursts must
+    /// have run).
+    bool readsHeld(std::chrono::system_clock::time_point now) const;
     static constexpr std::chrono::milliseconds kTick{1};
 
     void launchNext(std::size_t thread_index);
@@ -143,8 +152,12 @@ private:
     std::vector<std::unique_ptr<LoadConnection>> connections_;
     std::int64_t first_exp_ = 0;
     /// Set just before the warning burst: io threads poll every kTick instead of sleeping in
-    /// epoll_wait (see runClientThread).
+    /// epoll_wait (see runClientThread). The burst instants below are written before it is set.
     std::atomic<bool> ticking_{false};
+    /// The first warning and expiry instants and how many one-second batches follow each.
+    std::chrono::system_clock::time_point first_warn_{};
+    std::chrono::system_clock::time_point first_expiry_{};
+    std::int64_t batches_ = 1;
     /// Set when a thread could not take `lifecycle_nice` (a negative value needs CAP_SYS_NICE).
     std::atomic<bool> nice_failed_{false};
 };

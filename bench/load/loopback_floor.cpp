@@ -1,11 +1,10 @@
 // loopback_floor: the kernel's own floor for parley_load's burst. It opens N loopback TCP
 // connections the way parley_load does (clients in a process of their own, with its receive
-// stamps and its sampler, so the sender's kernel does the same work per segment), lets them idle,
-// then sends one small segment to every one of them at once from T threads with plain send(2): no
-// WebSocket, no event loop, no timers. The
-// time until the last segment has left is the least any server on this machine could take to tell
-// N clients something at the same instant; parley's lateness is measured against it
-// (README.md here, "Floor").
+// stamps and, when asked, its sampler, so the sender's kernel does the same work per segment),
+// lets them idle, then sends one small segment to every one of them at once from T threads with
+// plain send(2): no WebSocket, no event loop, no timers. The time until the last segment has left
+// is the least any server on this machine could take to tell N clients something at the same
+// instant; parley's lateness is measured against it (README.md here, "Floor").
 
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
@@ -42,10 +41,14 @@ struct Options {
     unsigned rounds = 5;
     unsigned idle_ms = 1500;
     std::size_t bytes = 60;
-    // The clients as parley_load's: kernel receive stamps on every socket, and every Nth
-    // connection read by a thread at nice 0 asleep in epoll_wait (0: none).
+    // The clients as parley_load's: kernel receive stamps on every socket, and (as parley_load's
+    // --sample-every, off by default in both) every Nth connection read by a thread at nice 0
+    // asleep in epoll_wait.
     bool stamp = true;
-    std::size_t sample_every = 10;
+    std::size_t sample_every = 0;
+    // As parley_load's --hold-reads-ms: the clients read nothing from the start of each burst
+    // until this long after it (they are stopped), so their reading takes no core from the senders.
+    unsigned hold_reads_ms = 250;
 };
 
 /// A descriptor that closes itself.
@@ -193,6 +196,15 @@ std::vector<Fd> acceptAll(const Fd& listener, std::size_t count, pid_t clients) 
     return servers;
 }
 
+/// Stops the client process and waits until it is stopped (SIGCONT lets it read again).
+void holdClients(pid_t clients) {
+    ::kill(clients, SIGSTOP);
+    int status = 0;
+    if (::waitpid(clients, &status, WUNTRACED) != clients || !WIFSTOPPED(status)) {
+        fail("stopping the clients");
+    }
+}
+
 /// Sends one segment to every connection from `threads` threads at once; returns each thread's
 /// time from the common start to its last send, in milliseconds.
 std::vector<double> burst(const std::vector<Fd>& servers, unsigned threads, std::size_t bytes) {
@@ -237,7 +249,13 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--sample-every", options.sample_every,
                    "As parley_load: every Nth connection read by a thread asleep in epoll_wait "
-                   "at nice 0, which each segment wakes (0: none, the bare floor)")
+                   "at nice 0, which each segment wakes (0: none)")
+        ->capture_default_str();
+    app.add_option("--hold-reads-ms", options.hold_reads_ms,
+                   "As parley_load: the clients are stopped from just before each burst until "
+                   "this long after its start, so their reading takes no core from the senders "
+                   "(0: they read as segments come)")
+        ->check(CLI::Range(0U, 1000U))
         ->capture_default_str();
     app.add_flag("!--no-stamp", options.stamp,
                  "No kernel receive stamps on the clients (parley_load always asks for them)");
@@ -263,21 +281,36 @@ int main(int argc, char** argv) {
     }
     const std::vector<Fd> servers = acceptAll(listener, options.connections, clients);
     std::printf("loopback_floor: %zu connections, %u sending thread(s), %zu-byte segments; "
-                "clients: %s, %s\n",
+                "clients: %s, reads held %u ms from each burst's start, %s\n",
                 options.connections, options.threads, options.bytes,
-                options.stamp ? "receive stamps" : "no stamps",
+                options.stamp ? "receive stamps" : "no stamps", options.hold_reads_ms,
                 options.sample_every != 0 ? ("every " + std::to_string(options.sample_every) +
                                              "th read by a sleeping sampler")
                                                 .c_str()
                                           : "no sampler");
     for (unsigned round = 1; round <= options.rounds; ++round) {
         std::this_thread::sleep_for(std::chrono::milliseconds{options.idle_ms});
+        const bool hold = options.hold_reads_ms > 0;
+        if (hold) {
+            holdClients(clients);
+        }
         const std::vector<double> finished = burst(servers, options.threads, options.bytes);
         const double last = *std::max_element(finished.begin(), finished.end());
+        if (hold) {
+            std::this_thread::sleep_for(std::chrono::duration<double, std::milli>{
+                std::max(0.0, options.hold_reads_ms - last)});
+            ::kill(clients, SIGCONT);
+        }
         const double per_thread = static_cast<double>(options.connections) / options.threads;
+        std::string each;
+        for (const double thread_ms : finished) {
+            std::array<char, 32> text{};
+            std::snprintf(text.data(), text.size(), "%s%.1f", each.empty() ? "" : " / ", thread_ms);
+            each += text.data();
+        }
         std::printf("round %u: last of %zu segments sent after %.1f ms (%.2f us per send on each "
-                    "thread)\n",
-                    round, options.connections, last, last * 1000.0 / per_thread);
+                    "thread; threads done after %s ms)\n",
+                    round, options.connections, last, last * 1000.0 / per_thread, each.c_str());
         std::fflush(stdout);
     }
     ::kill(clients, SIGKILL);

@@ -40,7 +40,8 @@ struct CommandLine {
     std::size_t in_flight = 256;
     unsigned client_threads = 1;
     int lifecycle_nice = 19;
-    std::size_t sample_every = 10;
+    std::size_t sample_every = 0;
+    std::int64_t hold_reads_ms = 250;
     std::int64_t max_seconds = 120;
     std::int64_t grace = 10;
     std::string identity_prefix = "load-";
@@ -93,8 +94,15 @@ void addOptions(CLI::App& app, CommandLine& args) {
         ->check(CLI::Range(-20, 19))
         ->capture_default_str();
     app.add_option("--sample-every", args.sample_every,
-                   "Every k-th connection on an extra io thread that keeps nice 0, whose arrival "
-                   "stamps are the reported lateness (0: none)")
+                   "Every k-th connection on an extra io thread that keeps nice 0 and sleeps in "
+                   "epoll_wait, so each of its frames wakes it on the server's cores; its arrival "
+                   "stamps are then the reported lateness (0: none, every connection's stamp is)")
+        ->capture_default_str();
+    app.add_option("--hold-reads-ms", args.hold_reads_ms,
+                   "From each burst's due instant, leave the sockets unread this long (ms), so "
+                   "that the generator's reading does not take the cores the server is sending "
+                   "on; arrival is the kernel's stamp either way (0: read as frames come)")
+        ->check(CLI::Range(0, 700))
         ->capture_default_str();
     app.add_option("--max-seconds", args.max_seconds, "Stop the run after this long")
         ->check(CLI::Range(5, 3600))
@@ -166,6 +174,7 @@ int run(const CommandLine& args) {
         .client_threads = args.client_threads,
         .lifecycle_nice = args.lifecycle_nice,
         .sample_every = args.sample_every,
+        .hold_reads = std::chrono::milliseconds{args.hold_reads_ms},
         .max_seconds = std::chrono::seconds{args.max_seconds},
         .grace = std::chrono::seconds{args.grace},
         .identity_prefix = args.identity_prefix,
