@@ -10,17 +10,13 @@ namespace parley::server {
 
 AsioTimerScheduler::AsioTimerScheduler(boost::asio::any_io_executor executor,
                                        const token::Clock& clock)
-    : executor_(std::move(executor)), clock_(&clock), state_(std::make_shared<State>()) {}
+    : executor_(std::move(executor)), clock_(&clock), timers_(DueTimers::of(executor_)),
+      state_(std::make_shared<State>()) {}
 
 AsioTimerScheduler::~AsioTimerScheduler() {
     state_->alive = false;
-    for (auto& slot : state_->slots) {
-        slot->id = 0;
-        slot->task = nullptr;
-        try {
-            slot->timer.cancel();
-        } catch (...) { // NOLINT(bugprone-empty-catch): the handler sees alive == false anyway.
-        }
+    for (const Armed& armed : armed_) {
+        timers_.remove(armed.key);
     }
 }
 
@@ -33,37 +29,26 @@ void AsioTimerScheduler::post(std::function<void()> task) {
     });
 }
 
-AsioTimerScheduler::Slot& AsioTimerScheduler::freeSlot() {
-    for (auto& slot : state_->slots) {
-        if (slot->id == 0) {
-            return *slot;
-        }
-    }
-    return *state_->slots.emplace_back(std::make_unique<Slot>(executor_));
-}
-
 token::Scheduler::TimerId AsioTimerScheduler::scheduleAt(token::TimePoint due,
                                                          std::function<void()> task) {
-    Slot& slot = freeSlot();
     const TimerId id = next_id_++;
-    slot.id = id;
-    slot.task = std::move(task);
-    slot.timer.expires_after(std::max(due - clock_->now(), std::chrono::milliseconds{0}));
-    slot.timer.async_wait([state = state_, slot = &slot, id](boost::system::error_code error) {
-        // A cancelled wait, or a slot re-armed for a newer timer since this one fired.
-        if (error || !state->alive || slot->id != id) {
-            return;
-        }
-        auto run = std::move(slot->task);
-        slot->id = 0;
-        slot->task = nullptr;
-        // What the task queues (token_about_to_expire, token_expired and the close) is written
-        // when it returns, not by a flush posted behind every other timer due now: when
-        // thousands of tokens share an exp, each connection's frame leaves as its timer runs.
-        OutboxCork cork;
-        run();
-        cork.flush();
-    });
+    const auto wait = std::max(due - clock_->now(), token::TimePoint::duration{0});
+    const auto key = timers_.add(
+        DueTimers::Clock::now() + std::chrono::duration_cast<DueTimers::Clock::duration>(wait),
+        // The destructor takes every timer out of the queue, so a task never outlives *this.
+        [this, id, task = std::move(task)] {
+            forget(id);
+            // What the task queues (token_about_to_expire, token_expired and the close) is
+            // written when it returns, not by a flush posted behind every other timer due now:
+            // when thousands of tokens share an exp, each connection's frame leaves as its timer
+            // runs. The task may end the session, and this scheduler with it: nothing here is
+            // touched after it.
+            OutboxCork cork;
+            task();
+            cork.flush();
+        },
+        executor_);
+    armed_.push_back(Armed{.id = id, .key = key});
     return id;
 }
 
@@ -71,14 +56,21 @@ void AsioTimerScheduler::cancel(TimerId timer) {
     if (timer == 0) {
         return;
     }
-    for (auto& slot : state_->slots) {
-        if (slot->id == timer) {
-            slot->id = 0;
-            slot->task = nullptr;
-            slot->timer.cancel();
-            return;
-        }
+    if (const auto found = find(timer); found != armed_.end()) {
+        timers_.remove(found->key);
+        armed_.erase(found);
     }
+}
+
+void AsioTimerScheduler::forget(TimerId timer) {
+    if (const auto found = find(timer); found != armed_.end()) {
+        armed_.erase(found);
+    }
+}
+
+AsioTimerScheduler::ArmedList::iterator AsioTimerScheduler::find(TimerId timer) {
+    return std::find_if(armed_.begin(), armed_.end(),
+                        [timer](const Armed& armed) { return armed.id == timer; });
 }
 
 } // namespace parley::server

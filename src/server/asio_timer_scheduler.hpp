@@ -1,24 +1,25 @@
 #pragma once
 
-// The production Scheduler of a server session: the io thread the connection lives on, and a few
-// reusable steady timers. A session arms at most three timers (init, warning, expiry), thousands
-// of sessions re-arm them on every token, and the warning burst of a shared exp is the server's
-// hottest moment, so the slots are reused instead of allocated per timer.
+// The production Scheduler of a server session: the io thread the connection lives on, and that
+// thread's DueTimers. A session arms at most three timers (init, warning, expiry), thousands of
+// sessions re-arm them on every token, and the warning burst of a shared exp is the server's
+// hottest moment, so the timers of a whole thread share one steady_timer (due_timers.hpp).
 //
 // Due times are wall-clock (the session's Clock) and are turned into a steady wait when armed: a
 // server's clock is disciplined, so unlike the client's scheduler it does not re-check for jumps.
 //
 // Lifetime: destroying the scheduler cancels every timer and drops every task not yet run, so a
 // task may capture its owner without keeping it alive. Single-threaded, like Scheduler requires,
-// except post().
+// except post() and the destructor.
+
+#include "server/due_timers.hpp"
 
 #include <parley/token/scheduler.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <memory>
-#include <vector>
 
 namespace parley::server {
 
@@ -35,24 +36,28 @@ public:
     const token::Clock& clock() const override { return *clock_; }
 
 private:
-    struct Slot {
-        explicit Slot(const boost::asio::any_io_executor& executor) : timer(executor) {}
-        boost::asio::steady_timer timer;
-        TimerId id = 0; // 0: free
-        std::function<void()> task;
+    struct Armed {
+        TimerId id;
+        DueTimers::Key key;
     };
-    // Shared with pending handlers, so a handler that runs after the scheduler is gone finds the
-    // slots still there, and empty.
+    // Shared with posted tasks, so one that runs after the scheduler is gone finds it dead.
+    // (Timers need no such guard: the destructor takes them out of the queue.)
     struct State {
-        std::vector<std::unique_ptr<Slot>> slots;
         bool alive = true;
     };
 
-    Slot& freeSlot();
+    using ArmedList = boost::container::small_vector<Armed, 3>;
+
+    /// Drops the record of a timer that has run.
+    void forget(TimerId timer);
+    ArmedList::iterator find(TimerId timer);
 
     boost::asio::any_io_executor executor_;
     const token::Clock* clock_;
+    DueTimers& timers_;
     std::shared_ptr<State> state_;
+    // In the scheduler itself: a task that runs touches its session's memory, not another block.
+    ArmedList armed_;
     TimerId next_id_ = 1;
 };
 
