@@ -65,14 +65,29 @@ void DueTimers::arm() {
 void DueTimers::fire() {
     armed_for_.reset();
     const Clock::time_point now = Clock::now();
+    std::uint64_t added_before = 0;
+    {
+        const std::lock_guard lock{mutex_};
+        added_before = next_;
+    }
+    // Only the timers added before this wake-up run in it: one a task adds, even if due already,
+    // waits for the next, so the thread's other handlers (a read that resets a keep-alive, say)
+    // come first, as they did between separate timers.
+    Key after{Clock::time_point::min(), 0};
     while (true) {
         std::function<void()> task;
         {
             const std::lock_guard lock{mutex_};
-            if (queue_.empty() || queue_.begin()->first.first > now) {
+            auto next = queue_.lower_bound(after);
+            while (next != queue_.end() && next->first.first <= now &&
+                   next->first.second >= added_before) {
+                ++next;
+            }
+            if (next == queue_.end() || next->first.first > now) {
                 break;
             }
-            task = std::move(queue_.extract(queue_.begin()).mapped());
+            after = next->first;
+            task = std::move(queue_.extract(next).mapped());
         }
         // Out of the queue first, so the task may add and remove timers, its own included.
         task();

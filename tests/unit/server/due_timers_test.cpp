@@ -9,9 +9,11 @@
 #include <parley/token/clock.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,14 +91,32 @@ TEST_F(DueTimersTest, ATaskMayRemoveATimerDueWithItAndAddAnother) {
         [&] {
             ran_.emplace_back("remover");
             timers().remove(*doomed);
-            add(due - 1ms, "added"); // before "kept" in the queue
+            add(due - 1ms, "added"); // due already, and before "kept" in the queue
         },
         io_.get_executor());
     doomed = add(due, "doomed");
     add(due, "kept");
+    EXPECT_EQ(io_.poll_one(), 1U);
+    EXPECT_EQ(ran_, (std::vector<std::string>{"remover", "kept"}));
+    io_.poll(); // the added timer in a wake-up of its own
+    EXPECT_EQ(ran_, (std::vector<std::string>{"remover", "kept", "added"}));
+}
+
+TEST_F(DueTimersTest, ATimerAddedDueAlreadyLetsTheThreadsOtherHandlersRunFirst) {
+    // A task that re-arms itself for a time already past must not keep the thread to itself.
+    int passes = 0;
+    std::function<void()> again = [&] {
+        ran_.push_back("pass " + std::to_string(++passes));
+        if (passes == 1) {
+            asio::post(io_, [this] { ran_.emplace_back("posted"); });
+        }
+        if (passes < 3) {
+            timers().add(past(), again, io_.get_executor());
+        }
+    };
+    timers().add(past(), again, io_.get_executor());
     io_.poll();
-    // The added timer is due before "kept" but runs after the task that added it returned.
-    EXPECT_EQ(ran_, (std::vector<std::string>{"remover", "added", "kept"}));
+    EXPECT_EQ(ran_, (std::vector<std::string>{"pass 1", "posted", "pass 2", "pass 3"}));
 }
 
 TEST_F(DueTimersTest, ATimerRemovedFromAnotherThreadDoesNotRun) {
