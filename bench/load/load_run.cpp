@@ -238,8 +238,7 @@ void LoadRun::expiryPhase(LoadReport& report) {
     // Measures how late the server's lifecycle timers fire and deliver when a whole batch of
     // connections is due in the same millisecond: token_about_to_expire at exp - W, then
     // token_expired and the 4410 close at exp.
-    const auto batches = (options_.connections + options_.expiry_batch - 1) / options_.expiry_batch;
-    const std::int64_t last_exp = first_exp_ + static_cast<std::int64_t>(batches) - 1;
+    const std::int64_t last_exp = first_exp_ + batches() - 1;
     report.first_exp = first_exp_;
     report.last_exp = last_exp;
     const auto exp_wall = system_clock::time_point{seconds{first_exp_}};
@@ -252,9 +251,6 @@ void LoadRun::expiryPhase(LoadReport& report) {
                                   "still missing then are reported as lost");
     }
 
-    first_warn_ = first_warn;
-    first_expiry_ = exp_wall;
-    batches_ = static_cast<std::int64_t>(batches);
     stepAsideForBursts();
     if (nice_failed_.load()) {
         report.notes.emplace_back(
@@ -389,18 +385,25 @@ void LoadRun::runClientThread(asio::io_context& io, bool sampler) {
     }
 }
 
+std::int64_t LoadRun::batches() const {
+    return static_cast<std::int64_t>((options_.connections + options_.expiry_batch - 1) /
+                                     options_.expiry_batch);
+}
+
 bool LoadRun::readsHeld(system_clock::time_point now) const {
     if (options_.hold_reads.count() <= 0) {
         return false;
     }
-    for (const system_clock::time_point first : {first_warn_, first_expiry_}) {
+    const auto first_expiry = system_clock::time_point{seconds{first_exp_}};
+    for (const system_clock::time_point first :
+         {first_expiry - options_.about_to_expire_window, first_expiry}) {
         if (now < first) {
             continue;
         }
         // Batch k falls due at first + k seconds.
         const auto since = now - first;
         const auto batch = std::chrono::duration_cast<seconds>(since);
-        if (batch.count() < batches_ && since - batch < options_.hold_reads) {
+        if (batch.count() < batches() && since - batch < options_.hold_reads) {
             return true;
         }
     }

@@ -122,9 +122,11 @@ private:
     /// An io thread: blocks in the reactor until the lifecycle phase, then polls it every kTick;
     /// the sampler's keeps blocking.
     void runClientThread(boost::asio::io_context& io, bool sampler);
-    /// Whether `now` falls within hold_reads of a burst's due instant (stepAsideForBursts must
-    /// have run).
+    /// Whether `now` falls within hold_reads of a burst's due instant (first_exp_ is set once
+    /// ticking_ is).
     bool readsHeld(std::chrono::system_clock::time_point now) const;
+    /// One-second batches of expiries: the first at first_exp_, each a second after the last.
+    std::int64_t batches() const;
     static constexpr std::chrono::milliseconds kTick{1};
 
     void launchNext(std::size_t thread_index);
@@ -152,12 +154,8 @@ private:
     std::vector<std::unique_ptr<LoadConnection>> connections_;
     std::int64_t first_exp_ = 0;
     /// Set just before the warning burst: io threads poll every kTick instead of sleeping in
-    /// epoll_wait (see runClientThread). The burst instants below are written before it is set.
+    /// epoll_wait (see runClientThread); first_exp_ is written before it is set.
     std::atomic<bool> ticking_{false};
-    /// The first warning and expiry instants and how many one-second batches follow each.
-    std::chrono::system_clock::time_point first_warn_{};
-    std::chrono::system_clock::time_point first_expiry_{};
-    std::int64_t batches_ = 1;
     /// Set when a thread could not take `lifecycle_nice` (a negative value needs CAP_SYS_NICE).
     std::atomic<bool> nice_failed_{false};
 };
