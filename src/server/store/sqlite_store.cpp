@@ -16,6 +16,11 @@ namespace parley::server {
 
 namespace {
 
+const char* synchronousPragma(const SqliteOptions& options) {
+    return options.synchronous == SqliteSynchronous::kFull ? "PRAGMA synchronous = FULL"
+                                                           : "PRAGMA synchronous = NORMAL";
+}
+
 std::expected<void, std::string> configure(SqliteConnection& connection,
                                            const SqliteOptions& options) {
     connection.setBusyTimeout(options.busy_timeout);
@@ -33,9 +38,7 @@ std::expected<void, std::string> configure(SqliteConnection& connection,
     if (mode->step() != StepResult::kRow || mode->columnText(0) != "wal") {
         return std::unexpected("cannot switch to WAL mode: " + connection.errorMessage());
     }
-    return connection.execute(options.synchronous == SqliteSynchronous::kFull
-                                  ? "PRAGMA synchronous = FULL"
-                                  : "PRAGMA synchronous = NORMAL");
+    return connection.execute(synchronousPragma(options));
 }
 
 Message readMessage(const SqliteStatement& row, std::string_view channel_sid) {
@@ -158,16 +161,22 @@ SqliteStore::open(const std::filesystem::path& file, SqliteOptions options) {
         }
         statements.push_back(std::move(*prepared));
     }
+    auto checkpointer =
+        SqliteCheckpointer::start(file, connection->handle(), synchronousPragma(options));
+    if (!checkpointer) {
+        return failure(checkpointer.error());
+    }
     std::unique_ptr<SqliteStore> store{
-        new SqliteStore{std::move(*connection), std::move(statements), std::move(options)}};
+        new SqliteStore{std::move(*connection), std::move(statements), std::move(*checkpointer),
+                        std::move(options)}};
     store->file_ = file.string();
     return store;
 }
 
 SqliteStore::SqliteStore(SqliteConnection connection, std::vector<SqliteStatement> statements,
-                         SqliteOptions options)
+                         std::unique_ptr<SqliteCheckpointer> checkpointer, SqliteOptions options)
     : connection_(std::move(connection)), statements_(std::move(statements)),
-      options_(std::move(options)) {}
+      checkpointer_(std::move(checkpointer)), options_(std::move(options)) {}
 
 SqliteStore::~SqliteStore() = default;
 

@@ -11,11 +11,14 @@
 // Durability: appendMessage(s), createChannel and the member changes return after COMMIT. With the
 // default synchronous=NORMAL, a commit has been written to the WAL file through the OS, so it
 // survives kill -9 of the process; only a power loss or OS crash can take the last commits back.
-// SqliteSynchronous::kFull closes that gap at the cost of an fsync per commit.
+// SqliteSynchronous::kFull closes that gap at the cost of an fsync per commit. The WAL is copied
+// back into the database file by a thread of its own (sqlite_checkpointer.hpp), not inside the
+// commit that fills it, so no commit waits for a checkpoint's copy and syncs.
 //
 // Schema: created or upgraded on open (sqlite_schema.hpp); opening a file whose schema version is
 // newer than this build knows fails rather than guess.
 
+#include "server/store/sqlite_checkpointer.hpp"
 #include "server/store/sqlite_connection.hpp"
 #include "server/store/store.hpp"
 
@@ -82,11 +85,14 @@ public:
 
     std::string describe() const override { return "sqlite " + file_; }
 
+    /// WAL checkpoints run in the background so far (sqlite_checkpointer.hpp).
+    std::uint64_t checkpoints() const { return checkpointer_->checkpoints(); }
+
 private:
     enum class Sql; // the statements, defined with their text in sqlite_store.cpp
 
     SqliteStore(SqliteConnection connection, std::vector<SqliteStatement> statements,
-                SqliteOptions options);
+                std::unique_ptr<SqliteCheckpointer> checkpointer, SqliteOptions options);
 
     static std::string_view sqlText(Sql sql);
 
@@ -123,6 +129,8 @@ private:
         channel_keys_; // channel SID -> row key, under mutex_
     // Indexed by Sql; declared after connection_ so they are finalized before it closes.
     std::vector<SqliteStatement> statements_;
+    // Declared after connection_, so it takes its hook off the connection before that closes.
+    std::unique_ptr<SqliteCheckpointer> checkpointer_;
     SqliteOptions options_;
     std::string file_; // the database file, for describe()
 };
