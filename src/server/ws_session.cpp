@@ -211,10 +211,18 @@ void WsSession::sendClose(std::uint16_t code, std::string_view reason, CloseReas
         self->close_written_ = !error;
         self->finishClose();
     });
-    scheduler_.scheduleAt(scheduler_.clock().now() + kCloseTimeout, [this] {
-        if (!ended_) {
-            abort(*close_reason_);
+    // Armed after this pass, not now: when thousands of tokens share an exp, every close frame of
+    // the burst leaves before any of their timeouts takes its share of the io thread.
+    asio::post(outbox_.get_executor(), [self = shared_from_this()] {
+        if (self->ended_) {
+            return;
         }
+        self->scheduler_.scheduleAt(self->scheduler_.clock().now() + kCloseTimeout,
+                                    [raw = self.get()] {
+                                        if (!raw->ended_) {
+                                            raw->abort(*raw->close_reason_);
+                                        }
+                                    });
     });
 }
 
