@@ -31,6 +31,8 @@ nlohmann::json phaseJson(const PhaseReport& phase) {
         json["target_deliveries_per_second"] = phase.target_deliveries_per_second;
         json["latency_ms"] = latencyJson(phase.latency);
         json["read_latency_ms"] = latencyJson(phase.read_latency);
+        json["first_receipt_ms"] = latencyJson(phase.first_receipt);
+        json["receipt_spread_ms"] = latencyJson(phase.receipt_spread);
     }
     return json;
 }
@@ -55,7 +57,8 @@ void printPhase(const char* title, const PhaseReport& phase, std::ostream& out) 
             << describe(phase.read_latency) << " at a target of " << std::setprecision(0)
             << phase.target_deliveries_per_second << " deliveries/s";
         out << (phase.skipped > 0 ? ", " + std::to_string(phase.skipped) + " sends skipped" : "")
-            << "\n";
+            << "\n  per message: send -> first receipt " << describe(phase.first_receipt)
+            << "\n               first -> last receipt " << describe(phase.receipt_spread) << "\n";
     }
 }
 

@@ -58,6 +58,10 @@ struct PhaseReport {
     LatencySummary latency;
     /// The same to the moment this client read it: what a one-thread client sees.
     LatencySummary read_latency;
+    /// Fixed rate, per message: send to its first subscriber's receipt (the server's path to
+    /// the fan-out), and from its first to its last subscriber's receipt (the fan-out itself).
+    LatencySummary first_receipt;
+    LatencySummary receipt_spread;
 };
 
 struct RunReport {

@@ -132,7 +132,13 @@ void FanoutDriver::onDelivery(Conn& conn, std::string_view body) {
             ++report_.unstamped; // no stamp came with the read: the read time stands in
             kernel = loop_.readNanos();
         }
-        micros_.push_back(toMicrosSample(std::chrono::nanoseconds{kernel - stamp}));
+        const std::uint32_t micros = toMicrosSample(std::chrono::nanoseconds{kernel - stamp});
+        micros_.push_back(micros);
+        auto [receipt, first] = receipts_.try_emplace(stamp, micros, micros);
+        if (!first) {
+            receipt->second.first = std::min(receipt->second.first, micros);
+            receipt->second.second = std::max(receipt->second.second, micros);
+        }
         read_micros_.push_back(toMicrosSample(std::chrono::nanoseconds{loop_.readNanos() - stamp}));
     }
 }

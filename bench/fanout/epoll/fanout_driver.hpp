@@ -16,6 +16,8 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace parley::bench::epoll {
@@ -95,6 +97,8 @@ private:
     std::int64_t stamp_to_ = 0;
     std::vector<std::uint32_t> micros_;
     std::vector<std::uint32_t> read_micros_;
+    /// Fixed rate: each measured message's first and last receipt, from send (µs), by its stamp.
+    std::unordered_map<std::int64_t, std::pair<std::uint32_t, std::uint32_t>> receipts_;
 };
 
 } // namespace parley::bench::epoll

@@ -112,6 +112,14 @@ void FanoutDriver::runRate() {
     drain(); // the window's late deliveries still count in the percentiles
     report_.rate.latency = summarizeMicros(micros_);
     report_.rate.read_latency = summarizeMicros(read_micros_);
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> spread;
+    for (const auto& [stamp, receipt] : receipts_) {
+        first.push_back(receipt.first);
+        spread.push_back(receipt.second - receipt.first);
+    }
+    report_.rate.first_receipt = summarizeMicros(first);
+    report_.rate.receipt_spread = summarizeMicros(spread);
     stamp_to_ = 0;
     loop_.stampReceipts(false);
 }
