@@ -4,9 +4,9 @@
 // store for tests of the parts above it.
 
 #include "server/store/sqlite_store.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <memory>
@@ -16,25 +16,15 @@ namespace parley::server {
 
 class TempSqliteStore {
 public:
-    explicit TempSqliteStore(const std::string& name = "parley-test") {
-        std::string pattern = std::filesystem::temp_directory_path() / (name + "-XXXXXX");
-        if (mkdtemp(pattern.data()) == nullptr) {
-            ADD_FAILURE() << "mkdtemp failed";
-            return;
-        }
-        directory_ = pattern;
-        auto opened = SqliteStore::open(directory_ / "parley.db");
+    explicit TempSqliteStore(const std::string& name = "parley-test") : directory_(name) {
+        auto opened = SqliteStore::open(file());
         if (!opened) {
             ADD_FAILURE() << opened.error();
             return;
         }
         store_ = std::move(*opened);
     }
-    ~TempSqliteStore() {
-        store_.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
+    ~TempSqliteStore() { store_.reset(); } // before its directory goes
     TempSqliteStore(const TempSqliteStore&) = delete;
     TempSqliteStore& operator=(const TempSqliteStore&) = delete;
 
@@ -44,7 +34,7 @@ public:
     std::filesystem::path file() const { return directory_ / "parley.db"; }
 
 private:
-    std::filesystem::path directory_;
+    TempDirectory directory_;
     std::unique_ptr<SqliteStore> store_;
 };
 

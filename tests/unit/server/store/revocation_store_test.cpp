@@ -4,11 +4,11 @@
 // database, or a node restarted on its revocations.db). server_unit_tests runs it on SQLite;
 // postgres_store_tests (built with PARLEY_STORE_SUITE_POSTGRES) runs it on PostgreSQL.
 
+#include "../temp_directory.hpp"
 #include "server/store/revocation_store.hpp"
 #include "server/store/sqlite_revocation_store.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -32,19 +32,6 @@ const token::UnixSeconds kNow{std::chrono::seconds{1'800'000'000}};
 template <typename Implementation> struct RevocationStoreTraits;
 
 template <> struct RevocationStoreTraits<SqliteRevocationStore> {
-    RevocationStoreTraits() {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-revocations-XXXXXX";
-        if (mkdtemp(pattern.data()) == nullptr) {
-            ADD_FAILURE() << "mkdtemp failed";
-        }
-        directory = pattern;
-    }
-    ~RevocationStoreTraits() {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory, ignored);
-    }
-    RevocationStoreTraits(const RevocationStoreTraits&) = delete;
-    RevocationStoreTraits& operator=(const RevocationStoreTraits&) = delete;
 
     /// A handle on the test's store; every call opens the same data.
     std::unique_ptr<RevocationStore> open() const {
@@ -57,7 +44,7 @@ template <> struct RevocationStoreTraits<SqliteRevocationStore> {
     }
     static constexpr bool kShared = false;
 
-    std::filesystem::path directory;
+    TempDirectory directory{"parley-revocations"};
 };
 
 #ifdef PARLEY_STORE_SUITE_POSTGRES

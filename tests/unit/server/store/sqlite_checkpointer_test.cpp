@@ -1,9 +1,9 @@
+#include "../temp_directory.hpp"
 #include "server/store/sqlite_checkpointer.hpp"
 #include "server/store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -30,17 +30,6 @@ bool waitFor(const std::function<bool()>& done) {
 
 class SqliteCheckpointerTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-checkpointer-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        file_ = directory_ / "parley.db";
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
-
     /// A writer in WAL mode with one table, as the store's connection is.
     SqliteConnection openWriter() const {
         SqliteConnection writer = SqliteConnection::open(file_).value();
@@ -64,8 +53,8 @@ protected:
         return reader.queryInt("SELECT COUNT(*) FROM rows").value_or(0);
     }
 
-    std::filesystem::path directory_;
-    std::filesystem::path file_;
+    TempDirectory directory_{"parley-checkpointer"};
+    std::filesystem::path file_ = directory_ / "parley.db";
     mutable int copies_ = 0;
 };
 

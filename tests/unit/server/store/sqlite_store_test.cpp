@@ -1,9 +1,9 @@
+#include "../temp_directory.hpp"
 #include "server/store/sqlite_connection.hpp"
 #include "server/store/sqlite_schema.hpp"
 #include "server/store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,17 +17,6 @@ using namespace std::chrono_literals;
 
 class SqliteStoreTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-sqlite-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        file_ = directory_ / "parley.db";
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
-
     /// A second, independent connection to the same file, as the sqlite3 shell would have.
     SqliteConnection rawConnection() const { return SqliteConnection::open(file_).value(); }
 
@@ -38,8 +27,8 @@ protected:
         return query.columnText(0);
     }
 
-    std::filesystem::path directory_;
-    std::filesystem::path file_;
+    TempDirectory directory_{"parley-sqlite"};
+    std::filesystem::path file_ = directory_ / "parley.db";
 };
 
 TEST_F(SqliteStoreTest, OpensTheFileInWalModeWithTheSchemaVersion) {

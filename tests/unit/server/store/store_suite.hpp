@@ -8,6 +8,7 @@
 // built with PARLEY_STORE_SUITE_POSTGRES), which starts one throwaway PostgreSQL server for all
 // of them; server_unit_tests runs them on SQLite and needs no database server.
 
+#include "../temp_directory.hpp"
 #include "server/store/sqlite_store.hpp"
 #include "server/store/store.hpp"
 
@@ -35,19 +36,6 @@ namespace parley::server::testing {
 template <typename Implementation> struct StoreTraits;
 
 template <> struct StoreTraits<SqliteStore> {
-    StoreTraits() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "parley-store-XXXXXX");
-        if (mkdtemp(pattern.data()) == nullptr) {
-            ADD_FAILURE() << "mkdtemp failed";
-        }
-        directory = pattern;
-    }
-    ~StoreTraits() {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory, ignored);
-    }
-    StoreTraits(const StoreTraits&) = delete;
-    StoreTraits& operator=(const StoreTraits&) = delete;
 
     /// Opens the test's store; a second call after the first is destroyed reopens the same data.
     std::unique_ptr<Store> open() const {
@@ -59,7 +47,7 @@ template <> struct StoreTraits<SqliteStore> {
         return std::move(*store);
     }
 
-    std::filesystem::path directory;
+    TempDirectory directory{"parley-store"};
 };
 
 #ifdef PARLEY_STORE_SUITE_POSTGRES
