@@ -6,6 +6,7 @@
 // check what a restart remembers.
 
 #include "server_process.hpp"
+#include "temp_directory.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +20,6 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -27,27 +27,8 @@ namespace parley::testing {
 
 using namespace std::chrono_literals;
 
-/// A fresh directory under the temporary directory, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device random;
-        path_ = std::filesystem::temp_directory_path() /
-                ("parley-chat-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+/// The temporary directory of a run (tests/support/temp_directory.hpp).
+using TempDir = TempDirectory;
 
 // `parley chat ARGS` with pipes on stdin and stdout.
 class ChatProcess {

@@ -34,7 +34,7 @@ public:
     std::filesystem::path file() const { return directory_ / "parley.db"; }
 
 private:
-    TempDirectory directory_;
+    parley::testing::TempDirectory directory_;
     std::unique_ptr<SqliteStore> store_;
 };
 

@@ -4,9 +4,9 @@
 // database, or a node restarted on its revocations.db). server_unit_tests runs it on SQLite;
 // postgres_store_tests (built with PARLEY_STORE_SUITE_POSTGRES) runs it on PostgreSQL.
 
-#include "../temp_directory.hpp"
 #include "server/store/revocation_store.hpp"
 #include "server/store/sqlite_revocation_store.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,7 +44,7 @@ template <> struct RevocationStoreTraits<SqliteRevocationStore> {
     }
     static constexpr bool kShared = false;
 
-    TempDirectory directory{"parley-revocations"};
+    parley::testing::TempDirectory directory{"parley-revocations"};
 };
 
 #ifdef PARLEY_STORE_SUITE_POSTGRES

@@ -1,32 +1,24 @@
-#include "../temp_directory.hpp"
 #include "server/store/sqlite_checkpointer.hpp"
 #include "server/store/sqlite_store.hpp"
+#include "temp_directory.hpp"
+#include "wait_until.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <string>
-#include <thread>
 
 namespace parley::server {
 namespace {
 
 using namespace std::chrono_literals;
 
+using parley::testing::waitUntil;
+
 // A checkpoint runs on a thread of its own, so the tests wait for its effect with a deadline.
-bool waitFor(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
+constexpr auto kWait = 30s;
 
 class SqliteCheckpointerTest : public ::testing::Test {
 protected:
@@ -53,7 +45,7 @@ protected:
         return reader.queryInt("SELECT COUNT(*) FROM rows").value_or(0);
     }
 
-    TempDirectory directory_{"parley-checkpointer"};
+    parley::testing::TempDirectory directory_{"parley-checkpointer"};
     std::filesystem::path file_ = directory_ / "parley.db";
     mutable int copies_ = 0;
 };
@@ -75,7 +67,7 @@ TEST_F(SqliteCheckpointerTest, CopiesTheWalIntoTheDatabaseOnItsOwnThreadOnceItHo
         commitRow(writer);
     }
     ASSERT_TRUE(writer.commit());
-    ASSERT_TRUE(waitFor([&] { return (*checkpointer)->checkpoints() >= 1; }));
+    ASSERT_TRUE(waitUntil([&] { return (*checkpointer)->checkpoints() >= 1; }, kWait));
     EXPECT_EQ(rowsInTheDatabaseFile(), 68) << "the WAL reached the database file";
 }
 
@@ -134,7 +126,7 @@ TEST_F(SqliteCheckpointerTest, TheStoreCheckpointsMessagesInTheBackground) {
         ASSERT_TRUE((*store)->appendMessage(
             {.sid = "IM" + std::to_string(i), .channel_sid = "CH1", .body = body}));
     }
-    ASSERT_TRUE(waitFor([&] { return (*store)->checkpoints() >= 1; }));
+    ASSERT_TRUE(waitUntil([&] { return (*store)->checkpoints() >= 1; }, kWait));
 }
 
 } // namespace

@@ -1,7 +1,7 @@
-#include "../temp_directory.hpp"
 #include "server/store/sqlite_connection.hpp"
 #include "server/store/sqlite_schema.hpp"
 #include "server/store/sqlite_store.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,7 +27,7 @@ protected:
         return query.columnText(0);
     }
 
-    TempDirectory directory_{"parley-sqlite"};
+    parley::testing::TempDirectory directory_{"parley-sqlite"};
     std::filesystem::path file_ = directory_ / "parley.db";
 };
 

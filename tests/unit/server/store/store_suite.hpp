@@ -8,9 +8,9 @@
 // built with PARLEY_STORE_SUITE_POSTGRES), which starts one throwaway PostgreSQL server for all
 // of them; server_unit_tests runs them on SQLite and needs no database server.
 
-#include "../temp_directory.hpp"
 #include "server/store/sqlite_store.hpp"
 #include "server/store/store.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
 
@@ -47,7 +47,7 @@ template <> struct StoreTraits<SqliteStore> {
         return std::move(*store);
     }
 
-    TempDirectory directory{"parley-store"};
+    parley::testing::TempDirectory directory{"parley-store"};
 };
 
 #ifdef PARLEY_STORE_SUITE_POSTGRES

@@ -1,7 +1,8 @@
 #pragma once
 
 // A fresh directory under the system's temporary directory, removed with everything in it when the
-// test is done: for tests that open real files (SQLite databases, configs).
+// test is done: for tests that open real files (SQLite databases, state directories). Shared by
+// the unit and integration tests.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-namespace parley::server {
+namespace parley::testing {
 
 class TempDirectory {
 public:
@@ -37,4 +38,4 @@ private:
     std::filesystem::path path_;
 };
 
-} // namespace parley::server
+} // namespace parley::testing
