@@ -45,8 +45,14 @@ void ChatControl::read(std::istream& input) {
 }
 
 bool ChatControl::isLocal(const std::string& line) {
-    return line.empty() || line == kQuit || isCommand(line, "/help") ||
-           isCommand(line, "/update-token");
+    return line.empty() || isCommand(line, "/help") || isCommand(line, "/update-token");
+}
+
+ChatControl::Leave ChatControl::leaveLocked() const {
+    const auto unsent = std::count_if(lines_.begin(), lines_.end(), [](const std::string& line) {
+        return line != kQuit && !isLocal(line);
+    });
+    return Leave{.unsent = static_cast<std::size_t>(unsent), .reached = server_ready_};
 }
 
 ChatControl::Next ChatControl::next() {
@@ -56,7 +62,7 @@ ChatControl::Next ChatControl::next() {
             return *end_;
         }
         if (stoppingLocked()) {
-            return Leave{};
+            return leaveLocked();
         }
         if (!tasks_.empty()) {
             Task task{std::move(tasks_.front())};
@@ -67,12 +73,12 @@ ChatControl::Next ChatControl::next() {
             Line line{std::move(lines_.front())};
             lines_.pop_front();
             if (line.text == kQuit) {
-                return Leave{};
+                return leaveLocked();
             }
             return line;
         }
-        if (lines_.empty() && input_ended_) {
-            return Leave{};
+        if (lines_.empty() && input_ended_ && mayLeaveLocked()) {
+            return leaveLocked();
         }
         changed_.wait(lock);
     }

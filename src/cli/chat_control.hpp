@@ -4,7 +4,9 @@
 // reason), and work that the SDK's events hand to the command loop (the catch-up after each
 // connection). Every wait in the command loop and in the token retries wakes on the end and on
 // /quit, which acts at once when typed at a terminal or when the client cannot reach the server
-// (or has no usable token); piped lines before a /quit otherwise still run in order.
+// (or has no usable token); piped lines before a /quit otherwise still run in order. A piped
+// /quit, or the end of input, waits for the first connection's outcome: without it,
+// `parley chat < /dev/null` would leave before the server had said whether it takes the token.
 //
 // Threading: every method is thread-safe. The stdin reader is a detached thread of its own (a
 // read blocked on a terminal cannot be interrupted; the process ends anyway).
@@ -33,7 +35,12 @@ public:
         std::function<void()> run;
     };
     /// /quit, or the end of input with every line handled.
-    struct Leave {};
+    struct Leave {
+        /// Lines that needed the server and were not run (it could not be reached).
+        std::size_t unsent = 0;
+        /// Whether the server was ever ready (serverReady() was called).
+        bool reached = true;
+    };
     /// endWith() was called.
     struct End {
         int status = 0;
@@ -83,6 +90,10 @@ private:
     bool waitUntil(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
     bool stoppingLocked() const { return end_ || (quit_read_ && (interactive_ || !reachable_)); }
     static bool isLocal(const std::string& line);
+    Leave leaveLocked() const;
+    // The end of input or a piped /quit leaves once the first connection has an outcome: the
+    // server ready, or an attempt failed (a refused token ends the program through endWith()).
+    bool mayLeaveLocked() const { return server_ready_ || !reachable_; }
     void read(std::istream& input);
 
     mutable std::mutex mutex_;

@@ -11,6 +11,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kTokenEnded = 1;
+constexpr int kServerNotReached = 3;
 // Everything the server sent before a ping's reply is printed before leaving; a connection that
 // stopped answering gets this long.
 constexpr auto kLeaveFlush = 2s;
@@ -149,8 +150,8 @@ int ChatSession::run(const std::shared_ptr<client::ChatClient>& client) {
             std::cerr << "parley chat: " << end->reason << '\n';
             return end->status;
         }
-        if (std::holds_alternative<ChatControl::Leave>(next)) {
-            return leave();
+        if (const auto* leaving = std::get_if<ChatControl::Leave>(&next)) {
+            return leave(*leaving);
         }
         if (auto* task = std::get_if<ChatControl::Task>(&next)) {
             task->run();
@@ -160,8 +161,9 @@ int ChatSession::run(const std::shared_ptr<client::ChatClient>& client) {
     }
 }
 
-// /quit or the end of input: 0, unless the client is left without a usable token.
-int ChatSession::leave() {
+// /quit or the end of input: 0, unless the client is left without a usable token, or lines
+// were not run because the server could not be reached (or was never reached at all).
+int ChatSession::leave(const ChatControl::Leave& leaving) {
     const auto stats = client_->stats();
     if (stats.state == client::ConnectionState::kConnected) {
         // Everything the server sent before the ping's reply is printed before we go.
@@ -171,6 +173,17 @@ int ChatSession::leave() {
         const auto watcher = watcher_.lock();
         std::cerr << "parley chat: " << (watcher ? watcher->why() : "no usable token") << '\n';
         return kTokenEnded;
+    }
+    if (!leaving.reached || leaving.unsent > 0) {
+        std::cerr << "parley chat: "
+                  << (leaving.reached ? "the server could not be reached"
+                                      : "left before the server was reached");
+        if (leaving.unsent > 0) {
+            std::cerr << "; " << leaving.unsent << (leaving.unsent == 1 ? " line" : " lines")
+                      << " not sent";
+        }
+        std::cerr << '\n';
+        return kServerNotReached;
     }
     return 0;
 }

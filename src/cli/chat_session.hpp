@@ -48,7 +48,7 @@ private:
         std::int64_t shown = 0;
     };
 
-    int leave();
+    int leave(const ChatControl::Leave& leaving);
     /// The identity of the client's token (any thread).
     std::string clientIdentity();
     void execute(const std::string& line);

@@ -1,11 +1,15 @@
 // `parley chat` against a server it cannot reach: it says where it connects and why each attempt
-// failed (refused, an HTTP status), and /quit does not wait for a connection that cannot come.
+// failed (refused, an HTTP status), /quit does not wait for a connection that cannot come (and
+// says, with exit status 3, what it did not send), and the end of input waits for the first
+// connection's outcome.
 
 #include "chat_process.hpp"
 
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+
+#include <algorithm>
 
 namespace parley::testing {
 namespace {
@@ -38,10 +42,32 @@ TEST(ChatCliConnect, AWrongPortSaysWhereItConnectsAndAPipedQuitDoesNotWait) {
     EXPECT_EQ((*refused)["will_retry"], true);
     chat.write("/join general");
     chat.write("/quit");
-    EXPECT_EQ(chat.waitForExit(), 0) << "/quit waited for replies that cannot come";
+    EXPECT_EQ(chat.waitForExit(), 3) << "/quit waited for replies that cannot come, or left the "
+                                        "/join unsent with status 0";
     for (const auto& name : chat.eventNames()) {
         EXPECT_NE(name, "commandError") << "the /join was not left waiting for the server";
     }
+}
+
+TEST(ChatCliConnect, EmptyInputAgainstNoServerEndsWithStatus3) {
+    const std::string url = "ws://127.0.0.1:" + std::to_string(closedPort()) + "/v1/ws";
+    ChatProcess chat{{"--url", url, "--token", mintToken("alice", 600s), "--events-json"}};
+    chat.closeInput();
+    EXPECT_EQ(chat.waitForExit(), 3) << "left with status 0 though the server was never reached";
+    const auto names = chat.eventNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), "connectionError"), names.end())
+        << "left before the first attempt had failed";
+}
+
+TEST(ChatCliConnect, EmptyInputLeavesOnceConnected) {
+    ServerProcess server;
+    ChatProcess chat{{"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json",
+                      "--no-state-file"}};
+    chat.closeInput();
+    EXPECT_EQ(chat.waitForExit(), 0);
+    const auto names = chat.eventNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), "connected"), names.end())
+        << "left at the end of input before the connection was made";
 }
 
 TEST(ChatCliConnect, SeveralUrlsMoveOnFromARefusedOneAndNameIt) {
@@ -77,7 +103,7 @@ TEST(ChatCliConnect, AWrongPathShowsTheHttpStatus) {
     EXPECT_EQ((*failed)["cause"], "http_status");
     EXPECT_EQ((*failed)["http_status"], 404);
     chat.write("/quit");
-    EXPECT_EQ(chat.waitForExit(), 0);
+    EXPECT_EQ(chat.waitForExit(), 3) << "never reached a chat server, so not status 0";
 }
 
 TEST(ChatCliConnect, AnIpv6LiteralUrlIsUsed) {
@@ -93,14 +119,15 @@ TEST(ChatCliConnect, AnIpv6LiteralUrlIsUsed) {
     ChatProcess chat{{"--url", url, "--token", mintToken("alice", 600s), "--events-json"}};
     pollfd ready{.fd = listener, .events = POLLIN, .revents = 0};
     EXPECT_EQ(::poll(&ready, 1, 10'000), 1) << "parley chat never connected to [::1]";
+    chat.write("/quit"); // waits for the attempt's outcome: the close below fails it
+    ::close(::accept(listener, nullptr, nullptr));
     ::close(listener);
-    chat.write("/quit");
-    EXPECT_EQ(chat.waitForExit(), 0) << "the URL was refused (exit 2) or /quit waited";
+    EXPECT_EQ(chat.waitForExit(), 3) << "the URL was refused (exit 2) or /quit waited";
 }
 
-TEST(ChatCliConnect, QuitRightAfterStartingNeverHangs) {
-    // Leaving while the first connection is still resolving once left a socket open that kept
-    // shutdown() waiting (a lookup finishing after the abort went on to connect).
+TEST(ChatCliConnect, QuitRightAfterStartingLeavesOnceConnected) {
+    // A piped /quit waits for the first connection (ClientConnect.ShutdownRightAfterCreate...
+    // covers leaving while it still resolves), and leaving right after it never hangs.
     ServerProcess server;
     for (int run = 0; run < 30; ++run) {
         ChatProcess chat{{"--url", urlOf(server), "--token", mintToken("alice", 600s),

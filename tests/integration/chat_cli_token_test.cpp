@@ -1,11 +1,13 @@
 // `parley chat` and a token the server refuses: --token-command is run again with backoff (exit
 // status 77 ends it with 1), a refused --token ends it with 1, /quit without a usable token
-// exits 1 at once, and a first token already revoked is replaced (no hang).
+// exits 1 at once, a refused token is reported even when stdin is empty, and a first token
+// already revoked is replaced (no hang).
 
 #include "chat_process.hpp"
 
 #include <parley/token/access_token_builder.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 namespace parley::testing {
@@ -106,6 +108,16 @@ TEST(ChatCliToken, AFixedTokenRefusedByTheServerEndsWithStatus1) {
     ASSERT_TRUE(refused);
     EXPECT_EQ((*refused)["code"], 20107);
     EXPECT_EQ(chat.waitForExit(), 1) << "stdin is still open: the refused token ended the client";
+}
+
+TEST(ChatCliToken, EmptyInputWaitsForTheServerToRefuseTheToken) {
+    ServerProcess server;
+    ChatProcess chat{{"--url", urlOf(server), "--events-json", "--token", refusedToken("alice")}};
+    chat.closeInput(); // as `parley chat ... < /dev/null`
+    EXPECT_EQ(chat.waitForExit(), 1) << "left at the end of input before the server answered";
+    const auto names = chat.eventNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), "tokenError"), names.end())
+        << "the refusal was not shown";
 }
 
 TEST(ChatCliToken, AFirstTokenAlreadyRevokedIsReplacedThroughTheCommand) {

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 namespace parley::testing {
 namespace {
 
@@ -66,6 +68,18 @@ TEST(ClientConnect, AWrongPathIsToldWithTheHttpStatusOfTheRefusedUpgrade) {
     EXPECT_EQ(error.http_status, 404);
     EXPECT_NE(error.message.find("404"), std::string::npos) << error.message;
     EXPECT_NE(error.message.find("/no/such/path"), std::string::npos) << error.message;
+}
+
+TEST(ClientConnect, ShutdownRightAfterCreateNeverHangs) {
+    // Shutting down while the first connection still resolves once left a socket open that kept
+    // shutdown() waiting (a lookup finishing after the abort went on to connect).
+    ServerProcess server;
+    for (int run = 0; run < 30; ++run) {
+        auto chat = clientAt("ws://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws",
+                             std::make_shared<ClientRecorder>());
+        auto stopped = std::async(std::launch::async, [&chat] { chat->shutdown(); });
+        ASSERT_EQ(stopped.wait_for(10s), std::future_status::ready) << "run " << run;
+    }
 }
 
 TEST(ClientConnect, TheInitReplyAnnouncesTheConnectionsRateLimits) {
