@@ -8,6 +8,8 @@
 #include <boost/beast/core/role.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace parley::server {
 
 namespace asio = boost::asio;
@@ -217,12 +219,13 @@ void WsSession::sendClose(std::uint16_t code, std::string_view reason, CloseReas
         if (self->ended_) {
             return;
         }
-        self->scheduler_.scheduleAt(self->scheduler_.clock().now() + kCloseTimeout,
-                                    [raw = self.get()] {
-                                        if (!raw->ended_) {
-                                            raw->abort(*raw->close_reason_);
-                                        }
-                                    });
+        const auto timeout = std::min<std::chrono::milliseconds>(
+            kMaxCloseTimeout, self->context_.settings.keep_alive);
+        self->scheduler_.scheduleAt(self->scheduler_.clock().now() + timeout, [raw = self.get()] {
+            if (!raw->ended_) {
+                raw->abort(*raw->close_reason_);
+            }
+        });
     });
 }
 

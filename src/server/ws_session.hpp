@@ -45,8 +45,9 @@ class WsSession final : public SessionSink,
 public:
     using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-    /// How long the closing handshake may take before the socket is closed without it.
-    static constexpr std::chrono::seconds kCloseTimeout{30};
+    /// How long the closing handshake may take before the socket is closed without it, or the
+    /// keep-alive if that is shorter: a peer silent that long would be dropped anyway.
+    static constexpr std::chrono::seconds kMaxCloseTimeout{30};
     /// closeAfterQueued queues the close frame at once behind at most this much output.
     static constexpr std::size_t kCloseBehindBytes = std::size_t{64} << 10U;
 

@@ -3,6 +3,7 @@
 // the keep-alive. A raw TCP client sends the bytes a WebSocket library never would, and sees every
 // frame the server sends.
 
+#include "protocol/codes.hpp"
 #include "raw_ws_client.hpp"
 #include "server_process.hpp"
 
@@ -239,6 +240,27 @@ TEST_F(WsKeepAliveTest, DropsAConnectionThatNeverAnswersItsPings) {
     const auto ping = client.readFrame(0ms); // what came before the end
     ASSERT_TRUE(ping.has_value()) << "dropped without a ping first";
     EXPECT_EQ(ping->opcode, WsOpcode::kPing);
+}
+
+// The closing handshake's timeout is the keep-alive when that is shorter than 30 s: a peer that
+// takes the close frame and never answers it loses the socket (the keep-alive no longer watches a
+// closing connection, so without the timeout it would stay open).
+TEST_F(WsKeepAliveTest, DropsAConnectionThatNeverAnswersTheCloseFrame) {
+    RawWsClient client{server_.port()};
+    upgradeAndInit(client);
+    for (int i = 0; i < 5; ++i) {
+        client.sendText("not json"); // the fifth protocol error closes the connection with 4400
+    }
+    std::optional<ServerFrame> close;
+    while (auto frame = client.readFrame(5s)) {
+        if (frame->opcode == WsOpcode::kClose) {
+            close = frame;
+            break;
+        }
+    }
+    ASSERT_TRUE(close.has_value()) << "no close frame";
+    EXPECT_EQ(close->closeCode(), static_cast<int>(protocol::CloseCode::kProtocolError));
+    EXPECT_TRUE(client.waitForEnd(10s)) << "the unanswered close kept the socket open";
 }
 
 TEST_F(WsKeepAliveTest, KeepsAConnectionThatAnswersItsPings) {
