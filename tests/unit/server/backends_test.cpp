@@ -1,8 +1,8 @@
 #include "server/backends.hpp"
 #include "server/store/postgres_store.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <string>
@@ -54,16 +54,14 @@ TEST(CheckPostgresUrl, AcceptsTheDocumentedFormsAndNeverEchoesAPassword) {
 }
 
 TEST(OpenRevocationStore, NextToSqliteTheyAreThisNodesOwnInItsDataDirectory) {
-    std::string pattern = std::filesystem::temp_directory_path() / "parley-backends-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    const std::filesystem::path data = pattern;
+    const parley::testing::TempDirectory temp{"parley-backends"};
+    const std::filesystem::path& data = temp.path();
     for (const std::string& spec : {std::string{}, "sqlite:" + (data / "chat").string()}) {
         const auto store = openRevocationStore(spec, data / "node");
         ASSERT_TRUE(store) << store.error();
         EXPECT_FALSE((*store)->sharedByNodes()) << spec;
     }
     EXPECT_TRUE(std::filesystem::exists(data / "node" / "revocations.db"));
-    std::filesystem::remove_all(data);
 }
 
 TEST(OpenRevocationStore, NextToPostgresTheyAreInTheSameDatabase) {

@@ -7,12 +7,12 @@
 #include "broker_barrier.hpp"
 #include "server/revocations.hpp"
 #include "server/store/sqlite_revocation_store.hpp"
+#include "temp_directory.hpp"
 #include "wait_until.hpp"
 
 #include <parley/token/manual_scheduler.hpp>
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <filesystem>
@@ -63,18 +63,10 @@ struct Node {
 
 class RevocationsTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-revoke-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-    }
-    void TearDown() override {
-        broker_.shutdown();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
+    void TearDown() override { broker_.shutdown(); }
 
-    std::filesystem::path directory_;
+    parley::testing::TempDirectory temp_{"parley-revoke"};
+    const std::filesystem::path& directory_ = temp_.path();
     token::ManualClock clock_{kStart};
     token::ManualScheduler scheduler_{clock_};
     MemoryBroker broker_;

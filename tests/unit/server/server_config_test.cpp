@@ -1,9 +1,9 @@
 #include "server/server_config.hpp"
+#include "temp_directory.hpp"
 
 #include <parley/token/api_key.hpp>
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,16 +16,6 @@ namespace fs = std::filesystem;
 
 class ServerConfigTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = fs::temp_directory_path() / "parley-config-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        fs::remove_all(directory_, ignored);
-    }
-
     fs::path write(const std::string& name, const std::string& text) const {
         const fs::path file = directory_ / name;
         std::ofstream{file} << text;
@@ -45,7 +35,8 @@ protected:
         return config.error();
     }
 
-    fs::path directory_;
+    parley::testing::TempDirectory temp_{"parley-config"};
+    const fs::path& directory_ = temp_.path();
 };
 
 // ---- loadConfigFile ----

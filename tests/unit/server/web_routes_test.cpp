@@ -4,12 +4,12 @@
 #include "server/server.hpp"
 #include "server/server_config.hpp"
 #include "server/web_routes.hpp"
+#include "temp_directory.hpp"
 
 #include <parley/token/inspect.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,26 +24,7 @@ const token::ApiKey kDevKey{.sid = "SK11111111111111111111111111111111",
                             .account_sid = "AC0123456789abcdef0123456789abcdef",
                             .secret = "s3cret"};
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = fs::temp_directory_path() / "parley-web-XXXXXX";
-        if (mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using TempDir = parley::testing::TempDirectory;
 
 // Whether a server listening on `host` turns the development token endpoint on.
 bool devTokensOn(const std::string& host) {

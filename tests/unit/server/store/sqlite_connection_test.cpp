@@ -1,4 +1,5 @@
 #include "server/store/sqlite_connection.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,19 +13,12 @@ namespace {
 class SqliteConnectionTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-sqlite-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
         auto opened = SqliteConnection::open(directory_ / "test.db");
         ASSERT_TRUE(opened) << opened.error();
         connection_ = std::make_unique<SqliteConnection>(std::move(*opened));
         ASSERT_TRUE(connection_->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"));
     }
-    void TearDown() override {
-        connection_.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
+    void TearDown() override { connection_.reset(); }
 
     std::int64_t rows() {
         SqliteStatement count = connection_->prepare("SELECT COUNT(*) FROM t").value();
@@ -32,7 +26,8 @@ protected:
         return count.columnInt64(0);
     }
 
-    std::filesystem::path directory_;
+    parley::testing::TempDirectory temp_{"parley-sqlite"};
+    const std::filesystem::path& directory_ = temp_.path();
     std::unique_ptr<SqliteConnection> connection_;
 };
 

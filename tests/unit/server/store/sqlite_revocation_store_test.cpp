@@ -2,9 +2,9 @@
 // covers the RevocationStore contract.
 
 #include "server/store/sqlite_revocation_store.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,22 +18,14 @@ const token::UnixSeconds kNow{std::chrono::seconds{1'800'000'000}};
 
 class SqliteRevocationStoreTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-revocations-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
     std::unique_ptr<SqliteRevocationStore> open() const {
         auto store = SqliteRevocationStore::openIn(directory_ / "data");
         EXPECT_TRUE(store) << (store ? "" : store.error());
         return store ? std::move(*store) : nullptr;
     }
 
-    std::filesystem::path directory_;
+    parley::testing::TempDirectory temp_{"parley-revocations"};
+    const std::filesystem::path& directory_ = temp_.path();
 };
 
 Revocation revocation(RevocationKind kind, std::string value, std::chrono::seconds lasts) {

@@ -1,4 +1,5 @@
 #include "server/store/sqlite_schema.hpp"
+#include "temp_directory.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,25 +14,19 @@ namespace {
 class SqliteSchemaTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "parley-sqlite-XXXXXX";
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
         auto opened = SqliteConnection::open(directory_ / "test.db");
         ASSERT_TRUE(opened) << opened.error();
         connection_ = std::make_unique<SqliteConnection>(std::move(*opened));
     }
-    void TearDown() override {
-        connection_.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
+    void TearDown() override { connection_.reset(); }
 
     std::int64_t tableCount() {
         return connection_->queryInt("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'")
             .value();
     }
 
-    std::filesystem::path directory_;
+    parley::testing::TempDirectory temp_{"parley-sqlite"};
+    const std::filesystem::path& directory_ = temp_.path();
     std::unique_ptr<SqliteConnection> connection_;
 };
 
