@@ -37,9 +37,9 @@ constexpr std::string_view kFooter =
     "last message you saw (kept per identity and channel in the state file).\n"
     "Exit status: 0 on /quit or end of input, 1 when the client ends because of its token\n"
     "(refused or expired with nothing to renew it, or --token-command exited 77),\n"
-    "2 on bad usage, 3 when it leaves with lines not sent because the server could not be\n"
-    "reached, or before the server was ever reached. The end of input (or a piped /quit)\n"
-    "waits for the first connection to succeed or fail.\n"
+    "2 on bad usage, 3 when it leaves with lines not sent (the server could not be reached,\n"
+    "or /quit was typed first) or before the server was ever reached. The end of input (or\n"
+    "a piped /quit) waits for the first connection to succeed or fail.\n"
     "--token-command runs with /bin/sh for the first token, for every renewal and again\n"
     "after a refused token; it prints the token and exits 0, or exits 77 when the user may\n"
     "no longer have one (parley chat exits 1); any other failure is retried with backoff.";

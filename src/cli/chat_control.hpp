@@ -36,7 +36,8 @@ public:
     };
     /// /quit, or the end of input with every line handled.
     struct Leave {
-        /// Lines that needed the server and were not run (it could not be reached).
+        /// Lines that needed the server and were not run (it could not be reached, or /quit
+        /// was typed before they were sent).
         std::size_t unsent = 0;
         /// Whether the server was ever ready (serverReady() was called).
         bool reached = true;

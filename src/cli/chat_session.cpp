@@ -11,7 +11,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kTokenEnded = 1;
-constexpr int kServerNotReached = 3;
+constexpr int kLeftUnsent = 3;
 // Everything the server sent before a ping's reply is printed before leaving; a connection that
 // stopped answering gets this long.
 constexpr auto kLeaveFlush = 2s;
@@ -162,7 +162,7 @@ int ChatSession::run(const std::shared_ptr<client::ChatClient>& client) {
 }
 
 // /quit or the end of input: 0, unless the client is left without a usable token, or lines
-// were not run because the server could not be reached (or was never reached at all).
+// were not sent, or the server was never reached at all.
 int ChatSession::leave(const ChatControl::Leave& leaving) {
     const auto stats = client_->stats();
     if (stats.state == client::ConnectionState::kConnected) {
@@ -175,15 +175,16 @@ int ChatSession::leave(const ChatControl::Leave& leaving) {
         return kTokenEnded;
     }
     if (!leaving.reached || leaving.unsent > 0) {
-        std::cerr << "parley chat: "
-                  << (leaving.reached ? "the server could not be reached"
-                                      : "left before the server was reached");
+        // Lines wait only for the server, so they are left either because it cannot be reached
+        // or because a /quit typed at a terminal came before they were sent.
+        std::cerr << "parley chat: left "
+                  << (leaving.reached ? "" : "before the server was reached");
         if (leaving.unsent > 0) {
-            std::cerr << "; " << leaving.unsent << (leaving.unsent == 1 ? " line" : " lines")
-                      << " not sent";
+            std::cerr << (leaving.reached ? "with " : "; ") << leaving.unsent
+                      << (leaving.unsent == 1 ? " line" : " lines") << " not sent";
         }
         std::cerr << '\n';
-        return kServerNotReached;
+        return kLeftUnsent;
     }
     return 0;
 }
