@@ -7,7 +7,6 @@
 
 #include <parley/token/access_token_builder.hpp>
 
-#include <algorithm>
 #include <fstream>
 
 namespace parley::testing {
@@ -115,9 +114,7 @@ TEST(ChatCliToken, EmptyInputWaitsForTheServerToRefuseTheToken) {
     ChatProcess chat{{"--url", urlOf(server), "--events-json", "--token", refusedToken("alice")}};
     chat.closeInput(); // as `parley chat ... < /dev/null`
     EXPECT_EQ(chat.waitForExit(), 1) << "left at the end of input before the server answered";
-    const auto names = chat.eventNames();
-    EXPECT_NE(std::find(names.begin(), names.end(), "tokenError"), names.end())
-        << "the refusal was not shown";
+    EXPECT_TRUE(chat.sawEvent("tokenError")) << "the refusal was not shown";
 }
 
 TEST(ChatCliToken, AFirstTokenAlreadyRevokedIsReplacedThroughTheCommand) {

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -129,12 +130,10 @@ public:
         return std::nullopt;
     }
 
-    std::vector<std::string> eventNames() const {
-        std::vector<std::string> names;
-        for (const auto& line : lines_) {
-            names.push_back(line.value("event", "?"));
-        }
-        return names;
+    /// Whether a line read so far is the event `event`.
+    bool sawEvent(const std::string& event) const {
+        return std::any_of(lines_.begin(), lines_.end(),
+                           [&event](const Json& line) { return line.value("event", "") == event; });
     }
     const std::vector<Json>& lines() const { return lines_; }
 
