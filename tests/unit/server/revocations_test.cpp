@@ -65,8 +65,7 @@ class RevocationsTest : public ::testing::Test {
 protected:
     void TearDown() override { broker_.shutdown(); }
 
-    parley::testing::TempDirectory temp_{"parley-revoke"};
-    const std::filesystem::path& directory_ = temp_.path();
+    parley::testing::TempDirectory directory_{"parley-revoke"};
     token::ManualClock clock_{kStart};
     token::ManualScheduler scheduler_{clock_};
     MemoryBroker broker_;

@@ -35,8 +35,7 @@ protected:
         return config.error();
     }
 
-    parley::testing::TempDirectory temp_{"parley-config"};
-    const fs::path& directory_ = temp_.path();
+    parley::testing::TempDirectory directory_{"parley-config"};
 };
 
 // ---- loadConfigFile ----
@@ -304,9 +303,9 @@ TEST_F(ServerConfigTest, MakesADevKeyOnceInAPrivateFile) {
 }
 
 TEST_F(ServerConfigTest, ReturnsTheSameDevKeyOnTheSecondCall) {
-    const auto first = loadOrCreateDevKeys(directory_);
+    const auto first = loadOrCreateDevKeys(directory_.path());
     ASSERT_TRUE(first) << first.error();
-    const auto second = loadOrCreateDevKeys(directory_);
+    const auto second = loadOrCreateDevKeys(directory_.path());
     ASSERT_TRUE(second) << second.error();
     EXPECT_FALSE(second->created);
     EXPECT_EQ(second->file, first->file);
@@ -318,7 +317,7 @@ TEST_F(ServerConfigTest, ReturnsTheSameDevKeyOnTheSecondCall) {
 }
 
 TEST_F(ServerConfigTest, TheDevKeyFileIsAValidConfigFile) {
-    const auto dev = loadOrCreateDevKeys(directory_);
+    const auto dev = loadOrCreateDevKeys(directory_.path());
     ASSERT_TRUE(dev) << dev.error();
     const auto config = loadConfigFile(dev->file);
     ASSERT_TRUE(config) << config.error();
@@ -337,7 +336,7 @@ TEST_F(ServerConfigTest, TwoDataDirectoriesGetDifferentKeys) {
 
 TEST_F(ServerConfigTest, ADevKeyFileWithoutKeysIsAnError) {
     write("dev-keys.toml", "# emptied by hand\n");
-    const auto dev = loadOrCreateDevKeys(directory_);
+    const auto dev = loadOrCreateDevKeys(directory_.path());
     ASSERT_FALSE(dev);
     EXPECT_NE(dev.error().find("dev-keys.toml"), std::string::npos) << dev.error();
 }

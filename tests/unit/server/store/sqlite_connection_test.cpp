@@ -26,8 +26,7 @@ protected:
         return count.columnInt64(0);
     }
 
-    parley::testing::TempDirectory temp_{"parley-sqlite"};
-    const std::filesystem::path& directory_ = temp_.path();
+    parley::testing::TempDirectory directory_{"parley-sqlite"};
     std::unique_ptr<SqliteConnection> connection_;
 };
 

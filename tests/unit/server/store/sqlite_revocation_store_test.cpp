@@ -24,8 +24,7 @@ protected:
         return store ? std::move(*store) : nullptr;
     }
 
-    parley::testing::TempDirectory temp_{"parley-revocations"};
-    const std::filesystem::path& directory_ = temp_.path();
+    parley::testing::TempDirectory directory_{"parley-revocations"};
 };
 
 Revocation revocation(RevocationKind kind, std::string value, std::chrono::seconds lasts) {

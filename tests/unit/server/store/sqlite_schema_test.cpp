@@ -25,8 +25,7 @@ protected:
             .value();
     }
 
-    parley::testing::TempDirectory temp_{"parley-sqlite"};
-    const std::filesystem::path& directory_ = temp_.path();
+    parley::testing::TempDirectory directory_{"parley-sqlite"};
     std::unique_ptr<SqliteConnection> connection_;
 };
 
