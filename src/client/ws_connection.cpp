@@ -2,6 +2,7 @@
 
 #include "client/tls_client.hpp"
 #include "protocol/events.hpp"
+#include "protocol/names.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
@@ -138,10 +139,15 @@ void WsConnection::onHandshake(const beast::error_code& error) {
     if (error) {
         const int status = static_cast<int>(upgrade_.result_int());
         if (status != 0 && status != 101) {
+            // A 404 for another path is most likely a URL typed without Parley's path.
+            const bool wrong_path = status == 404 && url_.target != protocol::kWebSocketPath;
             fail({.cause = ConnectionError::Cause::kHttpStatus,
                   .message = "the server refused the WebSocket upgrade of " + url_.target +
                              " with HTTP " + std::to_string(status) + " " +
-                             std::string{upgrade_.reason()},
+                             std::string{upgrade_.reason()} +
+                             (wrong_path ? " (Parley's WebSocket path is " +
+                                               std::string{protocol::kWebSocketPath} + ")"
+                                         : ""),
                   .http_status = status});
         } else {
             fail(

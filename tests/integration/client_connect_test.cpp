@@ -68,6 +68,8 @@ TEST(ClientConnect, AWrongPathIsToldWithTheHttpStatusOfTheRefusedUpgrade) {
     EXPECT_EQ(error.http_status, 404);
     EXPECT_NE(error.message.find("404"), std::string::npos) << error.message;
     EXPECT_NE(error.message.find("/no/such/path"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("path is /v1/ws"), std::string::npos)
+        << "no hint at the right path: " << error.message;
 }
 
 TEST(ClientConnect, ShutdownRightAfterCreateNeverHangs) {
