@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <iostream>
 #include <limits>
 #include <utility>
 
@@ -24,6 +25,10 @@ constexpr auto kTick = 10ms;
 constexpr std::size_t kBacklogEvery = 20;
 /// Longest wait for the senders' first windows to be acknowledged before measuring anyway.
 constexpr auto kMaxFirstTurn = 120s;
+/// Longest wait, once the senders stop, for every member to have every acknowledged message.
+constexpr auto kMaxDrain = 120s;
+/// How often a drain that takes long says where it stands.
+constexpr auto kDrainStep = 5s;
 
 std::string memberIdentity(std::size_t index) {
     std::array<char, 32> name{};
@@ -46,20 +51,30 @@ FanoutRun::~FanoutRun() {
 }
 
 void FanoutRun::run(FanoutReport& report) {
-    const auto started = steady_clock::now();
+    started_ = steady_clock::now();
     startIo();
     auto ready = setupChannel();
     if (ready) {
+        progress("channel ready, " + std::to_string(options_.members) + " members");
         ready = connectMembers();
     }
-    report.setup_time = steady_clock::now() - started;
+    report.setup_time = steady_clock::now() - started_;
     if (!ready) {
         report.first_error = ready.error();
+        progress("set-up failed: " + ready.error());
     } else {
+        progress("members connected; sending");
         measure(report);
         drain(report);
     }
     collect(report);
+}
+
+void FanoutRun::progress(const std::string& what) const {
+    const std::chrono::duration<double> elapsed = steady_clock::now() - started_;
+    std::array<char, 32> stamp{};
+    std::snprintf(stamp.data(), stamp.size(), "[%7.2f s] ", elapsed.count());
+    std::cerr << "parley_fanout: " << stamp.data() << what << '\n' << std::flush;
 }
 
 void FanoutRun::startIo() {
@@ -162,9 +177,11 @@ void FanoutRun::measure(FanoutReport& report) {
     const auto warm = [this, first_turn] { return shared_.sends_acked.load() >= first_turn; };
     const auto warmup_started = steady_clock::now();
     if (!runFor(options_.warmup) || !runFor(kMaxFirstTurn, warm)) {
+        progress("stopped in the warm-up: " + describeProgress());
         return;
     }
     report.warmup = steady_clock::now() - warmup_started;
+    progress("warmed up; measuring");
     max_lag_seen_ = 0; // reported for the measured window only
     const Mark start = mark();
     shared_.measuring.store(true);
@@ -172,6 +189,7 @@ void FanoutRun::measure(FanoutReport& report) {
     shared_.measuring.store(false);
     const Mark end = mark();
     if (!completed) {
+        progress("stopped while measuring: " + describeProgress());
         return;
     }
     report.measured = end.cpu.at - start.cpu.at;
@@ -190,7 +208,51 @@ void FanoutRun::drain(FanoutReport& report) {
                receivedRange().first >= shared_.sends_acked.load();
     };
     const auto failed = [this] { return shared_.members_failed.load() > 0 || !server_alive_(); };
-    report.drained = waitFor([&] { return all_in() || failed(); }, 120s) && all_in();
+    progress("draining: " + describeProgress());
+    // In steps, each told: a run killed from outside while it waits still says who lacks what.
+    const auto until = steady_clock::now() + kMaxDrain;
+    while (!waitFor([&] { return all_in() || failed(); }, kDrainStep) &&
+           steady_clock::now() < until) {
+        progress("still draining: " + describeProgress() + "; " + describeShortMembers());
+    }
+    report.drained = all_in();
+    progress((report.drained ? "drained: " : "not drained: ") + describeProgress());
+    if (!report.drained) {
+        progress(describeShortMembers());
+    }
+}
+
+std::string FanoutRun::describeShortMembers() const {
+    constexpr std::size_t kNamed = 8;
+    const std::uint64_t acked = shared_.sends_acked.load();
+    std::string text = "members short of " + std::to_string(acked) + ":";
+    std::size_t named = 0;
+    for (std::size_t i = 0; i < members_.size() && named < kNamed; ++i) {
+        const std::uint64_t received = members_[i]->received();
+        if (received < acked) {
+            const std::size_t server = i < options_.senders ? 0 : i % servers_.size();
+            text += " " + members_[i]->identity() + " (server " + std::to_string(server + 1) +
+                    ", " + std::to_string(received) + ")";
+            ++named;
+        }
+    }
+    return text;
+}
+
+std::string FanoutRun::describeProgress() const {
+    const auto [slowest, fastest] = receivedRange();
+    std::string text = std::to_string(shared_.sends_acked.load()) + " messages acknowledged, " +
+                       std::to_string(shared_.sends_in_flight.load()) +
+                       " in flight; members received " + std::to_string(slowest) + " to " +
+                       std::to_string(fastest);
+    if (shared_.members_failed.load() > 0) {
+        text += "; " + std::to_string(shared_.members_failed.load()) +
+                " members failed, first: " + shared_.firstError();
+    }
+    if (!server_alive_()) {
+        text += "; a server is gone";
+    }
+    return text;
 }
 
 void FanoutRun::collect(FanoutReport& report) {

@@ -30,6 +30,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -59,6 +60,13 @@ private:
         std::chrono::duration<double> paused{};
     };
 
+    /// One line on stderr with the time since run() began: a run that hangs or is killed
+    /// still shows how far it got.
+    void progress(const std::string& what) const;
+    /// Acknowledged, in flight, received by the slowest and fastest member, failures.
+    std::string describeProgress() const;
+    /// The first members that lack acknowledged messages, with their server and count.
+    std::string describeShortMembers() const;
     void startIo();
     /// Closes every connection, lets the io threads finish what that cancelled, and joins them.
     void stopIo();
@@ -96,6 +104,7 @@ private:
     std::unique_ptr<ChannelSetup> setup_;
     std::vector<std::unique_ptr<FanoutMember>> members_;
     std::atomic<std::size_t> next_to_connect_{0};
+    std::chrono::steady_clock::time_point started_{};
 
     std::chrono::steady_clock::time_point pause_started_{};
     std::chrono::duration<double> paused_total_{};
