@@ -33,7 +33,7 @@ public:
     /// if it has no message yet).
     void read(std::string channel, std::optional<std::int64_t> after, Done done);
 
-    using Channels = StoreResult<std::vector<std::string>>;
+    using Channels = StoreResult<std::vector<MemberChannel>>;
     /// Calls `done` on a store worker with the channels `identity` is a member of now.
     void channelsOf(std::string identity, std::function<void(Channels)> done);
 

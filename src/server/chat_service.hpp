@@ -67,7 +67,7 @@ struct ChatServiceOptions {
 class ChatService {
 public:
     using Done = std::function<void(OpResult)>;
-    using ChannelsDone = std::function<void(StoreResult<std::vector<std::string>>)>;
+    using ChannelsDone = std::function<void(StoreResult<std::vector<MemberChannel>>)>;
 
     ChatService(Store& store, Broker& broker, StoreWorkers& workers, Metrics& metrics,
                 const token::Clock& clock, ChatServiceOptions options = {});
@@ -84,7 +84,8 @@ public:
     void handle(std::string identity, protocol::Request request, token::TimePoint valid_until,
                 Done done);
 
-    /// SIDs of the channels `identity` belongs to, for a new session; `done` runs on a worker.
+    /// The channels `identity` belongs to, each with its next index, for a new session (its
+    /// deliveries start there); `done` runs on a worker.
     void channelsOf(std::string identity, ChannelsDone done);
 
 private:

@@ -103,15 +103,15 @@ void Hub::detach(const std::string& identity, const SessionSink* session) {
     }
 }
 
-void Hub::addChannels(const std::string& identity, const std::vector<std::string>& channels) {
+void Hub::addChannels(const std::string& identity, const std::vector<MemberChannel>& channels) {
     const std::lock_guard lock{mutex_};
     const auto connected = identities_.find(identity);
     if (connected == identities_.end()) {
         return; // every session of it has gone meanwhile
     }
-    for (const std::string& channel : channels) {
-        if (!connected->second.left.contains(channel)) {
-            joinLocked(channel, identity);
+    for (const MemberChannel& channel : channels) {
+        if (!connected->second.left.contains(channel.sid)) {
+            joinLocked(channel.sid, identity, channel.next_index);
         }
     }
 }

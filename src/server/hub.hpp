@@ -19,11 +19,13 @@
 // messages in index order and each once: it remembers the last index it delivered, drops an
 // event at or below it, and when an index jumps (or the broker says it may have lost events) it
 // holds the channel's events, reads the missing messages from the store on a store worker,
-// delivers them, then what it held. A join's event names the first index the member is owed:
-// the hub subscribes at once and reads what was sent since. Otherwise, before it subscribes to a
-// channel it reads the channel's newest index, and subscribes only then: every message sent
-// after that read and before the subscription took effect (in Redis, a round trip later) shows
-// as a jump.
+// delivers them, then what it held. A join's event names the first index the member is owed, and
+// so does a new session's read of its channels (each channel's next index, read with the
+// membership, before the session answers init): the hub subscribes at once and reads what was
+// sent since, so nothing sent after init is missed however late the subscription takes effect.
+// Otherwise (a join that names no index), before it subscribes to a channel it reads the
+// channel's newest index, and subscribes only then: every message sent after that read and before
+// the subscription took effect (in Redis, a round trip later) shows as a jump.
 //
 // Threading: every method may be called from any thread. Deliveries happen outside the hub's
 // lock: it takes the event's list of target sessions under the lock (a message's, cached per
@@ -74,7 +76,10 @@ public:
     /// The channels `identity` belonged to when its session read the store. Call after attach,
     /// so a membership change in between is not lost: a join arrives as an event too, and a
     /// channel left since attach (by an event) is not added back from the older read.
-    void addChannels(const std::string& identity, const std::vector<std::string>& channels);
+    /// Delivery of a channel this node did not serve yet starts at the index read with it, not
+    /// at the newest one when the hub subscribes: a message stored in between is one the
+    /// session may already be owed (it answers init once this returns).
+    void addChannels(const std::string& identity, const std::vector<MemberChannel>& channels);
 
     /// Every open connection, initialized or not, is tracked so shutdown can close them all.
     void track(const std::shared_ptr<SessionSink>& session);
@@ -136,7 +141,8 @@ private:
         bool reading = false;                 // a store read is in flight
         bool read_again = false;              // a gap came while reading: read once more
         bool delivering = false;              // a store worker is delivering this channel
-        bool read_found_nothing = false;      // the last read after `last` brought nothing new
+        int empty_reads = 0;                  // reads in a row after `last` that brought nothing
+        std::int64_t read_newest = -1;        // newest index a read has seen in the store
         bool store_failed = false;            // the last read failed: a jump is not read again
         bool subscribed = false;              // to the broker (after the first read)
         std::optional<Backfill::Result> read; // a read's result, for the delivering worker
@@ -145,6 +151,8 @@ private:
         bool held_dropped = false;  // a message past kMaxHeldBytes: read once `held` is drained
     };
     using Batch = std::vector<std::pair<SharedTargets, Payload>>;
+    // Empty reads in a row under a held jump before it is delivered anyway (hub_sequence.cpp).
+    static constexpr int kEmptyReadsBeforeSkip = 2;
 
     bool admitLocked(Sequence& sequence, const ChannelEvent& event);
     void holdLocked(Sequence& sequence, const ChannelEvent& event);
@@ -170,7 +178,7 @@ private:
     void rereadMembershipLocked(const std::string& identity, Connected& connected);
     void onMembershipRead(const std::string& identity, std::uint64_t seen, Backfill::Channels read);
     void applyMembershipLocked(const std::string& identity, Connected& connected,
-                               const std::vector<std::string>& channels);
+                               const std::vector<MemberChannel>& channels);
     void leaveLocked(const std::string& channel, const std::string& identity);
 
     Broker& broker_;

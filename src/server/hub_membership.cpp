@@ -48,8 +48,11 @@ void Hub::onMembershipRead(const std::string& identity, std::uint64_t seen,
 }
 
 void Hub::applyMembershipLocked(const std::string& identity, Connected& connected,
-                                const std::vector<std::string>& channels) {
-    const std::set<std::string, std::less<>> stored(channels.begin(), channels.end());
+                                const std::vector<MemberChannel>& channels) {
+    std::set<std::string, std::less<>> stored;
+    for (const MemberChannel& channel : channels) {
+        stored.insert(channel.sid);
+    }
     const auto known = connected.channels; // leaveLocked erases from it
     for (const std::string& channel : known) {
         if (!stored.contains(channel)) {

@@ -8,6 +8,7 @@
 #include "server/delivery_inbox.hpp"
 #include "server/hub.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -149,7 +150,6 @@ void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch&
         return;
     }
     Backfill::Result result = std::move(*sequence.read);
-    sequence.read_found_nothing = false;
     sequence.read.reset();
     sequence.reading = false;
     sequence.store_failed = !result;
@@ -175,23 +175,29 @@ void Hub::applyReadLocked(const std::string& channel, Sequence& sequence, Batch&
     }
 }
 
-// Only up to the first held message: what was held goes in its place, after the messages before
-// it and before those after it (a member event held between them too).
+// Only up to the first held message not delivered yet: what was held goes in its place, after
+// the messages before it and before those after it (a member event held between them too). A
+// held message at or below `last` (its event came after the store had given it) sets no bound:
+// taken as one, it made a read that had the next messages look empty, and they were skipped.
 void Hub::fillLocked(Sequence& sequence, const std::vector<ChannelEvent>& events, Batch& batch) {
     std::int64_t below = std::numeric_limits<std::int64_t>::max();
     for (const ChannelEvent& event : sequence.held) {
-        if (event.kind == ChannelEvent::Kind::kMessage) {
+        if (event.kind == ChannelEvent::Kind::kMessage && event.index > *sequence.last) {
             below = event.index;
             break;
         }
     }
-    sequence.read_found_nothing = true;
+    bool found = false;
     for (const ChannelEvent& event : events) {
         if (event.index > *sequence.last && event.index < below) {
             sequence.last = event.index;
-            sequence.read_found_nothing = false;
+            found = true;
             batch.emplace_back(channelTargetsLocked(event), event.frame);
         }
+    }
+    sequence.empty_reads = found ? 0 : sequence.empty_reads + 1;
+    if (!events.empty()) {
+        sequence.read_newest = std::max(sequence.read_newest, events.back().index);
     }
     if (events.size() == Backfill::kPage && *sequence.last + 1 < below) {
         sequence.read_again = true; // a full page: there may be more
@@ -208,22 +214,31 @@ void Hub::drainHeldLocked(const std::string& channel, Sequence& sequence, Batch&
                 popHeldLocked(sequence);
                 continue;
             }
-            // Still a jump after a read that found nothing more: the store has no such
-            // messages (indexes are never skipped, so this does not happen), do not read again.
-            if (known && event.index > *sequence.last + 1 && !sequence.read_found_nothing &&
-                !sequence.store_failed) {
+            // A jump: read what lies under it. A read that found nothing may have been made
+            // before this message was held, so before the ones under it were stored (other
+            // nodes send them, and their events come in any order); one made after it was held
+            // sees them all, since an index is taken only once the one before it is committed.
+            // So only after kEmptyReadsBeforeSkip empty reads in a row does the store not have
+            // them (indexes are never skipped, so this does not happen), and the jump is
+            // delivered rather than read for ever.
+            if (known && event.index > *sequence.last + 1 &&
+                sequence.empty_reads < kEmptyReadsBeforeSkip && !sequence.store_failed) {
                 startReadLocked(channel, sequence);
                 return;
             }
-            sequence.read_found_nothing = false;
+            sequence.empty_reads = 0;
             sequence.store_failed = false;
             sequence.last = event.index;
         }
         batch.emplace_back(channelTargetsLocked(event), event.frame);
         popHeldLocked(sequence);
     }
-    if (std::exchange(sequence.held_dropped, false)) {
-        startReadLocked(channel, sequence); // what was dropped past the cap
+    // What was dropped past the cap; or messages a read found past the first held one whose
+    // events never came (the broker lost them, which is why it was read): held events did not
+    // bring `last` up to them, so they are read again from there rather than wait for a jump.
+    const bool read_ahead = sequence.last.has_value() && sequence.read_newest > *sequence.last;
+    if (std::exchange(sequence.held_dropped, false) || read_ahead) {
+        startReadLocked(channel, sequence);
     }
 }
 

@@ -177,7 +177,7 @@ void SessionCore::onAdmitted(std::uint64_t id, bool admitted, token::Claims clai
     }
     context_.chat.channelsOf(
         identity_, [this, keep = self_.lock(), id, claims = std::move(claims)](
-                       StoreResult<std::vector<std::string>> channels) mutable {
+                       StoreResult<std::vector<MemberChannel>> channels) mutable {
             if (channels) {
                 context_.hub.addChannels(claims.identity(), *channels);
             }

@@ -185,25 +185,25 @@ StoreResult<ChannelPage> PostgresStore::listChannels(std::optional<std::string_v
     return result;
 }
 
-StoreResult<std::vector<std::string>> PostgresStore::channelsOf(std::string_view identity) {
+StoreResult<std::vector<MemberChannel>> PostgresStore::channelsOf(std::string_view identity) {
     auto connection = lease();
     if (!connection) {
         return std::unexpected(connection.error());
     }
-    const auto rows =
-        (*connection)
-            ->run("SELECT c.sid FROM members AS m JOIN channels AS c ON c.seq = m.channel "
-                  "WHERE m.identity = $1 ORDER BY m.seq",
-                  identity);
+    const auto rows = (*connection)
+                          ->run("SELECT c.sid, c.next_index FROM members AS m JOIN channels AS c "
+                                "ON c.seq = m.channel WHERE m.identity = $1 ORDER BY m.seq",
+                                identity);
     if (!rows) {
         return fail(rows.error());
     }
-    std::vector<std::string> sids;
-    sids.reserve(static_cast<std::size_t>(rows->rows()));
+    std::vector<MemberChannel> channels;
+    channels.reserve(static_cast<std::size_t>(rows->rows()));
     for (int row = 0; row < rows->rows(); ++row) {
-        sids.push_back(rows->text(row, 0));
+        channels.push_back(
+            MemberChannel{.sid = rows->text(row, 0), .next_index = rows->integer(row, 1)});
     }
-    return sids;
+    return channels;
 }
 
 } // namespace parley::server

@@ -74,7 +74,7 @@ constexpr std::string_view kListChannelsSql =
     "AND seq > ?3 ORDER BY seq LIMIT ?4";
 
 constexpr std::string_view kChannelsOfSql =
-    "SELECT c.sid FROM members AS m JOIN channels AS c ON c.seq = m.channel "
+    "SELECT c.sid, c.next_index FROM members AS m JOIN channels AS c ON c.seq = m.channel "
     "WHERE m.identity = ?1 ORDER BY m.seq";
 
 constexpr std::string_view kInsertMemberSql =

@@ -69,7 +69,7 @@ public:
     StoreResult<Channel> findChannel(std::string_view sid_or_unique_name) override;
     StoreResult<ChannelPage> listChannels(std::optional<std::string_view> identity,
                                           const ChannelPageQuery& page) override;
-    StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) override;
+    StoreResult<std::vector<MemberChannel>> channelsOf(std::string_view identity) override;
 
     StoreResult<bool> addMember(std::string_view channel_sid, std::string_view identity,
                                 UnixMillis now) override;

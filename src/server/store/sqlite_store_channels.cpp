@@ -145,21 +145,22 @@ StoreResult<ChannelPage> SqliteStore::listChannels(std::optional<std::string_vie
     return result;
 }
 
-StoreResult<std::vector<std::string>> SqliteStore::channelsOf(std::string_view identity) {
+StoreResult<std::vector<MemberChannel>> SqliteStore::channelsOf(std::string_view identity) {
     const std::scoped_lock lock{mutex_};
     const StatementLease query{statement(Sql::kChannelsOf)};
     if (!query->bind(identity)) {
         return fail();
     }
-    std::vector<std::string> sids;
+    std::vector<MemberChannel> channels;
     StepResult step = StepResult::kDone;
     while ((step = query->step()) == StepResult::kRow) {
-        sids.push_back(query->columnText(0));
+        channels.push_back(
+            MemberChannel{.sid = query->columnText(0), .next_index = query->columnInt64(1)});
     }
     if (step == StepResult::kError) {
         return fail();
     }
-    return sids;
+    return channels;
 }
 
 } // namespace parley::server

@@ -48,6 +48,15 @@ struct Channel {
     UnixMillis date_created{};
 };
 
+/// A channel an identity belongs to, and the index its next message will take, read in one
+/// statement: a message stored after the read has at least that index.
+struct MemberChannel {
+    std::string sid;
+    std::int64_t next_index = 0;
+
+    bool operator==(const MemberChannel&) const = default;
+};
+
 struct Member {
     std::string identity;
     UnixMillis joined_at{};
@@ -144,8 +153,8 @@ public:
     /// kNotFound when `page.after` names no channel (a forged or foreign cursor).
     virtual StoreResult<ChannelPage> listChannels(std::optional<std::string_view> identity,
                                                   const ChannelPageQuery& page) = 0;
-    /// SIDs of every channel `identity` is a member of.
-    virtual StoreResult<std::vector<std::string>> channelsOf(std::string_view identity) = 0;
+    /// Every channel `identity` is a member of, with its next index, in the order joined.
+    virtual StoreResult<std::vector<MemberChannel>> channelsOf(std::string_view identity) = 0;
 
     /// Adds a member; true if added, false if already a member. kNotFound if no channel.
     virtual StoreResult<bool> addMember(std::string_view channel_sid, std::string_view identity,

@@ -104,8 +104,8 @@ protected:
         barrier_.settle();
     }
 
-    StoreResult<std::vector<std::string>> channelsOf(const std::string& identity) {
-        std::promise<StoreResult<std::vector<std::string>>> result;
+    StoreResult<std::vector<MemberChannel>> channelsOf(const std::string& identity) {
+        std::promise<StoreResult<std::vector<MemberChannel>>> result;
         chat_->channelsOf(identity, [&result](auto channels) { result.set_value(channels); });
         return result.get_future().get();
     }
@@ -151,7 +151,7 @@ protected:
         EXPECT_TRUE(hub_.attach(identity, sink, 16));
         const auto channels = channelsOf(identity);
         EXPECT_TRUE(channels);
-        hub_.addChannels(identity, channels.value_or(std::vector<std::string>{}));
+        hub_.addChannels(identity, channels.value_or(std::vector<MemberChannel>{}));
         return sink;
     }
 

@@ -64,7 +64,8 @@ TEST_F(ChatServiceTest, CreateMakesTheCreatorItsFirstMember) {
               (Json::array({{{"identity", "alice"}, {"joined_at", kStartMillis + 5000}}})));
     const auto channels = channelsOf("alice");
     ASSERT_TRUE(channels);
-    EXPECT_EQ(*channels, (std::vector<std::string>{channel.at("sid").get<std::string>()}));
+    EXPECT_EQ(*channels, (std::vector<MemberChannel>{
+                             {.sid = channel.at("sid").get<std::string>(), .next_index = 0}}));
 }
 
 TEST_F(ChatServiceTest, CreateTellsTheCreatorsSessionsAndStartsDeliveringToThem) {

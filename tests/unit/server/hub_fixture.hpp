@@ -138,6 +138,16 @@ using Frames = std::vector<std::string>;
 
 constexpr std::size_t kNoLimit = 100;
 
+// Channels as a session's store read gives them, for a hub without a Backfill (which starts
+// delivery at once, whatever the next index).
+inline std::vector<MemberChannel> memberChannels(const std::vector<std::string>& sids) {
+    std::vector<MemberChannel> channels;
+    for (const std::string& sid : sids) {
+        channels.push_back(MemberChannel{.sid = sid});
+    }
+    return channels;
+}
+
 // A session attached as init does: attach, then the channels read from the store.
 inline bool attachTo(Hub& hub, const std::string& identity,
                      const std::shared_ptr<SessionSink>& session,
@@ -145,7 +155,7 @@ inline bool attachTo(Hub& hub, const std::string& identity,
     if (!hub.attach(identity, session, limit)) {
         return false;
     }
-    hub.addChannels(identity, channels);
+    hub.addChannels(identity, memberChannels(channels));
     return true;
 }
 

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,8 +34,9 @@ using parley::testing::waitUntil;
 // Long enough for a broker to reconnect to a restarted Redis on a loaded machine.
 constexpr auto kWait = 20s;
 
-// A broker as it is, that also lets a test wait until the hub has subscribed to a topic (which it
-// does once it has read the channel's newest index) or unsubscribed from one.
+// A broker as it is, that also lets a test wait until the hub has subscribed to a topic (at once
+// when the session's channels say where delivery starts, else once it has read the channel's
+// newest index) or unsubscribed from one.
 class WatchedBroker final : public Broker {
 public:
     explicit WatchedBroker(std::unique_ptr<Broker> inner) : inner_(std::move(inner)) {}
@@ -94,13 +96,25 @@ struct Node {
     Node& operator=(const Node&) = delete;
 
     /// Attaches a session of `identity`, a member of `channel` (in the store too: a broker gap
-    /// replays membership from it), and waits until the hub has subscribed to the channel.
+    /// replays membership from it), with its channels read from the store as init reads them,
+    /// and waits until the hub has subscribed to the channel and read it from the index it
+    /// starts at (so what a test stores next is not already in that read).
     void attach(const std::string& identity, const std::shared_ptr<SessionSink>& session,
                 const std::string& channel) {
         ASSERT_TRUE(store.addMember(channel, identity, UnixMillis{}).has_value());
         ASSERT_TRUE(hub.attach(identity, session, 10));
-        hub.addChannels(identity, {channel});
+        const auto channels = store.channelsOf(identity);
+        ASSERT_TRUE(channels.has_value());
+        hub.addChannels(identity, *channels);
         ASSERT_TRUE(broker->waitSubscribed(channelTopic(channel)));
+        waitForStoreReads();
+    }
+
+    /// The one store worker runs tasks in order: once this one ran, every read before it is done.
+    void waitForStoreReads() {
+        std::promise<void> done;
+        workers.post([&done] { done.set_value(); });
+        ASSERT_EQ(done.get_future().wait_for(kWait), std::future_status::ready);
     }
 
     Store& store;

@@ -176,7 +176,7 @@ TEST_F(HubTest, ALeaveBetweenTheStoreReadAndAddChannelsIsNotUndone) {
     const auto bob = sink();
     ASSERT_TRUE(hub_.attach("bob", bob, kNoLimit));
     broker_.memberLeft("CH1", "bob");
-    hub_.addChannels("bob", {"CH1", "CH2"});
+    hub_.addChannels("bob", memberChannels({"CH1", "CH2"}));
     broker_.publishMessage("CH1", payload("not for bob"));
     broker_.publishMessage("CH2", payload("for bob"));
     EXPECT_EQ(bob->frames(), (Frames{"left bob", "for bob"}));
@@ -189,7 +189,7 @@ TEST_F(HubTest, ChannelsAddedForAnIdentityWithNoSessionLeftAreIgnored) {
     const auto bob = sink();
     ASSERT_TRUE(attach("bob", bob, {}, kNoLimit));
     hub_.detach("bob", bob.get());
-    hub_.addChannels("bob", {"CH1"});
+    hub_.addChannels("bob", memberChannels({"CH1"}));
     EXPECT_TRUE(broker_.calls.empty());
 }
 

@@ -27,8 +27,11 @@ protected:
         one_.attach("alice", alice_, chat_.sid);
         two_.attach("bob", bob_, chat_.sid);
     }
-    bool bothReceiveEveryMessage() {
-        return receives(*alice_, chat_.frames) && receives(*bob_, chat_.frames);
+    ::testing::AssertionResult bothReceiveEveryMessage() {
+        if (auto alice = receives(*alice_, chat_.frames); !alice) {
+            return alice << " (alice, on node one)";
+        }
+        return receives(*bob_, chat_.frames) << " (bob, on node two)";
     }
 };
 
