@@ -61,8 +61,16 @@ std::string ChatPrinter::left(const client::TokenInfo& token) const {
         std::chrono::time_point_cast<std::chrono::milliseconds>(token.expires_at) - clock_->now()));
 }
 
+void ChatPrinter::close() {
+    const std::lock_guard lock{mutex_};
+    closed_ = true;
+}
+
 void ChatPrinter::emit(const json& event, const std::string& human) {
     const std::lock_guard lock{mutex_};
+    if (closed_) {
+        return;
+    }
     if (json_) {
         *out_ << event.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
     } else {

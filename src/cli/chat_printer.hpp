@@ -53,6 +53,10 @@ public:
                        const std::string& human);
     void commandError(const std::string& command, const client::Error& error);
 
+    /// The user has left: nothing the client reports after this (a retry, its shutdown) is
+    /// printed, so the last word is the session's, not a "trying again" that will not happen.
+    void close();
+
     /// Remembers a channel's unique name, so messages name the channel as the user typed it.
     void nameChannel(const std::string& sid, const std::string& unique_name);
     /// The unique name, or the SID itself when it has none yet.
@@ -68,6 +72,7 @@ private:
     bool renews_by_itself_;
     const token::Clock* clock_;
     std::mutex mutex_;
+    bool closed_ = false; // under mutex_
     std::map<std::string, std::string> channel_names_;
 };
 

@@ -48,8 +48,10 @@ public:
         }
     }
     void onConnectionError(const client::ConnectionError& error) override {
-        session_->control_->setReachable(false); // a /quit now leaves at once
+        // Printed first: the end of input leaves as soon as it learns of the failure, and the
+        // printer says nothing once the user has left.
         printer().onConnectionError(error);
+        session_->control_->setReachable(false); // a /quit now leaves at once
     }
     void onTokenAboutToExpire(const client::TokenInfo& t) override {
         printer().onTokenAboutToExpire(t);
@@ -169,21 +171,24 @@ int ChatSession::leave(const ChatControl::Leave& leaving) {
         // Everything the server sent before the ping's reply is printed before we go.
         (void)client_->ping().wait_for(kLeaveFlush);
     }
+    // The client still runs until it is shut down after this: a failed attempt it reports now
+    // would print "trying again" after the user has gone, or inside the line below.
+    printer_->close();
     if (stats.state == client::ConnectionState::kWaitingForToken) {
         const auto watcher = watcher_.lock();
-        std::cerr << "parley chat: " << (watcher ? watcher->why() : "no usable token") << '\n';
+        std::cerr << "parley chat: " + (watcher ? watcher->why() : "no usable token") + '\n';
         return kTokenEnded;
     }
     if (!leaving.reached || leaving.unsent > 0) {
         // Lines wait only for the server, so they are left either because it cannot be reached
         // or because a /quit typed at a terminal came before they were sent.
-        std::cerr << "parley chat: left "
-                  << (leaving.reached ? "" : "before the server was reached");
+        std::string line = "parley chat: left ";
+        line += leaving.reached ? "" : "before the server was reached";
         if (leaving.unsent > 0) {
-            std::cerr << (leaving.reached ? "with " : "; ") << leaving.unsent
-                      << (leaving.unsent == 1 ? " line" : " lines") << " not sent";
+            line += (leaving.reached ? "with " : "; ") + std::to_string(leaving.unsent) +
+                    (leaving.unsent == 1 ? " line" : " lines") + " not sent";
         }
-        std::cerr << '\n';
+        std::cerr << line + '\n'; // one write: stderr is unbuffered
         return kLeftUnsent;
     }
     return 0;

@@ -34,6 +34,23 @@ std::expected<void, std::string> parseAuthority(std::string_view authority, WsUr
     return {};
 }
 
+// What a URL without ws:// or wss:// most likely meant: the server's HTTP address (its page and
+// its socket share host and port), or a bare HOST:PORT. Empty when there is no good guess.
+std::string likelyWsUrl(std::string_view url) {
+    constexpr std::string_view kHttp = "http://";
+    constexpr std::string_view kHttps = "https://";
+    if (url.starts_with(kHttp)) {
+        return "ws://" + std::string{url.substr(kHttp.size())};
+    }
+    if (url.starts_with(kHttps)) {
+        return "wss://" + std::string{url.substr(kHttps.size())};
+    }
+    if (url.empty() || url.find("://") != std::string_view::npos) {
+        return {};
+    }
+    return "ws://" + std::string{url} + (url.find('/') == std::string_view::npos ? "/v1/ws" : "");
+}
+
 } // namespace
 
 std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
@@ -45,7 +62,9 @@ std::expected<WsUrl, std::string> parseWsUrl(std::string_view url) {
     WsUrl out;
     out.tls = url.starts_with(kTlsScheme);
     if (!out.tls && !url.starts_with(kScheme)) {
-        return std::unexpected("the URL must start with ws:// or wss://");
+        const std::string likely = likelyWsUrl(url);
+        return std::unexpected("the URL must start with ws:// or wss://" +
+                               (likely.empty() ? "" : " (did you mean " + likely + "?)"));
     }
     url.remove_prefix(out.tls ? kTlsScheme.size() : kScheme.size());
     const auto slash = url.find('/');

@@ -53,6 +53,19 @@ TEST(ChatCliConnect, EmptyInputAgainstNoServerEndsWithStatus3) {
     EXPECT_TRUE(chat.sawEvent("connectionError")) << "left before the first attempt had failed";
 }
 
+// `parley chat --url ws://host:8080/ws < /dev/null`: the refusal that made it leave is printed,
+// not cut off by the leaving (nothing is printed once the user has left).
+TEST(ChatCliConnect, EmptyInputAgainstAWrongPathSaysWhyBeforeLeaving) {
+    ServerProcess server;
+    const std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + "/ws";
+    ChatProcess chat{{"--url", url, "--token", mintToken("alice", 600s), "--events-json"}};
+    chat.closeInput();
+    EXPECT_EQ(chat.waitForExit(), 3);
+    const auto failed = chat.waitForEvent("connectionError", 0s);
+    ASSERT_TRUE(failed) << "left without saying why the server was not reached";
+    EXPECT_EQ((*failed)["http_status"], 404);
+}
+
 TEST(ChatCliConnect, EmptyInputLeavesOnceConnected) {
     ServerProcess server;
     ChatProcess chat{{"--url", urlOf(server), "--token", mintToken("alice", 600s), "--events-json",

@@ -60,7 +60,20 @@ TEST(WsUrl, RefusesWhatItCannotConnectTo) {
           "ws://[::1]x:80/", "ws://[]:80/", "wss://[::1"}) {
         EXPECT_FALSE(parseWsUrl(bad)) << bad;
     }
-    EXPECT_EQ(parseWsUrl("http://x/").error(), "the URL must start with ws:// or wss://");
+    EXPECT_EQ(parseWsUrl("ftp://x/").error(), "the URL must start with ws:// or wss://");
+}
+
+// The page's address and the socket's share host and port, so an http(s) URL is most likely the
+// page's; a bare HOST:PORT most likely the server's.
+TEST(WsUrl, ARefusedUrlSaysWhatItLikelyMeant) {
+    EXPECT_EQ(parseWsUrl("http://127.0.0.1:8080/v1/ws").error(),
+              "the URL must start with ws:// or wss:// (did you mean ws://127.0.0.1:8080/v1/ws?)");
+    EXPECT_EQ(parseWsUrl("https://chat.example/v1/ws").error(),
+              "the URL must start with ws:// or wss:// (did you mean wss://chat.example/v1/ws?)");
+    EXPECT_EQ(parseWsUrl("127.0.0.1:8080").error(),
+              "the URL must start with ws:// or wss:// (did you mean ws://127.0.0.1:8080/v1/ws?)");
+    EXPECT_EQ(parseWsUrl("localhost:8080/v1/ws").error(),
+              "the URL must start with ws:// or wss:// (did you mean ws://localhost:8080/v1/ws?)");
 }
 
 } // namespace
