@@ -1,5 +1,7 @@
 #include "client/ws_url.hpp"
 
+#include "protocol/names.hpp"
+
 #include <algorithm>
 
 namespace parley::client {
@@ -48,7 +50,8 @@ std::string likelyWsUrl(std::string_view url) {
     if (url.empty() || url.find("://") != std::string_view::npos) {
         return {};
     }
-    return "ws://" + std::string{url} + (url.find('/') == std::string_view::npos ? "/v1/ws" : "");
+    return "ws://" + std::string{url} +
+           std::string{url.find('/') == std::string_view::npos ? protocol::kWebSocketPath : ""};
 }
 
 } // namespace
